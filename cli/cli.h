@@ -1,0 +1,80 @@
+/*
+ * cli.h — what the subcommands of the poolbook command share: the option
+ * table that parses arguments and prints --help, error reporting in the form
+ * of DESIGN 8, file and passphrase input. Only cli/ prints and exits.
+ */
+#ifndef POOLBOOK_CLI_H
+#define POOLBOOK_CLI_H
+
+#include "poolbook.h"
+
+#include <stdio.h>
+
+enum cli_option_kind { CLI_END = 0, CLI_FLAG, CLI_STRING };
+
+/* One option of a command. value points to an int (CLI_FLAG, set to 1) or a
+ * const char * (CLI_STRING). */
+struct cli_option {
+    int kind;
+    char short_name;       /* 0 for none */
+    const char *long_name; /* without the dashes */
+    const char *arg_name;  /* "FILE", for CLI_STRING */
+    void *value;
+    const char *help;
+};
+
+/* Parse argv[1..] (argv[0] is the command name) against options, stopping at
+ * the first positional argument or "--". usage is a NULL-terminated array of
+ * lines: first the synopsis, then a description. --help prints usage and the
+ * options and exits 0; an unknown option exits 2. Returns the index of the
+ * first positional argument. */
+int cli_parse(int argc, char **argv, const char *const *usage, const struct cli_option *options);
+
+/* Print usage for a command to f. */
+void cli_usage(FILE *f, const char *const *usage, const struct cli_option *options);
+
+/* Exit 2 with "poolbook: error: <msg> (usage: <synopsis>)". */
+_Noreturn void cli_usage_error(const char *const *usage, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Print err as "poolbook: error: <text> (<where>)" and return its exit code. */
+int cli_report(const pb_error *err);
+/* Print and exit with the exit code of err. */
+_Noreturn void cli_fail(const pb_error *err);
+/* Exit 3 with a message about the environment (a file, a terminal). */
+_Noreturn void cli_die_env(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* The ledger path: --ledger, else $POOLBOOK_LEDGER, else ./poolbook.ledger. */
+const char *cli_ledger_path(void);
+void cli_set_ledger_path(const char *path);
+
+/* Read a whole file ("-" for stdin) into a new malloc'd NUL-terminated buffer,
+ * refusing more than max_bytes. Exits 3 on I/O error, 1 on over-size. */
+char *cli_read_file(const char *path, size_t max_bytes, size_t *len_out);
+
+/* Finish writing stdout: a statement on a full disk is an error, not success. */
+int cli_finish_stdout(void);
+
+/* Load a secret key file, asking for its passphrase when it is encrypted: from
+ * the file named by passphrase_file, else $POOLBOOK_PASSPHRASE_FILE, else the
+ * terminal without echo. Exits on failure. The caller frees with pb_seckey_free. */
+pb_seckey *cli_load_seckey(const char *path, const char *passphrase_file);
+
+/* Open the ledger (flags as pb_store_open); exits on failure. */
+pb_store *cli_open_store(int flags);
+
+/* Subcommands: int cmd_<name>(int argc, char **argv), argv[0] the name. */
+int cmd_append(int argc, char **argv);
+int cmd_checkpoint(int argc, char **argv);
+int cmd_cosign(int argc, char **argv);
+int cmd_init(int argc, char **argv);
+int cmd_keygen(int argc, char **argv);
+int cmd_log(int argc, char **argv);
+int cmd_new(int argc, char **argv);
+int cmd_post(int argc, char **argv);
+int cmd_proof(int argc, char **argv);
+int cmd_show(int argc, char **argv);
+int cmd_sign(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
+
+#endif /* POOLBOOK_CLI_H */

@@ -1,0 +1,81 @@
+/*
+ * main.c — the poolbook command: global options, then a sorted table of
+ * subcommand names to cmd_<name>() functions, one file each in cli/.
+ */
+#include "cli.h"
+
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+};
+
+/* Sorted by name; main() checks the order so `poolbook --help` lists it sorted. */
+static const struct command commands[] = {
+    {NULL, NULL, NULL},
+};
+
+static const char *const main_usage[] = {
+    "poolbook [--ledger FILE] COMMAND [options]",
+    "A signed, append-only ledger for pooled health and social care budgets.",
+    "The ledger is --ledger FILE, else $POOLBOOK_LEDGER, else ./poolbook.ledger.",
+    "Run `poolbook COMMAND --help` for a command's options.",
+    NULL,
+};
+
+static void
+print_main_usage(FILE *f)
+{
+    for (size_t i = 0; main_usage[i] != NULL; i++) {
+        fprintf(f, "%s%s\n", i == 0 ? "usage: " : "", main_usage[i]);
+    }
+    fprintf(f, "\ncommands:\n");
+    for (size_t i = 0; commands[i].name != NULL; i++) {
+        fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].summary);
+    }
+}
+
+int
+main(int argc, char **argv)
+{
+    if (sodium_init() < 0) {
+        cli_die_env("libsodium could not be initialised");
+    }
+    for (size_t i = 1; commands[i].name != NULL; i++) {
+        if (strcmp(commands[i - 1].name, commands[i].name) >= 0) {
+            fprintf(stderr, "poolbook: command table out of order at %s\n", commands[i].name);
+            abort();
+        }
+    }
+    int argi = 1;
+    while (argi < argc && argv[argi][0] == '-') {
+        if (strcmp(argv[argi], "--ledger") == 0 && argi + 1 < argc) {
+            cli_set_ledger_path(argv[argi + 1]);
+            argi += 2;
+        } else if (strncmp(argv[argi], "--ledger=", 9) == 0) {
+            cli_set_ledger_path(argv[argi] + 9);
+            argi += 1;
+        } else if (strcmp(argv[argi], "--help") == 0 || strcmp(argv[argi], "-h") == 0) {
+            print_main_usage(stdout);
+            return cli_finish_stdout();
+        } else {
+            cli_usage_error(main_usage, "unknown option %s", argv[argi]);
+        }
+    }
+    if (argi >= argc) {
+        print_main_usage(stderr);
+        return 2;
+    }
+    for (size_t i = 0; commands[i].name != NULL; i++) {
+        if (strcmp(commands[i].name, argv[argi]) == 0) {
+            int rc = commands[i].run(argc - argi, argv + argi);
+            int out = cli_finish_stdout();
+            return rc != 0 ? rc : out;
+        }
+    }
+    cli_usage_error(main_usage, "unknown command '%s'", argv[argi]);
+}

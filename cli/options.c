@@ -1,0 +1,137 @@
+/*
+ * options.c — the option table parser behind every subcommand, and --help
+ * printed from the same table so the two cannot drift (git's parse-options).
+ */
+#include "cli.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+void
+cli_usage(FILE *f, const char *const *usage, const struct cli_option *options)
+{
+    for (size_t i = 0; usage[i] != NULL; i++) {
+        fprintf(f, "%s%s\n", i == 0 ? "usage: poolbook " : "", usage[i]);
+    }
+    fprintf(f, "\noptions:\n");
+    for (size_t i = 0; options != NULL && options[i].kind != CLI_END; i++) {
+        const struct cli_option *o = &options[i];
+        char left[64];
+        if (o->short_name != 0) {
+            snprintf(left, sizeof(left), "-%c, --%s%s%s", o->short_name, o->long_name,
+                     o->kind == CLI_STRING ? " " : "", o->kind == CLI_STRING ? o->arg_name : "");
+        } else {
+            snprintf(left, sizeof(left), "    --%s%s%s", o->long_name,
+                     o->kind == CLI_STRING ? " " : "", o->kind == CLI_STRING ? o->arg_name : "");
+        }
+        fprintf(f, "  %-28s %s\n", left, o->help);
+    }
+    fprintf(f, "  %-28s %s\n", "-h, --help", "show this help");
+}
+
+_Noreturn void
+cli_usage_error(const char *const *usage, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "poolbook: error: %s (usage: poolbook %s)\n", msg, usage[0]);
+    exit(2);
+}
+
+static const struct cli_option *
+find_long(const struct cli_option *options, const char *name, size_t len)
+{
+    for (size_t i = 0; options != NULL && options[i].kind != CLI_END; i++) {
+        if (strlen(options[i].long_name) == len && strncmp(options[i].long_name, name, len) == 0) {
+            return &options[i];
+        }
+    }
+    return NULL;
+}
+
+static const struct cli_option *
+find_short(const struct cli_option *options, char c)
+{
+    for (size_t i = 0; options != NULL && options[i].kind != CLI_END; i++) {
+        if (options[i].short_name == c) {
+            return &options[i];
+        }
+    }
+    return NULL;
+}
+
+/* Apply one option; takes its value from inline (after '=') or argv[*argi+1]. */
+static void
+apply_option(const struct cli_option *o, const char *inline_value, int argc, char **argv,
+             int *argi, const char *const *usage)
+{
+    if (o->kind == CLI_FLAG) {
+        if (inline_value != NULL) {
+            cli_usage_error(usage, "option --%s takes no value", o->long_name);
+        }
+        *(int *)o->value = 1;
+        return;
+    }
+    if (inline_value == NULL) {
+        if (*argi + 1 >= argc) {
+            cli_usage_error(usage, "option --%s needs %s", o->long_name, o->arg_name);
+        }
+        *argi += 1;
+        inline_value = argv[*argi];
+    }
+    *(const char **)o->value = inline_value;
+}
+
+int
+cli_parse(int argc, char **argv, const char *const *usage, const struct cli_option *options)
+{
+    int argi = 1;
+    /* Options and positionals may be mixed; positionals are moved to the end
+     * in order, so `poolbook proof inclusion 3 --size 10` works. */
+    int positional_count = 0;
+    char **positionals = calloc((size_t)argc + 1, sizeof(char *));
+    if (positionals == NULL) {
+        cli_die_env("out of memory");
+    }
+    for (; argi < argc; argi++) {
+        const char *a = argv[argi];
+        if (strcmp(a, "--") == 0) {
+            for (argi++; argi < argc; argi++) {
+                positionals[positional_count++] = argv[argi];
+            }
+            break;
+        }
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            cli_usage(stdout, usage, options);
+            free(positionals);
+            exit(cli_finish_stdout());
+        }
+        if (a[0] == '-' && a[1] == '-') {
+            const char *eq = strchr(a + 2, '=');
+            size_t len = eq != NULL ? (size_t)(eq - (a + 2)) : strlen(a + 2);
+            const struct cli_option *o = find_long(options, a + 2, len);
+            if (o == NULL) {
+                cli_usage_error(usage, "unknown option %s", a);
+            }
+            apply_option(o, eq != NULL ? eq + 1 : NULL, argc, argv, &argi, usage);
+        } else if (a[0] == '-' && a[1] != '\0' && a[2] == '\0') {
+            const struct cli_option *o = find_short(options, a[1]);
+            if (o == NULL) {
+                cli_usage_error(usage, "unknown option %s", a);
+            }
+            apply_option(o, NULL, argc, argv, &argi, usage);
+        } else {
+            positionals[positional_count++] = argv[argi];
+        }
+    }
+    int first = argc - positional_count;
+    for (int i = 0; i < positional_count; i++) {
+        argv[first + i] = positionals[i];
+    }
+    free(positionals);
+    return first;
+}

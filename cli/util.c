@@ -1,0 +1,128 @@
+/*
+ * util.c — error reporting in the form of DESIGN 8, the ledger path, and
+ * reading input files with a size limit.
+ */
+#include "cli.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *ledger_path_option;
+
+void
+cli_set_ledger_path(const char *path)
+{
+    ledger_path_option = path;
+}
+
+const char *
+cli_ledger_path(void)
+{
+    if (ledger_path_option != NULL) {
+        return ledger_path_option;
+    }
+    const char *env = getenv("POOLBOOK_LEDGER");
+    if (env != NULL && env[0] != '\0') {
+        return env;
+    }
+    return "poolbook.ledger";
+}
+
+int
+cli_report(const pb_error *err)
+{
+    const char *text = err->text[0] != '\0' ? err->text : pb_strerror(err->code);
+    if (err->where[0] != '\0') {
+        fprintf(stderr, "poolbook: error: %s (%s)\n", text, err->where);
+    } else if (err->index >= 0) {
+        fprintf(stderr, "poolbook: error: %s (record %lld)\n", text, (long long)err->index);
+    } else {
+        fprintf(stderr, "poolbook: error: %s\n", text);
+    }
+    return pb_exit_code(err->code);
+}
+
+_Noreturn void
+cli_fail(const pb_error *err)
+{
+    int code = cli_report(err);
+    exit(code != 0 ? code : 1);
+}
+
+_Noreturn void
+cli_die_env(const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "poolbook: error: %s\n", msg);
+    exit(3);
+}
+
+char *
+cli_read_file(const char *path, size_t max_bytes, size_t *len_out)
+{
+    int is_stdin = strcmp(path, "-") == 0;
+    FILE *f = is_stdin ? stdin : fopen(path, "rb");
+    if (f == NULL) {
+        cli_die_env("cannot open %s: %s", path, strerror(errno));
+    }
+    size_t cap = 65536;
+    size_t len = 0;
+    char *buf = malloc(cap + 1);
+    if (buf == NULL) {
+        cli_die_env("out of memory reading %s", path);
+    }
+    for (;;) {
+        if (len == cap) {
+            if (cap >= max_bytes + 1) {
+                break;
+            }
+            size_t next = cap * 2 > max_bytes + 1 ? max_bytes + 1 : cap * 2;
+            char *grown = realloc(buf, next + 1);
+            if (grown == NULL) {
+                free(buf);
+                cli_die_env("out of memory reading %s", path);
+            }
+            buf = grown;
+            cap = next;
+        }
+        size_t n = fread(buf + len, 1, cap - len, f);
+        len += n;
+        if (n == 0) {
+            break;
+        }
+    }
+    int failed = ferror(f);
+    if (!is_stdin) {
+        fclose(f);
+    }
+    if (failed) {
+        free(buf);
+        cli_die_env("cannot read %s", path);
+    }
+    if (len > max_bytes) {
+        free(buf);
+        fprintf(stderr, "poolbook: error: input is larger than %zu bytes (%s)\n", max_bytes,
+                is_stdin ? "stdin" : path);
+        exit(1);
+    }
+    buf[len] = '\0';
+    *len_out = len;
+    return buf;
+}
+
+int
+cli_finish_stdout(void)
+{
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "poolbook: error: could not write output: %s (stdout)\n",
+                strerror(errno));
+        return 3;
+    }
+    return 0;
+}

@@ -1,0 +1,454 @@
+/*
+ * poolbook.h — the public C API of poolbook, a signed append-only ledger for
+ * pooled health and social care budgets (section 75 pools, the Better Care Fund).
+ *
+ * This header is the manual (as lmdb.h is LMDB's). Every function returns 0
+ * (PB_OK) or a negative PB_E... code, takes its outputs last and a pb_error *
+ * at the end (NULL allowed), and says who owns what it returns. The library
+ * never prints and never exits. Formats are described in docs/formats.md.
+ */
+#ifndef POOLBOOK_H
+#define POOLBOOK_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---------------------------------------------------------------------------
+ * Limits. Each is checked where input enters and tested at the limit and one
+ * past it.
+ * ------------------------------------------------------------------------- */
+
+/* One entry's canonical JSON; a section 75 agreement with its schemes and
+ * policy fits in a few kilobytes, so 64 KiB leaves a wide margin. */
+#define PB_ENTRY_BYTES_MAX (64 * 1024)
+/* A record adds at most PB_SIGS_MAX signature objects of ~110 bytes. */
+#define PB_SIGS_MAX 64
+#define PB_RECORD_BYTES_MAX (PB_ENTRY_BYTES_MAX + PB_SIGS_MAX * 128)
+/* One input file or stdin stream read by the CLI (a batch of JSON lines). */
+#define PB_INPUT_BYTES_MAX ((size_t)1 << 30)
+/* Records in one append batch: one LMDB write transaction must stay in memory. */
+#define PB_BATCH_RECORDS_MAX 1000000
+/* Nesting of JSON containers in an entry: the deepest real entry (a policy with
+ * bands inside by_scheme) is about 8 deep. */
+#define PB_JSON_DEPTH_MAX 16
+/* Entry ids: 1–64 of [A-Za-z0-9._:-] (DESIGN 3). */
+#define PB_ID_BYTES_MAX 64
+/* Partners in a ledger and keys declared in one genesis entry. */
+#define PB_PARTNERS_MAX 64
+#define PB_KEYS_MAX 256
+/* Any free-text string (a title, a name, a memo), in bytes. */
+#define PB_TEXT_BYTES_MAX 1024
+/* Money magnitude: £10 trillion in pence. Larger amounts are refused as
+ * overflow, leaving headroom so that sums of many amounts stay in int64_t. */
+#define PB_MONEY_PENCE_MAX INT64_C(1000000000000000)
+/* Text buffers. */
+#define PB_MONEY_TEXT_MAX 32 /* "-10000000000000.00" with separators and NUL */
+#define PB_DATE_TEXT_MAX 11  /* "YYYY-MM-DD" and NUL */
+#define PB_KEYID_TEXT_MAX 17 /* 16 hex digits and NUL */
+/* Merkle proofs: the tree cannot be deeper than 64 levels. */
+#define PB_PROOF_HASHES_MAX 128
+
+_Static_assert(PB_MONEY_PENCE_MAX < INT64_MAX / 1000, "money headroom");
+_Static_assert(PB_RECORD_BYTES_MAX > PB_ENTRY_BYTES_MAX, "record holds an entry");
+
+/* ---------------------------------------------------------------------------
+ * Errors.
+ * ------------------------------------------------------------------------- */
+
+/* Every code the library returns. Refusals are specific and stable: one bad
+ * input always gets the same code. pb_strerror() names each; pb_exit_code()
+ * gives the command line's exit status for it (DESIGN 8). */
+enum pb_code {
+    PB_OK = 0,
+    /* Environment: exit 3. */
+    PB_ENOMEM = -1,       /* out of memory */
+    PB_EIO = -2,          /* a file could not be read or written */
+    PB_ESTORE = -3,       /* LMDB failed (raw code in pb_error.sys) */
+    PB_ENOLEDGER = -4,    /* no ledger at that path, or not a poolbook ledger */
+    PB_EEXIST = -5,       /* the file to create exists already */
+    PB_EKEYFILE = -6,     /* a key file is malformed */
+    PB_EPASSPHRASE = -7,  /* wrong or missing passphrase */
+    /* Input form: exit 1. */
+    PB_EJSON = -20,       /* malformed or truncated JSON */
+    PB_EJSON_DUPKEY = -21,
+    PB_EJSON_FLOAT = -22, /* a floating-point number */
+    PB_EJSON_INT = -23,   /* an integer outside ±2^53 */
+    PB_EJSON_KEY = -24,   /* an object key that is not ASCII */
+    PB_EJSON_CONTROL = -25, /* a control character in a string */
+    PB_EJSON_UTF8 = -26,  /* invalid UTF-8 */
+    PB_EJSON_DEPTH = -27, /* nested deeper than PB_JSON_DEPTH_MAX */
+    PB_ETOOBIG = -28,     /* over a PB_..._MAX limit */
+    PB_EEMPTY = -29,      /* empty input */
+    PB_EMONEY = -30,      /* not a money amount */
+    PB_EOVERFLOW = -31,   /* an amount or sum beyond the money range */
+    PB_EDATE = -32,       /* not a valid date or timestamp */
+    PB_EPERIOD = -33,     /* not a valid period label */
+    /* Entries and records: exit 1. */
+    PB_EFIELD = -40,      /* a field missing, of the wrong type, or unknown */
+    PB_ETYPE = -41,       /* an unknown entry type */
+    PB_EORIGIN = -42,     /* the entry's `ledger` is not this ledger's origin */
+    PB_EID = -43,         /* an id outside 1–64 of [A-Za-z0-9._:-] */
+    PB_EID_EXISTS_DIFFERENT = -44, /* the id is used by a different record */
+    PB_ESIG_FORMAT = -45, /* a signature object is malformed or duplicated */
+    PB_ESIG_INVALID = -46, /* a signature does not verify */
+    PB_ESIG_MISSING = -47, /* a required signature is absent */
+    PB_EKEY_UNKNOWN = -48, /* a signing key is not bound in the ledger */
+    PB_EKEY_WRONG_PARTNER = -49,
+    PB_EKEY_WRONG_ROLE = -50,
+    PB_EKEY_REVOKED = -51,
+    PB_EKEY_EXISTS = -52, /* a key id is already bound */
+    PB_EGENESIS = -53,    /* genesis missing, repeated or not first */
+    PB_EPARTNER = -54,    /* an unknown or repeated partner */
+    PB_EPERIOD_CLOSED = -55,
+    PB_EAMOUNT_ZERO = -56,
+    PB_EDOCUMENT = -57,   /* a document's hash or size does not match */
+    /* The log: exit 1. */
+    PB_ENOTFOUND = -70,   /* no such index, id, size or checkpoint */
+    PB_ERANGE = -71,      /* an index or tree size out of range */
+    PB_EPROOF = -72,      /* a Merkle proof does not check */
+    PB_ENOTE = -73,       /* a checkpoint note is malformed or its signature bad */
+    PB_EVERIFY = -74,     /* the ledger failed verification */
+    /* Programmer error in arguments: exit 2. */
+    PB_EUSAGE = -90,
+};
+
+#define PB_ERROR_WHERE_MAX 160
+#define PB_ERROR_TEXT_MAX 400
+
+/* Where and why a call failed, like jansson's json_error_t. Fixed size, lives
+ * on the caller's stack; every function accepts NULL. The first error set
+ * wins: later failures while unwinding do not overwrite it. */
+typedef struct pb_error {
+    int code;          /* a PB_E... code, or PB_OK */
+    int sys;           /* the raw LMDB or errno value behind it, or 0 */
+    int64_t index;     /* the record index concerned, or -1 */
+    int64_t line;      /* 1-based input line, or 0 */
+    int64_t column;    /* 1-based column, or 0 */
+    char where[PB_ERROR_WHERE_MAX]; /* file, JSON path ($.sigs[1].key), ... */
+    char text[PB_ERROR_TEXT_MAX];   /* one line: what, with the evidence */
+} pb_error;
+
+/* Reset an error to "no error" (code PB_OK, index -1). */
+void pb_error_init(pb_error *err);
+/* The name of a code, e.g. "PB_EKEY_REVOKED: key revoked". Static storage. */
+const char *pb_strerror(int code);
+/* The command line exit status for a code: 0 ok, 1 refused, 2 usage, 3 environment. */
+int pb_exit_code(int code);
+
+/* ---------------------------------------------------------------------------
+ * Money: GBP as int64_t pence (DESIGN 2). ledger/money.c.
+ * ------------------------------------------------------------------------- */
+
+/* Parse the canonical text form -?[0-9]+\.[0-9]{2} ("1250000.00"). No sign on
+ * zero ("-0.00" refused), no leading zeros ("01.00" refused), |amount| at most
+ * PB_MONEY_PENCE_MAX. Returns PB_OK, PB_EMONEY or PB_EOVERFLOW. */
+int pb_money_parse(const char *text, int64_t *pence_out, pb_error *err);
+
+/* Parse friendly input as typed by a person: optional sign or parentheses for a
+ * negative, optional "£", thousands separators "," in groups of three, and zero,
+ * one or two decimals ("1,250,000", "£1,250,000.5", "(300.00)", "-12.5").
+ * Returns PB_OK, PB_EMONEY or PB_EOVERFLOW. */
+int pb_money_parse_friendly(const char *text, int64_t *pence_out, pb_error *err);
+
+/* Write the canonical form into buf (size at least PB_MONEY_TEXT_MAX).
+ * Returns PB_OK, or PB_EOVERFLOW if |pence| > PB_MONEY_PENCE_MAX. */
+int pb_money_format(int64_t pence, char *buf, size_t size);
+
+/* Write the display form with thousands separators ("-1,250,000.00") into buf
+ * (size at least PB_MONEY_TEXT_MAX). Returns PB_OK or PB_EOVERFLOW. */
+int pb_money_format_display(int64_t pence, char *buf, size_t size);
+
+/* Checked arithmetic: the result must stay within ±PB_MONEY_PENCE_MAX.
+ * Returns PB_OK or PB_EOVERFLOW (and *out is untouched). */
+int pb_money_add(int64_t a, int64_t b, int64_t *out, pb_error *err);
+int pb_money_sub(int64_t a, int64_t b, int64_t *out, pb_error *err);
+int pb_money_mul(int64_t pence, int64_t factor, int64_t *out, pb_error *err);
+
+/* ---------------------------------------------------------------------------
+ * Dates and periods (DESIGN 2). ledger/date.c.
+ * Dates are days since 1970-01-01 (proleptic Gregorian), years 1900..9999.
+ * ------------------------------------------------------------------------- */
+
+/* Parse "YYYY-MM-DD" exactly (a real calendar date). PB_OK or PB_EDATE. */
+int pb_date_parse(const char *text, int32_t *day_out, pb_error *err);
+/* Write "YYYY-MM-DD" into buf (size at least PB_DATE_TEXT_MAX). */
+void pb_date_format(int32_t day, char *buf, size_t size);
+/* Parse a UTC timestamp "YYYY-MM-DDTHH:MM:SSZ". PB_OK or PB_EDATE. */
+int pb_timestamp_parse(const char *text, int64_t *seconds_out, pb_error *err);
+/* Write "YYYY-MM-DDTHH:MM:SSZ" (21 bytes with NUL) into buf. */
+void pb_timestamp_format(int64_t seconds, char *buf, size_t size);
+
+enum pb_period_kind { PB_PERIOD_YEAR = 1, PB_PERIOD_QUARTER = 2, PB_PERIOD_MONTH = 3 };
+
+/* A financial period: the year 2024/25 runs 2024-04-01..2025-03-31;
+ * "2024/25-Q1" is April–June 2024; "2024/25-M06" is September 2024. */
+typedef struct pb_period {
+    int kind;           /* enum pb_period_kind */
+    int32_t year_start; /* calendar year in which the financial year starts: 2024 */
+    int32_t number;     /* quarter 1..4 or month 1..12; 0 for a year */
+    int32_t first_day;  /* inclusive */
+    int32_t last_day;   /* inclusive */
+    char label[16];     /* canonical label, e.g. "2024/25-Q2" */
+} pb_period;
+
+/* Parse "2024/25", "2024/25-Q1".."Q4", "2024/25-M01".."M12". The second year
+ * must follow the first ("2024/26" refused). PB_OK or PB_EPERIOD. */
+int pb_period_parse(const char *text, pb_period *out, pb_error *err);
+/* The period of the given kind that contains day. PB_OK or PB_EDATE. */
+int pb_period_of_day(int32_t day, int kind, pb_period *out, pb_error *err);
+
+/* ---------------------------------------------------------------------------
+ * Canonical JSON (DESIGN 3). ledger/canon.c.
+ * The subset: object keys ASCII, no duplicate keys, no reals, integers within
+ * ±2^53, strings UTF-8 without control characters (U+0000–U+001F, U+007F,
+ * U+0080–U+009F), nesting at most PB_JSON_DEPTH_MAX. Its canonical form equals
+ * Python's json.dumps(v, sort_keys=True, separators=(",",":"), ensure_ascii=False).
+ * ------------------------------------------------------------------------- */
+
+/* Parse len bytes (not NUL-terminated) as one JSON value in the subset.
+ * *value_out is a new reference the caller releases with json_decref().
+ * Errors name the field as a JSON path in err->where ("$.sigs[1].key") and the
+ * line and column for syntax errors. Returns PB_OK, PB_EEMPTY, PB_EJSON,
+ * PB_EJSON_DUPKEY, PB_EJSON_FLOAT, PB_EJSON_INT, PB_EJSON_KEY,
+ * PB_EJSON_CONTROL, PB_EJSON_UTF8, PB_EJSON_DEPTH, PB_ETOOBIG (over max_bytes)
+ * or PB_ENOMEM. */
+int pb_json_parse(const char *buf, size_t len, size_t max_bytes, json_t **value_out,
+                  pb_error *err);
+
+/* Check that a value built in memory lies in the subset. Same codes as
+ * pb_json_parse, less the syntax ones. */
+int pb_json_check(const json_t *value, pb_error *err);
+
+/* Serialise value canonically into a new malloc'd buffer (NUL-terminated; the
+ * NUL is not counted in *len_out). The caller frees it with free(). Checks the
+ * subset first. Returns PB_OK, a pb_json_check code, or PB_ENOMEM. */
+int pb_json_canonical(const json_t *value, char **buf_out, size_t *len_out, pb_error *err);
+
+/* ---------------------------------------------------------------------------
+ * Keys in minisign's formats (DESIGN 3). ledger/keys.c.
+ * ------------------------------------------------------------------------- */
+
+/* A public key: the 8-byte key number as stored in minisign files (little
+ * endian; its KEYID text is the 16 uppercase hex digits minisign prints) and
+ * the Ed25519 public key. */
+typedef struct pb_pubkey {
+    uint8_t key_id[8];
+    uint8_t key[32];
+} pb_pubkey;
+
+/* A secret key, held in sodium_malloc'd memory and wiped on free. Opaque. */
+typedef struct pb_seckey pb_seckey;
+
+/* scrypt parameters written into encrypted key files: chosen so that unlocking
+ * takes well under a second (docs/keys.md gives the measurement). */
+#define PB_KDF_OPSLIMIT 1048576ULL
+#define PB_KDF_MEMLIMIT 33554432ULL
+
+/* Generate a key pair and write a minisign public key file and secret key file.
+ * The secret file is created with O_CREAT|O_EXCL and mode 0600; it is encrypted
+ * with passphrase (scrypt, as minisign) or unencrypted when passphrase is NULL
+ * (minisign -W). comment goes into the "untrusted comment:" lines (NULL for a
+ * default). Returns PB_OK, PB_EEXIST, PB_EIO or PB_ENOMEM; on error neither
+ * file is left behind. */
+int pb_keygen_write(const char *pub_path, const char *sec_path, const char *passphrase,
+                    const char *comment, pb_pubkey *pub_out, pb_error *err);
+
+/* Read a minisign public key file, or the bare base64 line. PB_OK, PB_EIO or PB_EKEYFILE. */
+int pb_pubkey_load(const char *path, pb_pubkey *out, pb_error *err);
+/* Parse the base64 line "RWQ..." (56 characters) of a minisign public key.
+ * PB_OK or PB_EKEYFILE. */
+int pb_pubkey_parse(const char *base64, pb_pubkey *out, pb_error *err);
+/* Write the base64 line (NUL-terminated) into buf of at least 57 bytes. */
+void pb_pubkey_encode(const pb_pubkey *key, char *buf, size_t size);
+/* Write the KEYID (16 uppercase hex digits) into buf of PB_KEYID_TEXT_MAX bytes. */
+void pb_keyid_format(const uint8_t key_id[8], char *buf, size_t size);
+/* Parse a KEYID text. PB_OK or PB_EKEYFILE. */
+int pb_keyid_parse(const char *text, uint8_t key_id_out[8], pb_error *err);
+
+/* Whether a secret key file is passphrase-encrypted (*encrypted_out 1) or not (0).
+ * PB_OK, PB_EIO or PB_EKEYFILE. */
+int pb_seckey_file_encrypted(const char *path, int *encrypted_out, pb_error *err);
+/* Load a minisign secret key file; passphrase may be NULL for an unencrypted
+ * key. The caller frees *key_out with pb_seckey_free(). Returns PB_OK, PB_EIO,
+ * PB_EKEYFILE, PB_EPASSPHRASE (wrong, or needed and NULL) or PB_ENOMEM. */
+int pb_seckey_load(const char *path, const char *passphrase, pb_seckey **key_out,
+                   pb_error *err);
+/* Wipe and free a secret key; NULL is allowed. */
+void pb_seckey_free(pb_seckey *key);
+/* The public half of a secret key. */
+void pb_seckey_public(const pb_seckey *key, pb_pubkey *out);
+/* Ed25519-sign len bytes of msg into sig. Returns PB_OK. */
+int pb_seckey_sign(const pb_seckey *key, const uint8_t *msg, size_t len, uint8_t sig[64],
+                   pb_error *err);
+
+/* ---------------------------------------------------------------------------
+ * Records and entries (DESIGN 3, 5). ledger/record.c, ledger/entry.c.
+ * A record is {"entry":{...},"sigs":[{"key":KEYID,"sig":BASE64},...]}; a draft
+ * is a record whose sigs may be incomplete.
+ * ------------------------------------------------------------------------- */
+
+/* Check a record's form without ledger state: the subset, the common entry
+ * fields, the id, the type known, each signature well formed and unique, and
+ * the canonical size within limits. Sorts sigs by key in place. Returns PB_OK,
+ * a pb_json_check code, PB_EFIELD, PB_ETYPE, PB_EID, PB_ESIG_FORMAT or PB_ETOOBIG. */
+int pb_record_check_form(json_t *record, pb_error *err);
+
+/* Add (or replace) the signature of key over the record's entry. Returns PB_OK
+ * or a pb_record_check_form code. */
+int pb_record_sign(json_t *record, const pb_seckey *key, pb_error *err);
+
+/* The signed message of an entry: "poolbook-entry-v1\n" || canonical entry,
+ * in a new malloc'd buffer the caller frees. */
+int pb_entry_message(const json_t *entry, uint8_t **msg_out, size_t *len_out, pb_error *err);
+
+/* Build a new unsigned genesis draft record. partners is an array of
+ * {"id","name","kind"}; keys an array of {"partner","role","pubkey"} where
+ * pubkey is the base64 minisign line (key ids are derived from it). The caller
+ * releases *record_out. Returns PB_OK or a form code. */
+int pb_draft_genesis(const char *origin, const char *id, const char *created,
+                     json_t *partners, json_t *keys, json_t **record_out, pb_error *err);
+
+/* Build an unsigned document draft for a file: its SHA-256, size and title.
+ * Returns PB_OK, PB_EIO or a form code. */
+int pb_draft_document(const char *origin, const char *id, const char *created,
+                      const char *path, const char *title, json_t **record_out, pb_error *err);
+
+/* The current UTC time as "YYYY-MM-DDTHH:MM:SSZ" (or $POOLBOOK_NOW when set, so
+ * scripted runs are reproducible). */
+void pb_now(char *buf, size_t size);
+
+/* ---------------------------------------------------------------------------
+ * The store: one LMDB file (DESIGN 4). ledger/store.c.
+ * ------------------------------------------------------------------------- */
+
+typedef struct pb_store pb_store;
+
+enum pb_store_flags {
+    PB_STORE_CREATE = 1, /* create a new empty ledger; PB_EEXIST if present */
+    PB_STORE_RDONLY = 2, /* open for reading only */
+};
+
+/* Open (or create) the ledger at path. The caller closes it with
+ * pb_store_close(). The handle may be used for the process's lifetime while
+ * other processes read and append. Returns PB_OK, PB_ENOLEDGER, PB_EEXIST,
+ * PB_ESTORE or PB_ENOMEM. */
+int pb_store_open(const char *path, int flags, pb_store **store_out, pb_error *err);
+/* Close a store; NULL is allowed. */
+void pb_store_close(pb_store *store);
+
+/* Validate one record against the ledger state and append it in one write
+ * transaction. If an identical record is already present, *present_out is set
+ * to 1, *index_out to its index, and nothing changes. On any error nothing
+ * changes. Returns PB_OK or any form, entry or signature code; PB_ESTORE. */
+int pb_store_append(pb_store *store, json_t *record, uint64_t *index_out, int *present_out,
+                    pb_error *err);
+
+/* Append count records in one write transaction: all or none. Records already
+ * present (identical) are skipped and counted in *present_out. err->index is
+ * the 0-based position of the failing record in the batch. */
+int pb_store_append_batch(pb_store *store, json_t *const *records, size_t count,
+                          uint64_t *appended_out, uint64_t *present_out, pb_error *err);
+
+/* The number of records (the tree size). */
+int pb_store_size(pb_store *store, uint64_t *size_out, pb_error *err);
+/* The ledger's origin, from its genesis entry (PB_EGENESIS when empty). */
+int pb_store_origin(pb_store *store, char *buf, size_t size, pb_error *err);
+/* A copy of the stored canonical record bytes at index; the caller frees
+ * *buf_out. PB_OK, PB_ENOTFOUND or PB_ESTORE. */
+int pb_store_record(pb_store *store, uint64_t index, char **buf_out, size_t *len_out,
+                    pb_error *err);
+/* The index of the record with entry id. PB_OK or PB_ENOTFOUND. */
+int pb_store_find(pb_store *store, const char *id, uint64_t *index_out, pb_error *err);
+/* The Merkle root at tree_size (1..size). PB_OK, PB_ERANGE or PB_ESTORE. */
+int pb_store_root(pb_store *store, uint64_t tree_size, uint8_t root_out[32], pb_error *err);
+/* The state record of a bound key: its partner, role and public key, in a new
+ * JSON reference. PB_OK or PB_EKEY_UNKNOWN. */
+int pb_store_key(pb_store *store, const char *keyid, json_t **key_out, pb_error *err);
+
+/* ---------------------------------------------------------------------------
+ * Merkle tree and proofs, RFC 6962 / RFC 9162 (DESIGN 4). ledger/merkle.c.
+ * ------------------------------------------------------------------------- */
+
+/* SHA-256(0x00 || data). */
+void pb_merkle_leaf_hash(const void *data, size_t len, uint8_t out[32]);
+/* SHA-256(0x01 || left || right). */
+void pb_merkle_node_hash(const uint8_t left[32], const uint8_t right[32], uint8_t out[32]);
+
+typedef struct pb_proof {
+    uint64_t index_or_old_size; /* the leaf index, or the old tree size */
+    uint64_t tree_size;         /* the (new) tree size */
+    uint8_t leaf_or_old_root[32];
+    uint8_t root[32];
+    size_t count;
+    uint8_t hashes[PB_PROOF_HASHES_MAX][32];
+} pb_proof;
+
+/* The inclusion proof (audit path) of leaf index in the tree of tree_size.
+ * O(log n) reads. PB_OK, PB_ERANGE or PB_ESTORE. */
+int pb_proof_inclusion(pb_store *store, uint64_t index, uint64_t tree_size, pb_proof *out,
+                       pb_error *err);
+/* The consistency proof between tree sizes old_size <= new_size.
+ * PB_OK, PB_ERANGE or PB_ESTORE. */
+int pb_proof_consistency(pb_store *store, uint64_t old_size, uint64_t new_size, pb_proof *out,
+                         pb_error *err);
+/* Check an inclusion proof with nothing but its own contents. PB_OK or PB_EPROOF. */
+int pb_proof_check_inclusion(const pb_proof *proof, pb_error *err);
+/* Check a consistency proof with nothing but its own contents. PB_OK or PB_EPROOF. */
+int pb_proof_check_consistency(const pb_proof *proof, pb_error *err);
+/* The proof as the JSON of DESIGN 4, in a new reference. kind is "inclusion"
+ * or "consistency". */
+json_t *pb_proof_to_json(const pb_proof *proof, int consistency);
+
+/* ---------------------------------------------------------------------------
+ * Checkpoints: C2SP tlog-checkpoint signed notes (DESIGN 4). ledger/checkpoint.c.
+ * ------------------------------------------------------------------------- */
+
+/* Sign a checkpoint of the current tree with an operator key bound in the
+ * ledger, store it, and return the note text in a new malloc'd string.
+ * PB_OK, PB_EKEY_UNKNOWN, PB_EKEY_WRONG_ROLE, PB_EKEY_REVOKED, PB_EGENESIS, PB_ESTORE. */
+int pb_checkpoint_create(pb_store *store, const pb_seckey *key, char **note_out, pb_error *err);
+/* Add an auditor's cosignature line to the stored checkpoint of tree_size
+ * (0: the latest). Returns the whole note. Codes as pb_checkpoint_create, and PB_ENOTFOUND. */
+int pb_checkpoint_cosign(pb_store *store, uint64_t tree_size, const pb_seckey *key,
+                         char **note_out, pb_error *err);
+/* The stored checkpoint note of tree_size (0: the latest), a new malloc'd string.
+ * PB_OK or PB_ENOTFOUND. */
+int pb_checkpoint_get(pb_store *store, uint64_t tree_size, char **note_out, pb_error *err);
+/* The note verifier key of a public key under a name:
+ * "<name>+<8 hex>+<base64(0x01 || key)>", into a new malloc'd string. */
+int pb_note_verifier(const char *name, const pb_pubkey *key, char **out, pb_error *err);
+/* The note signer name poolbook uses for a key: the origin for the operator,
+ * "<origin>/<partner>/<KEYID>" for others. Into buf. */
+void pb_note_name(const char *origin, const char *partner, const char *role,
+                  const char *keyid, char *buf, size_t size);
+
+/* ---------------------------------------------------------------------------
+ * Verification (DESIGN 4, 9). ledger/verify.c.
+ * ------------------------------------------------------------------------- */
+
+typedef struct pb_verify_report {
+    uint64_t records;      /* records checked */
+    uint64_t signatures;   /* signatures checked */
+    uint64_t checkpoints;  /* checkpoint notes checked */
+    uint64_t cosignatures; /* auditor signature lines checked */
+    uint8_t root[32];      /* the root recomputed from the records */
+} pb_verify_report;
+
+/* Verify the whole ledger from its records alone: every record canonical and
+ * its entry valid against the state replayed from the records before it, every
+ * signature and its key's partner and role, the stored tree hashes and id
+ * index, every stored checkpoint's root and signatures, and consistency between
+ * successive checkpoints. threads is how many threads check signatures (0: one
+ * per core). On failure err->index names the first bad record. Returns PB_OK,
+ * PB_EVERIFY (the cause in err->text), PB_ESTORE or PB_ENOMEM. */
+int pb_verify(pb_store *store, unsigned threads, pb_verify_report *report_out, pb_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* POOLBOOK_H */

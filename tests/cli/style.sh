@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# style.sh — the rules a machine can check (STYLE 1, 14): every global symbol
+# of the library starts with pb_; no banned unsafe functions; no floating
+# point types in the library; every command answers --help.
+set -euo pipefail
+: "${PB_SRC:?}" "${PB_BUILD:?}" "${POOLBOOK:?}"
+fail=0
+lib="$PB_BUILD/libpoolbook.a"
+bad=$(nm -g --defined-only "$lib" | awk 'NF==3 {print $3}' | grep -v '^pb_' || true)
+if [ -n "$bad" ]; then
+  echo "global symbols without the pb_ prefix:"; echo "$bad"; fail=1
+fi
+if grep -nwE 'sprintf|strcpy|strcat|gets|atoi|strtok' "$PB_SRC"/ledger/*.c "$PB_SRC"/cli/*.c \
+   | grep -v 'snprintf\|vsnprintf'; then
+  echo "banned functions used (above)"; fail=1
+fi
+if grep -nwE 'float|double' "$PB_SRC"/ledger/*.c "$PB_SRC"/ledger/*.h "$PB_SRC"/include/*.h; then
+  echo "floating point in the library (above): money is int64_t pence"; fail=1
+fi
+# Every command in the table answers --help with exit 0 and a usage line.
+cmds=$("$POOLBOOK" --help | awk '/^commands:/ {on=1; next} on && NF {print $1}')
+for c in $cmds; do
+  out=$("$POOLBOOK" "$c" --help) || { echo "$c --help failed"; fail=1; continue; }
+  case "$out" in
+    "usage: poolbook $c"*) ;;
+    *) echo "$c --help prints no usage line"; fail=1 ;;
+  esac
+done
+exit $fail

@@ -1,0 +1,45 @@
+# tests.cmake — registers every test with CTest, by file pattern, so adding a
+# test is adding a file:
+#   tests/test_<module>.c   cmocka unit tests for ledger/<module>.c
+#   tests/tools/<name>.c    helper programs for CLI tests (e.g. raw LMDB tamper)
+#   tests/cli/<name>.sh     tests of the built command, run with bash
+#   tests/data/bad/<case>/  the bad-input corpus, one test per case
+pkg_check_modules(CMOCKA REQUIRED IMPORTED_TARGET cmocka)
+
+file(GLOB PB_UNIT_TESTS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/test_*.c)
+foreach(src ${PB_UNIT_TESTS})
+  get_filename_component(name ${src} NAME_WE)
+  add_executable(${name} ${src})
+  target_include_directories(${name} PRIVATE ${CMAKE_SOURCE_DIR}/ledger)
+  target_link_libraries(${name} PRIVATE poolbook_lib PkgConfig::CMOCKA)
+  add_test(NAME ${name} COMMAND ${name})
+  set_tests_properties(${name} PROPERTIES
+    ENVIRONMENT "PB_SRC=${CMAKE_SOURCE_DIR};PB_BUILD=${CMAKE_BINARY_DIR}")
+endforeach()
+
+file(GLOB PB_TEST_TOOLS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/tools/*.c)
+foreach(src ${PB_TEST_TOOLS})
+  get_filename_component(name ${src} NAME_WE)
+  add_executable(${name} ${src})
+  target_include_directories(${name} PRIVATE ${CMAKE_SOURCE_DIR}/ledger)
+  target_link_libraries(${name} PRIVATE poolbook_lib)
+endforeach()
+
+set(PB_TEST_ENV
+  "POOLBOOK=$<TARGET_FILE:poolbook>;PB_SRC=${CMAKE_SOURCE_DIR};PB_BUILD=${CMAKE_BINARY_DIR};PB_SANITIZE=${PB_SANITIZE}")
+
+file(GLOB PB_CLI_TESTS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/cli/*.sh)
+foreach(script ${PB_CLI_TESTS})
+  get_filename_component(name ${script} NAME_WE)
+  add_test(NAME cli_${name} COMMAND bash ${script})
+  set_tests_properties(cli_${name} PROPERTIES ENVIRONMENT "${PB_TEST_ENV}" TIMEOUT 1200)
+endforeach()
+
+file(GLOB PB_BAD_CASES CONFIGURE_DEPENDS LIST_DIRECTORIES true ${CMAKE_SOURCE_DIR}/tests/data/bad/*)
+foreach(dir ${PB_BAD_CASES})
+  if(IS_DIRECTORY ${dir})
+    get_filename_component(name ${dir} NAME)
+    add_test(NAME bad_${name} COMMAND bash ${CMAKE_SOURCE_DIR}/tests/run_bad_case.sh ${dir})
+    set_tests_properties(bad_${name} PROPERTIES ENVIRONMENT "${PB_TEST_ENV}")
+  endif()
+endforeach()
