@@ -78,3 +78,29 @@ int cmd_sign(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 
 #endif /* POOLBOOK_CLI_H */
+
+/* Records read from a file or stdin: one JSON value spanning the whole input,
+ * or JSON lines (one record per non-blank line). lines[i] is the input line
+ * of records[i], for error messages. */
+struct cli_records {
+    json_t **records;
+    int64_t *lines;
+    size_t count;
+};
+
+/* Read records from path ("-" for stdin); exits with a one-line error naming
+ * the file and line on bad input. Free with cli_records_free. */
+void cli_read_records(const char *path, struct cli_records *out);
+void cli_records_free(struct cli_records *recs);
+
+/* Write a record as one canonical JSON line, atomically (temp file + rename),
+ * or to stdout for "-". Exits on failure. */
+void cli_write_record(const char *path, const json_t *record);
+
+/* Print err naming the input: "(<file> line <n>, <json path>)". */
+_Noreturn void cli_fail_input(pb_error *err, const char *path, int64_t line);
+
+/* Build a draft from `new` arguments (cmd_new.c); extra options are the
+ * caller's own (post). Returns a new reference, or NULL with err set. */
+json_t *cli_new_draft(int argc, char **argv, const char *const *usage,
+                      const struct cli_option *extra, pb_error *err);

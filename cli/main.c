@@ -16,6 +16,17 @@ struct command {
 
 /* Sorted by name; main() checks the order so `poolbook --help` lists it sorted. */
 static const struct command commands[] = {
+    {"append", cmd_append, "append signed records (one transaction)"},
+    {"checkpoint", cmd_checkpoint, "sign, show or verify-key a checkpoint"},
+    {"cosign", cmd_cosign, "add an auditor's signature to a checkpoint"},
+    {"init", cmd_init, "create an empty ledger"},
+    {"log", cmd_log, "list records"},
+    {"new", cmd_new, "write an unsigned draft entry"},
+    {"post", cmd_post, "build, sign and append an entry"},
+    {"proof", cmd_proof, "inclusion or consistency proof"},
+    {"show", cmd_show, "show one record"},
+    {"sign", cmd_sign, "add a signature to a draft"},
+    {"verify", cmd_verify, "verify the whole ledger"},
     {NULL, NULL, NULL},
 };
 
@@ -45,7 +56,7 @@ main(int argc, char **argv)
     if (sodium_init() < 0) {
         cli_die_env("libsodium could not be initialised");
     }
-    for (size_t i = 1; commands[i].name != NULL; i++) {
+    for (size_t i = 1; commands[i - 1].name != NULL && commands[i].name != NULL; i++) {
         if (strcmp(commands[i - 1].name, commands[i].name) >= 0) {
             fprintf(stderr, "poolbook: command table out of order at %s\n", commands[i].name);
             abort();

@@ -76,3 +76,148 @@ int pb_merkle_stack_push(pb_merkle_stack *stack, const uint8_t leaf[32], pb_hash
                          void *ctx, pb_error *err);
 /* The root of the leaves pushed so far (size >= 1). */
 void pb_merkle_stack_root(const pb_merkle_stack *stack, uint8_t out[32]);
+
+/* ---------------------------------------------------------------------------
+ * Derived state (state.c): partners, keys, origin, ... as canonical JSON
+ * values under string keys in one LMDB database, inside the caller's
+ * transaction. Rebuilt from the records alone by replaying them.
+ * ------------------------------------------------------------------------- */
+#include <lmdb.h>
+
+typedef struct pb_state {
+    MDB_txn *txn;
+    MDB_dbi dbi;
+} pb_state;
+
+/* A new reference to the value under key, or PB_ENOTFOUND (err untouched). */
+int pb_state_get(const pb_state *state, const char *key, json_t **value_out, pb_error *err);
+/* Store value under key (replacing). PB_OK, PB_ESTORE or a canonical-JSON code. */
+int pb_state_put(const pb_state *state, const char *key, const json_t *value, pb_error *err);
+/* Translate an LMDB return code into PB_ESTORE with the text, keeping the raw code. */
+int pb_store_error(pb_error *err, int mdb_rc, const char *what);
+
+/* ---------------------------------------------------------------------------
+ * Signature checks (sigcheck.c): collected while entries are admitted, then
+ * verified, on several threads when there are many (DESIGN 4).
+ * ------------------------------------------------------------------------- */
+
+typedef struct pb_sigcheck {
+    uint64_t index;       /* the record the signature is on */
+    uint64_t msg_slot;    /* which message in the batch */
+    uint8_t key[32];
+    uint8_t sig[64];
+    char keyid[PB_KEYID_TEXT_MAX];
+} pb_sigcheck;
+
+typedef struct pb_sigbatch {
+    pb_sigcheck *checks;
+    size_t count;
+    size_t cap;
+    uint8_t **msgs; /* owned signed messages, one per record */
+    size_t *msg_lens;
+    size_t msg_count;
+    size_t msg_cap;
+} pb_sigbatch;
+
+void pb_sigbatch_init(pb_sigbatch *batch);
+void pb_sigbatch_free(pb_sigbatch *batch);
+/* Take ownership of a signed message; *slot_out is its number. */
+int pb_sigbatch_add_msg(pb_sigbatch *batch, uint8_t *msg, size_t len, uint64_t *slot_out,
+                        pb_error *err);
+int pb_sigbatch_add(pb_sigbatch *batch, const pb_sigcheck *check, pb_error *err);
+/* Verify every check with up to threads threads (0: one per core). On failure
+ * returns PB_ESIG_INVALID for the lowest failing record index, with err->index set. */
+int pb_sigbatch_run(pb_sigbatch *batch, unsigned threads, pb_error *err);
+/* Drop everything collected (keep the allocations). */
+void pb_sigbatch_clear(pb_sigbatch *batch);
+
+/* ---------------------------------------------------------------------------
+ * Entries (entry.c): the table of entry types, their stateless field checks,
+ * and admission: validation against state, signing rules, state change.
+ * ------------------------------------------------------------------------- */
+
+/* Stateless checks of an entry's own fields (common fields done already). */
+int pb_entry_check_fields(const json_t *entry, pb_error *err);
+/* Whether type names a known entry type. */
+int pb_entry_type_known(const char *type);
+
+/* Admit a record as index into state: check it against the state (origin,
+ * genesis order, partners and keys, signing rules of DESIGN 5), then apply its
+ * state change. Signature bytes are verified at once when defer is NULL, else
+ * queued in defer for pb_sigbatch_run. The record's form must have been
+ * checked. On error the state may hold partial changes: the caller aborts the
+ * transaction. */
+int pb_entry_admit(const pb_state *state, const json_t *record, uint64_t index,
+                   pb_sigbatch *defer, pb_error *err);
+
+/* Field helpers shared by the entry types and records (fields.c). Each names
+ * the field by path in err->where. */
+int pb_field_string(const json_t *obj, const char *name, const char *path, size_t max_bytes,
+                    const char **out, pb_error *err);
+int pb_field_allowed(const json_t *obj, const char *const *allowed, const char *path,
+                     pb_error *err);
+int pb_field_check_id(const char *id, const char *path, pb_error *err);
+
+/* ---------------------------------------------------------------------------
+ * Store internals (store.c) for checkpoint.c and verify.c: a read snapshot,
+ * checkpoint lines, and a scratch database for replaying state.
+ * ------------------------------------------------------------------------- */
+
+typedef struct pb_snapshot {
+    pb_store *store;
+    MDB_txn *txn;
+    uint64_t size;
+} pb_snapshot;
+
+int pb_snapshot_open(pb_store *store, pb_snapshot *snap, pb_error *err);
+void pb_snapshot_close(pb_snapshot *snap);
+/* Borrowed bytes of record index, valid until the snapshot closes. */
+int pb_snapshot_record(const pb_snapshot *snap, uint64_t index, const char **buf_out,
+                       size_t *len_out, pb_error *err);
+/* A pb_hash_reader over the snapshot (ctx is the pb_snapshot). */
+int pb_snapshot_hash(void *ctx, uint32_t level, uint64_t index, uint8_t out[32], pb_error *err);
+/* The index stored for an entry id; PB_ENOTFOUND if none. */
+int pb_snapshot_find(const pb_snapshot *snap, const char *id, uint64_t *index_out, pb_error *err);
+/* The number of entries in the id index. */
+int pb_snapshot_id_count(const pb_snapshot *snap, uint64_t *count_out, pb_error *err);
+/* The derived state as stored (read-only). */
+void pb_snapshot_state(const pb_snapshot *snap, pb_state *state_out);
+
+/* Checkpoint signature lines are stored one per (tree size, signer): nothing
+ * is ever overwritten; a cosignature is a new line. */
+typedef struct pb_checkpoint_line {
+    uint64_t tree_size;
+    int cosign;                     /* 0 operator, 1 cosigner */
+    char keyid[PB_KEYID_TEXT_MAX];
+    char *line;                     /* "— name base64\n", malloc'd */
+} pb_checkpoint_line;
+
+/* Add a line; an identical line already there is not an error. */
+int pb_store_checkpoint_add(pb_store *store, const pb_checkpoint_line *line, pb_error *err);
+/* Every stored line, ordered by tree size, then operator first, then key id;
+ * the caller frees with pb_checkpoint_lines_free. */
+int pb_snapshot_checkpoint_lines(const pb_snapshot *snap, pb_checkpoint_line **lines_out,
+                                 size_t *count_out, pb_error *err);
+void pb_checkpoint_lines_free(pb_checkpoint_line *lines, size_t count);
+
+/* A scratch database for replaying state (verify): a temporary file removed
+ * at once, one write transaction, never committed. */
+typedef struct pb_scratch {
+    MDB_env *env;
+    pb_state state;
+} pb_scratch;
+
+int pb_scratch_open(pb_scratch *scratch, pb_error *err);
+void pb_scratch_close(pb_scratch *scratch);
+
+/* ---------------------------------------------------------------------------
+ * Checkpoint notes (checkpoint.c).
+ * ------------------------------------------------------------------------- */
+
+/* The note body "<origin>\n<size>\n<base64 root>\n" into buf. */
+void pb_note_body(const char *origin, uint64_t tree_size, const uint8_t root[32], char *buf,
+                  size_t size);
+/* Check one signature line against body, the expected signer name and key.
+ * PB_OK or PB_ENOTE with the reason. */
+int pb_note_check_line(const char *body, const char *line, const char *name, const pb_pubkey *key,
+                       pb_error *err);

@@ -1,0 +1,105 @@
+/*
+ * cmd_checkpoint.c — `poolbook checkpoint`: sign the current tree with the
+ * operator key as a C2SP checkpoint, print a stored one, or print the note
+ * verifier key that others use to check checkpoints.
+ */
+#include "cli.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const checkpoint_usage[] = {
+    "checkpoint -k OPERATORKEY | --show [--size N] | --verifier -p PUBFILE",
+    "Sign and store a checkpoint of the whole ledger with the operator key and",
+    "print it (a C2SP signed note). --show prints a stored checkpoint (default:",
+    "the latest). --verifier prints the note verifier key of a public key.",
+    NULL,
+};
+
+static int
+print_verifier(pb_store *store, const char *pub_path)
+{
+    pb_error err;
+    pb_error_init(&err);
+    pb_pubkey pub;
+    char origin[256];
+    char keyid[PB_KEYID_TEXT_MAX];
+    char name[512];
+    json_t *bound = NULL;
+    char *verifier = NULL;
+    int rc = pb_pubkey_load(pub_path, &pub, &err);
+    if (rc == PB_OK) {
+        rc = pb_store_origin(store, origin, sizeof(origin), &err);
+    }
+    if (rc == PB_OK) {
+        pb_keyid_format(pub.key_id, keyid, sizeof(keyid));
+        rc = pb_store_key(store, keyid, &bound, &err);
+    }
+    if (rc == PB_OK) {
+        pb_note_name(origin, json_string_value(json_object_get(bound, "partner")),
+                     json_string_value(json_object_get(bound, "role")), keyid, name,
+                     sizeof(name));
+        rc = pb_note_verifier(name, &pub, &verifier, &err);
+    }
+    json_decref(bound);
+    if (rc != PB_OK) {
+        cli_fail(&err);
+    }
+    printf("%s\n", verifier);
+    free(verifier);
+    return 0;
+}
+
+int
+cmd_checkpoint(int argc, char **argv)
+{
+    const char *key_path = NULL;
+    const char *pass_file = NULL;
+    const char *pub_path = NULL;
+    const char *size_text = NULL;
+    int show = 0;
+    int verifier = 0;
+    const struct cli_option options[] = {
+        {CLI_STRING, 'k', "key-file", "SECKEY", &key_path, "the operator's secret key"},
+        {CLI_STRING, 0, "passphrase-file", "FILE", &pass_file, "file holding its passphrase"},
+        {CLI_FLAG, 0, "show", NULL, &show, "print a stored checkpoint"},
+        {CLI_STRING, 0, "size", "N", &size_text, "with --show: the checkpoint of tree size N"},
+        {CLI_FLAG, 0, "verifier", NULL, &verifier, "print the note verifier key of -p PUBFILE"},
+        {CLI_STRING, 'p', "pubkey", "PUBFILE", &pub_path, "a public key file (--verifier)"},
+        {CLI_END},
+    };
+    int argi = cli_parse(argc, argv, checkpoint_usage, options);
+    if (argi != argc) {
+        cli_usage_error(checkpoint_usage, "unexpected argument '%s'", argv[argi]);
+    }
+    pb_store *store = cli_open_store(key_path != NULL ? 0 : PB_STORE_RDONLY);
+    pb_error err;
+    pb_error_init(&err);
+    char *note = NULL;
+    int rc = PB_OK;
+    if (verifier) {
+        if (pub_path == NULL) {
+            cli_usage_error(checkpoint_usage, "--verifier needs -p PUBFILE");
+        }
+        rc = print_verifier(store, pub_path);
+        pb_store_close(store);
+        return rc;
+    }
+    if (show) {
+        uint64_t size = size_text != NULL ? strtoull(size_text, NULL, 10) : 0;
+        rc = pb_checkpoint_get(store, size, &note, &err);
+    } else if (key_path != NULL) {
+        pb_seckey *key = cli_load_seckey(key_path, pass_file);
+        rc = pb_checkpoint_create(store, key, &note, &err);
+        pb_seckey_free(key);
+    } else {
+        cli_usage_error(checkpoint_usage, "give -k OPERATORKEY, --show or --verifier");
+    }
+    pb_store_close(store);
+    if (rc != PB_OK) {
+        cli_fail(&err);
+    }
+    fputs(note, stdout);
+    free(note);
+    return 0;
+}

@@ -1,0 +1,58 @@
+/*
+ * cmd_post.c — `poolbook post TYPE ...`: the everyday path of a finance lead:
+ * build the draft, sign it with one key, append it, print its index and id.
+ */
+#include "cli.h"
+
+static const char *const post_usage[] = {
+    "post document FILE --title TITLE -k SECKEY [--id ID] [--passphrase-file FILE]",
+    "Build an entry, sign it with SECKEY and append it in one step. For a",
+    "document, the file's SHA-256 and size are recorded (the file stays yours).",
+    NULL,
+};
+
+int
+cmd_post(int argc, char **argv)
+{
+    const char *key_path = NULL;
+    const char *pass_file = NULL;
+    int json = 0;
+    const struct cli_option extra[] = {
+        {CLI_STRING, 'k', "key-file", "SECKEY", &key_path, "the secret key to sign with"},
+        {CLI_STRING, 0, "passphrase-file", "FILE", &pass_file, "file holding its passphrase"},
+        {CLI_FLAG, 0, "json", NULL, &json, "print the result as JSON"},
+        {CLI_END},
+    };
+    pb_error err;
+    pb_error_init(&err);
+    json_t *record = cli_new_draft(argc, argv, post_usage, extra, &err);
+    if (record == NULL) {
+        cli_fail(&err);
+    }
+    if (key_path == NULL) {
+        cli_usage_error(post_usage, "post needs -k SECKEY");
+    }
+    pb_seckey *key = cli_load_seckey(key_path, pass_file);
+    int rc = pb_record_sign(record, key, &err);
+    pb_seckey_free(key);
+    pb_store *store = rc == PB_OK ? cli_open_store(0) : NULL;
+    uint64_t index = 0;
+    int present = 0;
+    if (rc == PB_OK) {
+        rc = pb_store_append(store, record, &index, &present, &err);
+    }
+    pb_store_close(store);
+    if (rc != PB_OK) {
+        cli_fail(&err);
+    }
+    const char *id = json_string_value(json_object_get(json_object_get(record, "entry"), "id"));
+    if (json) {
+        printf("{\"index\":%llu,\"id\":\"%s\",\"present\":%s}\n", (unsigned long long)index, id,
+               present ? "true" : "false");
+    } else {
+        printf("%s %llu %s\n", present ? "already present at index" : "appended at index",
+               (unsigned long long)index, id);
+    }
+    json_decref(record);
+    return 0;
+}

@@ -1,0 +1,156 @@
+/*
+ * records.c — reading records and drafts from files or stdin (one JSON value,
+ * or JSON lines) and writing drafts atomically, for sign, append and post.
+ */
+#include "cli.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+_Noreturn void
+cli_fail_input(pb_error *err, const char *path, int64_t line)
+{
+    char prefix[PB_ERROR_WHERE_MAX];
+    const char *name = strcmp(path, "-") == 0 ? "stdin" : path;
+    if (line > 0) {
+        snprintf(prefix, sizeof(prefix), "%s line %lld", name, (long long)line);
+    } else {
+        snprintf(prefix, sizeof(prefix), "%s", name);
+    }
+    char old[PB_ERROR_WHERE_MAX];
+    memcpy(old, err->where, sizeof(old));
+    snprintf(err->where, sizeof(err->where), "%s%s%s", prefix, old[0] ? ", " : "", old);
+    cli_fail(err);
+}
+
+static void
+push(struct cli_records *out, json_t *record, int64_t line, size_t *cap)
+{
+    if (out->count == *cap) {
+        *cap = *cap == 0 ? 64 : *cap * 2;
+        out->records = realloc(out->records, *cap * sizeof(json_t *));
+        out->lines = realloc(out->lines, *cap * sizeof(int64_t));
+        if (out->records == NULL || out->lines == NULL) {
+            cli_die_env("out of memory reading records");
+        }
+    }
+    if (out->count >= PB_BATCH_RECORDS_MAX) {
+        fprintf(stderr, "poolbook: error: more than %d records in one batch\n",
+                PB_BATCH_RECORDS_MAX);
+        exit(1);
+    }
+    out->records[out->count] = record;
+    out->lines[out->count] = line;
+    out->count++;
+}
+
+static int
+blank(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' && s[i] != '\n') {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+void
+cli_read_records(const char *path, struct cli_records *out)
+{
+    memset(out, 0, sizeof(*out));
+    size_t len = 0;
+    char *buf = cli_read_file(path, PB_INPUT_BYTES_MAX, &len);
+    size_t cap = 0;
+    pb_error err;
+    pb_error_init(&err);
+    json_t *whole = NULL;
+    if (blank(buf, len)) {
+        pb_error_set(&err, PB_EEMPTY, NULL, "no records: the input is empty");
+        cli_fail_input(&err, path, 0);
+    }
+    /* One value over the whole input (a pretty-printed draft)... */
+    if (len <= PB_RECORD_BYTES_MAX * 2 &&
+        pb_json_parse(buf, len, PB_RECORD_BYTES_MAX * 2, &whole, NULL) == PB_OK) {
+        push(out, whole, 1, &cap);
+        free(buf);
+        return;
+    }
+    /* ...or JSON lines. */
+    int64_t line = 0;
+    size_t at = 0;
+    while (at < len) {
+        const char *nl = memchr(buf + at, '\n', len - at);
+        size_t end = nl != NULL ? (size_t)(nl - buf) : len;
+        line++;
+        if (!blank(buf + at, end - at)) {
+            json_t *record = NULL;
+            if (pb_json_parse(buf + at, end - at, PB_RECORD_BYTES_MAX, &record, &err) != PB_OK) {
+                cli_fail_input(&err, path, line);
+            }
+            push(out, record, line, &cap);
+        }
+        at = end + 1;
+    }
+    free(buf);
+}
+
+void
+cli_records_free(struct cli_records *recs)
+{
+    for (size_t i = 0; i < recs->count; i++) {
+        json_decref(recs->records[i]);
+    }
+    free(recs->records);
+    free(recs->lines);
+    memset(recs, 0, sizeof(*recs));
+}
+
+void
+cli_write_record(const char *path, const json_t *record)
+{
+    pb_error err;
+    pb_error_init(&err);
+    char *canon = NULL;
+    size_t len = 0;
+    if (pb_json_canonical(record, &canon, &len, &err) != PB_OK) {
+        cli_fail(&err);
+    }
+    if (strcmp(path, "-") == 0) {
+        fwrite(canon, 1, len, stdout);
+        fputc('\n', stdout);
+        free(canon);
+        return;
+    }
+    char tmp[4096];
+    snprintf(tmp, sizeof(tmp), "%s.tmp-XXXXXX", path);
+    int fd = mkstemp(tmp);
+    if (fd < 0) {
+        cli_die_env("cannot write %s: %s", path, strerror(errno));
+    }
+    FILE *f = fdopen(fd, "w");
+    int ok = f != NULL && fwrite(canon, 1, len, f) == len && fputc('\n', f) != EOF &&
+             fflush(f) == 0 && fsync(fd) == 0;
+    if (f != NULL) {
+        ok = fclose(f) == 0 && ok;
+    }
+    free(canon);
+    if (!ok || rename(tmp, path) != 0) {
+        unlink(tmp);
+        cli_die_env("cannot write %s: %s", path, strerror(errno));
+    }
+}
+
+pb_store *
+cli_open_store(int flags)
+{
+    pb_error err;
+    pb_error_init(&err);
+    pb_store *store = NULL;
+    if (pb_store_open(cli_ledger_path(), flags, &store, &err) != PB_OK) {
+        cli_fail(&err);
+    }
+    return store;
+}

@@ -1,0 +1,371 @@
+/*
+ * record.c — records ({"entry":..., "sigs":[...]}) and their form: the common
+ * entry fields of DESIGN 3, signature objects, the signed message
+ * "poolbook-entry-v1\n" || canonical entry, adding a signature to a draft,
+ * and building the drafts of genesis and document entries.
+ */
+#include "internal.h"
+
+#include <errno.h>
+#include <sodium.h>
+#include <string.h>
+#include <time.h>
+
+static const char entry_domain[] = "poolbook-entry-v1\n";
+
+#define SIG_B64_LEN 88 /* base64 of 64 bytes, padded */
+#define ORIGIN_BYTES_MAX 128
+
+/* An origin is a C2SP checkpoint origin line and a note key name: printable
+ * ASCII without spaces or '+', e.g. "derbyshire.example/bcf-2024". */
+static int
+check_origin_text(const char *origin, pb_error *err)
+{
+    for (const char *p = origin; *p != '\0'; p++) {
+        if (*p <= 0x20 || *p >= 0x7f || *p == '+') {
+            return pb_error_set(err, PB_EFIELD, "$.entry.ledger",
+                                "ledger origin \"%s\" may hold only printable ASCII without "
+                                "spaces or '+'",
+                                origin);
+        }
+    }
+    return PB_OK;
+}
+
+static int
+check_common(const json_t *entry, pb_error *err)
+{
+    if (!json_is_object(entry)) {
+        return pb_error_set(err, PB_EFIELD, "$.entry", "entry must be an object");
+    }
+    const json_t *v = json_object_get(entry, "v");
+    if (!json_is_integer(v) || json_integer_value(v) != 1) {
+        return pb_error_set(err, PB_EFIELD, "$.entry.v", "v must be 1");
+    }
+    const char *type;
+    const char *id;
+    const char *origin;
+    const char *created;
+    int64_t seconds;
+    int rc = pb_field_string(entry, "type", "$.entry", 32, &type, err);
+    if (rc == PB_OK && !pb_entry_type_known(type)) {
+        rc = pb_error_set(err, PB_ETYPE, "$.entry.type", "unknown entry type \"%s\"", type);
+    }
+    if (rc == PB_OK) {
+        rc = pb_field_string(entry, "id", "$.entry", PB_ID_BYTES_MAX + 1, &id, err);
+    }
+    if (rc == PB_OK) {
+        rc = pb_field_check_id(id, "$.entry.id", err);
+    }
+    if (rc == PB_OK) {
+        rc = pb_field_string(entry, "ledger", "$.entry", ORIGIN_BYTES_MAX, &origin, err);
+    }
+    if (rc == PB_OK) {
+        rc = check_origin_text(origin, err);
+    }
+    if (rc == PB_OK) {
+        rc = pb_field_string(entry, "created", "$.entry", 32, &created, err);
+    }
+    if (rc == PB_OK) {
+        rc = pb_timestamp_parse(created, &seconds, err);
+        if (rc != PB_OK && err != NULL && err->where[0] == '\0') {
+            snprintf(err->where, sizeof(err->where), "$.entry.created");
+        }
+    }
+    return rc;
+}
+
+static int
+check_sig_object(const json_t *s, size_t i, pb_error *err)
+{
+    static const char *const allowed[] = {"key", "sig", NULL};
+    char path[32];
+    snprintf(path, sizeof(path), "$.sigs[%zu]", i);
+    if (!json_is_object(s)) {
+        return pb_error_set(err, PB_ESIG_FORMAT, path, "a signature must be an object");
+    }
+    const char *key;
+    const char *sig;
+    int rc = pb_field_allowed(s, allowed, path, err);
+    if (rc == PB_OK) {
+        rc = pb_field_string(s, "key", path, 16, &key, err);
+    }
+    if (rc == PB_OK) {
+        rc = pb_field_string(s, "sig", path, SIG_B64_LEN, &sig, err);
+    }
+    if (rc != PB_OK) {
+        if (err != NULL) {
+            err->code = PB_ESIG_FORMAT;
+        }
+        return PB_ESIG_FORMAT;
+    }
+    uint8_t id[8];
+    uint8_t bin[64];
+    size_t bin_len = 0;
+    char canon[PB_KEYID_TEXT_MAX];
+    char where[48];
+    snprintf(where, sizeof(where), "%s.key", path);
+    if (pb_keyid_parse(key, id, NULL) != PB_OK ||
+        (pb_keyid_format(id, canon, sizeof(canon)), strcmp(canon, key) != 0)) {
+        return pb_error_set(err, PB_ESIG_FORMAT, where,
+                            "key \"%s\" is not a key id of 16 uppercase hex digits", key);
+    }
+    snprintf(where, sizeof(where), "%s.sig", path);
+    if (strlen(sig) != SIG_B64_LEN ||
+        sodium_base642bin(bin, sizeof(bin), sig, strlen(sig), NULL, &bin_len, NULL,
+                          sodium_base64_VARIANT_ORIGINAL) != 0 ||
+        bin_len != 64) {
+        return pb_error_set(err, PB_ESIG_FORMAT, where, "sig is not base64 of 64 bytes");
+    }
+    return PB_OK;
+}
+
+static int
+compare_sig_keys(const void *a, const void *b)
+{
+    const json_t *x = *(const json_t *const *)a;
+    const json_t *y = *(const json_t *const *)b;
+    return strcmp(json_string_value(json_object_get(x, "key")),
+                  json_string_value(json_object_get(y, "key")));
+}
+
+/* DESIGN 3: sigs sorted by key, at most one per key. */
+static int
+sort_sigs(json_t *record, pb_error *err)
+{
+    json_t *sigs = json_object_get(record, "sigs");
+    size_t n = json_array_size(sigs);
+    json_t *items[PB_SIGS_MAX];
+    PB_ASSERT(n <= PB_SIGS_MAX);
+    for (size_t i = 0; i < n; i++) {
+        items[i] = json_array_get(sigs, i);
+    }
+    qsort(items, n, sizeof(items[0]), compare_sig_keys);
+    json_t *sorted = json_array();
+    if (sorted == NULL) {
+        return pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (i > 0 && compare_sig_keys(&items[i - 1], &items[i]) == 0) {
+            json_decref(sorted);
+            return pb_error_set(err, PB_ESIG_FORMAT, "$.sigs",
+                                "key %s signed twice: at most one signature per key",
+                                json_string_value(json_object_get(items[i], "key")));
+        }
+        json_array_append(sorted, items[i]);
+    }
+    json_object_set_new(record, "sigs", sorted);
+    return PB_OK;
+}
+
+static int
+check_sizes(const json_t *record, pb_error *err)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    int rc = pb_json_canonical(json_object_get(record, "entry"), &buf, &len, err);
+    free(buf);
+    if (rc == PB_OK && len > PB_ENTRY_BYTES_MAX) {
+        rc = pb_error_set(err, PB_ETOOBIG, "$.entry",
+                          "entry is %zu bytes in canonical form, over the limit of %d", len,
+                          PB_ENTRY_BYTES_MAX);
+    }
+    return rc;
+}
+
+int
+pb_record_check_form(json_t *record, pb_error *err)
+{
+    static const char *const allowed[] = {"entry", "sigs", NULL};
+    if (!json_is_object(record)) {
+        return pb_error_set(err, PB_EFIELD, "$", "a record must be an object with entry and sigs");
+    }
+    int rc = pb_json_check(record, err);
+    if (rc == PB_OK) {
+        rc = pb_field_allowed(record, allowed, "$", err);
+    }
+    if (rc == PB_OK) {
+        rc = check_common(json_object_get(record, "entry"), err);
+    }
+    if (rc == PB_OK) {
+        rc = pb_entry_check_fields(json_object_get(record, "entry"), err);
+    }
+    const json_t *sigs = json_object_get(record, "sigs");
+    if (rc == PB_OK && !json_is_array(sigs)) {
+        rc = pb_error_set(err, PB_ESIG_FORMAT, "$.sigs", "sigs must be an array");
+    }
+    if (rc == PB_OK && json_array_size(sigs) > PB_SIGS_MAX) {
+        rc = pb_error_set(err, PB_ETOOBIG, "$.sigs", "%zu signatures, over the limit of %d",
+                          json_array_size(sigs), PB_SIGS_MAX);
+    }
+    for (size_t i = 0; rc == PB_OK && i < json_array_size(sigs); i++) {
+        rc = check_sig_object(json_array_get(sigs, i), i, err);
+    }
+    if (rc == PB_OK) {
+        rc = sort_sigs(record, err);
+    }
+    if (rc == PB_OK) {
+        rc = check_sizes(record, err);
+    }
+    return rc;
+}
+
+int
+pb_entry_message(const json_t *entry, uint8_t **msg_out, size_t *len_out, pb_error *err)
+{
+    char *canon = NULL;
+    size_t len = 0;
+    int rc = pb_json_canonical(entry, &canon, &len, err);
+    if (rc != PB_OK) {
+        return rc;
+    }
+    size_t prefix = sizeof(entry_domain) - 1;
+    uint8_t *msg = malloc(prefix + len);
+    if (msg == NULL) {
+        free(canon);
+        return pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
+    }
+    memcpy(msg, entry_domain, prefix);
+    memcpy(msg + prefix, canon, len);
+    free(canon);
+    *msg_out = msg;
+    *len_out = prefix + len;
+    return PB_OK;
+}
+
+int
+pb_record_sign(json_t *record, const pb_seckey *key, pb_error *err)
+{
+    int rc = pb_record_check_form(record, err);
+    if (rc != PB_OK) {
+        return rc;
+    }
+    uint8_t *msg = NULL;
+    size_t len = 0;
+    rc = pb_entry_message(json_object_get(record, "entry"), &msg, &len, err);
+    if (rc != PB_OK) {
+        return rc;
+    }
+    uint8_t sig[64];
+    rc = pb_seckey_sign(key, msg, len, sig, err);
+    free(msg);
+    if (rc != PB_OK) {
+        return rc;
+    }
+    pb_pubkey pub;
+    pb_seckey_public(key, &pub);
+    char keyid[PB_KEYID_TEXT_MAX];
+    pb_keyid_format(pub.key_id, keyid, sizeof(keyid));
+    char b64[sodium_base64_ENCODED_LEN(64, sodium_base64_VARIANT_ORIGINAL)];
+    sodium_bin2base64(b64, sizeof(b64), sig, 64, sodium_base64_VARIANT_ORIGINAL);
+    json_t *sigs = json_object_get(record, "sigs");
+    for (size_t i = 0; i < json_array_size(sigs); i++) {
+        const char *k = json_string_value(json_object_get(json_array_get(sigs, i), "key"));
+        if (strcmp(k, keyid) == 0) {
+            json_array_remove(sigs, i);
+            break;
+        }
+    }
+    if (json_array_size(sigs) >= PB_SIGS_MAX) {
+        return pb_error_set(err, PB_ETOOBIG, "$.sigs", "already %d signatures", PB_SIGS_MAX);
+    }
+    json_array_append_new(sigs, json_pack("{s:s,s:s}", "key", keyid, "sig", b64));
+    return sort_sigs(record, err);
+}
+
+void
+pb_now(char *buf, size_t size)
+{
+    const char *fixed = getenv("POOLBOOK_NOW");
+    int64_t seconds = 0;
+    if (fixed != NULL && pb_timestamp_parse(fixed, &seconds, NULL) == PB_OK) {
+        snprintf(buf, size, "%s", fixed);
+        return;
+    }
+    pb_timestamp_format((int64_t)time(NULL), buf, size);
+}
+
+static json_t *
+common_entry(const char *type, const char *origin, const char *id, const char *created)
+{
+    return json_pack("{s:i,s:s,s:s,s:s,s:s}", "v", 1, "type", type, "id", id, "ledger", origin,
+                     "created", created);
+}
+
+static int
+finish_draft(json_t *entry, json_t **record_out, pb_error *err)
+{
+    if (entry == NULL) {
+        return pb_error_set(err, PB_ENOMEM, NULL, "out of memory building a draft");
+    }
+    json_t *record = json_pack("{s:o,s:[]}", "entry", entry, "sigs");
+    if (record == NULL) {
+        return pb_error_set(err, PB_ENOMEM, NULL, "out of memory building a draft");
+    }
+    int rc = pb_record_check_form(record, err);
+    if (rc != PB_OK) {
+        json_decref(record);
+        return rc;
+    }
+    *record_out = record;
+    return PB_OK;
+}
+
+int
+pb_draft_genesis(const char *origin, const char *id, const char *created, json_t *partners,
+                 json_t *keys, json_t **record_out, pb_error *err)
+{
+    json_t *entry = common_entry("genesis", origin, id, created);
+    if (entry != NULL) {
+        json_object_set(entry, "partners", partners);
+        json_object_set(entry, "keys", keys);
+    }
+    return finish_draft(entry, record_out, err);
+}
+
+static int
+hash_file(const char *path, char hex[65], json_int_t *size_out, pb_error *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        return pb_error_set(err, PB_EIO, path, "cannot open document: %s", strerror(errno));
+    }
+    crypto_hash_sha256_state st;
+    crypto_hash_sha256_init(&st);
+    uint8_t buf[65536];
+    json_int_t total = 0;
+    size_t n;
+    while ((n = fread(buf, 1, sizeof(buf), f)) > 0) {
+        crypto_hash_sha256_update(&st, buf, n);
+        total += (json_int_t)n;
+    }
+    int failed = ferror(f);
+    fclose(f);
+    if (failed) {
+        return pb_error_set(err, PB_EIO, path, "cannot read document");
+    }
+    uint8_t digest[32];
+    crypto_hash_sha256_final(&st, digest);
+    sodium_bin2hex(hex, 65, digest, 32);
+    *size_out = total;
+    return PB_OK;
+}
+
+int
+pb_draft_document(const char *origin, const char *id, const char *created, const char *path,
+                  const char *title, json_t **record_out, pb_error *err)
+{
+    char hex[65];
+    json_int_t size = 0;
+    int rc = hash_file(path, hex, &size, err);
+    if (rc != PB_OK) {
+        return rc;
+    }
+    json_t *entry = common_entry("document", origin, id, created);
+    if (entry != NULL) {
+        json_object_set_new(entry, "sha256", json_string(hex));
+        json_object_set_new(entry, "size", json_integer(size));
+        json_object_set_new(entry, "title", json_string(title));
+    }
+    return finish_draft(entry, record_out, err);
+}
