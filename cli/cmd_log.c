@@ -71,7 +71,7 @@ cmd_log(int argc, char **argv)
         json_t *record = NULL;
         if (pb_store_record(store, i, &buf, &len, &err) != PB_OK ||
             pb_json_parse(buf, len, PB_RECORD_BYTES_MAX, &record, &err) != PB_OK) {
-            pb_error_set_index(&err, (int64_t)i);
+            err.index = err.index < 0 ? (int64_t)i : err.index;
             cli_fail(&err);
         }
         if (json) {

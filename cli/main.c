@@ -31,7 +31,7 @@ static const struct command commands[] = {
 };
 
 static const char *const main_usage[] = {
-    "poolbook [--ledger FILE] COMMAND [options]",
+    "[--ledger FILE] COMMAND [options]",
     "A signed, append-only ledger for pooled health and social care budgets.",
     "The ledger is --ledger FILE, else $POOLBOOK_LEDGER, else ./poolbook.ledger.",
     "Run `poolbook COMMAND --help` for a command's options.",
@@ -42,7 +42,7 @@ static void
 print_main_usage(FILE *f)
 {
     for (size_t i = 0; main_usage[i] != NULL; i++) {
-        fprintf(f, "%s%s\n", i == 0 ? "usage: " : "", main_usage[i]);
+        fprintf(f, "%s%s\n", i == 0 ? "usage: poolbook " : "", main_usage[i]);
     }
     fprintf(f, "\ncommands:\n");
     for (size_t i = 0; commands[i].name != NULL; i++) {

@@ -68,8 +68,9 @@ cli_read_records(const char *path, struct cli_records *out)
     pb_error_init(&err);
     json_t *whole = NULL;
     if (blank(buf, len)) {
-        pb_error_set(&err, PB_EEMPTY, NULL, "no records: the input is empty");
-        cli_fail_input(&err, path, 0);
+        fprintf(stderr, "poolbook: error: no records: the input is empty (%s)\n",
+                strcmp(path, "-") == 0 ? "stdin" : path);
+        exit(1);
     }
     /* One value over the whole input (a pretty-printed draft)... */
     if (len <= PB_RECORD_BYTES_MAX * 2 &&

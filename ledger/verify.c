@@ -27,10 +27,11 @@ struct verifier {
     uint8_t (*roots)[32]; /* root at each line's tree size */
 };
 
+/* Set PB_EVERIFY for record index (or -1) with a text built by the caller. */
 static int
-fail(pb_error *err, int64_t index, const char *fmt, const char *detail)
+fail(pb_error *err, int64_t index, const char *text)
 {
-    pb_error_set(err, PB_EVERIFY, NULL, fmt, detail);
+    pb_error_set(err, PB_EVERIFY, NULL, "%s", text);
     if (err != NULL && index >= 0) {
         err->index = index;
         snprintf(err->where, sizeof(err->where), "record %lld", (long long)index);
@@ -48,10 +49,10 @@ compare_stored(void *ctx, uint32_t level, uint64_t index, const uint8_t hash[32]
     pb_error_init(&local);
     if (pb_snapshot_hash(&v->snap, level, index, stored, &local) != PB_OK ||
         memcmp(stored, hash, 32) != 0) {
-        char what[96];
-        snprintf(what, sizeof(what), "(level %u, index %llu)", level, (unsigned long long)index);
-        return fail(err, (int64_t)v->stack.size, "stored tree hash %s does not match the records",
-                    what);
+        char text[128];
+        snprintf(text, sizeof(text), "stored tree hash (level %u, index %llu) does not match the "
+                 "records", level, (unsigned long long)index);
+        return fail(err, (int64_t)v->stack.size, text);
     }
     return PB_OK;
 }
@@ -65,7 +66,7 @@ run_signatures(struct verifier *v, pb_error *err)
     v->report->signatures += v->batch.count;
     pb_sigbatch_clear(&v->batch);
     if (rc != PB_OK) {
-        return fail(err, local.index, "%s", local.text);
+        return fail(err, local.index, local.text);
     }
     return PB_OK;
 }
@@ -79,7 +80,9 @@ check_id_index(struct verifier *v, const json_t *record, uint64_t index, pb_erro
     pb_error_init(&local);
     int rc = pb_snapshot_find(&v->snap, id, &at, &local);
     if (rc != PB_OK || at != index) {
-        return fail(err, (int64_t)index, "the id index does not put entry \"%s\" here", id);
+        char text[160];
+        snprintf(text, sizeof(text), "the id index does not put entry \"%s\" here", id);
+        return fail(err, (int64_t)index, text);
     }
     return PB_OK;
 }
@@ -93,7 +96,7 @@ verify_record(struct verifier *v, uint64_t index, pb_error *err)
     pb_error local;
     pb_error_init(&local);
     if (pb_snapshot_record(&v->snap, index, &bytes, &len, &local) != PB_OK) {
-        return fail(err, (int64_t)index, "%s", "the record is missing");
+        return fail(err, (int64_t)index, "the record is missing");
     }
     json_t *record = NULL;
     char *canon = NULL;
@@ -119,7 +122,7 @@ verify_record(struct verifier *v, uint64_t index, pb_error *err)
         char detail[PB_ERROR_TEXT_MAX + PB_ERROR_WHERE_MAX];
         snprintf(detail, sizeof(detail), "%s%s%s%s", local.text, local.where[0] ? " (" : "",
                  local.where, local.where[0] ? ")" : "");
-        rc = fail(err, (int64_t)index, "%s", detail);
+        rc = fail(err, (int64_t)index, detail);
     }
     uint8_t leaf[32];
     if (rc == PB_OK) {
@@ -168,11 +171,10 @@ verify_records(struct verifier *v, pb_error *err)
         uint64_t ids = 0;
         rc = pb_snapshot_id_count(&v->snap, &ids, err);
         if (rc == PB_OK && ids != v->snap.size) {
-            char detail[96];
-            snprintf(detail, sizeof(detail), "%llu ids for %llu records",
-                     (unsigned long long)ids, (unsigned long long)v->snap.size);
-            rc = fail(err, (int64_t)v->snap.size, "the id index has %s: a record is missing",
-                      detail);
+            char text[128];
+            snprintf(text, sizeof(text), "the id index has %llu ids for %llu records: a record is "
+                     "missing", (unsigned long long)ids, (unsigned long long)v->snap.size);
+            rc = fail(err, (int64_t)v->snap.size, text);
         }
     }
     return rc;
@@ -230,7 +232,7 @@ verify_checkpoints(struct verifier *v, pb_error *err)
             char detail[PB_ERROR_TEXT_MAX + 64];
             snprintf(detail, sizeof(detail), "checkpoint of tree size %llu: %s",
                      (unsigned long long)l->tree_size, local.text);
-            rc = fail(err, (int64_t)l->tree_size - 1, "%s", detail);
+            rc = fail(err, (int64_t)l->tree_size - 1, detail);
         }
         v->report->checkpoints += rc == PB_OK && !l->cosign;
         v->report->cosignatures += rc == PB_OK && l->cosign;
@@ -255,8 +257,9 @@ verify_checkpoints(struct verifier *v, pb_error *err)
             prc = pb_proof_check_consistency(&p, &local);
         }
         if (prc != PB_OK) {
-            rc = fail(err, (int64_t)p.tree_size - 1,
-                      "checkpoints are not consistent: %s", local.text);
+            char text[PB_ERROR_TEXT_MAX + 64];
+            snprintf(text, sizeof(text), "checkpoints are not consistent: %s", local.text);
+            rc = fail(err, (int64_t)p.tree_size - 1, text);
         }
     }
     return rc;
@@ -275,11 +278,11 @@ load_checkpoints(struct verifier *v, pb_error *err)
     }
     for (size_t i = 0; i < v->line_count; i++) {
         if (v->lines[i].tree_size == 0 || v->lines[i].tree_size > v->snap.size) {
-            char detail[128];
-            snprintf(detail, sizeof(detail), "a checkpoint of tree size %llu, but the log has %llu",
-                     (unsigned long long)v->lines[i].tree_size,
+            char text[160];
+            snprintf(text, sizeof(text), "a checkpoint of tree size %llu, but the log has %llu "
+                     "records: a record is missing", (unsigned long long)v->lines[i].tree_size,
                      (unsigned long long)v->snap.size);
-            return fail(err, (int64_t)v->snap.size, "%s records: a record is missing", detail);
+            return fail(err, (int64_t)v->snap.size, text);
         }
     }
     return PB_OK;
