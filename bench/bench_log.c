@@ -127,10 +127,10 @@ main(int argc, char **argv)
         snprintf(id, sizeof(id), "doc-%08llu", (unsigned long long)i);
         snprintf(sha, sizeof(sha), "%064llx", (unsigned long long)i);
         snprintf(title, sizeof(title), "Invoice %llu for reablement", (unsigned long long)i);
-        json_t *entry = json_pack("{s:i,s:s,s:s,s:s,s:s,s:s,s:I,s:s}", "v", 1, "type", "document",
-                                  "id", id, "ledger", "bench.example/log", "created",
-                                  "2024-06-30T12:00:00Z", "sha256", sha, "size", (json_int_t)i,
-                                  "title", title);
+        json_t *entry =
+            json_pack("{s:i,s:s,s:s,s:s,s:s,s:s,s:I,s:s}", "v", 1, "type", "document", "id", id,
+                      "ledger", "bench.example/log", "created", "2024-06-30T12:00:00Z", "sha256",
+                      sha, "size", (json_int_t)i, "title", title);
         recs[i] = json_pack("{s:o,s:[]}", "entry", entry, "sigs");
         check(pb_record_sign(recs[i], fin, &err), &err, "sign");
     }

@@ -58,11 +58,11 @@ genesis_draft(struct fixture *f)
 static json_t *
 document(const char *id, const char *title, pb_seckey *signer)
 {
-    json_t *entry = json_pack("{s:i,s:s,s:s,s:s,s:s,s:s,s:i,s:s}", "v", 1, "type", "document",
-                              "id", id, "ledger", "test.example/bcf", "created",
-                              "2024-06-30T12:00:00Z", "sha256",
-                              "0000000000000000000000000000000000000000000000000000000000000001",
-                              "size", 10, "title", title);
+    json_t *entry =
+        json_pack("{s:i,s:s,s:s,s:s,s:s,s:s,s:i,s:s}", "v", 1, "type", "document", "id", id,
+                  "ledger", "test.example/bcf", "created", "2024-06-30T12:00:00Z", "sha256",
+                  "0000000000000000000000000000000000000000000000000000000000000001", "size", 10,
+                  "title", title);
     json_t *record = json_pack("{s:o,s:[]}", "entry", entry, "sigs");
     if (signer != NULL) {
         assert_int_equal(pb_record_sign(record, signer, NULL), PB_OK);
@@ -342,8 +342,8 @@ main(void)
         cmocka_unit_test_setup_teardown(test_genesis_needs_every_partner_signatory, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_first_record_must_be_genesis, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_identical_record_present_and_reused_id_refused,
-                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_identical_record_present_and_reused_id_refused, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_batch_is_all_or_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wrong_origin_and_unsigned_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_proofs_checkpoint_and_verify, setup, teardown),
