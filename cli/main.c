@@ -16,6 +16,7 @@ struct command {
 
 /* Sorted by name; main() checks the order so `poolbook --help` lists it sorted. */
 static const struct command commands[] = {
+    {"keygen", cmd_keygen, "make a key pair in minisign's formats"},
     {NULL, NULL, NULL},
 };
 
