@@ -60,6 +60,14 @@ int cli_finish_stdout(void);
  * terminal without echo. Exits on failure. The caller frees with pb_seckey_free. */
 pb_seckey *cli_load_seckey(const char *path, const char *passphrase_file);
 
+/* A new passphrase for the secret key file sec_path (keygen), from the same
+ * sources as cli_load_seckey; on the terminal it is asked twice and the two
+ * must match. An empty one is refused. Exits on failure. The caller frees it
+ * with cli_passphrase_free(). */
+char *cli_new_passphrase(const char *passphrase_file, const char *sec_path);
+/* Wipe and free a passphrase from cli_new_passphrase; NULL is allowed. */
+void cli_passphrase_free(char *passphrase);
+
 /* Open the ledger (flags as pb_store_open); exits on failure. */
 pb_store *cli_open_store(int flags);
 

@@ -86,8 +86,7 @@ cmd_append(int argc, char **argv)
                (unsigned long long)appended, (unsigned long long)present,
                (unsigned long long)size_before);
     } else if (total == 1) {
-        const char *id =
-            json_string_value(json_object_get(json_object_get(all[0], "entry"), "id"));
+        const char *id = json_string_value(json_object_get(json_object_get(all[0], "entry"), "id"));
         printf("%s %llu %s\n", one_present ? "already present at index" : "appended at index",
                (unsigned long long)index, id);
     } else if (appended > 0) {

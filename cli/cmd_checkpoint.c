@@ -37,8 +37,7 @@ print_verifier(pb_store *store, const char *pub_path)
     }
     if (rc == PB_OK) {
         pb_note_name(origin, json_string_value(json_object_get(bound, "partner")),
-                     json_string_value(json_object_get(bound, "role")), keyid, name,
-                     sizeof(name));
+                     json_string_value(json_object_get(bound, "role")), keyid, name, sizeof(name));
         rc = pb_note_verifier(name, &pub, &verifier, &err);
     }
     json_decref(bound);

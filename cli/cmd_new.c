@@ -45,8 +45,7 @@ split3(const char *spec, char *a, char *b, char *c, size_t size)
 {
     const char *p1 = strchr(spec, ':');
     const char *p2 = p1 != NULL ? strchr(p1 + 1, ':') : NULL;
-    if (p1 == NULL || p2 == NULL || (size_t)(p1 - spec) >= size ||
-        (size_t)(p2 - p1 - 1) >= size) {
+    if (p1 == NULL || p2 == NULL || (size_t)(p1 - spec) >= size || (size_t)(p2 - p1 - 1) >= size) {
         return -1;
     }
     snprintf(a, size, "%.*s", (int)(p1 - spec), spec);
@@ -130,8 +129,7 @@ new_document(const char *file, const char *created, pb_error *err)
         /* Default id: the file's hash, so the same document is not recorded twice. */
         json_t *entry = json_object_get(record, "entry");
         char id[32];
-        snprintf(id, sizeof(id), "doc-%.16s",
-                 json_string_value(json_object_get(entry, "sha256")));
+        snprintf(id, sizeof(id), "doc-%.16s", json_string_value(json_object_get(entry, "sha256")));
         json_object_set_new(entry, "id", json_string(id));
     }
     return rc == PB_OK ? record : NULL;

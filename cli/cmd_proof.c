@@ -57,8 +57,8 @@ cmd_proof(int argc, char **argv)
             rc = pb_proof_check_inclusion(proof, &err);
         }
     } else if (rc == PB_OK) {
-        rc = pb_proof_consistency(store, parse_number(argv[argi + 1]),
-                                  parse_number(argv[argi + 2]), proof, &err);
+        rc = pb_proof_consistency(store, parse_number(argv[argi + 1]), parse_number(argv[argi + 2]),
+                                  proof, &err);
         if (rc == PB_OK) {
             rc = pb_proof_check_consistency(proof, &err);
         }

@@ -20,6 +20,7 @@ static const struct command commands[] = {
     {"checkpoint", cmd_checkpoint, "sign, show or verify-key a checkpoint"},
     {"cosign", cmd_cosign, "add an auditor's signature to a checkpoint"},
     {"init", cmd_init, "create an empty ledger"},
+    {"keygen", cmd_keygen, "make a key pair in minisign's formats"},
     {"log", cmd_log, "list records"},
     {"new", cmd_new, "write an unsigned draft entry"},
     {"post", cmd_post, "build, sign and append an entry"},

@@ -66,8 +66,8 @@ find_short(const struct cli_option *options, char c)
 
 /* Apply one option; takes its value from inline (after '=') or argv[*argi+1]. */
 static void
-apply_option(const struct cli_option *o, const char *inline_value, int argc, char **argv,
-             int *argi, const char *const *usage)
+apply_option(const struct cli_option *o, const char *inline_value, int argc, char **argv, int *argi,
+             const char *const *usage)
 {
     if (o->kind == CLI_FLAG) {
         if (inline_value != NULL) {

@@ -120,8 +120,7 @@ int
 cli_finish_stdout(void)
 {
     if (fflush(stdout) != 0 || ferror(stdout)) {
-        fprintf(stderr, "poolbook: error: could not write output: %s (stdout)\n",
-                strerror(errno));
+        fprintf(stderr, "poolbook: error: could not write output: %s (stdout)\n", strerror(errno));
         return 3;
     }
     return 0;

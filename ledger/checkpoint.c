@@ -18,8 +18,7 @@
 #define NOTE_ED25519 0x01
 
 void
-pb_note_body(const char *origin, uint64_t tree_size, const uint8_t root[32], char *buf,
-             size_t size)
+pb_note_body(const char *origin, uint64_t tree_size, const uint8_t root[32], char *buf, size_t size)
 {
     char b64[sodium_base64_ENCODED_LEN(32, sodium_base64_VARIANT_ORIGINAL)];
     sodium_bin2base64(b64, sizeof(b64), root, 32, sodium_base64_VARIANT_ORIGINAL);
@@ -125,8 +124,8 @@ pb_note_check_line(const char *body, const char *line, const char *name, const p
 
 /* The signer's binding in the ledger: partner and role, refused if revoked. */
 static int
-signer_binding(const pb_state *state, const pb_seckey *key, const char *want_role,
-               char *keyid, char *partner, size_t partner_size, pb_error *err)
+signer_binding(const pb_state *state, const pb_seckey *key, const char *want_role, char *keyid,
+               char *partner, size_t partner_size, pb_error *err)
 {
     pb_pubkey pub;
     pb_seckey_public(key, &pub);
@@ -156,8 +155,7 @@ signer_binding(const pb_state *state, const pb_seckey *key, const char *want_rol
         pb_now(now, sizeof(now));
         if (pb_timestamp_parse(now, &now_s, NULL) == PB_OK &&
             pb_date_parse(from, &from_day, NULL) == PB_OK && now_s / 86400 >= from_day) {
-            rc = pb_error_set(err, PB_EKEY_REVOKED, NULL, "key %s is revoked from %s", keyid,
-                              from);
+            rc = pb_error_set(err, PB_EKEY_REVOKED, NULL, "key %s is revoked from %s", keyid, from);
         }
     }
     json_decref(bound);

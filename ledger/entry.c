@@ -95,8 +95,8 @@ check_pubkey_field(const json_t *obj, const char *path, pb_pubkey *out, pb_error
     pb_keyid_format(out->key_id, keyid, sizeof(keyid));
     if (strcmp(keyid, key_text) != 0) {
         snprintf(where, sizeof(where), "%s.key", path);
-        return pb_error_set(err, PB_EFIELD, where, "key id %s does not match the public key's id %s",
-                            key_text, keyid);
+        return pb_error_set(err, PB_EFIELD, where,
+                            "key id %s does not match the public key's id %s", key_text, keyid);
     }
     return PB_OK;
 }
@@ -168,8 +168,8 @@ describe_roles(unsigned roles, char *buf, size_t size)
     size_t used = 0;
     for (unsigned i = 0; role_names[i] != NULL; i++) {
         if ((roles & (1u << i)) != 0) {
-            int n = snprintf(buf + used, size - used, "%s%s", used == 0 ? "" : " or ",
-                             role_names[i]);
+            int n =
+                snprintf(buf + used, size - used, "%s%s", used == 0 ? "" : " or ", role_names[i]);
             if (n < 0 || (size_t)n >= size - used) {
                 return;
             }
@@ -437,8 +437,8 @@ check_array(const json_t *entry, const char *name, size_t max, const json_t **ou
         return pb_error_set(err, PB_EFIELD, where, "%s must be a non-empty array", name);
     }
     if (json_array_size(arr) > max) {
-        return pb_error_set(err, PB_ETOOBIG, where, "%s has %zu items, over the limit of %zu",
-                            name, json_array_size(arr), max);
+        return pb_error_set(err, PB_ETOOBIG, where, "%s has %zu items, over the limit of %zu", name,
+                            json_array_size(arr), max);
     }
     *out = arr;
     return PB_OK;
@@ -447,8 +447,8 @@ check_array(const json_t *entry, const char *name, size_t max, const json_t **ou
 static int
 check_genesis(const json_t *entry, pb_error *err)
 {
-    static const char *const allowed[] = {"v", "type", "id", "ledger", "created",
-                                          "partners", "keys", NULL};
+    static const char *const allowed[] = {"v",       "type",     "id",   "ledger",
+                                          "created", "partners", "keys", NULL};
     const json_t *partners;
     const json_t *keys;
     int rc = pb_field_allowed(entry, allowed, "$.entry", err);
@@ -479,8 +479,8 @@ check_genesis(const json_t *entry, pb_error *err)
             rc = pb_error_set(err, PB_EKEY_EXISTS, where, "key %s is listed twice",
                               json_string_value(json_object_get(k, "key")));
         }
-        operators += rc == PB_OK && role_bit(json_string_value(json_object_get(k, "role"))) ==
-                                        ROLE_OPERATOR;
+        operators +=
+            rc == PB_OK && role_bit(json_string_value(json_object_get(k, "role"))) == ROLE_OPERATOR;
     }
     if (rc == PB_OK && operators == 0) {
         rc = pb_error_set(err, PB_EFIELD, "$.entry.keys", "genesis must bind an operator key");
@@ -675,8 +675,8 @@ pb_entry_admit(const pb_state *state, const json_t *record, uint64_t index, pb_s
     const struct entry_type *t = find_type(a->type);
     PB_ASSERT(t != NULL); /* the form was checked */
     int64_t seconds = 0;
-    int rc = pb_timestamp_parse(json_string_value(json_object_get(a->entry, "created")), &seconds,
-                                err);
+    int rc =
+        pb_timestamp_parse(json_string_value(json_object_get(a->entry, "created")), &seconds, err);
     a->day = (int32_t)(seconds / 86400);
     struct sign_rule rule;
     memset(&rule, 0, sizeof(rule));

@@ -40,7 +40,8 @@ pb_field_allowed(const json_t *obj, const char *const *allowed, const char *path
 {
     const char *key;
     const json_t *value;
-    json_object_foreach((json_t *)obj, key, value) {
+    json_object_foreach((json_t *)obj, key, value)
+    {
         (void)value;
         int found = 0;
         for (size_t i = 0; allowed[i] != NULL; i++) {

@@ -327,9 +327,8 @@ pb_proof_to_json(const pb_proof *proof, int consistency)
         json_array_append_new(hashes, hash_b64(proof->hashes[i]));
     }
     if (consistency) {
-        return json_pack("{s:I,s:I,s:o,s:o,s:o}", "old_size",
-                         (json_int_t)proof->index_or_old_size, "new_size",
-                         (json_int_t)proof->tree_size, "old_root",
+        return json_pack("{s:I,s:I,s:o,s:o,s:o}", "old_size", (json_int_t)proof->index_or_old_size,
+                         "new_size", (json_int_t)proof->tree_size, "old_root",
                          hash_b64(proof->leaf_or_old_root), "new_root", hash_b64(proof->root),
                          "proof", hashes);
     }

@@ -47,8 +47,7 @@ pb_sigbatch_free(pb_sigbatch *batch)
 }
 
 int
-pb_sigbatch_add_msg(pb_sigbatch *batch, uint8_t *msg, size_t len, uint64_t *slot_out,
-                    pb_error *err)
+pb_sigbatch_add_msg(pb_sigbatch *batch, uint8_t *msg, size_t len, uint64_t *slot_out, pb_error *err)
 {
     if (batch->msg_count == batch->msg_cap) {
         size_t cap = batch->msg_cap == 0 ? 256 : batch->msg_cap * 2;

@@ -22,7 +22,8 @@ pb_state_get(const pb_state *state, const char *key, json_t **value_out, pb_erro
         return pb_store_error(err, mrc, "reading derived state");
     }
     json_error_t jerr;
-    json_t *value = json_loadb(v.mv_data, v.mv_size, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
+    json_t *value =
+        json_loadb(v.mv_data, v.mv_size, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
     if (value == NULL) {
         return pb_error_set(err, PB_ESTORE, key, "derived state is corrupt: %s", jerr.text);
     }

@@ -260,8 +260,8 @@ prepare(json_t *record, struct prepared *p, pb_error *err)
         rc = pb_json_canonical(record, &p->bytes, &p->len, err);
     }
     if (rc == PB_OK && p->len > PB_RECORD_BYTES_MAX) {
-        rc = pb_error_set(err, PB_ETOOBIG, "$", "record is %zu bytes, over the limit of %d",
-                          p->len, PB_RECORD_BYTES_MAX);
+        rc = pb_error_set(err, PB_ETOOBIG, "$", "record is %zu bytes, over the limit of %d", p->len,
+                          PB_RECORD_BYTES_MAX);
     }
     p->record = record;
     p->id = json_string_value(json_object_get(json_object_get(record, "entry"), "id"));
@@ -325,8 +325,7 @@ check_id(const pb_store *s, MDB_txn *txn, const struct prepared *p, int *present
 }
 
 static int
-write_record(const pb_store *s, MDB_txn *txn, uint64_t n, const struct prepared *p,
-             pb_error *err)
+write_record(const pb_store *s, MDB_txn *txn, uint64_t n, const struct prepared *p, pb_error *err)
 {
     uint8_t key[8];
     put_be64(key, n);
@@ -423,8 +422,8 @@ append_records(pb_store *store, json_t *const *records, size_t count, struct bat
 {
     PB_ASSERT(store != NULL && (records != NULL || count == 0));
     if (count > PB_BATCH_RECORDS_MAX) {
-        return pb_error_set(err, PB_ETOOBIG, NULL, "%zu records, over the batch limit of %d",
-                            count, PB_BATCH_RECORDS_MAX);
+        return pb_error_set(err, PB_ETOOBIG, NULL, "%zu records, over the batch limit of %d", count,
+                            PB_BATCH_RECORDS_MAX);
     }
     if (store->rdonly) {
         return pb_error_set(err, PB_EUSAGE, NULL, "the ledger is open read-only");
@@ -463,8 +462,8 @@ append_records(pb_store *store, json_t *const *records, size_t count, struct bat
 }
 
 int
-pb_store_append_batch(pb_store *store, json_t *const *records, size_t count,
-                      uint64_t *appended_out, uint64_t *present_out, pb_error *err)
+pb_store_append_batch(pb_store *store, json_t *const *records, size_t count, uint64_t *appended_out,
+                      uint64_t *present_out, pb_error *err)
 {
     struct batch_result res = {0, 0, 0, 0};
     int rc = append_records(store, records, count, &res, err);
@@ -524,8 +523,8 @@ pb_snapshot_close(pb_snapshot *snap)
 }
 
 int
-pb_snapshot_record(const pb_snapshot *snap, uint64_t index, const char **buf_out,
-                   size_t *len_out, pb_error *err)
+pb_snapshot_record(const pb_snapshot *snap, uint64_t index, const char **buf_out, size_t *len_out,
+                   pb_error *err)
 {
     uint8_t key[8];
     put_be64(key, index);
@@ -754,8 +753,7 @@ pb_proof_consistency(pb_store *store, uint64_t old_size, uint64_t new_size, pb_p
     out->index_or_old_size = old_size;
     out->tree_size = new_size;
     if (rc == PB_OK) {
-        rc = pb_merkle_range_hash(pb_snapshot_hash, &snap, 0, old_size, out->leaf_or_old_root,
-                                  err);
+        rc = pb_merkle_range_hash(pb_snapshot_hash, &snap, 0, old_size, out->leaf_or_old_root, err);
     }
     if (rc == PB_OK) {
         rc = pb_merkle_range_hash(pb_snapshot_hash, &snap, 0, new_size, out->root, err);

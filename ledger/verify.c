@@ -50,8 +50,10 @@ compare_stored(void *ctx, uint32_t level, uint64_t index, const uint8_t hash[32]
     if (pb_snapshot_hash(&v->snap, level, index, stored, &local) != PB_OK ||
         memcmp(stored, hash, 32) != 0) {
         char text[128];
-        snprintf(text, sizeof(text), "stored tree hash (level %u, index %llu) does not match the "
-                 "records", level, (unsigned long long)index);
+        snprintf(text, sizeof(text),
+                 "stored tree hash (level %u, index %llu) does not match the "
+                 "records",
+                 level, (unsigned long long)index);
         return fail(err, (int64_t)v->stack.size, text);
     }
     return PB_OK;
@@ -172,8 +174,10 @@ verify_records(struct verifier *v, pb_error *err)
         rc = pb_snapshot_id_count(&v->snap, &ids, err);
         if (rc == PB_OK && ids != v->snap.size) {
             char text[128];
-            snprintf(text, sizeof(text), "the id index has %llu ids for %llu records: a record is "
-                     "missing", (unsigned long long)ids, (unsigned long long)v->snap.size);
+            snprintf(text, sizeof(text),
+                     "the id index has %llu ids for %llu records: a record is "
+                     "missing",
+                     (unsigned long long)ids, (unsigned long long)v->snap.size);
             rc = fail(err, (int64_t)v->snap.size, text);
         }
     }
@@ -279,9 +283,10 @@ load_checkpoints(struct verifier *v, pb_error *err)
     for (size_t i = 0; i < v->line_count; i++) {
         if (v->lines[i].tree_size == 0 || v->lines[i].tree_size > v->snap.size) {
             char text[160];
-            snprintf(text, sizeof(text), "a checkpoint of tree size %llu, but the log has %llu "
-                     "records: a record is missing", (unsigned long long)v->lines[i].tree_size,
-                     (unsigned long long)v->snap.size);
+            snprintf(text, sizeof(text),
+                     "a checkpoint of tree size %llu, but the log has %llu "
+                     "records: a record is missing",
+                     (unsigned long long)v->lines[i].tree_size, (unsigned long long)v->snap.size);
             return fail(err, (int64_t)v->snap.size, text);
         }
     }

@@ -1,0 +1,352 @@
+/*
+ * test_store.c — the store and entry rules through the library: genesis
+ * signing rules, append, the identical record reported present, a reused id
+ * refused, a batch all-or-nothing, refusals leaving records and root as they
+ * were, proofs checked, checkpoints and verify.
+ */
+#include "internal.h"
+
+#include <setjmp.h>
+#include <sodium.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+struct fixture {
+    char dir[64];
+    char ledger[128];
+    pb_store *store;
+    pb_seckey *dcc_sig, *dcc_fin, *icb_sig, *icb_fin, *op, *aud;
+    json_t *keys;
+};
+
+static pb_seckey *
+make_key(struct fixture *f, const char *name, const char *partner, const char *role)
+{
+    char pub_path[256], sec_path[256];
+    snprintf(pub_path, sizeof(pub_path), "%s/%s.pub", f->dir, name);
+    snprintf(sec_path, sizeof(sec_path), "%s/%s.key", f->dir, name);
+    pb_pubkey pub;
+    assert_int_equal(pb_keygen_write(pub_path, sec_path, NULL, NULL, &pub, NULL), PB_OK);
+    pb_seckey *key = NULL;
+    assert_int_equal(pb_seckey_load(sec_path, NULL, &key, NULL), PB_OK);
+    char keyid[PB_KEYID_TEXT_MAX], b64[64];
+    pb_keyid_format(pub.key_id, keyid, sizeof(keyid));
+    pb_pubkey_encode(&pub, b64, sizeof(b64));
+    json_array_append_new(f->keys, json_pack("{s:s,s:s,s:s,s:s}", "key", keyid, "pubkey", b64,
+                                             "partner", partner, "role", role));
+    return key;
+}
+
+static json_t *
+genesis_draft(struct fixture *f)
+{
+    json_t *partners = json_pack("[{s:s,s:s,s:s},{s:s,s:s,s:s}]", "id", "DCC", "name",
+                                 "Derbyshire County Council", "kind", "council", "id", "ICB",
+                                 "name", "NHS Derby and Derbyshire ICB", "kind", "icb");
+    json_t *record = NULL;
+    assert_int_equal(pb_draft_genesis("test.example/bcf", "genesis", "2024-04-01T09:00:00Z",
+                                      partners, f->keys, &record, NULL),
+                     PB_OK);
+    json_decref(partners);
+    return record;
+}
+
+static json_t *
+document(const char *id, const char *title, pb_seckey *signer)
+{
+    json_t *entry =
+        json_pack("{s:i,s:s,s:s,s:s,s:s,s:s,s:i,s:s}", "v", 1, "type", "document", "id", id,
+                  "ledger", "test.example/bcf", "created", "2024-06-30T12:00:00Z", "sha256",
+                  "0000000000000000000000000000000000000000000000000000000000000001", "size", 10,
+                  "title", title);
+    json_t *record = json_pack("{s:o,s:[]}", "entry", entry, "sigs");
+    if (signer != NULL) {
+        assert_int_equal(pb_record_sign(record, signer, NULL), PB_OK);
+    }
+    return record;
+}
+
+static int
+setup(void **state)
+{
+    struct fixture *f = calloc(1, sizeof(*f));
+    snprintf(f->dir, sizeof(f->dir), "/tmp/pb-test-store-XXXXXX");
+    assert_non_null(mkdtemp(f->dir));
+    snprintf(f->ledger, sizeof(f->ledger), "%s/l.ledger", f->dir);
+    f->keys = json_array();
+    f->dcc_sig = make_key(f, "dcc-sig", "DCC", "signatory");
+    f->dcc_fin = make_key(f, "dcc-fin", "DCC", "finance");
+    f->icb_sig = make_key(f, "icb-sig", "ICB", "signatory");
+    f->icb_fin = make_key(f, "icb-fin", "ICB", "finance");
+    f->op = make_key(f, "op", "DCC", "operator");
+    f->aud = make_key(f, "aud", "ICB", "auditor");
+    assert_int_equal(pb_store_open(f->ledger, PB_STORE_CREATE, &f->store, NULL), PB_OK);
+    *state = f;
+    return 0;
+}
+
+static int
+teardown(void **state)
+{
+    struct fixture *f = *state;
+    pb_store_close(f->store);
+    pb_seckey *all[] = {f->dcc_sig, f->dcc_fin, f->icb_sig, f->icb_fin, f->op, f->aud};
+    for (size_t i = 0; i < 6; i++) {
+        pb_seckey_free(all[i]);
+    }
+    json_decref(f->keys);
+    char cmd[128];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
+    assert_int_equal(system(cmd), 0);
+    free(f);
+    return 0;
+}
+
+/* The whole logical content: every record's bytes and the root. */
+static char *
+content(pb_store *store)
+{
+    uint64_t size = 0;
+    assert_int_equal(pb_store_size(store, &size, NULL), PB_OK);
+    size_t cap = 128 + (size + 1) * PB_RECORD_BYTES_MAX, used = 0;
+    char *out = calloc(1, cap);
+    used += (size_t)snprintf(out, cap, "size %llu\n", (unsigned long long)size);
+    for (uint64_t i = 0; i < size; i++) {
+        char *buf = NULL;
+        size_t len = 0;
+        assert_int_equal(pb_store_record(store, i, &buf, &len, NULL), PB_OK);
+        assert_true(used + len + 2 < cap);
+        memcpy(out + used, buf, len);
+        used += len;
+        out[used++] = '\n';
+        free(buf);
+    }
+    if (size > 0) {
+        uint8_t root[32];
+        assert_int_equal(pb_store_root(store, size, root, NULL), PB_OK);
+        sodium_bin2hex(out + used, cap - used, root, 32);
+    }
+    return out;
+}
+
+static void
+found(struct fixture *f)
+{
+    json_t *g = genesis_draft(f);
+    assert_int_equal(pb_record_sign(g, f->dcc_sig, NULL), PB_OK);
+    assert_int_equal(pb_record_sign(g, f->icb_sig, NULL), PB_OK);
+    uint64_t index = 99;
+    int present = 1;
+    assert_int_equal(pb_store_append(f->store, g, &index, &present, NULL), PB_OK);
+    assert_int_equal(index, 0);
+    assert_int_equal(present, 0);
+    json_decref(g);
+}
+
+static void
+test_genesis_needs_every_partner_signatory(void **state)
+{
+    struct fixture *f = *state;
+    json_t *g = genesis_draft(f);
+    pb_error err;
+    pb_error_init(&err);
+    uint64_t index;
+    int present;
+    assert_int_equal(pb_record_sign(g, f->dcc_sig, NULL), PB_OK);
+    assert_int_equal(pb_store_append(f->store, g, &index, &present, &err), PB_ESIG_MISSING);
+    assert_string_equal(err.text, "the genesis entry still needs a signatory signature of: ICB");
+    /* A finance key of the other partner is the wrong role. */
+    assert_int_equal(pb_record_sign(g, f->icb_fin, NULL), PB_OK);
+    pb_error_init(&err);
+    assert_int_equal(pb_store_append(f->store, g, &index, &present, &err), PB_EKEY_WRONG_ROLE);
+    assert_non_null(strstr(err.text, "ICB's finance key"));
+    uint64_t size = 1;
+    assert_int_equal(pb_store_size(f->store, &size, NULL), PB_OK);
+    assert_int_equal(size, 0);
+    json_decref(g);
+}
+
+static void
+test_first_record_must_be_genesis(void **state)
+{
+    struct fixture *f = *state;
+    json_t *d = document("doc-1", "Minutes", f->dcc_fin);
+    pb_error err;
+    pb_error_init(&err);
+    uint64_t index;
+    int present;
+    assert_int_equal(pb_store_append(f->store, d, &index, &present, &err), PB_EGENESIS);
+    json_decref(d);
+}
+
+static void
+test_identical_record_present_and_reused_id_refused(void **state)
+{
+    struct fixture *f = *state;
+    found(f);
+    json_t *d = document("doc-1", "Minutes", f->dcc_fin);
+    uint64_t index = 0;
+    int present = 1;
+    assert_int_equal(pb_store_append(f->store, d, &index, &present, NULL), PB_OK);
+    assert_int_equal(index, 1);
+    assert_int_equal(present, 0);
+    char *before = content(f->store);
+    assert_int_equal(pb_store_append(f->store, d, &index, &present, NULL), PB_OK);
+    assert_int_equal(index, 1);
+    assert_int_equal(present, 1);
+    json_t *other = document("doc-1", "Other minutes", f->dcc_fin);
+    pb_error err;
+    pb_error_init(&err);
+    assert_int_equal(pb_store_append(f->store, other, &index, &present, &err),
+                     PB_EID_EXISTS_DIFFERENT);
+    assert_string_equal(err.where, "$.entry.id");
+    char *after = content(f->store);
+    assert_string_equal(before, after);
+    free(before);
+    free(after);
+    json_decref(d);
+    json_decref(other);
+}
+
+static void
+test_batch_is_all_or_nothing(void **state)
+{
+    struct fixture *f = *state;
+    found(f);
+    char *before = content(f->store);
+    json_t *recs[5];
+    for (int i = 0; i < 5; i++) {
+        char id[16];
+        snprintf(id, sizeof(id), "doc-%d", i);
+        recs[i] = document(id, "Invoice", f->icb_fin);
+    }
+    /* Record 3's signature is by a key not bound in the ledger. */
+    json_t *sigs = json_object_get(recs[3], "sigs");
+    json_object_set_new(json_array_get(sigs, 0), "key", json_string("0123456789ABCDEF"));
+    pb_error err;
+    pb_error_init(&err);
+    uint64_t appended = 9, present = 9;
+    assert_int_equal(pb_store_append_batch(f->store, recs, 5, &appended, &present, &err),
+                     PB_EKEY_UNKNOWN);
+    assert_int_equal(err.index, 3);
+    char *after = content(f->store);
+    assert_string_equal(before, after);
+    free(after);
+    /* A bad signature byte in record 2 is found by the parallel check. */
+    json_decref(recs[3]);
+    recs[3] = document("doc-3", "Invoice", f->icb_fin);
+    const char *b64 = json_string_value(
+        json_object_get(json_array_get(json_object_get(recs[2], "sigs"), 0), "sig"));
+    char bad[128];
+    snprintf(bad, sizeof(bad), "%s", b64);
+    bad[10] = bad[10] == 'A' ? 'B' : 'A';
+    json_object_set_new(json_array_get(json_object_get(recs[2], "sigs"), 0), "sig",
+                        json_string(bad));
+    pb_error_init(&err);
+    assert_int_equal(pb_store_append_batch(f->store, recs, 5, &appended, &present, &err),
+                     PB_ESIG_INVALID);
+    assert_int_equal(err.index, 2);
+    after = content(f->store);
+    assert_string_equal(before, after);
+    free(after);
+    json_decref(recs[2]);
+    recs[2] = document("doc-2", "Invoice", f->icb_fin);
+    assert_int_equal(pb_store_append_batch(f->store, recs, 5, &appended, &present, NULL), PB_OK);
+    assert_int_equal(appended, 5);
+    assert_int_equal(present, 0);
+    for (int i = 0; i < 5; i++) {
+        json_decref(recs[i]);
+    }
+    free(before);
+}
+
+static void
+test_wrong_origin_and_unsigned_refused(void **state)
+{
+    struct fixture *f = *state;
+    found(f);
+    json_t *d = document("doc-1", "Minutes", NULL);
+    pb_error err;
+    pb_error_init(&err);
+    uint64_t index;
+    int present;
+    assert_int_equal(pb_store_append(f->store, d, &index, &present, &err), PB_ESIG_MISSING);
+    json_object_set_new(json_object_get(d, "entry"), "ledger", json_string("other.example/x"));
+    assert_int_equal(pb_record_sign(d, f->dcc_fin, NULL), PB_OK);
+    pb_error_init(&err);
+    assert_int_equal(pb_store_append(f->store, d, &index, &present, &err), PB_EORIGIN);
+    json_decref(d);
+}
+
+static void
+test_proofs_checkpoint_and_verify(void **state)
+{
+    struct fixture *f = *state;
+    found(f);
+    for (int i = 0; i < 40; i++) {
+        char id[16];
+        snprintf(id, sizeof(id), "doc-%d", i);
+        json_t *d = document(id, "Invoice", i % 2 ? f->dcc_fin : f->icb_fin);
+        uint64_t index;
+        int present;
+        assert_int_equal(pb_store_append(f->store, d, &index, &present, NULL), PB_OK);
+        json_decref(d);
+        if (i == 9) {
+            char *note = NULL;
+            assert_int_equal(pb_checkpoint_create(f->store, f->op, &note, NULL), PB_OK);
+            assert_non_null(strstr(note, "test.example/bcf\n11\n"));
+            free(note);
+        }
+    }
+    for (uint64_t n = 1; n <= 41; n++) {
+        for (uint64_t m = 0; m < n; m++) {
+            pb_proof p;
+            assert_int_equal(pb_proof_inclusion(f->store, m, n, &p, NULL), PB_OK);
+            assert_int_equal(pb_proof_check_inclusion(&p, NULL), PB_OK);
+        }
+        pb_proof c;
+        assert_int_equal(pb_proof_consistency(f->store, (n + 1) / 2, n, &c, NULL), PB_OK);
+        assert_int_equal(pb_proof_check_consistency(&c, NULL), PB_OK);
+    }
+    pb_error err;
+    pb_error_init(&err);
+    char *note = NULL;
+    assert_int_equal(pb_checkpoint_create(f->store, f->dcc_fin, &note, &err), PB_EKEY_WRONG_ROLE);
+    assert_int_equal(pb_checkpoint_create(f->store, f->op, &note, NULL), PB_OK);
+    free(note);
+    assert_int_equal(pb_checkpoint_cosign(f->store, 0, f->aud, &note, NULL), PB_OK);
+    assert_non_null(strstr(note, "test.example/bcf/ICB/"));
+    free(note);
+    pb_verify_report report;
+    assert_int_equal(pb_verify(f->store, 2, &report, NULL), PB_OK);
+    assert_int_equal(report.records, 41);
+    assert_int_equal(report.signatures, 42);
+    assert_int_equal(report.checkpoints, 2);
+    assert_int_equal(report.cosignatures, 1);
+    uint8_t root[32];
+    assert_int_equal(pb_store_root(f->store, 41, root, NULL), PB_OK);
+    assert_memory_equal(root, report.root, 32);
+}
+
+int
+main(void)
+{
+    if (sodium_init() < 0) {
+        return 1;
+    }
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_genesis_needs_every_partner_signatory, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_first_record_must_be_genesis, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_identical_record_present_and_reused_id_refused, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_batch_is_all_or_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_wrong_origin_and_unsigned_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_proofs_checkpoint_and_verify, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
