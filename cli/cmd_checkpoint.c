@@ -95,6 +95,9 @@ cmd_checkpoint(int argc, char **argv)
         cli_usage_error(checkpoint_usage, "give -k OPERATORKEY, --show or --verifier");
     }
     pb_store_close(store);
+    if (rc != PB_OK && err.where[0] == '\0' && key_path != NULL) {
+        snprintf(err.where, sizeof(err.where), "%s", key_path); /* whose key it was */
+    }
     if (rc != PB_OK) {
         cli_fail(&err);
     }

@@ -38,6 +38,9 @@ cmd_cosign(int argc, char **argv)
     int rc = pb_checkpoint_cosign(store, size, key, &note, &err);
     pb_seckey_free(key);
     pb_store_close(store);
+    if (rc != PB_OK && err.where[0] == '\0' && key_path != NULL) {
+        snprintf(err.where, sizeof(err.where), "%s", key_path); /* whose key it was */
+    }
     if (rc != PB_OK) {
         cli_fail(&err);
     }

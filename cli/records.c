@@ -57,6 +57,25 @@ blank(const char *s, size_t len)
     return 1;
 }
 
+/* Whether the first non-blank line is a whole JSON value by itself. */
+static int
+first_line_parses(const char *buf, size_t len)
+{
+    size_t at = 0;
+    while (at < len) {
+        const char *nl = memchr(buf + at, '\n', len - at);
+        size_t end = nl != NULL ? (size_t)(nl - buf) : len;
+        if (!blank(buf + at, end - at)) {
+            json_t *v = NULL;
+            int ok = pb_json_parse(buf + at, end - at, PB_RECORD_BYTES_MAX, &v, NULL) == PB_OK;
+            json_decref(v);
+            return ok;
+        }
+        at = end + 1;
+    }
+    return 0;
+}
+
 void
 cli_read_records(const char *path, struct cli_records *out)
 {
@@ -73,11 +92,17 @@ cli_read_records(const char *path, struct cli_records *out)
         exit(1);
     }
     /* One value over the whole input (a pretty-printed draft)... */
-    if (len <= PB_RECORD_BYTES_MAX * 2 &&
-        pb_json_parse(buf, len, PB_RECORD_BYTES_MAX * 2, &whole, NULL) == PB_OK) {
+    pb_error whole_err;
+    pb_error_init(&whole_err);
+    if (pb_json_parse(buf, len, PB_INPUT_BYTES_MAX, &whole, &whole_err) == PB_OK) {
         push(out, whole, 1, &cap);
         free(buf);
         return;
+    }
+    /* ...unless its first line is a value of its own, the input was meant as
+     * one value: report that value's fault, not line 1's. */
+    if (!first_line_parses(buf, len)) {
+        cli_fail_input(&whole_err, path, 0);
     }
     /* ...or JSON lines. */
     int64_t line = 0;

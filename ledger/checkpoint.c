@@ -144,9 +144,10 @@ signer_binding(const pb_state *state, const pb_seckey *key, const char *want_rol
     const char *role = json_string_value(json_object_get(bound, "role"));
     snprintf(partner, partner_size, "%s", json_string_value(json_object_get(bound, "partner")));
     if (strcmp(role, want_role) != 0) {
+        const char *verb = strcmp(want_role, "operator") == 0 ? "signing" : "cosigning";
         rc = pb_error_set(err, PB_EKEY_WRONG_ROLE, NULL,
-                          "key %s is %s's %s key; this needs an %s key", keyid, partner, role,
-                          want_role);
+                          "key %s is %s's %s key; %s a checkpoint needs an %s key", keyid, partner,
+                          role, verb, want_role);
     } else if (json_object_get(bound, "revoked_from") != NULL) {
         const char *from = json_string_value(json_object_get(bound, "revoked_from"));
         char now[32];
