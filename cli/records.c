@@ -57,10 +57,18 @@ blank(const char *s, size_t len)
     return 1;
 }
 
-/* Whether the first non-blank line is a whole JSON value by itself. */
+/* Whether the input is JSON lines: a single line, or a first non-blank line
+ * that is a whole JSON value by itself. */
 static int
-first_line_parses(const char *buf, size_t len)
+looks_like_lines(const char *buf, size_t len)
 {
+    const char *last = buf + len;
+    while (last > buf && blank(last - 1, 1)) {
+        last--;
+    }
+    if (memchr(buf, '\n', (size_t)(last - buf)) == NULL) {
+        return 1;
+    }
     size_t at = 0;
     while (at < len) {
         const char *nl = memchr(buf + at, '\n', len - at);
@@ -94,14 +102,18 @@ cli_read_records(const char *path, struct cli_records *out)
     /* One value over the whole input (a pretty-printed draft)... */
     pb_error whole_err;
     pb_error_init(&whole_err);
-    if (pb_json_parse(buf, len, PB_INPUT_BYTES_MAX, &whole, &whole_err) == PB_OK) {
+    int whole_rc = PB_ETOOBIG; /* a batch too big to be one record is read as lines */
+    if (len <= PB_RECORD_BYTES_MAX * 2) {
+        whole_rc = pb_json_parse(buf, len, PB_RECORD_BYTES_MAX * 2, &whole, &whole_err);
+    }
+    if (whole_rc == PB_OK) {
         push(out, whole, 1, &cap);
         free(buf);
         return;
     }
     /* ...unless its first line is a value of its own, the input was meant as
      * one value: report that value's fault, not line 1's. */
-    if (!first_line_parses(buf, len)) {
+    if (whole_rc != PB_ETOOBIG && !looks_like_lines(buf, len)) {
         cli_fail_input(&whole_err, path, 0);
     }
     /* ...or JSON lines. */
