@@ -85,8 +85,6 @@ int cmd_show(int argc, char **argv);
 int cmd_sign(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 
-#endif /* POOLBOOK_CLI_H */
-
 /* Records read from a file or stdin: one JSON value spanning the whole input,
  * or JSON lines (one record per non-blank line). lines[i] is the input line
  * of records[i], for error messages. */
@@ -112,3 +110,5 @@ _Noreturn void cli_fail_input(pb_error *err, const char *path, int64_t line);
  * caller's own (post). Returns a new reference, or NULL with err set. */
 json_t *cli_new_draft(int argc, char **argv, const char *const *usage,
                       const struct cli_option *extra, pb_error *err);
+
+#endif /* POOLBOOK_CLI_H */
