@@ -66,38 +66,38 @@ _Static_assert(PB_RECORD_BYTES_MAX > PB_ENTRY_BYTES_MAX, "record holds an entry"
 enum pb_code {
     PB_OK = 0,
     /* Environment: exit 3. */
-    PB_ENOMEM = -1,       /* out of memory */
-    PB_EIO = -2,          /* a file could not be read or written */
-    PB_ESTORE = -3,       /* LMDB failed (raw code in pb_error.sys) */
-    PB_ENOLEDGER = -4,    /* no ledger at that path, or not a poolbook ledger */
-    PB_EEXIST = -5,       /* the file to create exists already */
-    PB_EKEYFILE = -6,     /* a key file is malformed */
-    PB_EPASSPHRASE = -7,  /* wrong or missing passphrase */
+    PB_ENOMEM = -1,      /* out of memory */
+    PB_EIO = -2,         /* a file could not be read or written */
+    PB_ESTORE = -3,      /* LMDB failed (raw code in pb_error.sys) */
+    PB_ENOLEDGER = -4,   /* no ledger at that path, or not a poolbook ledger */
+    PB_EEXIST = -5,      /* the file to create exists already */
+    PB_EKEYFILE = -6,    /* a key file is malformed */
+    PB_EPASSPHRASE = -7, /* wrong or missing passphrase */
     /* Input form: exit 1. */
-    PB_EJSON = -20,       /* malformed or truncated JSON */
+    PB_EJSON = -20, /* malformed or truncated JSON */
     PB_EJSON_DUPKEY = -21,
-    PB_EJSON_FLOAT = -22, /* a floating-point number */
-    PB_EJSON_INT = -23,   /* an integer outside ±2^53 */
-    PB_EJSON_KEY = -24,   /* an object key that is not ASCII */
+    PB_EJSON_FLOAT = -22,   /* a floating-point number */
+    PB_EJSON_INT = -23,     /* an integer outside ±2^53 */
+    PB_EJSON_KEY = -24,     /* an object key that is not ASCII */
     PB_EJSON_CONTROL = -25, /* a control character in a string */
-    PB_EJSON_UTF8 = -26,  /* invalid UTF-8 */
-    PB_EJSON_DEPTH = -27, /* nested deeper than PB_JSON_DEPTH_MAX */
-    PB_ETOOBIG = -28,     /* over a PB_..._MAX limit */
-    PB_EEMPTY = -29,      /* empty input */
-    PB_EMONEY = -30,      /* not a money amount */
-    PB_EOVERFLOW = -31,   /* an amount or sum beyond the money range */
-    PB_EDATE = -32,       /* not a valid date or timestamp */
-    PB_EPERIOD = -33,     /* not a valid period label */
+    PB_EJSON_UTF8 = -26,    /* invalid UTF-8 */
+    PB_EJSON_DEPTH = -27,   /* nested deeper than PB_JSON_DEPTH_MAX */
+    PB_ETOOBIG = -28,       /* over a PB_..._MAX limit */
+    PB_EEMPTY = -29,        /* empty input */
+    PB_EMONEY = -30,        /* not a money amount */
+    PB_EOVERFLOW = -31,     /* an amount or sum beyond the money range */
+    PB_EDATE = -32,         /* not a valid date or timestamp */
+    PB_EPERIOD = -33,       /* not a valid period label */
     /* Entries and records: exit 1. */
-    PB_EFIELD = -40,      /* a field missing, of the wrong type, or unknown */
-    PB_ETYPE = -41,       /* an unknown entry type */
-    PB_EORIGIN = -42,     /* the entry's `ledger` is not this ledger's origin */
-    PB_EID = -43,         /* an id outside 1–64 of [A-Za-z0-9._:-] */
+    PB_EFIELD = -40,               /* a field missing, of the wrong type, or unknown */
+    PB_ETYPE = -41,                /* an unknown entry type */
+    PB_EORIGIN = -42,              /* the entry's `ledger` is not this ledger's origin */
+    PB_EID = -43,                  /* an id outside 1–64 of [A-Za-z0-9._:-] */
     PB_EID_EXISTS_DIFFERENT = -44, /* the id is used by a different record */
-    PB_ESIG_FORMAT = -45, /* a signature object is malformed or duplicated */
-    PB_ESIG_INVALID = -46, /* a signature does not verify */
-    PB_ESIG_MISSING = -47, /* a required signature is absent */
-    PB_EKEY_UNKNOWN = -48, /* a signing key is not bound in the ledger */
+    PB_ESIG_FORMAT = -45,          /* a signature object is malformed or duplicated */
+    PB_ESIG_INVALID = -46,         /* a signature does not verify */
+    PB_ESIG_MISSING = -47,         /* a required signature is absent */
+    PB_EKEY_UNKNOWN = -48,         /* a signing key is not bound in the ledger */
     PB_EKEY_WRONG_PARTNER = -49,
     PB_EKEY_WRONG_ROLE = -50,
     PB_EKEY_REVOKED = -51,
@@ -106,13 +106,13 @@ enum pb_code {
     PB_EPARTNER = -54,    /* an unknown or repeated partner */
     PB_EPERIOD_CLOSED = -55,
     PB_EAMOUNT_ZERO = -56,
-    PB_EDOCUMENT = -57,   /* a document's hash or size does not match */
+    PB_EDOCUMENT = -57, /* a document's hash or size does not match */
     /* The log: exit 1. */
-    PB_ENOTFOUND = -70,   /* no such index, id, size or checkpoint */
-    PB_ERANGE = -71,      /* an index or tree size out of range */
-    PB_EPROOF = -72,      /* a Merkle proof does not check */
-    PB_ENOTE = -73,       /* a checkpoint note is malformed or its signature bad */
-    PB_EVERIFY = -74,     /* the ledger failed verification */
+    PB_ENOTFOUND = -70, /* no such index, id, size or checkpoint */
+    PB_ERANGE = -71,    /* an index or tree size out of range */
+    PB_EPROOF = -72,    /* a Merkle proof does not check */
+    PB_ENOTE = -73,     /* a checkpoint note is malformed or its signature bad */
+    PB_EVERIFY = -74,   /* the ledger failed verification */
     /* Programmer error in arguments: exit 2. */
     PB_EUSAGE = -90,
 };
@@ -124,11 +124,11 @@ enum pb_code {
  * on the caller's stack; every function accepts NULL. The first error set
  * wins: later failures while unwinding do not overwrite it. */
 typedef struct pb_error {
-    int code;          /* a PB_E... code, or PB_OK */
-    int sys;           /* the raw LMDB or errno value behind it, or 0 */
-    int64_t index;     /* the record index concerned, or -1 */
-    int64_t line;      /* 1-based input line, or 0 */
-    int64_t column;    /* 1-based column, or 0 */
+    int code;                       /* a PB_E... code, or PB_OK */
+    int sys;                        /* the raw LMDB or errno value behind it, or 0 */
+    int64_t index;                  /* the record index concerned, or -1 */
+    int64_t line;                   /* 1-based input line, or 0 */
+    int64_t column;                 /* 1-based column, or 0 */
     char where[PB_ERROR_WHERE_MAX]; /* file, JSON path ($.sigs[1].key), ... */
     char text[PB_ERROR_TEXT_MAX];   /* one line: what, with the evidence */
 } pb_error;
@@ -217,8 +217,7 @@ int pb_period_of_day(int32_t day, int kind, pb_period *out, pb_error *err);
  * PB_EJSON_DUPKEY, PB_EJSON_FLOAT, PB_EJSON_INT, PB_EJSON_KEY,
  * PB_EJSON_CONTROL, PB_EJSON_UTF8, PB_EJSON_DEPTH, PB_ETOOBIG (over max_bytes)
  * or PB_ENOMEM. */
-int pb_json_parse(const char *buf, size_t len, size_t max_bytes, json_t **value_out,
-                  pb_error *err);
+int pb_json_parse(const char *buf, size_t len, size_t max_bytes, json_t **value_out, pb_error *err);
 
 /* Check that a value built in memory lies in the subset. Same codes as
  * pb_json_parse, less the syntax ones. */
@@ -296,8 +295,7 @@ int pb_seckey_file_encrypted(const char *path, int *encrypted_out, pb_error *err
  * scrypt parameters above minisign's own defaults, a damaged unencrypted key),
  * PB_EPASSPHRASE (wrong, or needed and NULL) or PB_ENOMEM; err->where is the
  * path. */
-int pb_seckey_load(const char *path, const char *passphrase, pb_seckey **key_out,
-                   pb_error *err);
+int pb_seckey_load(const char *path, const char *passphrase, pb_seckey **key_out, pb_error *err);
 /* Wipe and free a secret key; NULL is allowed. */
 void pb_seckey_free(pb_seckey *key);
 /* The public half of a secret key. */
@@ -330,13 +328,13 @@ int pb_entry_message(const json_t *entry, uint8_t **msg_out, size_t *len_out, pb
  * {"id","name","kind"}; keys an array of {"partner","role","pubkey"} where
  * pubkey is the base64 minisign line (key ids are derived from it). The caller
  * releases *record_out. Returns PB_OK or a form code. */
-int pb_draft_genesis(const char *origin, const char *id, const char *created,
-                     json_t *partners, json_t *keys, json_t **record_out, pb_error *err);
+int pb_draft_genesis(const char *origin, const char *id, const char *created, json_t *partners,
+                     json_t *keys, json_t **record_out, pb_error *err);
 
 /* Build an unsigned document draft for a file: its SHA-256, size and title.
  * Returns PB_OK, PB_EIO or a form code. */
-int pb_draft_document(const char *origin, const char *id, const char *created,
-                      const char *path, const char *title, json_t **record_out, pb_error *err);
+int pb_draft_document(const char *origin, const char *id, const char *created, const char *path,
+                      const char *title, json_t **record_out, pb_error *err);
 
 /* The current UTC time as "YYYY-MM-DDTHH:MM:SSZ" (or $POOLBOOK_NOW when set, so
  * scripted runs are reproducible). */
@@ -434,8 +432,8 @@ json_t *pb_proof_to_json(const pb_proof *proof, int consistency);
 int pb_checkpoint_create(pb_store *store, const pb_seckey *key, char **note_out, pb_error *err);
 /* Add an auditor's cosignature line to the stored checkpoint of tree_size
  * (0: the latest). Returns the whole note. Codes as pb_checkpoint_create, and PB_ENOTFOUND. */
-int pb_checkpoint_cosign(pb_store *store, uint64_t tree_size, const pb_seckey *key,
-                         char **note_out, pb_error *err);
+int pb_checkpoint_cosign(pb_store *store, uint64_t tree_size, const pb_seckey *key, char **note_out,
+                         pb_error *err);
 /* The stored checkpoint note of tree_size (0: the latest), a new malloc'd string.
  * PB_OK or PB_ENOTFOUND. */
 int pb_checkpoint_get(pb_store *store, uint64_t tree_size, char **note_out, pb_error *err);
@@ -444,8 +442,8 @@ int pb_checkpoint_get(pb_store *store, uint64_t tree_size, char **note_out, pb_e
 int pb_note_verifier(const char *name, const pb_pubkey *key, char **out, pb_error *err);
 /* The note signer name poolbook uses for a key: the origin for the operator,
  * "<origin>/<partner>/<KEYID>" for others. Into buf. */
-void pb_note_name(const char *origin, const char *partner, const char *role,
-                  const char *keyid, char *buf, size_t size);
+void pb_note_name(const char *origin, const char *partner, const char *role, const char *keyid,
+                  char *buf, size_t size);
 
 /* ---------------------------------------------------------------------------
  * Verification (DESIGN 4, 9). ledger/verify.c.

@@ -13,11 +13,11 @@
 
 /* Asserts for programmer errors; they stay on in Release builds. Bad input is
  * never asserted: it gets a PB_E... code. */
-#define PB_ASSERT(expr)                                                                  \
-    do {                                                                                 \
-        if (!(expr)) {                                                                   \
-            pb_assert_fail(#expr, __FILE__, __LINE__, __func__);                         \
-        }                                                                                \
+#define PB_ASSERT(expr)                                                                            \
+    do {                                                                                           \
+        if (!(expr)) {                                                                             \
+            pb_assert_fail(#expr, __FILE__, __LINE__, __func__);                                   \
+        }                                                                                          \
     } while (0)
 
 _Noreturn void pb_assert_fail(const char *expr, const char *file, int line, const char *func);
@@ -47,8 +47,8 @@ typedef int (*pb_hash_reader)(void *ctx, uint32_t level, uint64_t index, uint8_t
 
 /* The RFC 6962 MTH of leaves [lo, hi), lo aligned as in every proof's ranges,
  * from at most 64 stored hashes. */
-int pb_merkle_range_hash(pb_hash_reader read, void *ctx, uint64_t lo, uint64_t hi,
-                         uint8_t out[32], pb_error *err);
+int pb_merkle_range_hash(pb_hash_reader read, void *ctx, uint64_t lo, uint64_t hi, uint8_t out[32],
+                         pb_error *err);
 
 /* Fill proof->hashes for an inclusion or consistency proof (RFC 6962 2.1.1,
  * 2.1.2), reading stored hashes through read. The caller sets the sizes. */
@@ -60,8 +60,8 @@ int pb_merkle_consistency(pb_hash_reader read, void *ctx, uint64_t old_size, uin
 /* A compact range: the stored hashes on the right edge of a growing tree, for
  * recomputing a tree from its leaves in O(log n) memory (verify). */
 typedef struct pb_merkle_stack {
-    uint64_t size;           /* leaves pushed */
-    uint32_t count;          /* entries in use */
+    uint64_t size;  /* leaves pushed */
+    uint32_t count; /* entries in use */
     uint32_t levels[64];
     uint8_t hashes[64][32];
 } pb_merkle_stack;
@@ -102,8 +102,8 @@ int pb_store_error(pb_error *err, int mdb_rc, const char *what);
  * ------------------------------------------------------------------------- */
 
 typedef struct pb_sigcheck {
-    uint64_t index;       /* the record the signature is on */
-    uint64_t msg_slot;    /* which message in the batch */
+    uint64_t index;    /* the record the signature is on */
+    uint64_t msg_slot; /* which message in the batch */
     uint8_t key[32];
     uint8_t sig[64];
     char keyid[PB_KEYID_TEXT_MAX];
@@ -147,8 +147,8 @@ int pb_entry_type_known(const char *type);
  * queued in defer for pb_sigbatch_run. The record's form must have been
  * checked. On error the state may hold partial changes: the caller aborts the
  * transaction. */
-int pb_entry_admit(const pb_state *state, const json_t *record, uint64_t index,
-                   pb_sigbatch *defer, pb_error *err);
+int pb_entry_admit(const pb_state *state, const json_t *record, uint64_t index, pb_sigbatch *defer,
+                   pb_error *err);
 
 /* Field helpers shared by the entry types and records (fields.c). Each names
  * the field by path in err->where. */
@@ -187,9 +187,9 @@ void pb_snapshot_state(const pb_snapshot *snap, pb_state *state_out);
  * is ever overwritten; a cosignature is a new line. */
 typedef struct pb_checkpoint_line {
     uint64_t tree_size;
-    int cosign;                     /* 0 operator, 1 cosigner */
+    int cosign; /* 0 operator, 1 cosigner */
     char keyid[PB_KEYID_TEXT_MAX];
-    char *line;                     /* "— name base64\n", malloc'd */
+    char *line; /* "— name base64\n", malloc'd */
 } pb_checkpoint_line;
 
 /* Add a line; an identical line already there is not an error. */

@@ -137,7 +137,8 @@ printf 'poolbook pass phrase\n' | minisign -S -s pe.key -m msg.txt -x pe.minisig
 minisign -V -p pe.pub -m msg.txt -x pe.minisig >/dev/null || fail "minisign -V rejects pe"
 printf 'poolbook pass phrase\n' | minisign -R -s pe.key -p pe.again.pub >/dev/null 2>&1
 [ "$(sed -n 2p pe.again.pub)" = "$(sed -n 2p pe.pub)" ] || fail "minisign -R gives another key"
-grep -q "$pe_id" pe.again.pub || fail "minisign -R prints another KEYID"
+# minisign 0.11 prints a KEYID without its leading zeros (one key in 16).
+grep -q "$(printf '%s' "$pe_id" | sed 's/^0*//')" pe.again.pub || fail "minisign -R prints another KEYID"
 if printf 'wrong\n' | minisign -S -s pe.key -m msg.txt -x pe.bad.minisig >/dev/null 2>&1; then
   fail "minisign unlocked pe.key with a wrong passphrase"
 fi

@@ -1,0 +1,397 @@
+/*
+ * tamper.c — test tool: edit a ledger's stored records directly in its LMDB
+ * file, bypassing poolbook, as a dishonest operator with write access to the
+ * file could (DESIGN 9). tests/cli/tamper.sh applies each edit to a copy of a
+ * ledger and checks that `poolbook verify` finds it and names the record.
+ *
+ * This tool is the only code allowed to bypass ledger/store.c (STYLE 10: store.c
+ * alone owns the LMDB layout). It repeats just enough of that layout to find
+ * records: the named database "records", keyed by the 8-byte big-endian index.
+ * The edits touch nothing else (id index, checkpoints, state), so each leaves
+ * evidence that verify must find; `rehash` then also rewrites the stored tree
+ * hashes ("hashes": level (1 byte) || u64 BE index -> 32 bytes) from the edited
+ * records, as an operator covering its tracks would, so that only the signed
+ * checkpoints held by others can give it away.
+ *
+ * usage: tamper LEDGER flip INDEX OFFSET [MASK]  XOR one byte of record INDEX
+ *                                                  (MASK in hex, default 01)
+ *        tamper LEDGER drop-last                  delete the last record only
+ *        tamper LEDGER swap I J                   swap the bytes of two records
+ *        tamper LEDGER put INDEX FILE             replace record INDEX with FILE's bytes
+ *        tamper LEDGER rehash                     recompute every stored tree hash
+ * Exit 0 done, 1 no such record or offset, 2 usage, 3 the file or LMDB failed.
+ */
+#include "internal.h"
+
+#include <lmdb.h>
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* As ledger/store.c opens the file, so LMDB sees the same environment. */
+#define TAMPER_MAP_BYTES ((size_t)1 << 36)
+#define TAMPER_MAXDBS 8
+/* A record is at most PB_RECORD_BYTES_MAX; a replacement may be larger, to
+ * test that verify refuses it, but not unboundedly so. */
+#define TAMPER_PUT_BYTES_MAX ((size_t)1 << 24)
+
+enum { TAMPER_OK = 0, TAMPER_REFUSED = 1, TAMPER_USAGE = 2, TAMPER_ENV = 3 };
+
+struct tamper {
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_dbi records;
+    MDB_dbi hashes;
+};
+
+static void
+usage(void)
+{
+    fprintf(stderr, "usage: tamper LEDGER flip INDEX OFFSET [MASK]\n"
+                    "       tamper LEDGER drop-last\n"
+                    "       tamper LEDGER swap I J\n"
+                    "       tamper LEDGER put INDEX FILE\n"
+                    "       tamper LEDGER rehash\n");
+}
+
+static int
+lmdb_fail(const char *what, int mrc)
+{
+    fprintf(stderr, "tamper: %s: %s\n", what, mdb_strerror(mrc));
+    return TAMPER_ENV;
+}
+
+/* Parse a whole decimal number; 0 on success. */
+static int
+parse_u64(const char *text, uint64_t *out)
+{
+    char *end = NULL;
+    if (text[0] < '0' || text[0] > '9') {
+        return -1;
+    }
+    errno = 0;
+    unsigned long long v = strtoull(text, &end, 10);
+    if (errno != 0 || end == NULL || *end != '\0') {
+        return -1;
+    }
+    *out = (uint64_t)v;
+    return 0;
+}
+
+static void
+put_be64(uint8_t out[8], uint64_t v)
+{
+    for (int i = 7; i >= 0; i--) {
+        out[i] = (uint8_t)(v & 0xff);
+        v >>= 8;
+    }
+}
+
+static int
+open_ledger(const char *path, struct tamper *t)
+{
+    memset(t, 0, sizeof(*t));
+    int mrc = mdb_env_create(&t->env);
+    if (mrc == 0) {
+        mrc = mdb_env_set_maxdbs(t->env, TAMPER_MAXDBS);
+    }
+    if (mrc == 0) {
+        mrc = mdb_env_set_mapsize(t->env, TAMPER_MAP_BYTES);
+    }
+    if (mrc == 0) {
+        mrc = mdb_env_open(t->env, path, MDB_NOSUBDIR, 0600);
+    }
+    if (mrc == 0) {
+        mrc = mdb_txn_begin(t->env, NULL, 0, &t->txn);
+    }
+    if (mrc == 0) {
+        mrc = mdb_dbi_open(t->txn, "records", 0, &t->records);
+    }
+    if (mrc == 0) {
+        mrc = mdb_dbi_open(t->txn, "hashes", 0, &t->hashes);
+    }
+    if (mrc != 0) {
+        fprintf(stderr, "tamper: opening %s: %s\n", path, mdb_strerror(mrc));
+        return TAMPER_ENV;
+    }
+    return TAMPER_OK;
+}
+
+/* Commit on success, abort otherwise; close the environment either way. */
+static int
+close_ledger(struct tamper *t, int rc)
+{
+    if (t->txn != NULL) {
+        if (rc == TAMPER_OK) {
+            int mrc = mdb_txn_commit(t->txn);
+            if (mrc != 0) {
+                rc = lmdb_fail("committing", mrc);
+            }
+        } else {
+            mdb_txn_abort(t->txn);
+        }
+        t->txn = NULL;
+    }
+    if (t->env != NULL) {
+        mdb_env_close(t->env);
+        t->env = NULL;
+    }
+    return rc;
+}
+
+/* A malloc'd copy of record index (LMDB's memory is read-only and valid only
+ * until the next write). */
+static int
+get_record(struct tamper *t, uint64_t index, uint8_t **buf_out, size_t *len_out)
+{
+    uint8_t key[8];
+    put_be64(key, index);
+    MDB_val k = {sizeof(key), key};
+    MDB_val v;
+    int mrc = mdb_get(t->txn, t->records, &k, &v);
+    if (mrc == MDB_NOTFOUND) {
+        fprintf(stderr, "tamper: no record at index %llu\n", (unsigned long long)index);
+        return TAMPER_REFUSED;
+    }
+    if (mrc != 0) {
+        return lmdb_fail("reading a record", mrc);
+    }
+    uint8_t *copy = malloc(v.mv_size + 1);
+    if (copy == NULL) {
+        fprintf(stderr, "tamper: out of memory\n");
+        return TAMPER_ENV;
+    }
+    memcpy(copy, v.mv_data, v.mv_size);
+    *buf_out = copy;
+    *len_out = v.mv_size;
+    return TAMPER_OK;
+}
+
+static int
+put_record(struct tamper *t, uint64_t index, const uint8_t *buf, size_t len)
+{
+    uint8_t key[8];
+    put_be64(key, index);
+    MDB_val k = {sizeof(key), key};
+    MDB_val v = {len, (void *)buf};
+    int mrc = mdb_put(t->txn, t->records, &k, &v, 0);
+    return mrc == 0 ? TAMPER_OK : lmdb_fail("writing a record", mrc);
+}
+
+static int
+do_flip(struct tamper *t, uint64_t index, uint64_t offset, unsigned mask)
+{
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    int rc = get_record(t, index, &buf, &len);
+    if (rc == TAMPER_OK && offset >= len) {
+        fprintf(stderr, "tamper: offset %llu is past the end of record %llu (%zu bytes)\n",
+                (unsigned long long)offset, (unsigned long long)index, len);
+        rc = TAMPER_REFUSED;
+    }
+    if (rc == TAMPER_OK) {
+        buf[offset] ^= (uint8_t)mask;
+        rc = put_record(t, index, buf, len);
+    }
+    free(buf);
+    return rc;
+}
+
+static int
+do_drop_last(struct tamper *t)
+{
+    MDB_cursor *cur = NULL;
+    int mrc = mdb_cursor_open(t->txn, t->records, &cur);
+    if (mrc != 0) {
+        return lmdb_fail("opening a cursor", mrc);
+    }
+    MDB_val k;
+    MDB_val v;
+    mrc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
+    if (mrc == 0) {
+        mrc = mdb_cursor_del(cur, 0);
+    }
+    mdb_cursor_close(cur);
+    if (mrc == MDB_NOTFOUND) {
+        fprintf(stderr, "tamper: the ledger has no records\n");
+        return TAMPER_REFUSED;
+    }
+    return mrc == 0 ? TAMPER_OK : lmdb_fail("deleting the last record", mrc);
+}
+
+static int
+do_swap(struct tamper *t, uint64_t i, uint64_t j)
+{
+    uint8_t *a = NULL;
+    uint8_t *b = NULL;
+    size_t a_len = 0;
+    size_t b_len = 0;
+    int rc = get_record(t, i, &a, &a_len);
+    if (rc == TAMPER_OK) {
+        rc = get_record(t, j, &b, &b_len);
+    }
+    if (rc == TAMPER_OK) {
+        rc = put_record(t, i, b, b_len);
+    }
+    if (rc == TAMPER_OK) {
+        rc = put_record(t, j, a, a_len);
+    }
+    free(a);
+    free(b);
+    return rc;
+}
+
+static int
+read_file(const char *path, uint8_t **buf_out, size_t *len_out)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        fprintf(stderr, "tamper: cannot open %s: %s\n", path, strerror(errno));
+        return TAMPER_ENV;
+    }
+    uint8_t *buf = malloc(TAMPER_PUT_BYTES_MAX + 1);
+    size_t len = buf != NULL ? fread(buf, 1, TAMPER_PUT_BYTES_MAX + 1, f) : 0;
+    int failed = buf == NULL || ferror(f);
+    fclose(f);
+    if (failed || len > TAMPER_PUT_BYTES_MAX) {
+        fprintf(stderr, "tamper: cannot read %s (or over %zu bytes)\n", path,
+                (size_t)TAMPER_PUT_BYTES_MAX);
+        free(buf);
+        return TAMPER_ENV;
+    }
+    *buf_out = buf;
+    *len_out = len;
+    return TAMPER_OK;
+}
+
+static int
+do_put(struct tamper *t, uint64_t index, const char *path)
+{
+    uint8_t *old = NULL;
+    size_t old_len = 0;
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    int rc = get_record(t, index, &old, &old_len); /* only an existing record is replaced */
+    if (rc == TAMPER_OK) {
+        rc = read_file(path, &buf, &len);
+    }
+    if (rc == TAMPER_OK && len == 0) {
+        fprintf(stderr, "tamper: %s is empty (LMDB stores no empty record)\n", path);
+        rc = TAMPER_REFUSED;
+    }
+    if (rc == TAMPER_OK) {
+        rc = put_record(t, index, buf, len);
+    }
+    free(old);
+    free(buf);
+    return rc;
+}
+
+/* Visitor: store each complete-subtree hash the recomputation finishes. */
+static int
+store_hash(void *ctx, uint32_t level, uint64_t index, const uint8_t hash[32], pb_error *err)
+{
+    struct tamper *t = ctx;
+    uint8_t key[9];
+    key[0] = (uint8_t)level;
+    put_be64(key + 1, index);
+    MDB_val k = {sizeof(key), key};
+    MDB_val v = {32, (void *)hash};
+    int mrc = mdb_put(t->txn, t->hashes, &k, &v, 0);
+    if (mrc != 0) {
+        return pb_error_set(err, PB_ESTORE, NULL, "writing a tree hash: %s", mdb_strerror(mrc));
+    }
+    return PB_OK;
+}
+
+/* Drop every stored tree hash and write them again from the records as they
+ * are now, in index order (RFC 6962 leaves, as store.c appends them). */
+static int
+do_rehash(struct tamper *t)
+{
+    int mrc = mdb_drop(t->txn, t->hashes, 0);
+    if (mrc != 0) {
+        return lmdb_fail("emptying the tree hashes", mrc);
+    }
+    MDB_cursor *cur = NULL;
+    mrc = mdb_cursor_open(t->txn, t->records, &cur);
+    if (mrc != 0) {
+        return lmdb_fail("opening a cursor", mrc);
+    }
+    pb_merkle_stack stack;
+    pb_merkle_stack_init(&stack);
+    pb_error err;
+    pb_error_init(&err);
+    int rc = TAMPER_OK;
+    MDB_val k;
+    MDB_val v;
+    for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0 && rc == TAMPER_OK;
+         mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        uint8_t leaf[32];
+        pb_merkle_leaf_hash(v.mv_data, v.mv_size, leaf);
+        if (pb_merkle_stack_push(&stack, leaf, store_hash, t, &err) != PB_OK) {
+            fprintf(stderr, "tamper: %s\n", err.text);
+            rc = TAMPER_ENV;
+        }
+    }
+    mdb_cursor_close(cur);
+    if (rc == TAMPER_OK && mrc != MDB_NOTFOUND) {
+        rc = lmdb_fail("reading the records", mrc);
+    }
+    return rc;
+}
+
+/* Check the arguments of one operation before the ledger is opened. */
+static int
+run(int argc, char **argv, struct tamper *t)
+{
+    const char *op = argv[2];
+    uint64_t a = 0;
+    uint64_t b = 0;
+    if (strcmp(op, "flip") == 0 && (argc == 5 || argc == 6) && parse_u64(argv[3], &a) == 0 &&
+        parse_u64(argv[4], &b) == 0) {
+        char *end = NULL;
+        unsigned long mask = argc == 6 ? strtoul(argv[5], &end, 16) : 1;
+        if ((argc == 6 && (end == argv[5] || *end != '\0')) || mask == 0 || mask > 0xff) {
+            usage();
+            return TAMPER_USAGE;
+        }
+        int rc = open_ledger(argv[1], t);
+        return rc == TAMPER_OK ? do_flip(t, a, b, (unsigned)mask) : rc;
+    }
+    if (strcmp(op, "drop-last") == 0 && argc == 3) {
+        int rc = open_ledger(argv[1], t);
+        return rc == TAMPER_OK ? do_drop_last(t) : rc;
+    }
+    if (strcmp(op, "swap") == 0 && argc == 5 && parse_u64(argv[3], &a) == 0 &&
+        parse_u64(argv[4], &b) == 0 && a != b) {
+        int rc = open_ledger(argv[1], t);
+        return rc == TAMPER_OK ? do_swap(t, a, b) : rc;
+    }
+    if (strcmp(op, "put") == 0 && argc == 5 && parse_u64(argv[3], &a) == 0) {
+        int rc = open_ledger(argv[1], t);
+        return rc == TAMPER_OK ? do_put(t, a, argv[4]) : rc;
+    }
+    if (strcmp(op, "rehash") == 0 && argc == 3) {
+        int rc = open_ledger(argv[1], t);
+        return rc == TAMPER_OK ? do_rehash(t) : rc;
+    }
+    usage();
+    return TAMPER_USAGE;
+}
+
+int
+main(int argc, char **argv)
+{
+    if (argc < 3) {
+        usage();
+        return TAMPER_USAGE;
+    }
+    struct tamper t;
+    memset(&t, 0, sizeof(t));
+    int rc = run(argc, argv, &t);
+    return close_ledger(&t, rc);
+}
