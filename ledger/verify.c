@@ -10,6 +10,7 @@
  */
 #include "internal.h"
 
+#include <sodium.h>
 #include <string.h>
 
 /* Records whose signatures are checked together. */
@@ -324,6 +325,8 @@ pb_verify(pb_store *store, unsigned threads, pb_verify_report *report_out, pb_er
     }
     if (rc == PB_OK && v->stack.size > 0) {
         pb_merkle_stack_root(&v->stack, report_out->root);
+    } else if (rc == PB_OK) {
+        crypto_hash_sha256(report_out->root, NULL, 0); /* RFC 6962: MTH({}) = SHA-256() */
     }
     pb_checkpoint_lines_free(v->lines, v->line_count);
     free(v->roots);

@@ -332,6 +332,19 @@ test_proofs_checkpoint_and_verify(void **state)
     assert_memory_equal(root, report.root, 32);
 }
 
+static void
+test_verify_empty_ledger_has_rfc_empty_root(void **state)
+{
+    struct fixture *f = *state;
+    pb_verify_report report;
+    assert_int_equal(pb_verify(f->store, 1, &report, NULL), PB_OK);
+    assert_int_equal(report.records, 0);
+    char hex[65];
+    sodium_bin2hex(hex, sizeof(hex), report.root, 32);
+    /* SHA-256 of nothing, RFC 6962's hash of the empty tree. */
+    assert_string_equal(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+}
+
 int
 main(void)
 {
@@ -347,6 +360,8 @@ main(void)
         cmocka_unit_test_setup_teardown(test_batch_is_all_or_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wrong_origin_and_unsigned_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_proofs_checkpoint_and_verify, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_verify_empty_ledger_has_rfc_empty_root, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
