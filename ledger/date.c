@@ -31,30 +31,12 @@
 _Static_assert(PB_DATE_TEXT_MAX == DATE_TEXT_BYTES + 1, "date buffer");
 _Static_assert(sizeof(((pb_period *)0)->label) > PERIOD_TEXT_BYTES_MAX, "period label fits");
 
-/* Copy at most DATE_QUOTE_BYTES_MAX bytes of text into quote for a message,
- * marking a cut with "..." and not splitting a UTF-8 sequence. */
-static void
-date_quote(const char *text, char *quote, size_t size)
-{
-    PB_ASSERT(size > DATE_QUOTE_BYTES_MAX + 3);
-    size_t len = strnlen(text, DATE_QUOTE_BYTES_MAX + 1);
-    if (len <= DATE_QUOTE_BYTES_MAX) {
-        snprintf(quote, size, "%s", text);
-        return;
-    }
-    len = DATE_QUOTE_BYTES_MAX;
-    while (len > 0 && ((unsigned char)text[len] & 0xC0) == 0x80) {
-        len--; /* text[len] continues a sequence: cut before its lead byte */
-    }
-    snprintf(quote, size, "%.*s...", (int)len, text);
-}
-
 /* Refuse text with code: `<noun> "<text>" <what>`. Returns code. */
 static int
 date_refuse(pb_error *err, int code, const char *noun, const char *text, const char *what)
 {
     char quote[DATE_QUOTE_BYTES_MAX + 8];
-    date_quote(text, quote, sizeof(quote));
+    pb_quote(text, DATE_QUOTE_BYTES_MAX, quote, sizeof(quote));
     return pb_error_set(err, code, NULL, "%s \"%s\" %s", noun, quote, what);
 }
 

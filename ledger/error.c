@@ -72,6 +72,22 @@ pb_error_prefix_where(pb_error *err, const char *prefix)
     }
 }
 
+void
+pb_quote(const char *text, size_t max_bytes, char *quote, size_t size)
+{
+    PB_ASSERT(size > max_bytes + 3);
+    size_t len = strnlen(text, max_bytes + 1);
+    if (len <= max_bytes) {
+        snprintf(quote, size, "%s", text);
+        return;
+    }
+    len = max_bytes;
+    while (len > 0 && ((unsigned char)text[len] & 0xC0) == 0x80) {
+        len--; /* text[len] continues a sequence: cut before its lead byte */
+    }
+    snprintf(quote, size, "%.*s...", (int)len, text);
+}
+
 static const struct {
     int code;
     const char *name;

@@ -31,6 +31,10 @@ int pb_error_set(pb_error *err, int code, const char *where, const char *fmt, ..
 /* Record the index a failure concerns, if err is set and has none yet. */
 void pb_error_set_index(pb_error *err, int64_t index);
 
+/* Copy at most max_bytes of text into quote (size > max_bytes + 3) for a
+ * message, marking a cut with "..." and not splitting a UTF-8 sequence. */
+void pb_quote(const char *text, size_t max_bytes, char *quote, size_t size);
+
 /* Prefix err->where with more context ("stdin line 4: " + "$.entry.id"). */
 void pb_error_prefix_where(pb_error *err, const char *prefix);
 

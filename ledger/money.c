@@ -34,30 +34,12 @@ typedef struct money_scan {
     uint64_t pence;   /* 0..99 */
 } money_scan;
 
-/* Copy at most MONEY_QUOTE_BYTES_MAX bytes of text into quote for a message,
- * marking a cut with "..." and not splitting a UTF-8 sequence. */
-static void
-money_quote(const char *text, char *quote, size_t size)
-{
-    PB_ASSERT(size > MONEY_QUOTE_BYTES_MAX + 3);
-    size_t len = strnlen(text, MONEY_QUOTE_BYTES_MAX + 1);
-    if (len <= MONEY_QUOTE_BYTES_MAX) {
-        snprintf(quote, size, "%s", text);
-        return;
-    }
-    len = MONEY_QUOTE_BYTES_MAX;
-    while (len > 0 && ((unsigned char)text[len] & 0xC0) == 0x80) {
-        len--; /* text[len] continues a sequence: cut before its lead byte */
-    }
-    snprintf(quote, size, "%.*s...", (int)len, text);
-}
-
 /* Refuse the input with code: `amount "<text>" <what>`. Returns code. */
 static int
 money_refuse(pb_error *err, int code, const money_scan *scan, const char *what)
 {
     char quote[MONEY_QUOTE_BYTES_MAX + 8];
-    money_quote(scan->text, quote, sizeof(quote));
+    pb_quote(scan->text, MONEY_QUOTE_BYTES_MAX, quote, sizeof(quote));
     return pb_error_set(err, code, NULL, "amount \"%s\" %s", quote, what);
 }
 
