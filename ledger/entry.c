@@ -1,29 +1,22 @@
 /*
- * entry.c — the entry types of DESIGN 5 as a table: each type's stateless
- * field checks, its validation against derived state, who must sign it, and
- * the state change it makes. Admission checks, in this documented order:
- * origin and genesis order; the type's own state checks; each signature's
- * key (known, not revoked, partner and role allowed); that every required
- * signer signed; and last the signature bytes (at once, or queued so that a
- * batch or verify can spread Ed25519 over the cores).
+ * entry.c — the framework of the entry types of DESIGN 5: finding a type in
+ * the tables of entry_parties.c (and the other entry_*.c files), and admitting
+ * a record. Admission checks, in this documented order: origin and genesis
+ * order; the type's own state checks; each signature's key (known, not
+ * revoked at the entry's date, its partner and role accepted by the signing
+ * rule); that every requirement of the rule is met; and last the signature
+ * bytes (at once, or queued so that a batch or verify can spread Ed25519 over
+ * the cores).
  */
-#include "internal.h"
+#include "entry.h"
 
 #include <sodium.h>
 #include <string.h>
 
-enum {
-    ROLE_SIGNATORY = 1 << 0,
-    ROLE_FINANCE = 1 << 1,
-    ROLE_AUDITOR = 1 << 2,
-    ROLE_OPERATOR = 1 << 3,
-    ROLE_ANY = 0xf,
-};
-
 static const char *const role_names[] = {"signatory", "finance", "auditor", "operator", NULL};
 
-static unsigned
-role_bit(const char *role)
+unsigned
+pb_role_bit(const char *role)
 {
     for (unsigned i = 0; role_names[i] != NULL; i++) {
         if (strcmp(role_names[i], role) == 0) {
@@ -33,47 +26,157 @@ role_bit(const char *role)
     return 0;
 }
 
-/* Who must sign an entry (DESIGN 5). */
-struct sign_rule {
-    const char *partners[PB_PARTNERS_MAX]; /* who may sign; none listed: any partner */
-    size_t partner_count;
-    unsigned roles;   /* ROLE_ bits allowed */
-    int each_partner; /* every listed partner must sign */
-};
+const char *
+pb_role_name(unsigned bit)
+{
+    for (unsigned i = 0; role_names[i] != NULL; i++) {
+        if (bit == 1u << i) {
+            return role_names[i];
+        }
+    }
+    return "?";
+}
 
-/* A signature resolved to its key's binding. */
-struct signer {
-    char keyid[PB_KEYID_TEXT_MAX];
-    char partner[PB_ID_BYTES_MAX + 1];
-    unsigned role;
-    pb_pubkey key;
-    uint8_t sig[64];
-};
+static void
+describe_roles(unsigned roles, char *buf, size_t size)
+{
+    buf[0] = '\0';
+    size_t used = 0;
+    for (unsigned i = 0; role_names[i] != NULL; i++) {
+        if ((roles & (1u << i)) != 0) {
+            int n =
+                snprintf(buf + used, size - used, "%s%s", used == 0 ? "" : " or ", role_names[i]);
+            if (n < 0 || (size_t)n >= size - used) {
+                return;
+            }
+            used += (size_t)n;
+        }
+    }
+}
 
-struct admit {
-    const pb_state *state;
-    const json_t *record;
-    const json_t *entry;
-    const char *type;
-    uint64_t index;
-    int32_t day; /* the entry's date, for revocation */
-    pb_sigbatch *defer;
-    struct signer signers[PB_SIGS_MAX];
-    size_t signer_count;
-};
+struct pb_sign_req *
+pb_sign_rule_add(struct pb_sign_rule *rule, unsigned roles)
+{
+    PB_ASSERT(rule->count < PB_SIGN_REQS_MAX);
+    struct pb_sign_req *req = &rule->reqs[rule->count++];
+    memset(req, 0, sizeof(*req));
+    req->roles = roles;
+    return req;
+}
 
-struct entry_type {
-    const char *name;
-    int (*check)(const json_t *entry, pb_error *err);
-    /* Resolve signers (genesis binds its own keys), check against state. */
-    int (*validate)(struct admit *a, struct sign_rule *rule, pb_error *err);
-    int (*apply)(const struct admit *a, pb_error *err);
-};
-
-/* ---- shared pieces ------------------------------------------------------ */
+void
+pb_sign_req_partner(struct pb_sign_req *req, const char *partner)
+{
+    PB_ASSERT(req->partner_count < PB_PARTNERS_MAX && partner != NULL);
+    for (size_t i = 0; i < req->partner_count; i++) {
+        if (strcmp(req->partners[i], partner) == 0) {
+            return;
+        }
+    }
+    req->partners[req->partner_count++] = partner;
+}
 
 static int
-check_pubkey_field(const json_t *obj, const char *path, pb_pubkey *out, pb_error *err)
+req_has_partner(const struct pb_sign_req *req, const char *partner)
+{
+    if (req->partner_count == 0) {
+        return 1;
+    }
+    for (size_t i = 0; i < req->partner_count; i++) {
+        if (strcmp(req->partners[i], partner) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Every signer must be accepted by some requirement: its partner, then its role. */
+static int
+check_signers_allowed(const struct pb_admit *a, const struct pb_sign_rule *rule, pb_error *err)
+{
+    for (size_t i = 0; i < a->signer_count; i++) {
+        const struct pb_signer *sg = &a->signers[i];
+        unsigned roles_for_partner = 0;
+        for (size_t r = 0; r < rule->count; r++) {
+            if (req_has_partner(&rule->reqs[r], sg->partner)) {
+                roles_for_partner |= rule->reqs[r].roles;
+            }
+        }
+        char where[64];
+        snprintf(where, sizeof(where), "$.sigs[%zu].key", i);
+        if (roles_for_partner == 0) {
+            return pb_error_set(err, PB_EKEY_WRONG_PARTNER, where,
+                                "key %s belongs to %s, who does not sign this %s entry", sg->keyid,
+                                sg->partner, a->type);
+        }
+        if ((roles_for_partner & sg->role) == 0) {
+            char want[64];
+            describe_roles(roles_for_partner, want, sizeof(want));
+            return pb_error_set(err, PB_EKEY_WRONG_ROLE, where,
+                                "key %s is %s's %s key; a %s entry needs %s's %s key", sg->keyid,
+                                sg->partner, pb_role_name(sg->role), a->type, sg->partner, want);
+        }
+    }
+    return PB_OK;
+}
+
+/* The listed partners of req that no signer of an accepted role covers. */
+static size_t
+req_missing(const struct pb_admit *a, const struct pb_sign_req *req, char *buf, size_t size)
+{
+    size_t missing = 0, used = 0;
+    buf[0] = '\0';
+    for (size_t p = 0; p < req->partner_count; p++) {
+        int found = 0;
+        for (size_t i = 0; i < a->signer_count && !found; i++) {
+            found = strcmp(a->signers[i].partner, req->partners[p]) == 0 &&
+                    (a->signers[i].role & req->roles) != 0;
+        }
+        if (!found) {
+            missing++;
+            int n = snprintf(buf + used, size - used, "%s%s", used ? ", " : "", req->partners[p]);
+            used += n > 0 && (size_t)n < size - used ? (size_t)n : 0;
+        }
+    }
+    return missing;
+}
+
+/* Every requirement met; the message says who is still missing. */
+static int
+check_signers_complete(const struct pb_admit *a, const struct pb_sign_rule *rule, pb_error *err)
+{
+    if (a->signer_count == 0) {
+        return pb_error_set(err, PB_ESIG_MISSING, "$.sigs", "the %s entry has no signature",
+                            a->type);
+    }
+    for (size_t r = 0; r < rule->count; r++) {
+        const struct pb_sign_req *req = &rule->reqs[r];
+        char want[64];
+        char missing[PB_ERROR_TEXT_MAX / 2];
+        describe_roles(req->roles, want, sizeof(want));
+        size_t n_missing = req_missing(a, req, missing, sizeof(missing));
+        size_t have = req->partner_count - n_missing;
+        if (req->partner_count > 0 && req->min_partners == req->partner_count && n_missing > 0) {
+            return pb_error_set(err, PB_ESIG_MISSING, "$.sigs",
+                                "the %s entry still needs a %s signature of: %s", a->type, want,
+                                missing);
+        }
+        if (req->min_partners > 0 && have < req->min_partners) {
+            return pb_error_set(err, PB_ESIG_MISSING, "$.sigs",
+                                "the %s entry needs %s signatures of %zu partners, has %zu; "
+                                "not yet signed: %s",
+                                a->type, want, req->min_partners, have, missing);
+        }
+        if (req->min_partners == 0 && req->partner_count > 0 && have == 0) {
+            return pb_error_set(err, PB_ESIG_MISSING, "$.sigs",
+                                "the %s entry needs a %s signature of %s", a->type, want, missing);
+        }
+    }
+    return PB_OK;
+}
+
+int
+pb_entry_check_pubkey(const json_t *obj, const char *path, pb_pubkey *out, pb_error *err)
 {
     const char *key_text;
     const char *pub_text;
@@ -102,13 +205,13 @@ check_pubkey_field(const json_t *obj, const char *path, pb_pubkey *out, pb_error
 }
 
 /* Resolve each signature's key from the ledger state. */
-static int
-resolve_signers_from_state(struct admit *a, pb_error *err)
+int
+pb_admit_signers_from_state(struct pb_admit *a, pb_error *err)
 {
     const json_t *sigs = json_object_get(a->record, "sigs");
     for (size_t i = 0; i < json_array_size(sigs); i++) {
         const json_t *s = json_array_get(sigs, i);
-        struct signer *sg = &a->signers[a->signer_count];
+        struct pb_signer *sg = &a->signers[a->signer_count];
         const char *keyid = json_string_value(json_object_get(s, "key"));
         char where[64];
         snprintf(where, sizeof(where), "$.sigs[%zu].key", i);
@@ -126,7 +229,7 @@ resolve_signers_from_state(struct admit *a, pb_error *err)
         snprintf(sg->keyid, sizeof(sg->keyid), "%s", keyid);
         snprintf(sg->partner, sizeof(sg->partner), "%s",
                  json_string_value(json_object_get(bound, "partner")));
-        sg->role = role_bit(json_string_value(json_object_get(bound, "role")));
+        sg->role = pb_role_bit(json_string_value(json_object_get(bound, "role")));
         rc = pb_pubkey_parse(json_string_value(json_object_get(bound, "pubkey")), &sg->key, err);
         const char *revoked = json_string_value(json_object_get(bound, "revoked_from"));
         int32_t revoked_day = 0;
@@ -150,110 +253,9 @@ resolve_signers_from_state(struct admit *a, pb_error *err)
     return PB_OK;
 }
 
-static const char *
-role_name(unsigned bit)
-{
-    for (unsigned i = 0; role_names[i] != NULL; i++) {
-        if (bit == 1u << i) {
-            return role_names[i];
-        }
-    }
-    return "?";
-}
-
-static void
-describe_roles(unsigned roles, char *buf, size_t size)
-{
-    buf[0] = '\0';
-    size_t used = 0;
-    for (unsigned i = 0; role_names[i] != NULL; i++) {
-        if ((roles & (1u << i)) != 0) {
-            int n =
-                snprintf(buf + used, size - used, "%s%s", used == 0 ? "" : " or ", role_names[i]);
-            if (n < 0 || (size_t)n >= size - used) {
-                return;
-            }
-            used += (size_t)n;
-        }
-    }
-}
-
-static int
-rule_has_partner(const struct sign_rule *rule, const char *partner)
-{
-    if (rule->partner_count == 0) {
-        return 1;
-    }
-    for (size_t i = 0; i < rule->partner_count; i++) {
-        if (strcmp(rule->partners[i], partner) == 0) {
-            return 1;
-        }
-    }
-    return 0;
-}
-
-/* Every signer must be allowed by the rule (partner, then role). */
-static int
-check_signers_allowed(const struct admit *a, const struct sign_rule *rule, pb_error *err)
-{
-    for (size_t i = 0; i < a->signer_count; i++) {
-        const struct signer *sg = &a->signers[i];
-        char where[64];
-        snprintf(where, sizeof(where), "$.sigs[%zu].key", i);
-        if (!rule_has_partner(rule, sg->partner)) {
-            return pb_error_set(err, PB_EKEY_WRONG_PARTNER, where,
-                                "key %s belongs to %s, who does not sign a %s entry here",
-                                sg->keyid, sg->partner, a->type);
-        }
-        if ((rule->roles & sg->role) == 0) {
-            char want[64];
-            describe_roles(rule->roles, want, sizeof(want));
-            return pb_error_set(err, PB_EKEY_WRONG_ROLE, where,
-                                "key %s is %s's %s key; a %s entry needs a %s key", sg->keyid,
-                                sg->partner, role_name(sg->role), a->type, want);
-        }
-    }
-    return PB_OK;
-}
-
-/* Every required signer present: the message lists who is still missing. */
-static int
-check_signers_complete(const struct admit *a, const struct sign_rule *rule, pb_error *err)
-{
-    if (a->signer_count == 0) {
-        return pb_error_set(err, PB_ESIG_MISSING, "$.sigs", "the %s entry has no signature",
-                            a->type);
-    }
-    if (!rule->each_partner) {
-        return PB_OK;
-    }
-    char missing[PB_ERROR_TEXT_MAX / 2];
-    size_t used = 0;
-    missing[0] = '\0';
-    for (size_t p = 0; p < rule->partner_count; p++) {
-        int found = 0;
-        for (size_t i = 0; i < a->signer_count && !found; i++) {
-            found = strcmp(a->signers[i].partner, rule->partners[p]) == 0;
-        }
-        if (!found && used < sizeof(missing)) {
-            int n = snprintf(missing + used, sizeof(missing) - used, "%s%s", used ? ", " : "",
-                             rule->partners[p]);
-            used += n > 0 ? (size_t)n : 0;
-        }
-    }
-    if (used > 0) {
-        char want[64];
-        describe_roles(rule->roles, want, sizeof(want));
-        return pb_error_set(err, PB_ESIG_MISSING, "$.sigs",
-                            "the %s entry still needs a %s signature of: %s", a->type, want,
-                            missing);
-    }
-    return PB_OK;
-}
-
 /* Verify (or queue) the signature bytes of every signer. */
 static int
-check_signature_bytes(const struct admit *a, pb_error *err)
+check_signature_bytes(const struct pb_admit *a, pb_error *err)
 {
     uint8_t *msg = NULL;
     size_t len = 0;
@@ -263,7 +265,7 @@ check_signature_bytes(const struct admit *a, pb_error *err)
     }
     if (a->defer == NULL) {
         for (size_t i = 0; i < a->signer_count && rc == PB_OK; i++) {
-            const struct signer *sg = &a->signers[i];
+            const struct pb_signer *sg = &a->signers[i];
             if (crypto_sign_verify_detached(sg->sig, msg, len, sg->key.key) != 0) {
                 char where[64];
                 snprintf(where, sizeof(where), "$.sigs[%zu].sig", i);
@@ -290,7 +292,7 @@ check_signature_bytes(const struct admit *a, pb_error *err)
 }
 
 static int
-decode_signature_bytes(struct admit *a, pb_error *err)
+decode_signature_bytes(struct pb_admit *a, pb_error *err)
 {
     const json_t *sigs = json_object_get(a->record, "sigs");
     PB_ASSERT(json_array_size(sigs) == a->signer_count);
@@ -308,9 +310,8 @@ decode_signature_bytes(struct admit *a, pb_error *err)
     return PB_OK;
 }
 
-static int
-put_partner_and_keys(const struct admit *a, const json_t *partners, const json_t *keys,
-                     pb_error *err)
+int
+pb_admit_put_partners(const struct pb_admit *a, const json_t *partners, pb_error *err)
 {
     int rc = PB_OK;
     for (size_t i = 0; rc == PB_OK && i < json_array_size(partners); i++) {
@@ -319,6 +320,13 @@ put_partner_and_keys(const struct admit *a, const json_t *partners, const json_t
         snprintf(skey, sizeof(skey), "partner:%s", json_string_value(json_object_get(p, "id")));
         rc = pb_state_put(a->state, skey, p, err);
     }
+    return rc;
+}
+
+int
+pb_admit_put_keys(const struct pb_admit *a, const json_t *keys, pb_error *err)
+{
+    int rc = PB_OK;
     for (size_t i = 0; rc == PB_OK && i < json_array_size(keys); i++) {
         const json_t *k = json_array_get(keys, i);
         json_t *bound = json_pack("{s:O,s:O,s:O,s:I}", "partner", json_object_get(k, "partner"),
@@ -335,281 +343,20 @@ put_partner_and_keys(const struct admit *a, const json_t *partners, const json_t
     return rc;
 }
 
-/* ---- genesis ------------------------------------------------------------ */
+/* ---- the tables ---------------------------------------------------------- */
 
-static const char *const partner_kinds[] = {"council", "icb", "trust", "other", NULL};
-
-static int
-check_genesis_partner(const json_t *p, const char *path, pb_error *err)
-{
-    static const char *const allowed[] = {"id", "name", "kind", NULL};
-    const char *id;
-    const char *name;
-    const char *kind;
-    if (!json_is_object(p)) {
-        return pb_error_set(err, PB_EFIELD, path, "a partner must be an object");
-    }
-    int rc = pb_field_allowed(p, allowed, path, err);
-    if (rc == PB_OK) {
-        rc = pb_field_string(p, "id", path, PB_ID_BYTES_MAX, &id, err);
-    }
-    if (rc == PB_OK) {
-        char where[PB_ERROR_WHERE_MAX];
-        snprintf(where, sizeof(where), "%s.id", path);
-        rc = pb_field_check_id(id, where, err);
-    }
-    if (rc == PB_OK) {
-        rc = pb_field_string(p, "name", path, PB_TEXT_BYTES_MAX, &name, err);
-    }
-    if (rc == PB_OK) {
-        rc = pb_field_string(p, "kind", path, 16, &kind, err);
-    }
-    if (rc != PB_OK) {
-        return rc;
-    }
-    for (size_t i = 0; partner_kinds[i] != NULL; i++) {
-        if (strcmp(partner_kinds[i], kind) == 0) {
-            return PB_OK;
-        }
-    }
-    char where[PB_ERROR_WHERE_MAX];
-    snprintf(where, sizeof(where), "%s.kind", path);
-    return pb_error_set(err, PB_EFIELD, where,
-                        "partner kind \"%s\" is not one of council, icb, trust, other", kind);
-}
-
-static int
-find_in_array(const json_t *arr, size_t before, const char *field, const char *value)
-{
-    for (size_t j = 0; j < before; j++) {
-        const char *v = json_string_value(json_object_get(json_array_get(arr, j), field));
-        if (v != NULL && strcmp(v, value) == 0) {
-            return 1;
-        }
-    }
-    return 0;
-}
-
-static int
-check_genesis_key(const json_t *k, const json_t *partners, const char *path, pb_error *err)
-{
-    static const char *const allowed[] = {"key", "pubkey", "partner", "role", NULL};
-    const char *partner;
-    const char *role;
-    pb_pubkey pub;
-    if (!json_is_object(k)) {
-        return pb_error_set(err, PB_EFIELD, path, "a key must be an object");
-    }
-    int rc = pb_field_allowed(k, allowed, path, err);
-    if (rc == PB_OK) {
-        rc = check_pubkey_field(k, path, &pub, err);
-    }
-    if (rc == PB_OK) {
-        rc = pb_field_string(k, "partner", path, PB_ID_BYTES_MAX, &partner, err);
-    }
-    if (rc == PB_OK) {
-        rc = pb_field_string(k, "role", path, 16, &role, err);
-    }
-    if (rc != PB_OK) {
-        return rc;
-    }
-    char where[PB_ERROR_WHERE_MAX];
-    if (!find_in_array(partners, json_array_size(partners), "id", partner)) {
-        snprintf(where, sizeof(where), "%s.partner", path);
-        return pb_error_set(err, PB_EPARTNER, where, "partner \"%s\" is not a founding partner",
-                            partner);
-    }
-    if (role_bit(role) == 0) {
-        snprintf(where, sizeof(where), "%s.role", path);
-        return pb_error_set(err, PB_EFIELD, where,
-                            "role \"%s\" is not signatory, finance, auditor or operator", role);
-    }
-    return PB_OK;
-}
-
-static int
-check_array(const json_t *entry, const char *name, size_t max, const json_t **out, pb_error *err)
-{
-    char where[64];
-    snprintf(where, sizeof(where), "$.entry.%s", name);
-    const json_t *arr = json_object_get(entry, name);
-    if (!json_is_array(arr) || json_array_size(arr) == 0) {
-        return pb_error_set(err, PB_EFIELD, where, "%s must be a non-empty array", name);
-    }
-    if (json_array_size(arr) > max) {
-        return pb_error_set(err, PB_ETOOBIG, where, "%s has %zu items, over the limit of %zu", name,
-                            json_array_size(arr), max);
-    }
-    *out = arr;
-    return PB_OK;
-}
-
-static int
-check_genesis(const json_t *entry, pb_error *err)
-{
-    static const char *const allowed[] = {"v",       "type",     "id",   "ledger",
-                                          "created", "partners", "keys", NULL};
-    const json_t *partners;
-    const json_t *keys;
-    int rc = pb_field_allowed(entry, allowed, "$.entry", err);
-    if (rc == PB_OK) {
-        rc = check_array(entry, "partners", PB_PARTNERS_MAX, &partners, err);
-    }
-    if (rc == PB_OK) {
-        rc = check_array(entry, "keys", PB_KEYS_MAX, &keys, err);
-    }
-    char where[64];
-    for (size_t i = 0; rc == PB_OK && i < json_array_size(partners); i++) {
-        snprintf(where, sizeof(where), "$.entry.partners[%zu]", i);
-        const json_t *p = json_array_get(partners, i);
-        rc = check_genesis_partner(p, where, err);
-        if (rc == PB_OK &&
-            find_in_array(partners, i, "id", json_string_value(json_object_get(p, "id")))) {
-            rc = pb_error_set(err, PB_EPARTNER, where, "partner %s is listed twice",
-                              json_string_value(json_object_get(p, "id")));
-        }
-    }
-    int operators = 0;
-    for (size_t i = 0; rc == PB_OK && i < json_array_size(keys); i++) {
-        snprintf(where, sizeof(where), "$.entry.keys[%zu]", i);
-        const json_t *k = json_array_get(keys, i);
-        rc = check_genesis_key(k, partners, where, err);
-        if (rc == PB_OK &&
-            find_in_array(keys, i, "key", json_string_value(json_object_get(k, "key")))) {
-            rc = pb_error_set(err, PB_EKEY_EXISTS, where, "key %s is listed twice",
-                              json_string_value(json_object_get(k, "key")));
-        }
-        operators +=
-            rc == PB_OK && role_bit(json_string_value(json_object_get(k, "role"))) == ROLE_OPERATOR;
-    }
-    if (rc == PB_OK && operators == 0) {
-        rc = pb_error_set(err, PB_EFIELD, "$.entry.keys", "genesis must bind an operator key");
-    }
-    return rc;
-}
-
-/* Genesis binds its own keys, so its signers resolve from the entry. */
-static int
-validate_genesis(struct admit *a, struct sign_rule *rule, pb_error *err)
-{
-    if (a->index != 0) {
-        return pb_error_set(err, PB_EGENESIS, "$.entry.type",
-                            "this ledger already has its genesis entry at index 0");
-    }
-    const json_t *keys = json_object_get(a->entry, "keys");
-    const json_t *sigs = json_object_get(a->record, "sigs");
-    for (size_t i = 0; i < json_array_size(sigs); i++) {
-        const char *keyid = json_string_value(json_object_get(json_array_get(sigs, i), "key"));
-        const json_t *k = NULL;
-        for (size_t j = 0; j < json_array_size(keys) && k == NULL; j++) {
-            const json_t *c = json_array_get(keys, j);
-            if (strcmp(json_string_value(json_object_get(c, "key")), keyid) == 0) {
-                k = c;
-            }
-        }
-        if (k == NULL) {
-            char where[64];
-            snprintf(where, sizeof(where), "$.sigs[%zu].key", i);
-            return pb_error_set(err, PB_EKEY_UNKNOWN, where,
-                                "key %s is not one of the keys this genesis binds", keyid);
-        }
-        struct signer *sg = &a->signers[a->signer_count++];
-        snprintf(sg->keyid, sizeof(sg->keyid), "%s", keyid);
-        snprintf(sg->partner, sizeof(sg->partner), "%s",
-                 json_string_value(json_object_get(k, "partner")));
-        sg->role = role_bit(json_string_value(json_object_get(k, "role")));
-        int rc = pb_pubkey_parse(json_string_value(json_object_get(k, "pubkey")), &sg->key, err);
-        if (rc != PB_OK) {
-            return rc;
-        }
-    }
-    /* DESIGN 5: a signatory key of every founding partner. */
-    const json_t *partners = json_object_get(a->entry, "partners");
-    for (size_t i = 0; i < json_array_size(partners); i++) {
-        rule->partners[rule->partner_count++] =
-            json_string_value(json_object_get(json_array_get(partners, i), "id"));
-    }
-    rule->roles = ROLE_SIGNATORY;
-    rule->each_partner = 1;
-    return PB_OK;
-}
-
-static int
-apply_genesis(const struct admit *a, pb_error *err)
-{
-    int rc = pb_state_put(a->state, "origin", json_object_get(a->entry, "ledger"), err);
-    if (rc == PB_OK) {
-        rc = put_partner_and_keys(a, json_object_get(a->entry, "partners"),
-                                  json_object_get(a->entry, "keys"), err);
-    }
-    return rc;
-}
-
-/* ---- document ----------------------------------------------------------- */
-
-static int
-check_document(const json_t *entry, pb_error *err)
-{
-    static const char *const allowed[] = {"v",      "type", "id",    "ledger", "created",
-                                          "sha256", "size", "title", "memo",   NULL};
-    const char *sha;
-    const char *title;
-    const char *memo;
-    int rc = pb_field_allowed(entry, allowed, "$.entry", err);
-    if (rc == PB_OK) {
-        rc = pb_field_string(entry, "sha256", "$.entry", 64, &sha, err);
-    }
-    if (rc == PB_OK) {
-        size_t n = strspn(sha, "0123456789abcdef");
-        if (strlen(sha) != 64 || n != 64) {
-            rc = pb_error_set(err, PB_EFIELD, "$.entry.sha256",
-                              "sha256 must be 64 lowercase hex digits");
-        }
-    }
-    const json_t *size = json_object_get(entry, "size");
-    if (rc == PB_OK && (!json_is_integer(size) || json_integer_value(size) < 0)) {
-        rc = pb_error_set(err, PB_EFIELD, "$.entry.size", "size must be a whole number of bytes");
-    }
-    if (rc == PB_OK) {
-        rc = pb_field_string(entry, "title", "$.entry", PB_TEXT_BYTES_MAX, &title, err);
-    }
-    if (rc == PB_OK && json_object_get(entry, "memo") != NULL) {
-        rc = pb_field_string(entry, "memo", "$.entry", PB_TEXT_BYTES_MAX, &memo, err);
-    }
-    return rc;
-}
-
-/* DESIGN 5: any key of a partner. */
-static int
-validate_document(struct admit *a, struct sign_rule *rule, pb_error *err)
-{
-    rule->partner_count = 0;
-    rule->roles = ROLE_ANY;
-    rule->each_partner = 0;
-    return resolve_signers_from_state(a, err);
-}
-
-static int
-apply_nothing(const struct admit *a, pb_error *err)
-{
-    (void)a;
-    (void)err;
-    return PB_OK;
-}
-
-/* ---- the table ---------------------------------------------------------- */
-
-static const struct entry_type entry_types[] = {
-    {"document", check_document, validate_document, apply_nothing},
-    {"genesis", check_genesis, validate_genesis, apply_genesis},
+static const struct pb_entry_type *const type_tables[] = {
+    pb_entry_types_parties,
 };
 
-static const struct entry_type *
+static const struct pb_entry_type *
 find_type(const char *name)
 {
-    for (size_t i = 0; i < sizeof(entry_types) / sizeof(entry_types[0]); i++) {
-        if (strcmp(entry_types[i].name, name) == 0) {
-            return &entry_types[i];
+    for (size_t t = 0; t < sizeof(type_tables) / sizeof(type_tables[0]); t++) {
+        for (const struct pb_entry_type *e = type_tables[t]; e->name != NULL; e++) {
+            if (strcmp(e->name, name) == 0) {
+                return e;
+            }
         }
     }
     return NULL;
@@ -625,7 +372,7 @@ int
 pb_entry_check_fields(const json_t *entry, pb_error *err)
 {
     const char *type = json_string_value(json_object_get(entry, "type"));
-    const struct entry_type *t = find_type(type != NULL ? type : "");
+    const struct pb_entry_type *t = find_type(type != NULL ? type : "");
     if (t == NULL) {
         return pb_error_set(err, PB_ETYPE, "$.entry.type", "unknown entry type \"%s\"",
                             type != NULL ? type : "");
@@ -634,7 +381,7 @@ pb_entry_check_fields(const json_t *entry, pb_error *err)
 }
 
 static int
-check_origin(const struct admit *a, pb_error *err)
+check_origin(const struct pb_admit *a, pb_error *err)
 {
     json_t *origin = NULL;
     int rc = pb_state_get(a->state, "origin", &origin, err);
@@ -662,7 +409,7 @@ int
 pb_entry_admit(const pb_state *state, const json_t *record, uint64_t index, pb_sigbatch *defer,
                pb_error *err)
 {
-    struct admit *a = calloc(1, sizeof(*a));
+    struct pb_admit *a = calloc(1, sizeof(*a));
     if (a == NULL) {
         return pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
     }
@@ -672,13 +419,13 @@ pb_entry_admit(const pb_state *state, const json_t *record, uint64_t index, pb_s
     a->type = json_string_value(json_object_get(a->entry, "type"));
     a->index = index;
     a->defer = defer;
-    const struct entry_type *t = find_type(a->type);
+    const struct pb_entry_type *t = find_type(a->type);
     PB_ASSERT(t != NULL); /* the form was checked */
     int64_t seconds = 0;
     int rc =
         pb_timestamp_parse(json_string_value(json_object_get(a->entry, "created")), &seconds, err);
     a->day = (int32_t)(seconds / 86400);
-    struct sign_rule rule;
+    struct pb_sign_rule rule;
     memset(&rule, 0, sizeof(rule));
     if (rc == PB_OK) {
         rc = check_origin(a, err);

@@ -1,0 +1,98 @@
+/*
+ * entry.h — what the entry-type files share (entry.c is the framework;
+ * entry_parties.c, entry_pool.c, entry_money.c hold the types of DESIGN 5).
+ * A type declares its fields, validates against state, says who must sign
+ * (a pb_sign_rule) and applies its state change.
+ */
+#ifndef POOLBOOK_ENTRY_H
+#define POOLBOOK_ENTRY_H
+
+#include "internal.h"
+
+enum {
+    PB_ROLE_SIGNATORY = 1 << 0,
+    PB_ROLE_FINANCE = 1 << 1,
+    PB_ROLE_AUDITOR = 1 << 2,
+    PB_ROLE_OPERATOR = 1 << 3,
+    PB_ROLE_ANY = 0xf,
+};
+
+/* The ROLE bit of a role name, or 0. */
+unsigned pb_role_bit(const char *role);
+/* The name of one ROLE bit. */
+const char *pb_role_name(unsigned bit);
+
+#define PB_SIGN_REQS_MAX 4
+
+/* One requirement of who signs. A signature is allowed when some requirement
+ * accepts its key's partner and role; every requirement must be met. */
+struct pb_sign_req {
+    const char *partners[PB_PARTNERS_MAX]; /* who may sign; none listed: any partner */
+    size_t partner_count;
+    unsigned roles;      /* PB_ROLE_ bits accepted */
+    size_t min_partners; /* distinct listed partners that must sign; 0: at least one signer */
+};
+
+struct pb_sign_rule {
+    struct pb_sign_req reqs[PB_SIGN_REQS_MAX];
+    size_t count;
+};
+
+/* Add a requirement for roles; partners are added with pb_sign_req_partner.
+ * Asserts on more than PB_SIGN_REQS_MAX. */
+struct pb_sign_req *pb_sign_rule_add(struct pb_sign_rule *rule, unsigned roles);
+void pb_sign_req_partner(struct pb_sign_req *req, const char *partner);
+
+/* A signature resolved to its key's binding. */
+struct pb_signer {
+    char keyid[PB_KEYID_TEXT_MAX];
+    char partner[PB_ID_BYTES_MAX + 1];
+    unsigned role;
+    pb_pubkey key;
+    uint8_t sig[64];
+};
+
+/* One admission in progress. */
+struct pb_admit {
+    const pb_state *state;
+    const json_t *record;
+    const json_t *entry;
+    const char *type;
+    uint64_t index;
+    int32_t day; /* the entry's date ("date", else "created"), for revocation and periods */
+    pb_sigbatch *defer;
+    struct pb_signer signers[PB_SIGS_MAX];
+    size_t signer_count;
+};
+
+struct pb_entry_type {
+    const char *name;
+    /* Stateless checks of the type's own fields (paths under $.entry). */
+    int (*check)(const json_t *entry, pb_error *err);
+    /* Check against state, resolve signers, and fill the signing rule. */
+    int (*validate)(struct pb_admit *a, struct pb_sign_rule *rule, pb_error *err);
+    /* The state change; runs only once everything else passed. */
+    int (*apply)(const struct pb_admit *a, pb_error *err);
+};
+
+/* The type tables of each file, each ended by an entry with name NULL. */
+extern const struct pb_entry_type pb_entry_types_parties[];
+
+/* Resolve each signature's key from the ledger state (bound, not revoked at
+ * a->day). */
+int pb_admit_signers_from_state(struct pb_admit *a, pb_error *err);
+
+/* Shared field checks, paths under path. */
+int pb_entry_check_pubkey(const json_t *obj, const char *path, pb_pubkey *out, pb_error *err);
+int pb_entry_check_array(const json_t *entry, const char *name, size_t max, const json_t **out,
+                         pb_error *err);
+int pb_entry_check_partner(const json_t *p, const char *path, pb_error *err);
+
+/* Store partners ({id,name,kind}) and keys ({key,pubkey,partner,role}). */
+int pb_admit_put_partners(const struct pb_admit *a, const json_t *partners, pb_error *err);
+int pb_admit_put_keys(const struct pb_admit *a, const json_t *keys, pb_error *err);
+
+/* Whether arr[0..before) has an object whose field equals value. */
+int pb_json_array_has(const json_t *arr, size_t before, const char *field, const char *value);
+
+#endif /* POOLBOOK_ENTRY_H */
