@@ -21,6 +21,16 @@ struct source {
     struct cli_records recs;
 };
 
+static void
+free_sources(struct source *src, size_t npaths, json_t **all)
+{
+    for (size_t i = 0; i < npaths; i++) {
+        cli_records_free(&src[i].recs);
+    }
+    free(src);
+    free(all);
+}
+
 int
 cmd_append(int argc, char **argv)
 {
@@ -68,17 +78,23 @@ cmd_append(int argc, char **argv)
         rc = pb_store_append_batch(store, all, total, &appended, &present, &err);
     }
     pb_store_close(store);
-    if (rc != PB_OK && err.index >= 0) {
-        /* Name the failing record by its file and line. */
-        size_t pos = (size_t)err.index;
-        for (size_t i = 0; i < npaths; i++) {
+    if (rc != PB_OK) {
+        /* Name the failing record by its file and line; free everything first
+         * so that a refusal leaks nothing (the ASan build checks). */
+        const char *path = NULL;
+        int64_t line = 0;
+        size_t pos = err.index >= 0 ? (size_t)err.index : total;
+        for (size_t i = 0; i < npaths && path == NULL; i++) {
             if (pos < src[i].recs.count) {
-                cli_fail_input(&err, src[i].path, src[i].recs.lines[pos]);
+                path = src[i].path;
+                line = src[i].recs.lines[pos];
             }
             pos -= src[i].recs.count;
         }
-    }
-    if (rc != PB_OK) {
+        free_sources(src, npaths, all);
+        if (path != NULL) {
+            cli_fail_input(&err, path, line);
+        }
         cli_fail(&err);
     }
     if (json) {
@@ -98,10 +114,6 @@ cmd_append(int argc, char **argv)
         printf("nothing appended: %llu record%s already present\n", (unsigned long long)present,
                present == 1 ? "" : "s");
     }
-    for (size_t i = 0; i < npaths; i++) {
-        cli_records_free(&src[i].recs);
-    }
-    free(src);
-    free(all);
+    free_sources(src, npaths, all);
     return 0;
 }

@@ -8,6 +8,8 @@ static const char *const post_usage[] = {
     "post document FILE --title TITLE -k SECKEY [--id ID] [--passphrase-file FILE]",
     "Build an entry, sign it with SECKEY and append it in one step. For a",
     "document, the file's SHA-256 and size are recorded (the file stays yours).",
+    "key.add, key.revoke and partner.admit take the options of `poolbook new`;",
+    "an entry that needs more signatures is made with `new` and `sign` instead.",
     NULL,
 };
 

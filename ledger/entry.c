@@ -57,8 +57,8 @@ describe_roles(unsigned roles, char *buf, size_t size)
 void
 pb_admit_keep(struct pb_admit *a, json_t *value)
 {
-    PB_ASSERT(a->keep != NULL && value != NULL);
-    json_array_append(a->keep, value);
+    PB_ASSERT(a->held != NULL && value != NULL);
+    json_array_append(a->held, value);
 }
 
 struct pb_sign_req *
@@ -211,52 +211,109 @@ pb_entry_check_pubkey(const json_t *obj, const char *path, pb_pubkey *out, pb_er
     return PB_OK;
 }
 
-/* Resolve each signature's key from the ledger state. */
+/* Signature i's key id; the signer it resolves to must be the next one. */
+static const char *
+sig_keyid(const struct pb_admit *a, size_t i, char *where, size_t size)
+{
+    const json_t *sigs = json_object_get(a->record, "sigs");
+    PB_ASSERT(i < json_array_size(sigs));
+    PB_ASSERT(a->signer_count == i && i < PB_SIGS_MAX);
+    snprintf(where, size, "$.sigs[%zu].key", i);
+    return json_string_value(json_object_get(json_array_get(sigs, i), "key"));
+}
+
+/* Refuse a key revoked on or before the entry's day. */
+static int
+check_not_revoked(const struct pb_admit *a, const char *keyid, const char *revoked,
+                  const char *where, pb_error *err)
+{
+    int32_t revoked_day = 0;
+    int rc = pb_date_parse(revoked, &revoked_day, err);
+    if (rc != PB_OK || a->day < revoked_day) {
+        return rc;
+    }
+    char day[PB_DATE_TEXT_MAX];
+    char from[PB_DATE_TEXT_MAX];
+    pb_date_format(a->day, day, sizeof(day));
+    pb_date_format(revoked_day, from, sizeof(from));
+    return pb_error_set(err, PB_EKEY_REVOKED, where, "key %s is revoked from %s (entry dated %s)",
+                        keyid, from, day);
+}
+
+int
+pb_admit_signer_from_state(struct pb_admit *a, size_t i, pb_error *err)
+{
+    char where[64];
+    const char *keyid = sig_keyid(a, i, where, sizeof(where));
+    char skey[PB_KEYID_TEXT_MAX + 8];
+    snprintf(skey, sizeof(skey), "key:%s", keyid);
+    const json_t *bound = NULL;
+    int rc = pb_admit_state_get(a, skey, &bound, err);
+    if (rc == PB_ENOTFOUND) {
+        return pb_error_set(err, PB_EKEY_UNKNOWN, where, "key %s is not bound in this ledger",
+                            keyid);
+    }
+    const char *revoked = json_string_value(json_object_get(bound, "revoked_from"));
+    if (rc == PB_OK && revoked != NULL) {
+        rc = check_not_revoked(a, keyid, revoked, where, err);
+    }
+    if (rc == PB_OK) {
+        rc = pb_admit_signer_from_key(a, i, bound, NULL, err);
+    }
+    return rc;
+}
+
+int
+pb_admit_signer_from_key(struct pb_admit *a, size_t i, const json_t *key, const char *partner,
+                         pb_error *err)
+{
+    char where[64];
+    const char *keyid = sig_keyid(a, i, where, sizeof(where));
+    if (partner == NULL) {
+        partner = json_string_value(json_object_get(key, "partner"));
+    }
+    PB_ASSERT(partner != NULL);
+    struct pb_signer *sg = &a->signers[a->signer_count];
+    snprintf(sg->keyid, sizeof(sg->keyid), "%s", keyid);
+    snprintf(sg->partner, sizeof(sg->partner), "%s", partner);
+    sg->role = pb_role_bit(json_string_value(json_object_get(key, "role")));
+    int rc = pb_pubkey_parse(json_string_value(json_object_get(key, "pubkey")), &sg->key, err);
+    if (rc == PB_OK) {
+        a->signer_count++;
+    }
+    return rc;
+}
+
 int
 pb_admit_signers_from_state(struct pb_admit *a, pb_error *err)
 {
     const json_t *sigs = json_object_get(a->record, "sigs");
-    for (size_t i = 0; i < json_array_size(sigs); i++) {
-        const json_t *s = json_array_get(sigs, i);
-        struct pb_signer *sg = &a->signers[a->signer_count];
-        const char *keyid = json_string_value(json_object_get(s, "key"));
-        char where[64];
-        snprintf(where, sizeof(where), "$.sigs[%zu].key", i);
-        char skey[PB_KEYID_TEXT_MAX + 8];
-        snprintf(skey, sizeof(skey), "key:%s", keyid);
-        json_t *bound = NULL;
-        int rc = pb_state_get(a->state, skey, &bound, err);
-        if (rc == PB_ENOTFOUND) {
-            return pb_error_set(err, PB_EKEY_UNKNOWN, where, "key %s is not bound in this ledger",
-                                keyid);
-        }
-        if (rc != PB_OK) {
-            return rc;
-        }
-        snprintf(sg->keyid, sizeof(sg->keyid), "%s", keyid);
-        snprintf(sg->partner, sizeof(sg->partner), "%s",
-                 json_string_value(json_object_get(bound, "partner")));
-        sg->role = pb_role_bit(json_string_value(json_object_get(bound, "role")));
-        rc = pb_pubkey_parse(json_string_value(json_object_get(bound, "pubkey")), &sg->key, err);
-        const char *revoked = json_string_value(json_object_get(bound, "revoked_from"));
-        int32_t revoked_day = 0;
-        if (rc == PB_OK && revoked != NULL) {
-            rc = pb_date_parse(revoked, &revoked_day, err);
-        }
-        json_decref(bound);
-        if (rc != PB_OK) {
-            return rc;
-        }
-        if (revoked != NULL && a->day >= revoked_day) {
-            char day[PB_DATE_TEXT_MAX];
-            char from[PB_DATE_TEXT_MAX];
-            pb_date_format(a->day, day, sizeof(day));
-            pb_date_format(revoked_day, from, sizeof(from));
-            return pb_error_set(err, PB_EKEY_REVOKED, where,
-                                "key %s is revoked from %s (entry dated %s)", keyid, from, day);
-        }
-        a->signer_count++;
+    int rc = PB_OK;
+    for (size_t i = 0; rc == PB_OK && i < json_array_size(sigs); i++) {
+        rc = pb_admit_signer_from_state(a, i, err);
     }
+    return rc;
+}
+
+int
+pb_admit_state_get(struct pb_admit *a, const char *key, const json_t **value_out, pb_error *err)
+{
+    json_t *value = NULL;
+    int rc = pb_state_get(a->state, key, &value, err);
+    if (rc != PB_OK) {
+        return rc;
+    }
+    if (a->held == NULL) {
+        a->held = json_array();
+    }
+    if (a->held == NULL) {
+        json_decref(value);
+        return pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
+    }
+    if (json_array_append_new(a->held, value) != 0) { /* frees value on failure */
+        return pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
+    }
+    *value_out = value;
     return PB_OK;
 }
 
@@ -428,18 +485,18 @@ pb_entry_admit(const pb_state *state, const json_t *record, uint64_t index, pb_s
     a->type = json_string_value(json_object_get(a->entry, "type"));
     a->index = index;
     a->defer = defer;
-    a->keep = json_array();
+    a->held = json_array();
     const struct pb_entry_type *t = find_type(a->type);
     PB_ASSERT(t != NULL); /* the form was checked */
-    /* DESIGN 5 (docs/entries.md): an entry's day is its `date` when it has
-     * one (the day it takes effect), else the day it was created. */
     int64_t seconds = 0;
     int rc =
         pb_timestamp_parse(json_string_value(json_object_get(a->entry, "created")), &seconds, err);
     a->day = (int32_t)(seconds / 86400);
-    const char *date = json_string_value(json_object_get(a->entry, "date"));
-    if (rc == PB_OK && date != NULL) {
-        rc = pb_date_parse(date, &a->day, err);
+    /* docs/entries.md: an entry's "date", when it has one, is the day checked
+     * against key revocations and closed periods; else the day of "created". */
+    const json_t *date = json_object_get(a->entry, "date");
+    if (rc == PB_OK && json_is_string(date)) {
+        rc = pb_date_parse(json_string_value(date), &a->day, err);
         if (rc != PB_OK && err != NULL && err->where[0] == '\0') {
             snprintf(err->where, sizeof(err->where), "$.entry.date");
         }
@@ -467,7 +524,7 @@ pb_entry_admit(const pb_state *state, const json_t *record, uint64_t index, pb_s
     if (rc == PB_OK) {
         rc = t->apply(a, err);
     }
-    json_decref(a->keep);
+    json_decref(a->held);
     free(a);
     return rc;
 }

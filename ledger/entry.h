@@ -63,7 +63,7 @@ struct pb_admit {
     pb_sigbatch *defer;
     struct pb_signer signers[PB_SIGS_MAX];
     size_t signer_count;
-    json_t *keep; /* values the signing rule's strings point into; released after */
+    json_t *held; /* state values read with pb_admit_state_get, released at the end */
 };
 
 /* Keep value alive until the admission ends (takes a new reference). */
@@ -85,6 +85,18 @@ extern const struct pb_entry_type pb_entry_types_parties[];
 /* Resolve each signature's key from the ledger state (bound, not revoked at
  * a->day). */
 int pb_admit_signers_from_state(struct pb_admit *a, pb_error *err);
+/* Resolve signature i (the next signer: signers stay in sigs order) from the
+ * state, or from a key object {key,pubkey,role[,partner]} of the entry itself
+ * (a key the entry binds), as partner, or as its "partner" field when NULL. */
+int pb_admit_signer_from_state(struct pb_admit *a, size_t i, pb_error *err);
+int pb_admit_signer_from_key(struct pb_admit *a, size_t i, const json_t *key, const char *partner,
+                             pb_error *err);
+
+/* A state value, borrowed: valid until the admission ends, so that a signing
+ * rule may point at its strings. PB_OK, PB_ENOTFOUND (err untouched), PB_ESTORE
+ * or PB_ENOMEM. */
+int pb_admit_state_get(struct pb_admit *a, const char *key, const json_t **value_out,
+                       pb_error *err);
 
 /* Shared field checks, paths under path. */
 int pb_entry_check_pubkey(const json_t *obj, const char *path, pb_pubkey *out, pb_error *err);

@@ -1,7 +1,7 @@
 /*
  * state.c — derived state as canonical JSON values under string keys, in the
  * caller's LMDB transaction. Keys in use (docs/formats.md): "origin",
- * "partner:<ID>", "key:<KEYID>". Everything here can be rebuilt by replaying
+ * "partners", "partner:<ID>", "key:<KEYID>". Everything here can be rebuilt by replaying
  * the records, which is what verify does into a scratch database.
  */
 #include "internal.h"

@@ -6,7 +6,9 @@ set -euo pipefail
 : "${PB_SRC:?}" "${PB_BUILD:?}" "${POOLBOOK:?}"
 fail=0
 lib="$PB_BUILD/libpoolbook.a"
-bad=$(nm -g --defined-only "$lib" | awk 'NF==3 {print $3}' | grep -v '^pb_' || true)
+# (ASan adds an __odr_asan.<name> symbol for each global variable <name>.)
+bad=$(nm -g --defined-only "$lib" | awk 'NF==3 {print $3}' | sed 's/^__odr_asan\.//' |
+      grep -v '^pb_' || true)
 if [ -n "$bad" ]; then
   echo "global symbols without the pb_ prefix:"; echo "$bad"; fail=1
 fi
