@@ -532,6 +532,20 @@ apply_agree(const struct pb_admit *a, pb_error *err)
     int rc =
         pb_pool_state_put(a->state, json_string_value(json_object_get(pool, "id")), state, err);
     json_decref(state);
+    /* "pools": every pool id in order of agreement, for partner.succeed. */
+    json_t *ids = NULL;
+    if (rc == PB_OK) {
+        rc = pb_state_get(a->state, "pools", &ids, err);
+        if (rc == PB_ENOTFOUND) {
+            ids = json_array();
+            rc = PB_OK;
+        }
+    }
+    if (rc == PB_OK) {
+        json_array_append(ids, json_object_get(pool, "id"));
+        rc = pb_state_put(a->state, "pools", ids, err);
+    }
+    json_decref(ids);
     return rc;
 }
 
@@ -629,7 +643,175 @@ apply_vary(const struct pb_admit *a, pb_error *err)
     return rc;
 }
 
+/* ---- partner.succeed -------------------------------------------------------- */
+
+/* DESIGN 5: one partner's place in every pool passes to its successor from a
+ * date (CCGs merged into ICBs; agreements bind "successors from time to
+ * time"). The predecessor leaves the list of current partners. */
+static int
+check_succeed(const json_t *entry, pb_error *err)
+{
+    static const char *const allowed[] = {"v",       "type",      "id",   "ledger", "created",
+                                          "partner", "successor", "date", "reason", NULL};
+    const char *old_id, *new_id;
+    int32_t day;
+    int rc = pb_field_allowed(entry, allowed, "$.entry", err);
+    if (rc == PB_OK) {
+        rc = field_id(entry, "partner", "$.entry", &old_id, err);
+    }
+    if (rc == PB_OK) {
+        rc = field_id(entry, "successor", "$.entry", &new_id, err);
+    }
+    if (rc == PB_OK && strcmp(old_id, new_id) == 0) {
+        rc = pb_error_set(err, PB_EPARTNER, "$.entry.successor", "a partner cannot succeed itself");
+    }
+    if (rc == PB_OK) {
+        rc = field_date(entry, "date", "$.entry", &day, err);
+    }
+    if (rc == PB_OK) {
+        rc = pb_field_optional_text(entry, "reason", "$.entry", err);
+    }
+    return rc;
+}
+
+static int
+validate_succeed(struct pb_admit *a, struct pb_sign_rule *rule, pb_error *err)
+{
+    const char *old_id = json_string_value(json_object_get(a->entry, "partner"));
+    const char *new_id = json_string_value(json_object_get(a->entry, "successor"));
+    const json_t *partners = NULL;
+    int rc = pb_admit_state_get(a, "partners", &partners, err);
+    int has_old = 0, has_new = 0;
+    for (size_t i = 0; rc == PB_OK && i < json_array_size(partners); i++) {
+        const char *p = json_string_value(json_array_get(partners, i));
+        has_old |= strcmp(p, old_id) == 0;
+        has_new |= strcmp(p, new_id) == 0;
+    }
+    if (rc == PB_OK && !has_old) {
+        rc = pb_error_set(err, PB_EPARTNER, "$.entry.partner",
+                          "%s is not a current partner (never admitted, or already succeeded)",
+                          old_id);
+    }
+    if (rc == PB_OK && !has_new) {
+        rc = pb_error_set(err, PB_EPARTNER, "$.entry.successor",
+                          "%s is not a partner: admit it first with partner.admit", new_id);
+    }
+    if (rc == PB_OK) {
+        rc = pb_admit_signers_from_state(a, err);
+    }
+    if (rc == PB_OK) {
+        /* Signatories of the successor and of every other partner. */
+        struct pb_sign_req *req = pb_sign_rule_add(rule, PB_ROLE_SIGNATORY);
+        for (size_t i = 0; i < json_array_size(partners); i++) {
+            const char *p = json_string_value(json_array_get(partners, i));
+            if (strcmp(p, old_id) != 0) {
+                pb_sign_req_partner(req, p);
+            }
+        }
+        req->min_partners = req->partner_count;
+    }
+    return rc;
+}
+
+/* Replace old by new in a string field of obj. */
+static void
+replace_field(json_t *obj, const char *field, const char *old_id, const char *new_id)
+{
+    const char *v = json_string_value(json_object_get(obj, field));
+    if (v != NULL && strcmp(v, old_id) == 0) {
+        json_object_set_new(obj, field, json_string(new_id));
+    }
+}
+
+/* Replace old by new in an array of ids, without repeating new. */
+static void
+replace_in_list(json_t *list, const char *old_id, const char *new_id)
+{
+    int has_new = 0;
+    for (size_t i = 0; i < json_array_size(list); i++) {
+        has_new |= strcmp(json_string_value(json_array_get(list, i)), new_id) == 0;
+    }
+    for (size_t i = 0; i < json_array_size(list); i++) {
+        if (strcmp(json_string_value(json_array_get(list, i)), old_id) == 0) {
+            if (has_new) {
+                json_array_remove(list, i);
+            } else {
+                json_array_set_new(list, i, json_string(new_id));
+            }
+            return;
+        }
+    }
+}
+
+static void
+succeed_in_pool(json_t *pool, const char *old_id, const char *new_id)
+{
+    replace_in_list(json_object_get(pool, "partners"), old_id, new_id);
+    replace_field(pool, "host", old_id, new_id);
+    const json_t *streams = json_object_get(pool, "streams");
+    for (size_t i = 0; i < json_array_size(streams); i++) {
+        replace_field(json_array_get(streams, i), "payer", old_id, new_id);
+    }
+    const json_t *schemes = json_object_get(pool, "schemes");
+    for (size_t i = 0; i < json_array_size(schemes); i++) {
+        replace_field(json_array_get(schemes, i), "lead", old_id, new_id);
+    }
+    replace_in_list(json_object_get(json_object_get(pool, "approval"), "partners"), old_id, new_id);
+}
+
+static int
+succeed_pools(const struct pb_admit *a, const char *old_id, const char *new_id, pb_error *err)
+{
+    json_t *pools = NULL;
+    int rc = pb_state_get(a->state, "pools", &pools, err);
+    if (rc == PB_ENOTFOUND) {
+        return PB_OK;
+    }
+    for (size_t i = 0; rc == PB_OK && i < json_array_size(pools); i++) {
+        const char *id = json_string_value(json_array_get(pools, i));
+        json_t *ps = NULL;
+        rc = pb_pool_state(a->state, id, &ps, err);
+        if (rc == PB_OK && pb_pool_has_partner(json_object_get(ps, "pool"), old_id)) {
+            succeed_in_pool(json_object_get(ps, "pool"), old_id, new_id);
+            rc = pb_pool_state_put(a->state, id, ps, err);
+        }
+        json_decref(ps);
+    }
+    json_decref(pools);
+    return rc;
+}
+
+static int
+apply_succeed(const struct pb_admit *a, pb_error *err)
+{
+    const char *old_id = json_string_value(json_object_get(a->entry, "partner"));
+    const char *new_id = json_string_value(json_object_get(a->entry, "successor"));
+    json_t *partners = NULL, *old = NULL;
+    int rc = succeed_pools(a, old_id, new_id, err);
+    if (rc == PB_OK) {
+        rc = pb_state_get(a->state, "partners", &partners, err);
+    }
+    if (rc == PB_OK) {
+        replace_in_list(partners, old_id, new_id);
+        rc = pb_state_put(a->state, "partners", partners, err);
+    }
+    char key[PB_ID_BYTES_MAX + 16];
+    snprintf(key, sizeof(key), "partner:%s", old_id);
+    if (rc == PB_OK) {
+        rc = pb_state_get(a->state, key, &old, err);
+    }
+    if (rc == PB_OK) {
+        json_object_set_new(old, "succeeded_by", json_string(new_id));
+        json_object_set(old, "succeeded_from", json_object_get(a->entry, "date"));
+        rc = pb_state_put(a->state, key, old, err);
+    }
+    json_decref(old);
+    json_decref(partners);
+    return rc;
+}
+
 const struct pb_entry_type pb_entry_types_pool[] = {
+    {"partner.succeed", check_succeed, validate_succeed, apply_succeed},
     {"pool.agree", check_agree, validate_agree, apply_agree},
     {"pool.vary", check_vary, validate_vary, apply_vary},
     {NULL, NULL, NULL, NULL},

@@ -586,6 +586,60 @@ test_refuses_key_decision_without_host_signatory(void **state)
         PB_OK);
 }
 
+/* A key for a partner that is not yet in the ledger: {key,pubkey,role}. */
+static pb_seckey *
+loose_key(struct fx *f, json_t *keys, const char *name, const char *role)
+{
+    json_t *tmp = json_array();
+    pb_seckey *k = key(f, tmp, name, "X", role);
+    json_t *kj = json_array_get(tmp, 0);
+    json_array_append_new(keys, json_pack("{s:O,s:O,s:s}", "key", json_object_get(kj, "key"),
+                                          "pubkey", json_object_get(kj, "pubkey"), "role", role));
+    json_decref(tmp);
+    return k;
+}
+
+static void
+test_partner_succeed_takes_its_place_in_pools(void **state)
+{
+    struct fx *f = *state;
+    json_t *keys = json_array();
+    pb_seckey *nsig = loose_key(f, keys, "nicb-sig", "signatory");
+    pb_seckey *nfin = loose_key(f, keys, "nicb-fin", "finance");
+    json_t *admit = record(f, "partner.admit",
+                           json_pack("{s:{s:s,s:s,s:s},s:o}", "partner", "id", "NICB", "name",
+                                     "NHS Derby ICB (merged)", "kind", "icb", "keys", keys),
+                           f->sig[DCC], f->sig[ICB], f->sig[TRUST], nsig, NULL);
+    assert_int_equal(append(f, admit, NULL), PB_OK);
+    json_t *fields = json_pack("{s:s,s:s,s:s,s:s}", "partner", "ICB", "successor", "NICB", "date",
+                               "2024-07-01", "reason", "ICBs merged");
+    refused(f, record(f, "partner.succeed", json_deep_copy(fields), nsig, f->sig[DCC], NULL),
+            PB_ESIG_MISSING, "TRUST");
+    assert_int_equal(
+        append(f, record(f, "partner.succeed", fields, nsig, f->sig[DCC], f->sig[TRUST], NULL),
+               NULL),
+        PB_OK);
+    /* The old ICB's finance key no longer pays the stream; the successor's does. */
+    refused(f, contribution(f, "ICB", "NHSMIN", "100.00", "2024-07-05", f->fin[ICB]), PB_EPARTNER,
+            "paid by NICB");
+    assert_int_equal(
+        append(f, contribution(f, "NICB", "NHSMIN", "100.00", "2024-07-05", nfin), NULL), PB_OK);
+    json_t *r = NULL;
+    assert_int_equal(pb_pool_report(f->store, "BCF24", "2024/25-Q2", &r, NULL), PB_OK);
+    const json_t *nhs = find_id(json_object_get(r, "streams"), "NHSMIN");
+    assert_string_equal(json_string_value(json_object_get(nhs, "payer")), "NICB");
+    assert_money(nhs, "received", 10000);
+    assert_money(find_id(json_object_get(r, "schemes"), "S02"), "budget", 200000000);
+    assert_string_equal(
+        json_string_value(json_object_get(find_id(json_object_get(r, "schemes"), "S02"), "lead")),
+        "NICB");
+    json_decref(r);
+    pb_verify_report vr;
+    assert_int_equal(pb_verify(f->store, 0, &vr, NULL), PB_OK);
+    pb_seckey_free(nsig);
+    pb_seckey_free(nfin);
+}
+
 int
 main(void)
 {
@@ -605,6 +659,7 @@ main(void)
         T(test_refuses_reversal_of_reversal),
         T(test_refuses_large_virement_without_cosignatures),
         T(test_refuses_key_decision_without_host_signatory),
+        T(test_partner_succeed_takes_its_place_in_pools),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
