@@ -107,6 +107,10 @@ enum pb_code {
     PB_EPERIOD_CLOSED = -55,
     PB_EAMOUNT_ZERO = -56,
     PB_EDOCUMENT = -57, /* a document's hash or size does not match */
+    PB_EPOOL = -58,       /* an unknown or repeated pool, scheme or stream */
+    PB_EUNBALANCED = -59, /* planned contributions differ from scheme budgets */
+    PB_EREVERSAL = -60,   /* a reversal of a reversal, or of an entry already reversed */
+    PB_EAMOUNT = -61,     /* an amount of the wrong sign */
     /* The log: exit 1. */
     PB_ENOTFOUND = -70, /* no such index, id, size or checkpoint */
     PB_ERANGE = -71,    /* an index or tree size out of range */
@@ -464,6 +468,32 @@ int pb_store_root(pb_store *store, uint64_t tree_size, uint8_t root_out[32], pb_
 /* The state record of a bound key: its partner, role and public key, in a new
  * JSON reference. PB_OK or PB_EKEY_UNKNOWN. */
 int pb_store_key(pb_store *store, const char *keyid, json_t **key_out, pb_error *err);
+
+/* ---------------------------------------------------------------------------
+ * Pool reports (DESIGN 5, 7). ledger/report.c.
+ * ------------------------------------------------------------------------- */
+
+/* The figures of pool_id at the end of period ("2024/25-Q2", "2024/25-M06",
+ * "2024/25"; NULL: the pool's whole year): per scheme the budget after
+ * virements, actual to the period end, the latest forecast at the period end
+ * (a scheme without one counts at budget and is flagged) and the variance
+ * (forecast - budget); per stream and per partner planned and received; and
+ * totals. Amounts are canonical money strings; docs/reports.md gives the keys.
+ * Reads the pool's state and at most twelve monthly aggregates, whatever else
+ * the ledger holds. *report_out is a new reference. Returns PB_OK, PB_EPOOL,
+ * PB_EPERIOD (malformed, or not in the pool's year), PB_EOVERFLOW or PB_ESTORE. */
+int pb_pool_report(pb_store *store, const char *pool_id, const char *period, json_t **report_out,
+                   pb_error *err);
+
+/* Rebuild all derived state (partners, keys, pools, aggregates) from the
+ * records alone, in one write transaction, replacing what is stored.
+ * Returns PB_OK, PB_EVERIFY (a record no longer admits: the ledger was
+ * tampered with; nothing changes), PB_ESTORE or PB_ENOMEM. */
+int pb_store_reindex(pb_store *store, pb_error *err);
+
+/* The derived state as text, one "key<TAB>canonical value" line per entry in
+ * key order, in a new malloc'd string (for comparing a reindex). */
+int pb_store_state_dump(pb_store *store, char **text_out, pb_error *err);
 
 /* ---------------------------------------------------------------------------
  * Merkle tree and proofs, RFC 6962 / RFC 9162 (DESIGN 4). ledger/merkle.c.

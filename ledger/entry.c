@@ -54,6 +54,13 @@ describe_roles(unsigned roles, char *buf, size_t size)
     }
 }
 
+void
+pb_admit_keep(struct pb_admit *a, json_t *value)
+{
+    PB_ASSERT(a->keep != NULL && value != NULL);
+    json_array_append(a->keep, value);
+}
+
 struct pb_sign_req *
 pb_sign_rule_add(struct pb_sign_rule *rule, unsigned roles)
 {
@@ -347,6 +354,8 @@ pb_admit_put_keys(const struct pb_admit *a, const json_t *keys, pb_error *err)
 
 static const struct pb_entry_type *const type_tables[] = {
     pb_entry_types_parties,
+    pb_entry_types_pool,
+    pb_entry_types_money,
 };
 
 static const struct pb_entry_type *
@@ -419,12 +428,22 @@ pb_entry_admit(const pb_state *state, const json_t *record, uint64_t index, pb_s
     a->type = json_string_value(json_object_get(a->entry, "type"));
     a->index = index;
     a->defer = defer;
+    a->keep = json_array();
     const struct pb_entry_type *t = find_type(a->type);
     PB_ASSERT(t != NULL); /* the form was checked */
+    /* DESIGN 5 (docs/entries.md): an entry's day is its `date` when it has
+     * one (the day it takes effect), else the day it was created. */
     int64_t seconds = 0;
     int rc =
         pb_timestamp_parse(json_string_value(json_object_get(a->entry, "created")), &seconds, err);
     a->day = (int32_t)(seconds / 86400);
+    const char *date = json_string_value(json_object_get(a->entry, "date"));
+    if (rc == PB_OK && date != NULL) {
+        rc = pb_date_parse(date, &a->day, err);
+        if (rc != PB_OK && err != NULL && err->where[0] == '\0') {
+            snprintf(err->where, sizeof(err->where), "$.entry.date");
+        }
+    }
     struct pb_sign_rule rule;
     memset(&rule, 0, sizeof(rule));
     if (rc == PB_OK) {
@@ -448,6 +467,7 @@ pb_entry_admit(const pb_state *state, const json_t *record, uint64_t index, pb_s
     if (rc == PB_OK) {
         rc = t->apply(a, err);
     }
+    json_decref(a->keep);
     free(a);
     return rc;
 }

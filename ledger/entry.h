@@ -63,7 +63,11 @@ struct pb_admit {
     pb_sigbatch *defer;
     struct pb_signer signers[PB_SIGS_MAX];
     size_t signer_count;
+    json_t *keep; /* values the signing rule's strings point into; released after */
 };
+
+/* Keep value alive until the admission ends (takes a new reference). */
+void pb_admit_keep(struct pb_admit *a, json_t *value);
 
 struct pb_entry_type {
     const char *name;
@@ -96,3 +100,29 @@ int pb_admit_put_keys(const struct pb_admit *a, const json_t *keys, pb_error *er
 int pb_json_array_has(const json_t *arr, size_t before, const char *field, const char *value);
 
 #endif /* POOLBOOK_ENTRY_H */
+
+/* ---- pools (entry_pool.c), used by the money entries and reports ---- */
+
+extern const struct pb_entry_type pb_entry_types_pool[];
+extern const struct pb_entry_type pb_entry_types_money[];
+
+/* The pool's state: {"pool": agreed object, "versions": [...], "closed": [...]}.
+ * A new reference, or PB_EPOOL naming the id. */
+int pb_pool_state(const pb_state *state, const char *pool_id, json_t **out, pb_error *err);
+int pb_pool_state_put(const pb_state *state, const char *pool_id, const json_t *value,
+                      pb_error *err);
+/* The scheme or stream object of an agreed pool with that id, borrowed; NULL if none. */
+const json_t *pb_pool_find(const json_t *pool, const char *array, const char *id);
+/* Whether partner is one of the pool's partners. */
+int pb_pool_has_partner(const json_t *pool, const char *partner);
+/* Refuse a day outside the pool's year and term, or in a closed period. */
+int pb_pool_check_day(const json_t *pool_state, int32_t day, const char *where, pb_error *err);
+/* Add the pool's approval requirement (DESIGN 5: every partner's signatory by
+ * default, a percentage, or named partners). */
+void pb_pool_approval_rule(const json_t *pool, struct pb_sign_rule *rule);
+
+/* Read a money field: canonical text, then sign rules (positive when required). */
+int pb_field_money(const json_t *obj, const char *name, const char *path, int positive,
+                   int64_t *pence_out, pb_error *err);
+/* Read an optional free-text field (absent is fine). */
+int pb_field_optional_text(const json_t *obj, const char *name, const char *path, pb_error *err);

@@ -924,3 +924,127 @@ pb_scratch_close(pb_scratch *scratch)
         scratch->env = NULL;
     }
 }
+
+/* ---- derived state: rebuild and dump --------------------------------------- */
+
+static int
+replay_all(pb_store *s, MDB_txn *txn, pb_error *err)
+{
+    uint64_t size = 0;
+    int rc = txn_size(s, txn, &size, err);
+    pb_state state = {txn, s->state};
+    pb_sigbatch batch;
+    pb_sigbatch_init(&batch);
+    for (uint64_t i = 0; i < size && rc == PB_OK; i++) {
+        uint8_t key[8];
+        put_be64(key, i);
+        MDB_val k = {8, key};
+        MDB_val v;
+        int mrc = mdb_get(txn, s->records, &k, &v);
+        json_t *record = NULL;
+        rc = mrc == 0 ? PB_OK : pb_store_error(err, mrc, "reading a record");
+        if (rc == PB_OK) {
+            rc = pb_json_parse(v.mv_data, v.mv_size, PB_RECORD_BYTES_MAX, &record, err);
+        }
+        if (rc == PB_OK) {
+            rc = pb_record_check_form(record, err);
+        }
+        if (rc == PB_OK) {
+            rc = pb_entry_admit(&state, record, i, &batch, err);
+        }
+        if (rc != PB_OK && err != NULL && err->index < 0) {
+            err->index = (int64_t)i;
+        }
+        json_decref(record);
+    }
+    if (rc == PB_OK) {
+        rc = pb_sigbatch_run(&batch, 0, err);
+    }
+    pb_sigbatch_free(&batch);
+    return rc;
+}
+
+int
+pb_store_reindex(pb_store *store, pb_error *err)
+{
+    if (store->rdonly) {
+        return pb_error_set(err, PB_EUSAGE, NULL, "the ledger is open read-only");
+    }
+    MDB_txn *txn = NULL;
+    int mrc = mdb_txn_begin(store->env, NULL, 0, &txn);
+    if (mrc != 0) {
+        return pb_store_error(err, mrc, "starting a write transaction");
+    }
+    /* Empty the derived state (not the log) and replay every record into it. */
+    mrc = mdb_drop(txn, store->state, 0);
+    int rc = mrc == 0 ? PB_OK : pb_store_error(err, mrc, "emptying derived state");
+    if (rc == PB_OK) {
+        rc = replay_all(store, txn, err);
+        if (rc != PB_OK && rc != PB_ESTORE && rc != PB_ENOMEM) {
+            char text[PB_ERROR_TEXT_MAX];
+            snprintf(text, sizeof(text), "%s", err != NULL ? err->text : "");
+            int64_t index = err != NULL ? err->index : -1;
+            if (err != NULL) {
+                pb_error_init(err);
+                err->index = index;
+            }
+            rc = pb_error_set(err, PB_EVERIFY, NULL, "record %lld no longer admits: %s",
+                              (long long)index, text);
+        }
+    }
+    if (rc != PB_OK) {
+        mdb_txn_abort(txn);
+        return rc;
+    }
+    mrc = mdb_txn_commit(txn);
+    return mrc == 0 ? PB_OK : pb_store_error(err, mrc, "committing the reindex");
+}
+
+int
+pb_store_state_dump(pb_store *store, char **text_out, pb_error *err)
+{
+    pb_snapshot snap;
+    int rc = pb_snapshot_open(store, &snap, err);
+    if (rc != PB_OK) {
+        return rc;
+    }
+    MDB_cursor *cur = NULL;
+    int mrc = mdb_cursor_open(snap.txn, store->state, &cur);
+    size_t cap = 4096, used = 0;
+    char *out = malloc(cap);
+    if (mrc != 0 || out == NULL) {
+        pb_snapshot_close(&snap);
+        free(out);
+        return mrc != 0 ? pb_store_error(err, mrc, "reading derived state")
+                        : pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
+    }
+    MDB_val k, v;
+    for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0;
+         mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        size_t need = used + k.mv_size + v.mv_size + 3;
+        if (need > cap) {
+            cap = need * 2;
+            char *grown = realloc(out, cap);
+            if (grown == NULL) {
+                rc = pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
+                break;
+            }
+            out = grown;
+        }
+        memcpy(out + used, k.mv_data, k.mv_size);
+        used += k.mv_size;
+        out[used++] = '\t';
+        memcpy(out + used, v.mv_data, v.mv_size);
+        used += v.mv_size;
+        out[used++] = '\n';
+    }
+    out[used] = '\0';
+    mdb_cursor_close(cur);
+    pb_snapshot_close(&snap);
+    if (rc != PB_OK) {
+        free(out);
+        return rc;
+    }
+    *text_out = out;
+    return PB_OK;
+}

@@ -1,0 +1,116 @@
+/*
+ * cmd_pool.c — `poolbook pool show POOL [--period P] [--json]`: a pool's
+ * figures at a period end, per scheme, per stream and partner, with totals.
+ */
+#include "cli.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const pool_usage[] = {
+    "pool show POOL [--period 2024/25-Q2] [--json]",
+    "Show a pool's figures at the end of a period (a quarter, an NHS month or",
+    "the year; default the whole year): per scheme the budget after virements,",
+    "actual spending to the period end, the latest forecast outturn and the",
+    "variance (forecast - budget; positive is an overspend); per funding stream",
+    "and partner the planned and received contributions; and totals.",
+    NULL,
+};
+
+static const char *
+display(const json_t *v, char *buf, size_t size)
+{
+    int64_t pence = 0;
+    if (pb_money_parse(json_string_value(v), &pence, NULL) != PB_OK ||
+        pb_money_format_display(pence, buf, size) != PB_OK) {
+        snprintf(buf, size, "?");
+    }
+    return buf;
+}
+
+static void
+print_text(const json_t *r)
+{
+    char a[PB_MONEY_TEXT_MAX], b[PB_MONEY_TEXT_MAX], c[PB_MONEY_TEXT_MAX], d[PB_MONEY_TEXT_MAX];
+    printf("%s — %s\nperiod %s (to %s), host %s\n\n", json_string_value(json_object_get(r, "pool")),
+           json_string_value(json_object_get(r, "name")),
+           json_string_value(json_object_get(r, "period")),
+           json_string_value(json_object_get(r, "period_end")),
+           json_string_value(json_object_get(r, "host")));
+    printf("%-8s %-32s %-6s %16s %16s %16s %16s\n", "scheme", "name", "lead", "budget", "actual",
+           "forecast", "variance");
+    const json_t *schemes = json_object_get(r, "schemes");
+    for (size_t i = 0; i < json_array_size(schemes); i++) {
+        const json_t *s = json_array_get(schemes, i);
+        printf("%-8s %-32.32s %-6s %16s %16s %16s %16s%s\n",
+               json_string_value(json_object_get(s, "id")),
+               json_string_value(json_object_get(s, "name")),
+               json_string_value(json_object_get(s, "lead")),
+               display(json_object_get(s, "budget"), a, sizeof(a)),
+               display(json_object_get(s, "actual"), b, sizeof(b)),
+               display(json_object_get(s, "forecast"), c, sizeof(c)),
+               display(json_object_get(s, "variance"), d, sizeof(d)),
+               json_object_get(s, "flag") != NULL ? "  (no forecast: at budget)" : "");
+    }
+    const json_t *t = json_object_get(r, "totals");
+    printf("%-8s %-32s %-6s %16s %16s %16s %16s\n\n", "total", "", "",
+           display(json_object_get(t, "budget"), a, sizeof(a)),
+           display(json_object_get(t, "actual"), b, sizeof(b)),
+           display(json_object_get(t, "forecast"), c, sizeof(c)),
+           display(json_object_get(t, "variance"), d, sizeof(d)));
+    printf("%-8s %-32s %-6s %16s %16s\n", "stream", "name", "payer", "planned", "received");
+    const json_t *streams = json_object_get(r, "streams");
+    for (size_t i = 0; i < json_array_size(streams); i++) {
+        const json_t *s = json_array_get(streams, i);
+        printf("%-8s %-32.32s %-6s %16s %16s\n", json_string_value(json_object_get(s, "id")),
+               json_string_value(json_object_get(s, "name")),
+               json_string_value(json_object_get(s, "payer")),
+               display(json_object_get(s, "planned"), a, sizeof(a)),
+               display(json_object_get(s, "received"), b, sizeof(b)));
+    }
+    const json_t *partners = json_object_get(r, "partners");
+    for (size_t i = 0; i < json_array_size(partners); i++) {
+        const json_t *p = json_array_get(partners, i);
+        printf("%-8s %-32s %-6s %16s %16s\n", "partner", "",
+               json_string_value(json_object_get(p, "id")),
+               display(json_object_get(p, "planned"), a, sizeof(a)),
+               display(json_object_get(p, "received"), b, sizeof(b)));
+    }
+    printf("%-8s %-32s %-6s %16s %16s\n", "total", "", "",
+           display(json_object_get(t, "planned"), a, sizeof(a)),
+           display(json_object_get(t, "received"), b, sizeof(b)));
+}
+
+int
+cmd_pool(int argc, char **argv)
+{
+    const char *period = NULL;
+    int json = 0;
+    const struct cli_option options[] = {
+        {CLI_STRING, 0, "period", "PERIOD", &period, "2024/25-Q2, 2024/25-M06 or 2024/25"},
+        {CLI_FLAG, 0, "json", NULL, &json, "print the figures as JSON (docs/reports.md)"},
+        {CLI_END},
+    };
+    int argi = cli_parse(argc, argv, pool_usage, options);
+    if (argi + 2 != argc || strcmp(argv[argi], "show") != 0) {
+        cli_usage_error(pool_usage, "say pool show POOL");
+    }
+    pb_store *store = cli_open_store(PB_STORE_RDONLY);
+    pb_error err;
+    pb_error_init(&err);
+    json_t *report = NULL;
+    int rc = pb_pool_report(store, argv[argi + 1], period, &report, &err);
+    pb_store_close(store);
+    if (rc != PB_OK) {
+        cli_fail(&err);
+    }
+    if (json) {
+        char *text = json_dumps(report, JSON_COMPACT | JSON_SORT_KEYS);
+        printf("%s\n", text);
+        free(text);
+    } else {
+        print_text(report);
+    }
+    json_decref(report);
+    return 0;
+}

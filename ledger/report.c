@@ -1,0 +1,304 @@
+/*
+ * report.c — a pool's figures at a period end, from its state and its
+ * monthly aggregates (entry_money.c keeps them at append): budgets after
+ * virements, actuals, latest forecasts, variances, planned and received
+ * contributions, totals. No cost grows with other pools or years.
+ */
+#include "entry.h"
+
+#include <string.h>
+
+struct report {
+    const json_t *pool;    /* the agreed pool (current version of its text) */
+    const json_t *version; /* budgets and planned in force at the period end */
+    pb_period period;
+    json_t *aggs[13]; /* months 1..end, NULL where nothing was posted */
+    int end_month;
+};
+
+static int64_t
+money_of(const json_t *v)
+{
+    int64_t pence = 0;
+    const char *text = json_string_value(v);
+    if (text != NULL) {
+        PB_ASSERT(pb_money_parse(text, &pence, NULL) == PB_OK);
+    }
+    return pence;
+}
+
+static json_t *
+money_json(int64_t pence)
+{
+    char buf[PB_MONEY_TEXT_MAX];
+    pb_money_format(pence, buf, sizeof(buf));
+    return json_string(buf);
+}
+
+/* The version in force at day: the latest effective date on or before it. */
+static const json_t *
+version_at(const json_t *versions, const char *day)
+{
+    const json_t *best = json_array_get(versions, 0);
+    for (size_t i = 1; i < json_array_size(versions); i++) {
+        const json_t *v = json_array_get(versions, i);
+        const char *d = json_string_value(json_object_get(v, "date"));
+        if (strcmp(d, day) <= 0 &&
+            strcmp(d, json_string_value(json_object_get(best, "date"))) >= 0) {
+            best = v;
+        }
+    }
+    return best;
+}
+
+/* Sum of agg[part][name] over months 1..end. */
+static int
+sum_months(const struct report *r, const char *part, const char *name, int64_t *out, pb_error *err)
+{
+    int64_t total = 0;
+    int rc = PB_OK;
+    for (int m = 1; m <= r->end_month && rc == PB_OK; m++) {
+        const json_t *v = json_object_get(json_object_get(r->aggs[m], part), name);
+        rc = pb_money_add(total, money_of(v), &total, err);
+    }
+    *out = total;
+    return rc;
+}
+
+/* Budget after virements: the version's budget, plus virements dated on or
+ * after the version took effect and on or before the period end. */
+static int
+budget_of(const struct report *r, const char *scheme, const char *end, int64_t *out, pb_error *err)
+{
+    int64_t budget = money_of(json_object_get(json_object_get(r->version, "budgets"), scheme));
+    const char *from_day = json_string_value(json_object_get(r->version, "date"));
+    int rc = PB_OK;
+    for (int m = 1; m <= r->end_month && rc == PB_OK; m++) {
+        const json_t *vire = json_object_get(r->aggs[m], "vire");
+        for (size_t i = 0; i < json_array_size(vire) && rc == PB_OK; i++) {
+            const json_t *v = json_array_get(vire, i);
+            const char *d = json_string_value(json_object_get(v, "date"));
+            if (strcmp(d, from_day) < 0 || strcmp(d, end) > 0) {
+                continue;
+            }
+            int64_t amount = money_of(json_object_get(v, "amount"));
+            if (strcmp(json_string_value(json_object_get(v, "from")), scheme) == 0) {
+                rc = pb_money_sub(budget, amount, &budget, err);
+            }
+            if (rc == PB_OK && strcmp(json_string_value(json_object_get(v, "to")), scheme) == 0) {
+                rc = pb_money_add(budget, amount, &budget, err);
+            }
+        }
+    }
+    *out = budget;
+    return rc;
+}
+
+/* The latest forecast at the period end, or NULL. */
+static const json_t *
+forecast_of(const struct report *r, const char *scheme)
+{
+    for (int m = r->end_month; m >= 1; m--) {
+        const json_t *fc = json_object_get(json_object_get(r->aggs[m], "fc"), scheme);
+        if (fc != NULL) {
+            return fc;
+        }
+    }
+    return NULL;
+}
+
+static const char *
+scheme_field(const json_t *pool, const char *id, const char *field)
+{
+    const char *v = json_string_value(json_object_get(pb_pool_find(pool, "schemes", id), field));
+    return v != NULL ? v : "";
+}
+
+struct totals {
+    int64_t budget, actual, forecast, variance, planned, received;
+};
+
+static int
+report_schemes(const struct report *r, json_t *out, struct totals *t, pb_error *err)
+{
+    const char *end = NULL;
+    char end_text[PB_DATE_TEXT_MAX];
+    pb_date_format(r->period.last_day, end_text, sizeof(end_text));
+    end = end_text;
+    const char *id;
+    const json_t *unused;
+    int rc = PB_OK;
+    json_object_foreach((json_t *)json_object_get(r->version, "budgets"), id, unused)
+    {
+        (void)unused;
+        int64_t budget = 0, actual = 0, forecast = 0, variance = 0;
+        rc = budget_of(r, id, end, &budget, err);
+        if (rc == PB_OK) {
+            rc = sum_months(r, "actual", id, &actual, err);
+        }
+        const json_t *fc = forecast_of(r, id);
+        forecast = fc != NULL ? money_of(json_object_get(fc, "amount")) : budget;
+        if (rc == PB_OK) {
+            rc = pb_money_sub(forecast, budget, &variance, err);
+        }
+        if (rc != PB_OK) {
+            break;
+        }
+        json_t *s = json_pack(
+            "{s:s,s:s,s:s,s:s,s:o,s:o,s:o,s:o}", "id", id, "name",
+            scheme_field(r->pool, id, "name"), "lead", scheme_field(r->pool, id, "lead"), "class",
+            scheme_field(r->pool, id, "class"), "budget", money_json(budget), "actual",
+            money_json(actual), "forecast", money_json(forecast), "variance", money_json(variance));
+        json_object_set(s, "forecast_date", fc != NULL ? json_object_get(fc, "date") : json_null());
+        if (fc == NULL) {
+            /* DESIGN 6: a scheme with no forecast counts at budget and is flagged. */
+            json_object_set_new(s, "flag", json_string("no forecast: counted at budget"));
+        }
+        json_array_append_new(out, s);
+        rc = pb_money_add(t->budget, budget, &t->budget, err);
+        rc = rc == PB_OK ? pb_money_add(t->actual, actual, &t->actual, err) : rc;
+        rc = rc == PB_OK ? pb_money_add(t->forecast, forecast, &t->forecast, err) : rc;
+        rc = rc == PB_OK ? pb_money_add(t->variance, variance, &t->variance, err) : rc;
+    }
+    return rc;
+}
+
+static int
+report_streams(const struct report *r, json_t *streams, json_t *partners, struct totals *t,
+               pb_error *err)
+{
+    const char *id;
+    const json_t *planned_v;
+    int rc = PB_OK;
+    json_t *by_partner = json_object();
+    json_object_foreach((json_t *)json_object_get(r->version, "planned"), id, planned_v)
+    {
+        int64_t planned = money_of(planned_v), received = 0;
+        rc = sum_months(r, "received", id, &received, err);
+        if (rc != PB_OK) {
+            break;
+        }
+        const json_t *st = pb_pool_find(r->pool, "streams", id);
+        const char *payer = json_string_value(json_object_get(st, "payer"));
+        payer = payer != NULL ? payer : "";
+        json_array_append_new(streams,
+                              json_pack("{s:s,s:s,s:s,s:o,s:o}", "id", id, "name",
+                                        json_string_value(json_object_get(st, "name")) != NULL
+                                            ? json_string_value(json_object_get(st, "name"))
+                                            : "",
+                                        "payer", payer, "planned", money_json(planned), "received",
+                                        money_json(received)));
+        json_t *p = json_object_get(by_partner, payer);
+        if (p == NULL) {
+            p = json_pack("{s:s,s:s,s:s}", "id", payer, "planned", "0.00", "received", "0.00");
+            json_object_set_new(by_partner, payer, p);
+        }
+        int64_t pp = money_of(json_object_get(p, "planned")) + 0, pr = 0;
+        pr = money_of(json_object_get(p, "received"));
+        rc = pb_money_add(pp, planned, &pp, err);
+        rc = rc == PB_OK ? pb_money_add(pr, received, &pr, err) : rc;
+        rc = rc == PB_OK ? pb_money_add(t->planned, planned, &t->planned, err) : rc;
+        rc = rc == PB_OK ? pb_money_add(t->received, received, &t->received, err) : rc;
+        json_object_set_new(p, "planned", money_json(pp));
+        json_object_set_new(p, "received", money_json(pr));
+    }
+    /* Partners in the pool's order, each with its streams' totals. */
+    const json_t *list = json_object_get(r->pool, "partners");
+    for (size_t i = 0; rc == PB_OK && i < json_array_size(list); i++) {
+        const char *pid = json_string_value(json_array_get(list, i));
+        json_t *p = json_object_get(by_partner, pid);
+        json_array_append_new(partners, p != NULL ? json_incref(p)
+                                                  : json_pack("{s:s,s:s,s:s}", "id", pid, "planned",
+                                                              "0.00", "received", "0.00"));
+    }
+    json_decref(by_partner);
+    return rc;
+}
+
+static int
+load_report(const pb_state *state, const json_t *ps, const char *period_text, struct report *r,
+            pb_error *err)
+{
+    r->pool = json_object_get(ps, "pool");
+    pb_period year;
+    PB_ASSERT(pb_period_parse(json_string_value(json_object_get(r->pool, "year")), &year, NULL) ==
+              PB_OK);
+    int rc = PB_OK;
+    if (period_text == NULL) {
+        r->period = year;
+    } else {
+        rc = pb_period_parse(period_text, &r->period, err);
+    }
+    if (rc == PB_OK && r->period.year_start != year.year_start) {
+        rc = pb_error_set(err, PB_EPERIOD, NULL, "period %s is not in pool %s's year %s",
+                          r->period.label, json_string_value(json_object_get(r->pool, "id")),
+                          year.label);
+    }
+    if (rc != PB_OK) {
+        return rc;
+    }
+    pb_period last;
+    PB_ASSERT(pb_period_of_day(r->period.last_day, PB_PERIOD_MONTH, &last, NULL) == PB_OK);
+    r->end_month = (int)last.number;
+    char end[PB_DATE_TEXT_MAX];
+    pb_date_format(r->period.last_day, end, sizeof(end));
+    r->version = version_at(json_object_get(ps, "versions"), end);
+    const char *id = json_string_value(json_object_get(r->pool, "id"));
+    for (int m = 1; m <= r->end_month && rc == PB_OK; m++) {
+        char key[PB_ID_BYTES_MAX + 16];
+        snprintf(key, sizeof(key), "agg:%s:%02d", id, m);
+        rc = pb_state_get(state, key, &r->aggs[m], err);
+        rc = rc == PB_ENOTFOUND ? PB_OK : rc;
+    }
+    return rc;
+}
+
+int
+pb_pool_report(pb_store *store, const char *pool_id, const char *period, json_t **report_out,
+               pb_error *err)
+{
+    pb_snapshot snap;
+    int rc = pb_snapshot_open(store, &snap, err);
+    if (rc != PB_OK) {
+        return rc;
+    }
+    pb_state state;
+    pb_snapshot_state(&snap, &state);
+    json_t *ps = NULL;
+    struct report r;
+    memset(&r, 0, sizeof(r));
+    rc = pb_pool_state(&state, pool_id, &ps, err);
+    if (rc == PB_OK) {
+        rc = load_report(&state, ps, period, &r, err);
+    }
+    json_t *schemes = json_array(), *streams = json_array(), *partners = json_array();
+    struct totals t;
+    memset(&t, 0, sizeof(t));
+    if (rc == PB_OK) {
+        rc = report_schemes(&r, schemes, &t, err);
+    }
+    if (rc == PB_OK) {
+        rc = report_streams(&r, streams, partners, &t, err);
+    }
+    if (rc == PB_OK) {
+        char end[PB_DATE_TEXT_MAX];
+        pb_date_format(r.period.last_day, end, sizeof(end));
+        *report_out = json_pack(
+            "{s:s,s:s,s:s,s:s,s:s,s:O,s:O,s:O,s:{s:o,s:o,s:o,s:o,s:o,s:o}}", "pool", pool_id,
+            "name", json_string_value(json_object_get(r.pool, "name")), "period", r.period.label,
+            "period_end", end, "host", json_string_value(json_object_get(r.pool, "host")),
+            "schemes", schemes, "streams", streams, "partners", partners, "totals", "budget",
+            money_json(t.budget), "actual", money_json(t.actual), "forecast",
+            money_json(t.forecast), "variance", money_json(t.variance), "planned",
+            money_json(t.planned), "received", money_json(t.received));
+    }
+    json_decref(schemes);
+    json_decref(streams);
+    json_decref(partners);
+    for (int m = 0; m < 13; m++) {
+        json_decref(r.aggs[m]);
+    }
+    json_decref(ps);
+    pb_snapshot_close(&snap);
+    return rc;
+}

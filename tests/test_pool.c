@@ -1,0 +1,610 @@
+/*
+ * test_pool.c — a year of a three-partner Better Care Fund pool (monthly
+ * contributions on five streams, spending on eight schemes, quarterly
+ * forecasts, a virement, a reversal, each quarter closed), whose reported
+ * figures must equal totals worked out independently here; and one test per
+ * refusal of DESIGN 5, each leaving the records and root unchanged. Also:
+ * reindex rebuilds identical derived state, and verify replays it all.
+ */
+#include "internal.h"
+
+#include <setjmp.h>
+#include <sodium.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+enum { DCC, ICB, TRUST, NPARTNERS };
+static const char *const partner_ids[NPARTNERS] = {"DCC", "ICB", "TRUST"};
+
+struct fx {
+    char dir[64];
+    pb_store *store;
+    pb_seckey *sig[NPARTNERS], *fin[NPARTNERS], *op;
+    int seq;
+};
+
+/* Streams and schemes of the pool; amounts in pence. */
+static const struct {
+    const char *id, *payer;
+    int64_t planned;
+} streams[] = {{"NHSMIN", "ICB", 1200000000},
+               {"IBCF", "DCC", 600000000},
+               {"DFG", "DCC", 300000000},
+               {"DISCH", "ICB", 240000000},
+               {"ADD", "TRUST", 60000000}};
+#define NSTREAMS 5
+static const struct {
+    const char *id, *lead, *cls;
+    int64_t budget;
+} schemes[] = {{"S01", "DCC", "revenue", 500000000},   {"S02", "ICB", "revenue", 200000000},
+               {"S03", "DCC", "revenue", 100000000},   {"S04", "ICB", "revenue", 400000000},
+               {"S05", "DCC", "capital", 300000000},   {"S06", "TRUST", "revenue", 360000000},
+               {"S07", "TRUST", "revenue", 140000000}, {"S08", "DCC", "revenue", 400000000}};
+#define NSCHEMES 8
+
+static pb_seckey *
+key(struct fx *f, json_t *keys, const char *name, const char *partner, const char *role)
+{
+    char pub[160], sec[160];
+    snprintf(pub, sizeof(pub), "%s/%s.pub", f->dir, name);
+    snprintf(sec, sizeof(sec), "%s/%s.key", f->dir, name);
+    pb_pubkey pk;
+    assert_int_equal(pb_keygen_write(pub, sec, NULL, NULL, &pk, NULL), PB_OK);
+    pb_seckey *k = NULL;
+    assert_int_equal(pb_seckey_load(sec, NULL, &k, NULL), PB_OK);
+    char id[PB_KEYID_TEXT_MAX], b64[64];
+    pb_keyid_format(pk.key_id, id, sizeof(id));
+    pb_pubkey_encode(&pk, b64, sizeof(b64));
+    json_array_append_new(keys, json_pack("{s:s,s:s,s:s,s:s}", "key", id, "pubkey", b64, "partner",
+                                          partner, "role", role));
+    return k;
+}
+
+static json_t *
+money(int64_t pence)
+{
+    char buf[PB_MONEY_TEXT_MAX];
+    assert_int_equal(pb_money_format(pence, buf, sizeof(buf)), PB_OK);
+    return json_string(buf);
+}
+
+/* A record of type with fields (stolen), signed by the NULL-ended keys. */
+static json_t *
+record(struct fx *f, const char *type, json_t *fields, ...)
+{
+    char id[32];
+    snprintf(id, sizeof(id), "e%04d", ++f->seq);
+    json_t *entry = json_pack("{s:i,s:s,s:s,s:s,s:s}", "v", 1, "type", type, "id", id, "ledger",
+                              "test.example/bcf", "created", "2024-04-01T09:00:00Z");
+    json_object_update(entry, fields);
+    json_decref(fields);
+    json_t *rec = json_pack("{s:o,s:[]}", "entry", entry, "sigs");
+    va_list ap;
+    va_start(ap, fields);
+    for (pb_seckey *k = va_arg(ap, pb_seckey *); k != NULL; k = va_arg(ap, pb_seckey *)) {
+        assert_int_equal(pb_record_sign(rec, k, NULL), PB_OK);
+    }
+    va_end(ap);
+    return rec;
+}
+
+static int
+append(struct fx *f, json_t *rec, pb_error *err)
+{
+    uint64_t index;
+    int present;
+    if (err != NULL) {
+        pb_error_init(err);
+    }
+    int rc = pb_store_append(f->store, rec, &index, &present, err);
+    json_decref(rec);
+    return rc;
+}
+
+static json_t *
+pool_object(int balanced)
+{
+    json_t *st = json_array(), *sc = json_array();
+    for (int i = 0; i < NSTREAMS; i++) {
+        json_array_append_new(st, json_pack("{s:s,s:s,s:s,s:o}", "id", streams[i].id, "name",
+                                            streams[i].id, "payer", streams[i].payer, "planned",
+                                            money(streams[i].planned)));
+    }
+    for (int i = 0; i < NSCHEMES; i++) {
+        int64_t b = schemes[i].budget + (!balanced && i == 0 ? 1 : 0);
+        json_array_append_new(sc, json_pack("{s:s,s:s,s:s,s:o,s:s}", "id", schemes[i].id, "name",
+                                            schemes[i].id, "lead", schemes[i].lead, "budget",
+                                            money(b), "class", schemes[i].cls));
+    }
+    return json_pack("{s:s,s:s,s:s,s:s,s:{s:s,s:s},s:s,s:[s,s,s],s:o,s:o,s:{s:s},s:s,s:s}", "id",
+                     "BCF24", "name", "Test BCF 2024/25", "kind", "bcf", "year", "2024/25", "term",
+                     "start", "2024-04-01", "end", "2025-03-31", "host", "DCC", "partners", "DCC",
+                     "ICB", "TRUST", "streams", st, "schemes", sc, "policy", "name", "pro rata",
+                     "virement_limit", "250000.00", "key_decision_threshold", "1000000.00");
+}
+
+static int
+setup(void **state)
+{
+    struct fx *f = calloc(1, sizeof(*f));
+    snprintf(f->dir, sizeof(f->dir), "/tmp/pb-test-pool-XXXXXX");
+    assert_non_null(mkdtemp(f->dir));
+    char path[128];
+    snprintf(path, sizeof(path), "%s/l.ledger", f->dir);
+    assert_int_equal(pb_store_open(path, PB_STORE_CREATE, &f->store, NULL), PB_OK);
+    json_t *keys = json_array();
+    for (int p = 0; p < NPARTNERS; p++) {
+        char name[32];
+        snprintf(name, sizeof(name), "%s-sig", partner_ids[p]);
+        f->sig[p] = key(f, keys, name, partner_ids[p], "signatory");
+        snprintf(name, sizeof(name), "%s-fin", partner_ids[p]);
+        f->fin[p] = key(f, keys, name, partner_ids[p], "finance");
+    }
+    f->op = key(f, keys, "op", "DCC", "operator");
+    json_t *partners = json_pack("[{s:s,s:s,s:s},{s:s,s:s,s:s},{s:s,s:s,s:s}]", "id", "DCC", "name",
+                                 "Derbyshire County Council", "kind", "council", "id", "ICB",
+                                 "name", "Derby and Derbyshire ICB", "kind", "icb", "id", "TRUST",
+                                 "name", "Derbyshire Community Health", "kind", "trust");
+    json_t *g = NULL;
+    assert_int_equal(pb_draft_genesis("test.example/bcf", "genesis", "2024-04-01T09:00:00Z",
+                                      partners, keys, &g, NULL),
+                     PB_OK);
+    for (int p = 0; p < NPARTNERS; p++) {
+        assert_int_equal(pb_record_sign(g, f->sig[p], NULL), PB_OK);
+    }
+    assert_int_equal(append(f, g, NULL), PB_OK);
+    json_decref(partners);
+    json_decref(keys);
+    json_t *agree = record(f, "pool.agree", json_pack("{s:o}", "pool", pool_object(1)), f->sig[0],
+                           f->sig[1], f->sig[2], NULL);
+    assert_int_equal(append(f, agree, NULL), PB_OK);
+    *state = f;
+    return 0;
+}
+
+static int
+teardown(void **state)
+{
+    struct fx *f = *state;
+    pb_store_close(f->store);
+    for (int p = 0; p < NPARTNERS; p++) {
+        pb_seckey_free(f->sig[p]);
+        pb_seckey_free(f->fin[p]);
+    }
+    pb_seckey_free(f->op);
+    char cmd[128];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
+    assert_int_equal(system(cmd), 0);
+    free(f);
+    return 0;
+}
+
+/* Financial month m (1 = April 2024) and day of month as YYYY-MM-DD. */
+static void
+date_of(int m, int day, char *buf, size_t size)
+{
+    int year = m <= 9 ? 2024 : 2025;
+    int month = (m + 2) % 12 + 1;
+    snprintf(buf, size, "%04d-%02d-%02d", year, month, day);
+}
+
+static int
+partner_index(const char *id)
+{
+    for (int p = 0; p < NPARTNERS; p++) {
+        if (strcmp(partner_ids[p], id) == 0) {
+            return p;
+        }
+    }
+    fail();
+    return -1;
+}
+
+/* Independent figures: the test's own arithmetic, not the ledger's. */
+static int64_t
+spend(int s, int m)
+{
+    return schemes[s].budget / 12 + ((s * 7 + m * 13) % 50) * 100000;
+}
+
+static int64_t
+forecast(int s, int q)
+{
+    return schemes[s].budget + (int64_t)(s - 3) * 1000000 * q;
+}
+
+#define VIREMENT_PENCE 10000000 /* £100,000 from S03 to S01 on 2024-08-15 */
+
+static void
+post_month(struct fx *f, int m)
+{
+    char date[16];
+    for (int i = 0; i < NSTREAMS; i++) {
+        date_of(m, 5, date, sizeof(date));
+        json_t *r = record(f, "contribution",
+                           json_pack("{s:s,s:s,s:s,s:o,s:s,s:s}", "pool", "BCF24", "partner",
+                                     streams[i].payer, "stream", streams[i].id, "amount",
+                                     money(streams[i].planned / 12), "date", date, "ref", "BACS"),
+                           f->fin[partner_index(streams[i].payer)], NULL);
+        assert_int_equal(append(f, r, NULL), PB_OK);
+    }
+    for (int s = 0; s < NSCHEMES; s++) {
+        date_of(m, 15, date, sizeof(date));
+        json_t *r =
+            record(f, "expenditure",
+                   json_pack("{s:s,s:s,s:o,s:s,s:s}", "pool", "BCF24", "scheme", schemes[s].id,
+                             "amount", money(spend(s, m)), "date", date, "payee", "Provider Ltd"),
+                   f->fin[partner_index(schemes[s].lead)], NULL);
+        assert_int_equal(append(f, r, NULL), PB_OK);
+    }
+}
+
+static void
+post_quarter_end(struct fx *f, int q)
+{
+    char date[16];
+    date_of(q * 3, 28, date, sizeof(date));
+    for (int s = 0; s < NSCHEMES; s++) {
+        json_t *r = record(f, "forecast",
+                           json_pack("{s:s,s:s,s:o,s:s}", "pool", "BCF24", "scheme", schemes[s].id,
+                                     "amount", money(forecast(s, q)), "date", date),
+                           f->fin[partner_index(schemes[s].lead)], NULL);
+        assert_int_equal(append(f, r, NULL), PB_OK);
+    }
+    char label[16];
+    snprintf(label, sizeof(label), "2024/25-Q%d", q);
+    json_t *close = record(f, "period.close",
+                           json_pack("{s:s,s:s,s:s}", "pool", "BCF24", "period", label, "date",
+                                     q < 4 ? "2025-01-01" : "2025-04-02"),
+                           f->fin[DCC], NULL);
+    assert_int_equal(append(f, close, NULL), PB_OK);
+}
+
+static void
+post_year(struct fx *f)
+{
+    for (int m = 1; m <= 12; m++) {
+        post_month(f, m);
+        if (m == 5) {
+            json_t *v = record(f, "virement",
+                               json_pack("{s:s,s:s,s:s,s:o,s:s,s:s}", "pool", "BCF24", "from",
+                                         "S03", "to", "S01", "amount", money(VIREMENT_PENCE),
+                                         "date", "2024-08-15", "reason", "reablement demand"),
+                               f->sig[DCC], NULL);
+            assert_int_equal(append(f, v, NULL), PB_OK);
+        }
+        if (m == 8) {
+            json_t *dup = record(f, "expenditure",
+                                 json_pack("{s:s,s:s,s:s,s:s,s:s}", "pool", "BCF24", "scheme",
+                                           "S02", "amount", "12345.67", "date", "2024-11-20",
+                                           "payee", "Equipment Ltd (duplicate)"),
+                                 f->fin[ICB], NULL);
+            const char *dup_id =
+                json_string_value(json_object_get(json_object_get(dup, "entry"), "id"));
+            char target[32];
+            snprintf(target, sizeof(target), "%s", dup_id);
+            assert_int_equal(append(f, dup, NULL), PB_OK);
+            json_t *rev = record(f, "reversal",
+                                 json_pack("{s:s,s:s,s:s}", "target", target, "date", "2024-11-25",
+                                           "reason", "duplicate invoice"),
+                                 f->fin[ICB], NULL);
+            assert_int_equal(append(f, rev, NULL), PB_OK);
+        }
+        if (m % 3 == 0) {
+            post_quarter_end(f, m / 3);
+        }
+    }
+}
+
+static const json_t *
+find_id(const json_t *arr, const char *id)
+{
+    for (size_t i = 0; i < json_array_size(arr); i++) {
+        const json_t *o = json_array_get(arr, i);
+        if (strcmp(json_string_value(json_object_get(o, "id")), id) == 0) {
+            return o;
+        }
+    }
+    fail_msg("no %s in the report", id);
+    return NULL;
+}
+
+static void
+assert_money(const json_t *obj, const char *field, int64_t want)
+{
+    int64_t got = 0;
+    assert_int_equal(pb_money_parse(json_string_value(json_object_get(obj, field)), &got, NULL),
+                     PB_OK);
+    if (got != want) {
+        fail_msg("%s: got %lld, want %lld", field, (long long)got, (long long)want);
+    }
+}
+
+static void
+check_report(struct fx *f, const char *period, int end_month, int quarter)
+{
+    json_t *r = NULL;
+    assert_int_equal(pb_pool_report(f->store, "BCF24", period, &r, NULL), PB_OK);
+    int64_t tb = 0, ta = 0, tf = 0, tr = 0;
+    for (int s = 0; s < NSCHEMES; s++) {
+        const json_t *row = find_id(json_object_get(r, "schemes"), schemes[s].id);
+        int64_t budget = schemes[s].budget;
+        if (end_month >= 5) { /* the virement, 2024-08-15, is in month 5 */
+            budget += s == 0 ? VIREMENT_PENCE : s == 2 ? -VIREMENT_PENCE : 0;
+        }
+        int64_t actual = 0;
+        for (int m = 1; m <= end_month; m++) {
+            actual += spend(s, m);
+        }
+        int64_t fc = forecast(s, quarter);
+        assert_money(row, "budget", budget);
+        assert_money(row, "actual", actual);
+        assert_money(row, "forecast", fc);
+        assert_money(row, "variance", fc - budget);
+        tb += budget, ta += actual, tf += fc;
+    }
+    for (int i = 0; i < NSTREAMS; i++) {
+        const json_t *row = find_id(json_object_get(r, "streams"), streams[i].id);
+        assert_money(row, "planned", streams[i].planned);
+        assert_money(row, "received", streams[i].planned / 12 * end_month);
+        tr += streams[i].planned / 12 * end_month;
+    }
+    const json_t *icb = find_id(json_object_get(r, "partners"), "ICB");
+    assert_money(icb, "planned", 1200000000 + 240000000);
+    assert_money(icb, "received", (1200000000 + 240000000) / 12 * end_month);
+    const json_t *t = json_object_get(r, "totals");
+    assert_money(t, "budget", tb);
+    assert_money(t, "actual", ta);
+    assert_money(t, "forecast", tf);
+    assert_money(t, "variance", tf - tb);
+    assert_money(t, "planned", 2400000000);
+    assert_money(t, "received", tr);
+    assert_string_equal(json_string_value(json_object_get(r, "period")), period);
+    json_decref(r);
+}
+
+static void
+test_year_figures_match_independent_totals(void **state)
+{
+    struct fx *f = *state;
+    post_year(f);
+    check_report(f, "2024/25-Q1", 3, 1);
+    check_report(f, "2024/25-Q2", 6, 2);
+    check_report(f, "2024/25-M09", 9, 3);
+    check_report(f, "2024/25", 12, 4);
+    pb_verify_report vr;
+    assert_int_equal(pb_verify(f->store, 0, &vr, NULL), PB_OK);
+    assert_true(vr.records > 12 * 13);
+}
+
+static void
+test_reindex_rebuilds_identical_state(void **state)
+{
+    struct fx *f = *state;
+    post_year(f);
+    char *before = NULL, *after = NULL;
+    assert_int_equal(pb_store_state_dump(f->store, &before, NULL), PB_OK);
+    assert_non_null(strstr(before, "agg:BCF24:12\t"));
+    assert_int_equal(pb_store_reindex(f->store, NULL), PB_OK);
+    assert_int_equal(pb_store_state_dump(f->store, &after, NULL), PB_OK);
+    assert_string_equal(before, after);
+    free(before);
+    free(after);
+}
+
+/* The records and root, to show a refusal changed nothing. */
+static char *
+snapshot(struct fx *f)
+{
+    uint64_t size = 0;
+    assert_int_equal(pb_store_size(f->store, &size, NULL), PB_OK);
+    uint8_t root[32];
+    assert_int_equal(pb_store_root(f->store, size, root, NULL), PB_OK);
+    char *out = calloc(1, 128);
+    int n = snprintf(out, 128, "%llu ", (unsigned long long)size);
+    sodium_bin2hex(out + n, 128 - (size_t)n, root, 32);
+    return out;
+}
+
+static void
+refused(struct fx *f, json_t *rec, int code, const char *text_part)
+{
+    char *before = snapshot(f);
+    pb_error err;
+    int rc = append(f, rec, &err);
+    if (rc != code) {
+        fail_msg("got %s (%s), want %s", pb_strerror(rc), err.text, pb_strerror(code));
+    }
+    if (text_part != NULL && strstr(err.text, text_part) == NULL) {
+        fail_msg("message \"%s\" lacks \"%s\"", err.text, text_part);
+    }
+    char *after = snapshot(f);
+    assert_string_equal(before, after);
+    free(before);
+    free(after);
+}
+
+static json_t *
+contribution(struct fx *f, const char *partner, const char *stream, const char *amount,
+             const char *date, pb_seckey *k)
+{
+    return record(f, "contribution",
+                  json_pack("{s:s,s:s,s:s,s:s,s:s}", "pool", "BCF24", "partner", partner, "stream",
+                            stream, "amount", amount, "date", date),
+                  k, NULL);
+}
+
+static json_t *
+expenditure(struct fx *f, const char *scheme, const char *amount, const char *date, pb_seckey *k1,
+            pb_seckey *k2)
+{
+    return record(f, "expenditure",
+                  json_pack("{s:s,s:s,s:s,s:s,s:s}", "pool", "BCF24", "scheme", scheme, "amount",
+                            amount, "date", date, "payee", "Provider Ltd"),
+                  k1, k2, NULL);
+}
+
+static void
+test_refuses_wrong_partner(void **state)
+{
+    struct fx *f = *state;
+    refused(f, contribution(f, "ICB", "NHSMIN", "100.00", "2024-05-05", f->fin[DCC]),
+            PB_EKEY_WRONG_PARTNER, "belongs to DCC");
+    refused(f, contribution(f, "DCC", "NHSMIN", "100.00", "2024-05-05", f->fin[DCC]), PB_EPARTNER,
+            "paid by ICB");
+}
+
+static void
+test_refuses_wrong_role(void **state)
+{
+    struct fx *f = *state;
+    refused(f, contribution(f, "ICB", "NHSMIN", "100.00", "2024-05-05", f->sig[ICB]),
+            PB_EKEY_WRONG_ROLE, "ICB's signatory key");
+    refused(f, expenditure(f, "S02", "100.00", "2024-05-05", f->fin[TRUST], NULL),
+            PB_EKEY_WRONG_PARTNER, "TRUST");
+}
+
+static void
+test_refuses_missing_cosignature(void **state)
+{
+    struct fx *f = *state;
+    json_t *p = pool_object(1);
+    json_object_set_new(p, "id", json_string("BCF24B"));
+    refused(f,
+            record(f, "pool.agree", json_pack("{s:o}", "pool", p), f->sig[DCC], f->sig[ICB], NULL),
+            PB_ESIG_MISSING, "TRUST");
+}
+
+static void
+test_refuses_unbalanced_agreement(void **state)
+{
+    struct fx *f = *state;
+    json_t *p = pool_object(1);
+    json_object_set_new(p, "id", json_string("BCF24C"));
+    json_t *rec = record(f, "pool.agree", json_pack("{s:o}", "pool", p), f->sig[DCC], f->sig[ICB],
+                         f->sig[TRUST], NULL);
+    /* Signing refuses an unbalanced draft, so unbalance it after signing. */
+    json_t *unbalanced = pool_object(0);
+    json_object_set_new(unbalanced, "id", json_string("BCF24C"));
+    json_object_set_new(json_object_get(rec, "entry"), "pool", unbalanced);
+    refused(f, rec, PB_EUNBALANCED, "do not equal scheme budgets");
+}
+
+static void
+test_refuses_closed_period(void **state)
+{
+    struct fx *f = *state;
+    assert_int_equal(append(f,
+                            record(f, "period.close",
+                                   json_pack("{s:s,s:s,s:s}", "pool", "BCF24", "period",
+                                             "2024/25-Q1", "date", "2024-07-02"),
+                                   f->fin[DCC], NULL),
+                            NULL),
+                     PB_OK);
+    refused(f, expenditure(f, "S01", "100.00", "2024-06-30", f->fin[DCC], NULL), PB_EPERIOD_CLOSED,
+            "2024/25-Q1");
+    assert_int_equal(
+        append(f, expenditure(f, "S01", "100.00", "2024-07-01", f->fin[DCC], NULL), NULL), PB_OK);
+}
+
+static void
+test_refuses_zero_and_unknown(void **state)
+{
+    struct fx *f = *state;
+    json_t *zero = expenditure(f, "S01", "1.00", "2024-05-05", f->fin[DCC], NULL);
+    json_object_set_new(json_object_get(zero, "entry"), "amount", json_string("0.00"));
+    refused(f, zero, PB_EAMOUNT_ZERO, "never zero");
+    refused(f, expenditure(f, "S99", "10.00", "2024-05-05", f->fin[DCC], NULL), PB_EPOOL,
+            "no scheme \"S99\"");
+    refused(f, contribution(f, "ICB", "NOPE", "100.00", "2024-05-05", f->fin[ICB]), PB_EPOOL,
+            "no funding stream");
+    refused(f, expenditure(f, "S01", "10.00", "2025-04-01", f->fin[DCC], NULL), PB_EPERIOD,
+            "outside pool BCF24");
+}
+
+static void
+test_refuses_reversal_of_reversal(void **state)
+{
+    struct fx *f = *state;
+    json_t *e = expenditure(f, "S01", "500.00", "2024-05-05", f->fin[DCC], NULL);
+    char target[32];
+    snprintf(target, sizeof(target), "%s",
+             json_string_value(json_object_get(json_object_get(e, "entry"), "id")));
+    assert_int_equal(append(f, e, NULL), PB_OK);
+    json_t *rev =
+        record(f, "reversal",
+               json_pack("{s:s,s:s,s:s}", "target", target, "date", "2024-05-06", "reason", "typo"),
+               f->fin[DCC], NULL);
+    char rev_id[32];
+    snprintf(rev_id, sizeof(rev_id), "%s",
+             json_string_value(json_object_get(json_object_get(rev, "entry"), "id")));
+    assert_int_equal(append(f, rev, NULL), PB_OK);
+    refused(
+        f,
+        record(f, "reversal",
+               json_pack("{s:s,s:s,s:s}", "target", rev_id, "date", "2024-05-07", "reason", "undo"),
+               f->fin[DCC], NULL),
+        PB_EREVERSAL, "cannot be reversed");
+    refused(f,
+            record(f, "reversal",
+                   json_pack("{s:s,s:s,s:s}", "target", target, "date", "2024-05-07", "reason",
+                             "again"),
+                   f->fin[DCC], NULL),
+            PB_EREVERSAL, "already reversed");
+}
+
+static void
+test_refuses_large_virement_without_cosignatures(void **state)
+{
+    struct fx *f = *state;
+    json_t *fields = json_pack("{s:s,s:s,s:s,s:s,s:s}", "pool", "BCF24", "from", "S03", "to", "S01",
+                               "amount", "300000.00", "date", "2024-06-01");
+    refused(f, record(f, "virement", json_deep_copy(fields), f->sig[DCC], NULL), PB_ESIG_MISSING,
+            "ICB");
+    assert_int_equal(
+        append(f, record(f, "virement", fields, f->sig[DCC], f->sig[ICB], f->sig[TRUST], NULL),
+               NULL),
+        PB_OK);
+}
+
+static void
+test_refuses_key_decision_without_host_signatory(void **state)
+{
+    struct fx *f = *state;
+    refused(f, expenditure(f, "S02", "1000000.00", "2024-05-05", f->fin[ICB], NULL),
+            PB_ESIG_MISSING, "needs a signatory signature of: DCC");
+    assert_int_equal(
+        append(f, expenditure(f, "S02", "1000000.00", "2024-05-05", f->fin[ICB], f->sig[DCC]),
+               NULL),
+        PB_OK);
+    assert_int_equal(
+        append(f, expenditure(f, "S02", "999999.99", "2024-05-05", f->fin[ICB], NULL), NULL),
+        PB_OK);
+}
+
+int
+main(void)
+{
+    if (sodium_init() < 0) {
+        return 1;
+    }
+#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+    const struct CMUnitTest tests[] = {
+        T(test_year_figures_match_independent_totals),
+        T(test_reindex_rebuilds_identical_state),
+        T(test_refuses_wrong_partner),
+        T(test_refuses_wrong_role),
+        T(test_refuses_missing_cosignature),
+        T(test_refuses_unbalanced_agreement),
+        T(test_refuses_closed_period),
+        T(test_refuses_zero_and_unknown),
+        T(test_refuses_reversal_of_reversal),
+        T(test_refuses_large_virement_without_cosignatures),
+        T(test_refuses_key_decision_without_host_signatory),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
