@@ -212,6 +212,9 @@ typedef struct pb_scratch {
 } pb_scratch;
 
 int pb_scratch_open(pb_scratch *scratch, pb_error *err);
+/* Commit the scratch transaction and start another, so a long replay never
+ * holds more dirty pages than LMDB allows in one transaction. */
+int pb_scratch_flush(pb_scratch *scratch, pb_error *err);
 void pb_scratch_close(pb_scratch *scratch);
 
 /* ---------------------------------------------------------------------------

@@ -912,6 +912,17 @@ pb_scratch_open(pb_scratch *scratch, pb_error *err)
     return PB_OK;
 }
 
+int
+pb_scratch_flush(pb_scratch *scratch, pb_error *err)
+{
+    int mrc = mdb_txn_commit(scratch->state.txn);
+    scratch->state.txn = NULL;
+    if (mrc == 0) {
+        mrc = mdb_txn_begin(scratch->env, NULL, 0, &scratch->state.txn);
+    }
+    return mrc == 0 ? PB_OK : pb_store_error(err, mrc, "flushing a scratch database");
+}
+
 void
 pb_scratch_close(pb_scratch *scratch)
 {

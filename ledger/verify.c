@@ -160,6 +160,9 @@ verify_records(struct verifier *v, pb_error *err)
         if (rc == PB_OK && (i + 1) % VERIFY_CHUNK_RECORDS == 0) {
             rc = run_signatures(v, err);
         }
+        if (rc == PB_OK && (i + 1) % VERIFY_CHUNK_RECORDS == 0) {
+            rc = pb_scratch_flush(&v->scratch, err);
+        }
     }
     /* A bad signature earlier than the record that failed is the first bad one. */
     pb_error sig_err;
