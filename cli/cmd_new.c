@@ -8,22 +8,34 @@
 #include <string.h>
 
 static const char *const new_usage[] = {
-    "new genesis --origin ORIGIN --partner ID:KIND:NAME... --key PARTNER:ROLE:PUBFILE... "
-    "[-o FILE]",
-    "new document FILE --title TITLE [--id ID] [-o FILE]",
-    "new key.add --partner ID --role ROLE --pubkey FILE.pub [--id ID] [-o FILE]",
-    "new key.revoke --partner ID --keyid KEYID --date YYYY-MM-DD --reason TEXT [--id ID] [-o FILE]",
-    "new partner.admit --partner-id ID --kind KIND --name NAME --key ROLE:PUBFILE... [--id ID] "
-    "[-o FILE]",
-    "Write an unsigned draft entry. For genesis: each founding partner (KIND is",
-    "council, icb, trust or other) and each key with its partner and role",
-    "(signatory, finance, auditor, operator). For document: the file is hashed.",
-    "key.add binds a key to a partner (signed by its signatory); key.revoke",
-    "revokes one from a date (signed by its partner's signatory, or by every other",
-    "partner's); partner.admit adds a partner with its keys, at least one a",
-    "signatory (signed by every partner's signatory and the new one's). Their",
-    "default ids are key-KEYID, revoke-KEYID and admit-ID.",
-    "Options may repeat; the draft goes to -o FILE (default: stdout).",
+    "new TYPE [the type's options] [--id ID] [--created TIME] [-o FILE]",
+    "  new genesis --origin ORIGIN --partner ID:KIND:NAME... --key PARTNER:ROLE:PUBFILE...",
+    "  new document FILE --title TITLE",
+    "  new pool.agree --file POOL.json",
+    "  new pool.vary --pool P --date D --file SET.json --reason TEXT",
+    "  new contribution --pool P --partner X --stream S --amount AMT --date D [--ref R] [--memo M]",
+    "  new expenditure --pool P --scheme S --amount AMT --date D --payee NAME [--ref R] [--memo M]",
+    "  new forecast --pool P --scheme S --amount AMT --date D [--memo M]",
+    "  new virement --pool P --from S1 --to S2 --amount AMT --date D [--reason TEXT]",
+    "  new reversal --target ID --date D --reason TEXT",
+    "  new period.close --pool P --period PERIOD [--date D]",
+    "  new key.add --partner ID --role ROLE --pubkey FILE.pub",
+    "  new key.revoke --partner ID --keyid KEYID --date D --reason TEXT",
+    "  new partner.admit --partner-id ID --kind KIND --name NAME --key ROLE:PUBFILE...",
+    "",
+    "Write an unsigned draft entry, to sign with `poolbook sign` and add with",
+    "`poolbook append`. The draft goes to -o FILE (default: stdout).",
+    "genesis: KIND is council, icb, trust or other; ROLE is signatory, finance,",
+    "auditor or operator; --partner and --key repeat. document: the file is hashed.",
+    "Amounts may be typed 1250000, 1,250,000.00 or £1,250,000.5; dates are YYYY-MM-DD;",
+    "PERIOD is 2024/25, 2024/25-Q1 or 2024/25-M06; period.close is dated today unless",
+    "--date is given. POOL.json holds the pool object and SET.json the fields a",
+    "variation replaces, with amounts in canonical form (\"1250000.00\").",
+    "key.add binds a key to a partner (signed by its signatory); key.revoke revokes",
+    "one from a date (signed by its partner's signatory, or every other partner's);",
+    "partner.admit adds a partner with its keys (signed by every partner's signatory",
+    "and the new one's); their default ids are key-KEYID, revoke-KEYID, admit-ID.",
+    "Without --id, an id is made from the entry (docs/entries.md).",
     NULL,
 };
 
@@ -34,17 +46,26 @@ static const char *partner_specs[NEW_REPEAT_MAX];
 static const char *key_specs[NEW_REPEAT_MAX];
 static size_t partner_count, key_count;
 
-/* Collect repeated options by scanning argv before the table parser. */
+/* Collect repeated options ("--partner X" or "--partner=X") by scanning argv
+ * before the table parser, which keeps only the last. */
 static void
 collect_repeated(int argc, char **argv, const char *name, const char **out, size_t *count)
 {
-    for (int i = 1; i + 1 < argc; i++) {
-        if (strcmp(argv[i], name) == 0) {
-            if (*count >= NEW_REPEAT_MAX) {
-                cli_usage_error(new_usage, "too many %s options", name);
-            }
-            out[(*count)++] = argv[i + 1];
+    size_t n = strlen(name);
+    for (int i = 1; i < argc; i++) {
+        const char *value = NULL;
+        if (strcmp(argv[i], name) == 0 && i + 1 < argc) {
+            value = argv[i + 1];
+        } else if (strncmp(argv[i], name, n) == 0 && argv[i][n] == '=') {
+            value = argv[i] + n + 1;
         }
+        if (value == NULL) {
+            continue;
+        }
+        if (*count >= NEW_REPEAT_MAX) {
+            cli_usage_error(new_usage, "too many %s options", name);
+        }
+        out[(*count)++] = value;
     }
 }
 
@@ -137,17 +158,23 @@ new_document(const char *file, const char *created, pb_error *err)
     if (rc == PB_OK && opt_id == NULL) {
         /* Default id: the file's hash, so the same document is not recorded twice. */
         json_t *entry = json_object_get(record, "entry");
-        char id[32];
-        snprintf(id, sizeof(id), "doc-%.16s", json_string_value(json_object_get(entry, "sha256")));
-        json_object_set_new(entry, "id", json_string(id));
+        char id[PB_ID_BYTES_MAX + 1];
+        rc = pb_entry_default_id(entry, id, sizeof(id), err);
+        if (rc == PB_OK) {
+            json_object_set_new(entry, "id", json_string(id));
+        }
     }
-    return rc == PB_OK ? record : NULL;
+    if (rc != PB_OK) {
+        json_decref(record);
+        return NULL;
+    }
+    return record;
 }
 
 /* ---- partner.admit, key.add, key.revoke ------------------------------- */
 
-static const char *opt_partner_id, *opt_kind, *opt_name, *opt_role, *opt_pubkey, *opt_keyid,
-    *opt_date, *opt_reason;
+/* --date and --reason are the draft options' (below), shared with key.revoke. */
+static const char *opt_partner_id, *opt_kind, *opt_name, *opt_role, *opt_pubkey, *opt_keyid;
 
 static const struct cli_option parties_options[] = {
     {CLI_STRING, 0, "partner-id", "ID", &opt_partner_id, "the partner to admit (partner.admit)"},
@@ -156,8 +183,6 @@ static const struct cli_option parties_options[] = {
     {CLI_STRING, 0, "role", "ROLE", &opt_role, "the key's role (key.add)"},
     {CLI_STRING, 0, "pubkey", "FILE", &opt_pubkey, "the key's public key file (key.add)"},
     {CLI_STRING, 0, "keyid", "KEYID", &opt_keyid, "the key to revoke (key.revoke)"},
-    {CLI_STRING, 0, "date", "YYYY-MM-DD", &opt_date, "revoked from this day (key.revoke)"},
-    {CLI_STRING, 0, "reason", "TEXT", &opt_reason, "why (key.revoke)"},
     {CLI_END},
 };
 
@@ -188,6 +213,315 @@ parties_draft(const char *type, const char *id, const char *created, json_t *fie
     if (rc != PB_OK) {
         json_decref(record);
         record = NULL;
+    }
+    return record;
+}
+
+/* ---- pool and money entries (docs/entries.md) ----------------------------
+ * Each type is a row of draft_types: which option fills which entry field and
+ * how its text is converted (friendly amounts to canonical, dates and period
+ * labels checked). The library builds and checks the draft; this only reads
+ * what the finance lead typed and says which option was wrong. */
+
+static const char *opt_pool, *opt_stream, *opt_scheme, *opt_from, *opt_to, *opt_amount, *opt_date,
+    *opt_payee, *opt_ref, *opt_memo, *opt_reason, *opt_target, *opt_period, *opt_file;
+
+static const struct cli_option draft_options[] = {
+    {CLI_STRING, 0, "pool", "POOL", &opt_pool, "the pool's id"},
+    {CLI_STRING, 0, "stream", "STREAM", &opt_stream, "funding stream paid into (contribution)"},
+    {CLI_STRING, 0, "scheme", "SCHEME", &opt_scheme, "the scheme (expenditure, forecast)"},
+    {CLI_STRING, 0, "from", "SCHEME", &opt_from, "scheme the budget moves from (virement)"},
+    {CLI_STRING, 0, "to", "SCHEME", &opt_to, "scheme the budget moves to (virement)"},
+    {CLI_STRING, 0, "amount", "AMOUNT", &opt_amount, "pounds: 1250000, 1,250,000.00, £300.5"},
+    {CLI_STRING, 0, "date", "YYYY-MM-DD", &opt_date, "the day the entry takes effect"},
+    {CLI_STRING, 0, "payee", "NAME", &opt_payee, "who was paid (expenditure)"},
+    {CLI_STRING, 0, "ref", "REF", &opt_ref, "your reference: invoice, remittance, journal"},
+    {CLI_STRING, 0, "memo", "TEXT", &opt_memo, "a note kept with the entry"},
+    {CLI_STRING, 0, "reason", "TEXT", &opt_reason, "why (virement, reversal, pool.vary)"},
+    {CLI_STRING, 0, "target", "ID", &opt_target, "id of the entry to reverse (reversal)"},
+    {CLI_STRING, 0, "period", "PERIOD", &opt_period, "period to close (period.close)"},
+    {CLI_STRING, 0, "file", "FILE", &opt_file, "JSON: the pool (pool.agree), changes (pool.vary)"},
+    {CLI_END},
+};
+
+enum draft_kind { DRAFT_TEXT = 1, DRAFT_AMOUNT, DRAFT_DATE, DRAFT_PERIOD, DRAFT_FILE };
+enum draft_need { DRAFT_OPTIONAL = 0, DRAFT_REQUIRED, DRAFT_TODAY /* optional, default today */ };
+
+struct draft_field {
+    const char *option; /* without dashes; "partner" is the shared --partner */
+    const char *field;  /* the entry field it fills */
+    int kind;           /* enum draft_kind */
+    int need;           /* enum draft_need */
+};
+
+#define DRAFT_FIELDS_MAX 8
+
+struct draft_type {
+    const char *type;
+    const char *synopsis; /* the options, as in the usage lines of new and post */
+    struct draft_field fields[DRAFT_FIELDS_MAX];
+};
+
+#define REQ DRAFT_REQUIRED
+#define OPT DRAFT_OPTIONAL
+
+static const struct draft_type draft_types[] = {
+    {"pool.agree", "--file POOL.json", {{"file", "pool", DRAFT_FILE, REQ}}},
+    {"pool.vary",
+     "--pool P --date D --file SET.json --reason TEXT",
+     {{"pool", "pool", DRAFT_TEXT, REQ},
+      {"date", "date", DRAFT_DATE, REQ},
+      {"file", "set", DRAFT_FILE, REQ},
+      {"reason", "reason", DRAFT_TEXT, REQ}}},
+    {"contribution",
+     "--pool P --partner X --stream S --amount AMT --date D [--ref R] [--memo M]",
+     {{"pool", "pool", DRAFT_TEXT, REQ},
+      {"partner", "partner", DRAFT_TEXT, REQ},
+      {"stream", "stream", DRAFT_TEXT, REQ},
+      {"amount", "amount", DRAFT_AMOUNT, REQ},
+      {"date", "date", DRAFT_DATE, REQ},
+      {"ref", "ref", DRAFT_TEXT, OPT},
+      {"memo", "memo", DRAFT_TEXT, OPT}}},
+    {"expenditure",
+     "--pool P --scheme S --amount AMT --date D --payee NAME [--ref R] [--memo M]",
+     {{"pool", "pool", DRAFT_TEXT, REQ},
+      {"scheme", "scheme", DRAFT_TEXT, REQ},
+      {"amount", "amount", DRAFT_AMOUNT, REQ},
+      {"date", "date", DRAFT_DATE, REQ},
+      {"payee", "payee", DRAFT_TEXT, REQ},
+      {"ref", "ref", DRAFT_TEXT, OPT},
+      {"memo", "memo", DRAFT_TEXT, OPT}}},
+    {"forecast",
+     "--pool P --scheme S --amount AMT --date D [--memo M]",
+     {{"pool", "pool", DRAFT_TEXT, REQ},
+      {"scheme", "scheme", DRAFT_TEXT, REQ},
+      {"amount", "amount", DRAFT_AMOUNT, REQ},
+      {"date", "date", DRAFT_DATE, REQ},
+      {"memo", "memo", DRAFT_TEXT, OPT}}},
+    {"virement",
+     "--pool P --from S1 --to S2 --amount AMT --date D [--reason TEXT]",
+     {{"pool", "pool", DRAFT_TEXT, REQ},
+      {"from", "from", DRAFT_TEXT, REQ},
+      {"to", "to", DRAFT_TEXT, REQ},
+      {"amount", "amount", DRAFT_AMOUNT, REQ},
+      {"date", "date", DRAFT_DATE, REQ},
+      {"reason", "reason", DRAFT_TEXT, OPT}}},
+    {"reversal",
+     "--target ID --date D --reason TEXT",
+     {{"target", "target", DRAFT_TEXT, REQ},
+      {"date", "date", DRAFT_DATE, REQ},
+      {"reason", "reason", DRAFT_TEXT, REQ}}},
+    {"period.close",
+     "--pool P --period PERIOD [--date D]",
+     {{"pool", "pool", DRAFT_TEXT, REQ},
+      {"period", "period", DRAFT_PERIOD, REQ},
+      {"date", "date", DRAFT_DATE, DRAFT_TODAY}}},
+};
+
+#undef REQ
+#undef OPT
+
+static const struct draft_type *
+find_draft_type(const char *type)
+{
+    for (size_t i = 0; i < sizeof(draft_types) / sizeof(draft_types[0]); i++) {
+        if (strcmp(draft_types[i].type, type) == 0) {
+            return &draft_types[i];
+        }
+    }
+    return NULL;
+}
+
+/* What the user gave for an option of draft_options (or --partner), or NULL. */
+static const char *
+draft_option_value(const char *option)
+{
+    if (strcmp(option, "partner") == 0) {
+        return partner_count > 0 ? partner_specs[0] : NULL;
+    }
+    for (size_t i = 0; draft_options[i].kind != CLI_END; i++) {
+        if (strcmp(draft_options[i].long_name, option) == 0) {
+            return *(const char *const *)draft_options[i].value;
+        }
+    }
+    return NULL;
+}
+
+static const struct draft_field *
+draft_field_of(const struct draft_type *dt, const char *option)
+{
+    for (size_t i = 0; i < DRAFT_FIELDS_MAX && dt->fields[i].option != NULL; i++) {
+        if (strcmp(dt->fields[i].option, option) == 0) {
+            return &dt->fields[i];
+        }
+    }
+    return NULL;
+}
+
+/* Exit 2, showing the type's own synopsis: "new contribution --pool P ...". */
+static _Noreturn void
+draft_usage_error(const struct draft_type *dt, const char *verb, const char *what,
+                  const char *option)
+{
+    char synopsis[256];
+    snprintf(synopsis, sizeof(synopsis), "%s %s %s", verb, dt->type, dt->synopsis);
+    const char *const usage[] = {synopsis, NULL};
+    cli_usage_error(usage, "%s %s --%s", dt->type, what, option);
+}
+
+/* Options the type does not take and options it needs but lacks: exit 2. */
+static void
+check_draft_options(const struct draft_type *dt, const char *verb)
+{
+    for (size_t i = 0; draft_options[i].kind != CLI_END; i++) {
+        const char *name = draft_options[i].long_name;
+        if (draft_option_value(name) != NULL && draft_field_of(dt, name) == NULL) {
+            draft_usage_error(dt, verb, "takes no", name);
+        }
+    }
+    size_t partners_max = draft_field_of(dt, "partner") != NULL ? 1 : 0;
+    if (partner_count > partners_max) {
+        draft_usage_error(dt, verb, partners_max == 0 ? "takes no" : "takes one", "partner");
+    }
+    if (key_count > 0) {
+        draft_usage_error(dt, verb, "takes no", "key");
+    }
+    if (opt_origin != NULL || opt_title != NULL) {
+        draft_usage_error(dt, verb, "takes no", opt_origin != NULL ? "origin" : "title");
+    }
+    for (size_t i = 0; i < DRAFT_FIELDS_MAX && dt->fields[i].option != NULL; i++) {
+        const struct draft_field *f = &dt->fields[i];
+        if (f->need == DRAFT_REQUIRED && draft_option_value(f->option) == NULL) {
+            draft_usage_error(dt, verb, "needs", f->option);
+        }
+    }
+}
+
+/* Parse a JSON file (the pool, a variation's changes) into fields[name].
+ * Bad JSON is named by the file and the place in it: "pool.json, $.streams[0]". */
+static int
+set_file_field(json_t *fields, const char *name, const char *path, pb_error *err)
+{
+    size_t len = 0;
+    char *buf = cli_read_file(path, PB_ENTRY_BYTES_MAX, &len);
+    json_t *value = NULL;
+    int rc = pb_json_parse(buf, len, PB_ENTRY_BYTES_MAX, &value, err);
+    free(buf);
+    if (rc != PB_OK) {
+        char where[PB_ERROR_WHERE_MAX];
+        snprintf(where, sizeof(where), "%s%s%s", strcmp(path, "-") == 0 ? "stdin" : path,
+                 err->where[0] != '\0' ? ", " : "", err->where);
+        memcpy(err->where, where, sizeof(where));
+        return rc;
+    }
+    if (json_object_set_new(fields, name, value) != 0) {
+        cli_die_env("out of memory reading %s", path);
+    }
+    return PB_OK;
+}
+
+/* Fill fields from the options of dt; today is the YYYY-MM-DD of --created. */
+static int
+set_draft_fields(const struct draft_type *dt, const char *today, json_t *fields, pb_error *err)
+{
+    int rc = PB_OK;
+    for (size_t i = 0; rc == PB_OK && i < DRAFT_FIELDS_MAX && dt->fields[i].option != NULL; i++) {
+        const struct draft_field *f = &dt->fields[i];
+        const char *value = draft_option_value(f->option);
+        if (value == NULL && f->need == DRAFT_TODAY) {
+            value = today;
+        }
+        switch (f->kind) {
+        case DRAFT_AMOUNT:
+            rc = pb_fields_set_amount(fields, f->field, value, err);
+            break;
+        case DRAFT_DATE:
+            rc = pb_fields_set_date(fields, f->field, value, err);
+            break;
+        case DRAFT_PERIOD:
+            rc = pb_fields_set_period(fields, f->field, value, err);
+            break;
+        case DRAFT_FILE:
+            rc = value != NULL ? set_file_field(fields, f->field, value, err) : PB_OK;
+            break;
+        default:
+            rc = pb_fields_set_text(fields, f->field, value, err);
+            break;
+        }
+    }
+    return rc;
+}
+
+/* Say where a refused field came from: "$.entry.amount" is the option
+ * "--amount"; "$.entry.pool.streams[0].planned" is "$.streams[0].planned" of
+ * the file given with --file; a period.close date by default is "--created"'s. */
+static void
+name_draft_input(const struct draft_type *dt, pb_error *err)
+{
+    static const char prefix[] = "$.entry.";
+    if (strncmp(err->where, prefix, sizeof(prefix) - 1) != 0) {
+        return;
+    }
+    const char *rest = err->where + sizeof(prefix) - 1;
+    char where[PB_ERROR_WHERE_MAX] = "";
+    if (strcmp(rest, "id") == 0 && opt_id != NULL) {
+        snprintf(where, sizeof(where), "--id");
+    }
+    for (size_t i = 0; i < DRAFT_FIELDS_MAX && dt->fields[i].option != NULL; i++) {
+        const struct draft_field *f = &dt->fields[i];
+        const char *value = draft_option_value(f->option);
+        size_t n = strlen(f->field);
+        if (strncmp(rest, f->field, n) != 0 || (rest[n] != '\0' && strchr(".[", rest[n]) == NULL)) {
+            continue;
+        }
+        if (f->kind == DRAFT_FILE && value != NULL) {
+            snprintf(where, sizeof(where), "%s%s%s", strcmp(value, "-") == 0 ? "stdin" : value,
+                     rest[n] != '\0' ? ", $" : "", rest + n);
+        } else if (value == NULL && f->need == DRAFT_TODAY) {
+            snprintf(where, sizeof(where), "--created");
+        } else {
+            snprintf(where, sizeof(where), "--%s", f->option);
+        }
+        break;
+    }
+    if (where[0] != '\0') {
+        memcpy(err->where, where, sizeof(where));
+    }
+}
+
+static int
+ledger_origin(char *buf, size_t size, pb_error *err)
+{
+    pb_store *store = cli_open_store(PB_STORE_RDONLY);
+    int rc = pb_store_origin(store, buf, size, err);
+    pb_store_close(store);
+    return rc;
+}
+
+/* A draft of a pool or money entry; verb is "new" or "post", for usage errors. */
+static json_t *
+new_pool_or_money(const struct draft_type *dt, const char *verb, const char *created, pb_error *err)
+{
+    check_draft_options(dt, verb);
+    char today[PB_DATE_TEXT_MAX];
+    snprintf(today, sizeof(today), "%.10s", created);
+    char origin[256];
+    json_t *record = NULL;
+    json_t *fields = json_object();
+    if (fields == NULL) {
+        cli_die_env("out of memory");
+    }
+    int rc = set_draft_fields(dt, today, fields, err);
+    if (rc == PB_OK) {
+        rc = ledger_origin(origin, sizeof(origin), err);
+    }
+    if (rc == PB_OK) {
+        rc = pb_draft_entry(origin, dt->type, opt_id, created, fields, &record, err);
+    }
+    json_decref(fields);
+    if (rc != PB_OK) {
+        name_draft_input(dt, err);
+        return NULL;
     }
     return record;
 }
@@ -276,7 +610,7 @@ cli_new_draft(int argc, char **argv, const char *const *usage, const struct cli_
     const struct cli_option base[] = {
         {CLI_STRING, 0, "origin", "ORIGIN", &opt_origin, "the ledger's origin (genesis)"},
         {CLI_STRING, 0, "partner", "ID:KIND:NAME", &repeated,
-         "a founding partner (repeat); key.add, key.revoke: the partner ID"},
+         "founding partner (genesis, repeat); payer ID (contribution); the partner (key.*)"},
         {CLI_STRING, 0, "key", "PARTNER:ROLE:PUBFILE", &repeated,
          "a key and its binding (repeat); partner.admit: ROLE:PUBFILE"},
         {CLI_STRING, 0, "title", "TITLE", &opt_title, "the document's title"},
@@ -287,6 +621,9 @@ cli_new_draft(int argc, char **argv, const char *const *usage, const struct cli_
     size_t n = 0;
     for (size_t i = 0; i < sizeof(base) / sizeof(base[0]); i++) {
         options[n++] = base[i];
+    }
+    for (size_t i = 0; draft_options[i].kind != CLI_END && n + 1 < NEW_OPTIONS_MAX; i++) {
+        options[n++] = draft_options[i];
     }
     for (size_t i = 0; parties_options[i].kind != CLI_END && n + 1 < NEW_OPTIONS_MAX; i++) {
         options[n++] = parties_options[i];
@@ -321,6 +658,10 @@ cli_new_draft(int argc, char **argv, const char *const *usage, const struct cli_
     }
     if (strcmp(type, "partner.admit") == 0 && argi + 1 == argc) {
         return new_partner_admit(created, err);
+    }
+    if (find_draft_type(type) != NULL && argi + 1 == argc) {
+        return new_pool_or_money(find_draft_type(type), usage == new_usage ? "new" : "post",
+                                 created, err);
     }
     cli_usage_error(new_usage, "cannot make a draft of '%s' with these arguments", type);
 }

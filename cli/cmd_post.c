@@ -5,11 +5,26 @@
 #include "cli.h"
 
 static const char *const post_usage[] = {
-    "post document FILE --title TITLE -k SECKEY [--id ID] [--passphrase-file FILE]",
-    "Build an entry, sign it with SECKEY and append it in one step. For a",
-    "document, the file's SHA-256 and size are recorded (the file stays yours).",
-    "key.add, key.revoke and partner.admit take the options of `poolbook new`;",
-    "an entry that needs more signatures is made with `new` and `sign` instead.",
+    "post TYPE [the type's options] -k SECKEY [--passphrase-file FILE] [--id ID] [--json]",
+    "  post document FILE --title TITLE",
+    "  post contribution --pool P --partner X --stream S --amount AMT --date D [--ref R] [--memo "
+    "M]",
+    "  post expenditure --pool P --scheme S --amount AMT --date D --payee NAME [--ref R] [--memo "
+    "M]",
+    "  post forecast --pool P --scheme S --amount AMT --date D [--memo M]",
+    "  post virement --pool P --from S1 --to S2 --amount AMT --date D [--reason TEXT]",
+    "  post reversal --target ID --date D --reason TEXT",
+    "  post period.close --pool P --period PERIOD [--date D]",
+    "",
+    "Build an entry as `poolbook new` does, sign it with SECKEY and append it in one",
+    "step; print \"appended at index N ID\" (or \"already present at index N ID\").",
+    "Amounts may be typed 1250000, 1,250,000.00 or £1,250,000.5; dates are YYYY-MM-DD.",
+    "An entry that needs more than one signature (an agreement, a variation, spending",
+    "at or above the key-decision threshold) is refused here with the signers it lacks:",
+    "make it with `poolbook new`, `poolbook sign` it with each key, then `poolbook append`.",
+    "pool.agree and pool.vary take the options of `new` too, for when one key suffices;",
+    "so do key.add, key.revoke and partner.admit.",
+    "For a document, the file's SHA-256 and size are recorded (the file stays yours).",
     NULL,
 };
 

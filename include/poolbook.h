@@ -345,6 +345,83 @@ int pb_draft_document(const char *origin, const char *id, const char *created, c
 void pb_now(char *buf, size_t size);
 
 /* ---------------------------------------------------------------------------
+ * Drafts of pool and money entries (docs/entries.md). ledger/draft.c.
+ * A caller collects a type's own fields in a JSON object, converting what a
+ * person typed with the pb_fields_set_* functions, then builds the unsigned
+ * draft with pb_draft_entry. Errors name the field as "$.entry.<name>".
+ * ------------------------------------------------------------------------- */
+
+/* Write the default id of entry into buf, which holds at least
+ * PB_ID_BYTES_MAX + 1 bytes:
+ *   "<short>-<pool>-<YYYYMMDD>-<hex>"
+ * short: con, exp, fc, vir, rev, close, agree, vary, key, revoke or admit for
+ * contribution, expenditure, forecast, virement, reversal, period.close,
+ * pool.agree, pool.vary, key.add, key.revoke and partner.admit;
+ * pool: the entry's "pool" (pool.agree: "pool"."id"), cut short so that the id
+ * stays within PB_ID_BYTES_MAX; date: the entry's "date" without dashes;
+ * hex: the first 4 bytes of SHA-256 of the canonical entry without its "id",
+ * in 8 lowercase hex digits. The pool and date parts are left out, with their
+ * dash, when the entry has no such string field ("rev-20240701-<hex>",
+ * "agree-BCF24-<hex>"). Two entries that differ only in id get the same
+ * default id; any other difference (including "created") changes the hex.
+ * Two older rules are kept here so that every default id has one home: a
+ * document's id is "doc-" and the first 16 hex digits of its "sha256", and a
+ * genesis entry's is "genesis".
+ * @param[in] entry  an entry object; borrowed, not changed. Its "id", if any, is ignored.
+ * @param[out] buf   receives the NUL-terminated id (untouched on error).
+ * Returns PB_OK; PB_EFIELD ("type" missing, a document's "sha256" not hex);
+ * PB_ETYPE (a type with no default rule, such as settlement: give an id);
+ * PB_EID (the pool id is not an id, where "$.entry.pool"); PB_EDATE ("date"
+ * is not YYYY-MM-DD, where "$.entry.date"); a pb_json_check code (the entry
+ * lies outside the canonical subset); PB_ENOMEM. Asserts on a NULL argument
+ * or a buf of fewer than PB_ID_BYTES_MAX + 1 bytes. */
+int pb_entry_default_id(const json_t *entry, char *buf, size_t size, pb_error *err);
+
+/* Build an unsigned draft record {"entry":{...},"sigs":[]} of any entry type:
+ * the common fields v, type, ledger (origin), created and id, plus a copy of
+ * fields; then the record's form is checked with pb_record_check_form (which
+ * also runs the type's own field checks).
+ * @param[in] origin   the ledger's origin (pb_store_origin).
+ * @param[in] type     the entry type, e.g. "contribution".
+ * @param[in] id       the entry id, or NULL for pb_entry_default_id's.
+ * @param[in] created  "YYYY-MM-DDTHH:MM:SSZ" (pb_now).
+ * @param[in] fields   an object of the type's own fields, or NULL for none;
+ *                     borrowed: deep-copied, never changed or kept.
+ * @param[out] record_out  a new reference the caller releases with
+ *                     json_decref(); untouched on error.
+ * Returns PB_OK; PB_EFIELD (fields not an object, or holding a common field
+ * v, type, id, ledger or created); any pb_entry_default_id code; any
+ * pb_record_check_form code (PB_ETYPE for a type the library does not know,
+ * PB_EFIELD for a missing or unknown field, PB_EID for a bad id, ...);
+ * PB_ENOMEM. Asserts on NULL origin, type, created or record_out. */
+int pb_draft_entry(const char *origin, const char *type, const char *id, const char *created,
+                   json_t *fields, json_t **record_out, pb_error *err);
+
+/* Set fields[name] from what a person typed, converted to the entry form.
+ * Each does nothing and returns PB_OK when text is NULL (an option not
+ * given), so optional fields need no test at the call site. On error fields is
+ * unchanged and err->where is "$.entry.<name>" (a caller may name its own
+ * input instead, e.g. the option "--amount").
+ *   pb_fields_set_amount: friendly money (pb_money_parse_friendly: "1,250,000",
+ *     "£1,250,000.5", "(300)") to its canonical string ("1250000.00",
+ *     "1250000.50", "-300.00"). The sign is kept: whether an amount may be
+ *     negative or zero is the entry type's rule, checked when the draft is
+ *     built. PB_OK, PB_EMONEY, PB_EOVERFLOW or PB_ENOMEM.
+ *   pb_fields_set_date: a date "YYYY-MM-DD" (pb_date_parse), checked and
+ *     stored as given. PB_OK, PB_EDATE or PB_ENOMEM.
+ *   pb_fields_set_period: a period label (pb_period_parse), stored in its
+ *     canonical spelling ("2024/25-Q1"). PB_OK, PB_EPERIOD or PB_ENOMEM.
+ *   pb_fields_set_text: a string as given. PB_OK, PB_EJSON_UTF8 (not UTF-8),
+ *     PB_EJSON_CONTROL (a control character) or PB_ENOMEM; its length is the
+ *     entry type's rule, checked when the draft is built.
+ * fields is an object the caller owns; name is borrowed and copied. Asserts
+ * on a NULL fields or name. */
+int pb_fields_set_amount(json_t *fields, const char *name, const char *text, pb_error *err);
+int pb_fields_set_date(json_t *fields, const char *name, const char *text, pb_error *err);
+int pb_fields_set_period(json_t *fields, const char *name, const char *text, pb_error *err);
+int pb_fields_set_text(json_t *fields, const char *name, const char *text, pb_error *err);
+
+/* ---------------------------------------------------------------------------
  * The store: one LMDB file (DESIGN 4). ledger/store.c.
  * ------------------------------------------------------------------------- */
 
