@@ -640,6 +640,94 @@ test_partner_succeed_takes_its_place_in_pools(void **state)
     pb_seckey_free(nfin);
 }
 
+static void
+test_refuses_wrong_signers_of_forecast_reversal_close(void **state)
+{
+    struct fx *f = *state;
+    /* A forecast of ICB's scheme by TRUST's finance lead. */
+    refused(f,
+            record(f, "forecast",
+                   json_pack("{s:s,s:s,s:s,s:s}", "pool", "BCF24", "scheme", "S02", "amount",
+                             "2100000.00", "date", "2024-06-30"),
+                   f->fin[TRUST], NULL),
+            PB_EKEY_WRONG_PARTNER, "TRUST");
+    /* A reversal by a partner other than the one that signed the original. */
+    json_t *e = expenditure(f, "S02", "500.00", "2024-05-05", f->fin[ICB], NULL);
+    char target[32];
+    snprintf(target, sizeof(target), "%s",
+             json_string_value(json_object_get(json_object_get(e, "entry"), "id")));
+    assert_int_equal(append(f, e, NULL), PB_OK);
+    refused(f,
+            record(f, "reversal",
+                   json_pack("{s:s,s:s,s:s}", "target", target, "date", "2024-05-06", "reason",
+                             "not ours"),
+                   f->fin[DCC], NULL),
+            PB_EKEY_WRONG_PARTNER, "DCC");
+    /* Closing a period is for the host. */
+    refused(f,
+            record(f, "period.close",
+                   json_pack("{s:s,s:s,s:s}", "pool", "BCF24", "period", "2024/25-Q1", "date",
+                             "2024-07-02"),
+                   f->fin[ICB], NULL),
+            PB_EKEY_WRONG_PARTNER, "ICB");
+    refused(f,
+            record(f, "period.close",
+                   json_pack("{s:s,s:s,s:s}", "pool", "BCF24", "period", "2023/24-Q1", "date",
+                             "2024-07-02"),
+                   f->fin[DCC], NULL),
+            PB_EPERIOD, "not in pool BCF24's year");
+}
+
+static void
+test_pool_vary_needs_approval_and_moves_budgets(void **state)
+{
+    struct fx *f = *state;
+    /* New budgets: 1m from S08 to S01, balanced; and a 75% approval rule. */
+    json_t *agreed = pool_object(1);
+    json_t *sc = json_deep_copy(json_object_get(agreed, "schemes"));
+    json_decref(agreed);
+    json_object_set_new(json_array_get(sc, 0), "budget", json_string("6000000.00"));
+    json_object_set_new(json_array_get(sc, 7), "budget", json_string("3000000.00"));
+    json_t *set = json_pack("{s:o,s:{s:s}}", "schemes", sc, "approval", "percent", "75");
+    json_t *fields = json_pack("{s:s,s:s,s:O,s:s}", "pool", "BCF24", "date", "2024-10-01", "set",
+                               set, "reason", "winter pressures");
+    refused(f, record(f, "pool.vary", json_deep_copy(fields), f->sig[DCC], f->sig[ICB], NULL),
+            PB_ESIG_MISSING, "TRUST");
+    assert_int_equal(
+        append(f, record(f, "pool.vary", fields, f->sig[DCC], f->sig[ICB], f->sig[TRUST], NULL),
+               NULL),
+        PB_OK);
+    json_t *r = NULL;
+    assert_int_equal(pb_pool_report(f->store, "BCF24", "2024/25-Q2", &r, NULL), PB_OK);
+    assert_money(find_id(json_object_get(r, "schemes"), "S01"), "budget", 500000000);
+    json_decref(r);
+    assert_int_equal(pb_pool_report(f->store, "BCF24", "2024/25-Q3", &r, NULL), PB_OK);
+    assert_money(find_id(json_object_get(r, "schemes"), "S01"), "budget", 600000000);
+    assert_money(find_id(json_object_get(r, "schemes"), "S08"), "budget", 300000000);
+    json_decref(r);
+    /* Under the new rule, 75% of three partners rounded up is all three. */
+    json_t *set2 = json_pack("{s:s}", "virement_limit", "300000.00");
+    json_t *f2 = json_pack("{s:s,s:s,s:o,s:s}", "pool", "BCF24", "date", "2024-11-01", "set", set2,
+                           "reason", "limit");
+    refused(f, record(f, "pool.vary", json_deep_copy(f2), f->sig[DCC], f->sig[ICB], NULL),
+            PB_ESIG_MISSING, "still needs a signatory signature of: TRUST");
+    /* With 50%, two of three partners (1.5 rounded up) approve a variation. */
+    json_t *half = json_pack("{s:s,s:s,s:{s:{s:s}},s:s}", "pool", "BCF24", "date", "2024-11-01",
+                             "set", "approval", "percent", "50", "reason", "delegation");
+    assert_int_equal(
+        append(f, record(f, "pool.vary", half, f->sig[DCC], f->sig[ICB], f->sig[TRUST], NULL),
+               NULL),
+        PB_OK);
+    refused(f, record(f, "pool.vary", json_deep_copy(f2), f->sig[DCC], NULL), PB_ESIG_MISSING,
+            "needs signatory signatures of 2 partners, has 1");
+    assert_int_equal(
+        append(f, record(f, "pool.vary", json_deep_copy(f2), f->sig[DCC], f->sig[TRUST], NULL),
+               NULL),
+        PB_OK);
+    json_decref(f2);
+    json_decref(set);
+}
+
 int
 main(void)
 {
@@ -660,6 +748,8 @@ main(void)
         T(test_refuses_large_virement_without_cosignatures),
         T(test_refuses_key_decision_without_host_signatory),
         T(test_partner_succeed_takes_its_place_in_pools),
+        T(test_refuses_wrong_signers_of_forecast_reversal_close),
+        T(test_pool_vary_needs_approval_and_moves_budgets),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
