@@ -3,7 +3,9 @@
 # missing, build, then make the partners' keys, create a ledger, found it
 # with a genesis entry signed by both partners, append a year of signed
 # document records (board minutes, invoices, quarterly returns) in one
-# transaction, checkpoint and cosign the log, verify it, and print proofs.
+# transaction, agree a Better Care Fund pool, post a year of contributions,
+# spending and forecasts, close each quarter, show the pool's figures,
+# checkpoint and cosign the log, verify it, and print proofs.
 # usage: bash scripts/demo.sh [OUTDIR]    (default: out/demo)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -54,6 +56,59 @@ done < <(tail -n +2 "$root/examples/demo/documents.tsv")
 "$P" append batch.jsonl
 "$P" log | tail -n 3
 
+step "the pool agreement, signed by both partners' signatories"
+POOLBOOK_NOW=2024-04-01T10:00:00Z "$P" new pool.agree --file "$root/examples/demo/pool.json" -o agree.json
+"$P" sign agree.json -k keys/dcc-signatory.key
+"$P" sign agree.json -k keys/icb-signatory.key
+"$P" append agree.json
+
+step "a year of contributions, spending and quarterly forecasts, each quarter closed"
+# Illustrative figures: each scheme spends about a twelfth of its budget a
+# month; forecasts at each quarter end; a virement in August; a duplicate
+# invoice reversed in November.
+budgets=(9000000 5000000 2000000 11000000 6000000 7000000)
+leads=(dcc icb dcc icb dcc icb)
+post() { "$P" post "$@" >/dev/null; }
+for m in $(seq 1 12); do
+  y=2024; mon=$((m + 3)); if [ $mon -gt 12 ]; then mon=$((mon - 12)); y=2025; fi
+  d=$(printf '%04d-%02d' $y $mon)
+  export POOLBOOK_NOW="${d}-28T12:00:00Z"
+  post contribution --pool BCF24 --partner ICB --stream NHSMIN --amount 2,000,000 --date "$d-05" --ref "NHS-$d" -k keys/icb-finance.key
+  post contribution --pool BCF24 --partner ICB --stream DISCH --amount "£133,333.33" --date "$d-05" -k keys/icb-finance.key
+  post contribution --pool BCF24 --partner DCC --stream IBCF --amount 700,000 --date "$d-05" -k keys/dcc-finance.key
+  post contribution --pool BCF24 --partner DCC --stream DFG --amount 500,000 --date "$d-05" -k keys/dcc-finance.key
+  for s in 0 1 2 3 4 5; do
+    amount=$(( budgets[s] / 12 + (s * 37 + m * 53) % 90 * 1000 - 40000 ))
+    post expenditure --pool BCF24 --scheme "S0$((s + 1))" --amount "$amount" --date "$d-20" \
+      --payee "Provider $((s + 1))" --ref "INV-$d-$s" -k "keys/${leads[s]}-finance.key"
+  done
+  if [ $m = 5 ]; then
+    post virement --pool BCF24 --from S03 --to S01 --amount 150,000 --date "$d-15" \
+      --reason "reablement demand" -k keys/dcc-signatory.key
+  fi
+  if [ $m = 8 ]; then
+    dup=$("$P" post expenditure --pool BCF24 --scheme S02 --amount 12,345.67 --date "$d-21" \
+      --payee "Provider 2" --ref "INV-DUP" -k keys/icb-finance.key | awk '{print $NF}')
+    post reversal --target "$dup" --date "$d-25" --reason "duplicate invoice" -k keys/icb-finance.key
+  fi
+  if [ $((m % 3)) = 0 ]; then
+    q=$((m / 3))
+    for s in 0 1 2 3 4 5; do
+      fc=$(( budgets[s] + (s - 2) * 45000 * q ))
+      post forecast --pool BCF24 --scheme "S0$((s + 1))" --amount "$fc" --date "$d-28" -k "keys/${leads[s]}-finance.key"
+    done
+    POOLBOOK_NOW="${d}-28T18:00:00Z" post period.close --pool BCF24 --period "2024/25-Q$q" -k keys/dcc-finance.key
+  fi
+done
+unset POOLBOOK_NOW
+"$P" log | tail -n 3
+
+step "the pool at the end of Q2, and for the year"
+"$P" pool show BCF24 --period 2024/25-Q2
+echo
+"$P" pool show BCF24 | tee pool-2024-25.txt
+"$P" pool show BCF24 --json > pool-2024-25.json
+
 step "checkpoint by the operator, cosigned by the auditor"
 "$P" checkpoint -k keys/dcc-operator.key > /dev/null
 "$P" cosign -k keys/icb-auditor.key | tee checkpoint.txt
@@ -65,6 +120,6 @@ step "verify every record, signature, tree hash and checkpoint"
 
 step "proofs"
 "$P" proof inclusion 42 | tee proof-inclusion-42.json
-"$P" proof consistency 100 "$(( n + 1 ))" | tee proof-consistency.json
+"$P" proof consistency 100 "$("$P" log --json | wc -l)" | tee proof-consistency.json
 
 step "done: ledger, checkpoint and proofs are in $out"
