@@ -6,6 +6,7 @@
  * pb_verify replaying each resulting ledger.
  */
 #include "internal.h"
+#include "support.h"
 
 #include <setjmp.h>
 #include <sodium.h>
@@ -92,33 +93,6 @@ teardown(void **state)
     return 0;
 }
 
-/* The whole logical content: every record's bytes and the root. */
-static char *
-content(pb_store *store)
-{
-    uint64_t size = 0;
-    assert_int_equal(pb_store_size(store, &size, NULL), PB_OK);
-    size_t cap = 128 + (size + 1) * PB_RECORD_BYTES_MAX, used = 0;
-    char *out = calloc(1, cap);
-    used += (size_t)snprintf(out, cap, "size %llu\n", (unsigned long long)size);
-    for (uint64_t i = 0; i < size; i++) {
-        char *buf = NULL;
-        size_t len = 0;
-        assert_int_equal(pb_store_record(store, i, &buf, &len, NULL), PB_OK);
-        assert_true(used + len + 2 < cap);
-        memcpy(out + used, buf, len);
-        used += len;
-        out[used++] = '\n';
-        free(buf);
-    }
-    if (size > 0) {
-        uint8_t root[32];
-        assert_int_equal(pb_store_root(store, size, root, NULL), PB_OK);
-        sodium_bin2hex(out + used, cap - used, root, 32);
-    }
-    return out;
-}
-
 /* Sign record with each key of a NULL-terminated list. */
 static json_t *
 sign(json_t *record, ...)
@@ -152,7 +126,7 @@ append_ok(struct fixture *f, json_t *record)
 static void
 refused(struct fixture *f, json_t *record, int code, const char *text)
 {
-    char *before = content(f->store);
+    char *before = pbt_ledger_content(f->store);
     uint64_t index = 0;
     int present = 0;
     pb_error err;
@@ -165,7 +139,7 @@ refused(struct fixture *f, json_t *record, int code, const char *text)
     if (text != NULL) {
         assert_string_equal(err.text, text);
     }
-    char *after = content(f->store);
+    char *after = pbt_ledger_content(f->store);
     assert_string_equal(before, after);
     free(before);
     free(after);

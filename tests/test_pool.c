@@ -7,6 +7,7 @@
  * reindex rebuilds identical derived state, and verify replays it all.
  */
 #include "internal.h"
+#include "support.h"
 
 #include <setjmp.h>
 #include <sodium.h>
@@ -45,24 +46,6 @@ static const struct {
                {"S05", "DCC", "capital", 300000000},   {"S06", "TRUST", "revenue", 360000000},
                {"S07", "TRUST", "revenue", 140000000}, {"S08", "DCC", "revenue", 400000000}};
 #define NSCHEMES 8
-
-static pb_seckey *
-key(struct fx *f, json_t *keys, const char *name, const char *partner, const char *role)
-{
-    char pub[160], sec[160];
-    snprintf(pub, sizeof(pub), "%s/%s.pub", f->dir, name);
-    snprintf(sec, sizeof(sec), "%s/%s.key", f->dir, name);
-    pb_pubkey pk;
-    assert_int_equal(pb_keygen_write(pub, sec, NULL, NULL, &pk, NULL), PB_OK);
-    pb_seckey *k = NULL;
-    assert_int_equal(pb_seckey_load(sec, NULL, &k, NULL), PB_OK);
-    char id[PB_KEYID_TEXT_MAX], b64[64];
-    pb_keyid_format(pk.key_id, id, sizeof(id));
-    pb_pubkey_encode(&pk, b64, sizeof(b64));
-    json_array_append_new(keys, json_pack("{s:s,s:s,s:s,s:s}", "key", id, "pubkey", b64, "partner",
-                                          partner, "role", role));
-    return k;
-}
 
 static json_t *
 money(int64_t pence)
@@ -140,11 +123,11 @@ setup(void **state)
     for (int p = 0; p < NPARTNERS; p++) {
         char name[32];
         snprintf(name, sizeof(name), "%s-sig", partner_ids[p]);
-        f->sig[p] = key(f, keys, name, partner_ids[p], "signatory");
+        f->sig[p] = pbt_key(f->dir, name, partner_ids[p], "signatory", keys);
         snprintf(name, sizeof(name), "%s-fin", partner_ids[p]);
-        f->fin[p] = key(f, keys, name, partner_ids[p], "finance");
+        f->fin[p] = pbt_key(f->dir, name, partner_ids[p], "finance", keys);
     }
-    f->op = key(f, keys, "op", "DCC", "operator");
+    f->op = pbt_key(f->dir, "op", "DCC", "operator", keys);
     json_t *partners = json_pack("[{s:s,s:s,s:s},{s:s,s:s,s:s},{s:s,s:s,s:s}]", "id", "DCC", "name",
                                  "Derbyshire County Council", "kind", "council", "id", "ICB",
                                  "name", "Derby and Derbyshire ICB", "kind", "icb", "id", "TRUST",
@@ -396,24 +379,10 @@ test_reindex_rebuilds_identical_state(void **state)
     free(after);
 }
 
-/* The records and root, to show a refusal changed nothing. */
-static char *
-snapshot(struct fx *f)
-{
-    uint64_t size = 0;
-    assert_int_equal(pb_store_size(f->store, &size, NULL), PB_OK);
-    uint8_t root[32];
-    assert_int_equal(pb_store_root(f->store, size, root, NULL), PB_OK);
-    char *out = calloc(1, 128);
-    int n = snprintf(out, 128, "%llu ", (unsigned long long)size);
-    sodium_bin2hex(out + n, 128 - (size_t)n, root, 32);
-    return out;
-}
-
 static void
 refused(struct fx *f, json_t *rec, int code, const char *text_part)
 {
-    char *before = snapshot(f);
+    char *before = pbt_ledger_content(f->store);
     pb_error err;
     int rc = append(f, rec, &err);
     if (rc != code) {
@@ -422,7 +391,7 @@ refused(struct fx *f, json_t *rec, int code, const char *text_part)
     if (text_part != NULL && strstr(err.text, text_part) == NULL) {
         fail_msg("message \"%s\" lacks \"%s\"", err.text, text_part);
     }
-    char *after = snapshot(f);
+    char *after = pbt_ledger_content(f->store);
     assert_string_equal(before, after);
     free(before);
     free(after);
@@ -586,26 +555,13 @@ test_refuses_key_decision_without_host_signatory(void **state)
         PB_OK);
 }
 
-/* A key for a partner that is not yet in the ledger: {key,pubkey,role}. */
-static pb_seckey *
-loose_key(struct fx *f, json_t *keys, const char *name, const char *role)
-{
-    json_t *tmp = json_array();
-    pb_seckey *k = key(f, tmp, name, "X", role);
-    json_t *kj = json_array_get(tmp, 0);
-    json_array_append_new(keys, json_pack("{s:O,s:O,s:s}", "key", json_object_get(kj, "key"),
-                                          "pubkey", json_object_get(kj, "pubkey"), "role", role));
-    json_decref(tmp);
-    return k;
-}
-
 static void
 test_partner_succeed_takes_its_place_in_pools(void **state)
 {
     struct fx *f = *state;
     json_t *keys = json_array();
-    pb_seckey *nsig = loose_key(f, keys, "nicb-sig", "signatory");
-    pb_seckey *nfin = loose_key(f, keys, "nicb-fin", "finance");
+    pb_seckey *nsig = pbt_key(f->dir, "nicb-sig", NULL, "signatory", keys);
+    pb_seckey *nfin = pbt_key(f->dir, "nicb-fin", NULL, "finance", keys);
     json_t *admit = record(f, "partner.admit",
                            json_pack("{s:{s:s,s:s,s:s},s:o}", "partner", "id", "NICB", "name",
                                      "NHS Derby ICB (merged)", "kind", "icb", "keys", keys),

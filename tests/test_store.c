@@ -5,6 +5,7 @@
  * were, proofs checked, checkpoints and verify.
  */
 #include "internal.h"
+#include "support.h"
 
 #include <setjmp.h>
 #include <sodium.h>
@@ -22,24 +23,6 @@ struct fixture {
     pb_seckey *dcc_sig, *dcc_fin, *icb_sig, *icb_fin, *op, *aud;
     json_t *keys;
 };
-
-static pb_seckey *
-make_key(struct fixture *f, const char *name, const char *partner, const char *role)
-{
-    char pub_path[256], sec_path[256];
-    snprintf(pub_path, sizeof(pub_path), "%s/%s.pub", f->dir, name);
-    snprintf(sec_path, sizeof(sec_path), "%s/%s.key", f->dir, name);
-    pb_pubkey pub;
-    assert_int_equal(pb_keygen_write(pub_path, sec_path, NULL, NULL, &pub, NULL), PB_OK);
-    pb_seckey *key = NULL;
-    assert_int_equal(pb_seckey_load(sec_path, NULL, &key, NULL), PB_OK);
-    char keyid[PB_KEYID_TEXT_MAX], b64[64];
-    pb_keyid_format(pub.key_id, keyid, sizeof(keyid));
-    pb_pubkey_encode(&pub, b64, sizeof(b64));
-    json_array_append_new(f->keys, json_pack("{s:s,s:s,s:s,s:s}", "key", keyid, "pubkey", b64,
-                                             "partner", partner, "role", role));
-    return key;
-}
 
 static json_t *
 genesis_draft(struct fixture *f)
@@ -78,12 +61,12 @@ setup(void **state)
     assert_non_null(mkdtemp(f->dir));
     snprintf(f->ledger, sizeof(f->ledger), "%s/l.ledger", f->dir);
     f->keys = json_array();
-    f->dcc_sig = make_key(f, "dcc-sig", "DCC", "signatory");
-    f->dcc_fin = make_key(f, "dcc-fin", "DCC", "finance");
-    f->icb_sig = make_key(f, "icb-sig", "ICB", "signatory");
-    f->icb_fin = make_key(f, "icb-fin", "ICB", "finance");
-    f->op = make_key(f, "op", "DCC", "operator");
-    f->aud = make_key(f, "aud", "ICB", "auditor");
+    f->dcc_sig = pbt_key(f->dir, "dcc-sig", "DCC", "signatory", f->keys);
+    f->dcc_fin = pbt_key(f->dir, "dcc-fin", "DCC", "finance", f->keys);
+    f->icb_sig = pbt_key(f->dir, "icb-sig", "ICB", "signatory", f->keys);
+    f->icb_fin = pbt_key(f->dir, "icb-fin", "ICB", "finance", f->keys);
+    f->op = pbt_key(f->dir, "op", "DCC", "operator", f->keys);
+    f->aud = pbt_key(f->dir, "aud", "ICB", "auditor", f->keys);
     assert_int_equal(pb_store_open(f->ledger, PB_STORE_CREATE, &f->store, NULL), PB_OK);
     *state = f;
     return 0;
@@ -104,33 +87,6 @@ teardown(void **state)
     assert_int_equal(system(cmd), 0);
     free(f);
     return 0;
-}
-
-/* The whole logical content: every record's bytes and the root. */
-static char *
-content(pb_store *store)
-{
-    uint64_t size = 0;
-    assert_int_equal(pb_store_size(store, &size, NULL), PB_OK);
-    size_t cap = 128 + (size + 1) * PB_RECORD_BYTES_MAX, used = 0;
-    char *out = calloc(1, cap);
-    used += (size_t)snprintf(out, cap, "size %llu\n", (unsigned long long)size);
-    for (uint64_t i = 0; i < size; i++) {
-        char *buf = NULL;
-        size_t len = 0;
-        assert_int_equal(pb_store_record(store, i, &buf, &len, NULL), PB_OK);
-        assert_true(used + len + 2 < cap);
-        memcpy(out + used, buf, len);
-        used += len;
-        out[used++] = '\n';
-        free(buf);
-    }
-    if (size > 0) {
-        uint8_t root[32];
-        assert_int_equal(pb_store_root(store, size, root, NULL), PB_OK);
-        sodium_bin2hex(out + used, cap - used, root, 32);
-    }
-    return out;
 }
 
 static void
@@ -194,7 +150,7 @@ test_identical_record_present_and_reused_id_refused(void **state)
     assert_int_equal(pb_store_append(f->store, d, &index, &present, NULL), PB_OK);
     assert_int_equal(index, 1);
     assert_int_equal(present, 0);
-    char *before = content(f->store);
+    char *before = pbt_ledger_content(f->store);
     assert_int_equal(pb_store_append(f->store, d, &index, &present, NULL), PB_OK);
     assert_int_equal(index, 1);
     assert_int_equal(present, 1);
@@ -204,7 +160,7 @@ test_identical_record_present_and_reused_id_refused(void **state)
     assert_int_equal(pb_store_append(f->store, other, &index, &present, &err),
                      PB_EID_EXISTS_DIFFERENT);
     assert_string_equal(err.where, "$.entry.id");
-    char *after = content(f->store);
+    char *after = pbt_ledger_content(f->store);
     assert_string_equal(before, after);
     free(before);
     free(after);
@@ -217,7 +173,7 @@ test_batch_is_all_or_nothing(void **state)
 {
     struct fixture *f = *state;
     found(f);
-    char *before = content(f->store);
+    char *before = pbt_ledger_content(f->store);
     json_t *recs[5];
     for (int i = 0; i < 5; i++) {
         char id[16];
@@ -233,7 +189,7 @@ test_batch_is_all_or_nothing(void **state)
     assert_int_equal(pb_store_append_batch(f->store, recs, 5, &appended, &present, &err),
                      PB_EKEY_UNKNOWN);
     assert_int_equal(err.index, 3);
-    char *after = content(f->store);
+    char *after = pbt_ledger_content(f->store);
     assert_string_equal(before, after);
     free(after);
     /* A bad signature byte in record 2 is found by the parallel check. */
@@ -250,7 +206,7 @@ test_batch_is_all_or_nothing(void **state)
     assert_int_equal(pb_store_append_batch(f->store, recs, 5, &appended, &present, &err),
                      PB_ESIG_INVALID);
     assert_int_equal(err.index, 2);
-    after = content(f->store);
+    after = pbt_ledger_content(f->store);
     assert_string_equal(before, after);
     free(after);
     json_decref(recs[2]);

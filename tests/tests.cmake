@@ -6,11 +6,18 @@
 #   tests/data/bad/<case>/  the bad-input corpus, one test per case
 pkg_check_modules(CMOCKA REQUIRED IMPORTED_TARGET cmocka)
 
+# Fixtures shared by the unit tests (tests/support/support.h).
+file(GLOB PB_TEST_SUPPORT CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/support/*.c)
+add_library(pb_test_support STATIC ${PB_TEST_SUPPORT})
+target_link_libraries(pb_test_support PUBLIC poolbook_lib PkgConfig::CMOCKA)
+
 file(GLOB PB_UNIT_TESTS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/test_*.c)
 foreach(src ${PB_UNIT_TESTS})
   get_filename_component(name ${src} NAME_WE)
   add_executable(${name} ${src})
-  target_include_directories(${name} PRIVATE ${CMAKE_SOURCE_DIR}/ledger)
+  target_link_libraries(${name} PRIVATE pb_test_support)
+  target_include_directories(${name} PRIVATE ${CMAKE_SOURCE_DIR}/ledger
+                             ${CMAKE_SOURCE_DIR}/tests/support)
   target_link_libraries(${name} PRIVATE poolbook_lib PkgConfig::CMOCKA)
   add_test(NAME ${name} COMMAND ${name})
   set_tests_properties(${name} PROPERTIES

@@ -1,0 +1,77 @@
+/*
+ * support.c — fixtures shared by the cmocka tests; see support.h.
+ */
+#include "support.h"
+
+#include <setjmp.h>
+#include <sodium.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+pb_seckey *
+pbt_key(const char *dir, const char *name, const char *partner, const char *role, json_t *keys)
+{
+    char pub_path[512], sec_path[512];
+    snprintf(pub_path, sizeof(pub_path), "%s/%s.pub", dir, name);
+    snprintf(sec_path, sizeof(sec_path), "%s/%s.key", dir, name);
+    pb_pubkey pub;
+    assert_int_equal(pb_keygen_write(pub_path, sec_path, NULL, NULL, &pub, NULL), PB_OK);
+    pb_seckey *key = NULL;
+    assert_int_equal(pb_seckey_load(sec_path, NULL, &key, NULL), PB_OK);
+    char keyid[PB_KEYID_TEXT_MAX], b64[64];
+    pb_keyid_format(pub.key_id, keyid, sizeof(keyid));
+    pb_pubkey_encode(&pub, b64, sizeof(b64));
+    json_t *k = json_pack("{s:s,s:s,s:s}", "key", keyid, "pubkey", b64, "role", role);
+    if (partner != NULL) {
+        json_object_set_new(k, "partner", json_string(partner));
+    }
+    json_array_append_new(keys, k);
+    return key;
+}
+
+char *
+pbt_ledger_content(pb_store *store)
+{
+    uint64_t size = 0;
+    assert_int_equal(pb_store_size(store, &size, NULL), PB_OK);
+    size_t cap = 128 + (size + 1) * PB_RECORD_BYTES_MAX, used = 0;
+    char *out = calloc(1, cap);
+    assert_non_null(out);
+    used += (size_t)snprintf(out, cap, "size %llu\n", (unsigned long long)size);
+    for (uint64_t i = 0; i < size; i++) {
+        char *buf = NULL;
+        size_t len = 0;
+        assert_int_equal(pb_store_record(store, i, &buf, &len, NULL), PB_OK);
+        assert_true(used + len + 2 < cap);
+        memcpy(out + used, buf, len);
+        used += len;
+        out[used++] = '\n';
+        free(buf);
+    }
+    if (size > 0) {
+        uint8_t root[32];
+        assert_int_equal(pb_store_root(store, size, root, NULL), PB_OK);
+        sodium_bin2hex(out + used, cap - used, root, 32);
+    }
+    return out;
+}
+
+void
+pbt_mkdtemp(char *template_path)
+{
+    assert_non_null(mkdtemp(template_path));
+}
+
+void
+pbt_rmdir(const char *dir)
+{
+    char cmd[600];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}

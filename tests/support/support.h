@@ -1,0 +1,26 @@
+/*
+ * support.h — fixtures shared by the cmocka tests (compiled into each
+ * tests/test_*.c): key pairs bound for a genesis, the whole logical content
+ * of a ledger (to show a refusal changed nothing), and temporary folders.
+ */
+#ifndef POOLBOOK_TEST_SUPPORT_H
+#define POOLBOOK_TEST_SUPPORT_H
+
+#include "poolbook.h"
+
+/* Make an unencrypted key pair in dir as <name>.pub/.key, load the secret
+ * key, and append {key, pubkey, partner, role} to keys (a genesis "keys"
+ * array; partner may be NULL to leave it out, as partner.admit wants).
+ * Fails the test on error. The caller frees the key with pb_seckey_free. */
+pb_seckey *pbt_key(const char *dir, const char *name, const char *partner, const char *role,
+                   json_t *keys);
+
+/* Every record's bytes and the root, as one malloc'd string. */
+char *pbt_ledger_content(pb_store *store);
+
+/* Make a temporary folder from a template ending in XXXXXX (in place). */
+void pbt_mkdtemp(char *template_path);
+/* Remove a folder and everything in it. */
+void pbt_rmdir(const char *dir);
+
+#endif /* POOLBOOK_TEST_SUPPORT_H */
