@@ -11,9 +11,9 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 bash scripts/deps.sh build
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPB_TESTS=OFF >/dev/null
-cmake --build build -j "$(nproc 2>/dev/null || echo 2)" >/dev/null
-P="$root/build/poolbook"
+cmake -S . -B build-demo -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPB_TESTS=OFF >/dev/null
+cmake --build build-demo -j "$(nproc 2>/dev/null || echo 2)" >/dev/null
+P="$root/build-demo/poolbook"
 out="${1:-$root/out/demo}"
 rm -rf "$out"
 mkdir -p "$out/keys" "$out/docs"

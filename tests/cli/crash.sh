@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# crash.sh — DESIGN 9 "a crash mid-append: one LMDB transaction per append or
+# batch": kill -9 `poolbook append` of a large batch at random moments, again
+# and again; after every kill the ledger must verify and hold either none or
+# all of that batch's records (nothing half-written), and a retry of the same
+# batch must complete it. The kill times come from a fixed, printed seed.
+set -euo pipefail
+: "${POOLBOOK:?}" "${PB_SRC:?}" "${PB_BUILD:?}"
+P=$POOLBOOK
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+for k in dcc-sig dcc-fin icb-sig icb-fin op aud; do
+  cp "$PB_SRC/tests/data/keys/$k.pub" "$PB_SRC/tests/data/keys/$k.key" .
+  chmod 600 "$k.key"
+done
+export POOLBOOK_LEDGER=$work/crash.ledger POOLBOOK_NOW=2024-06-30T12:00:00Z
+"$P" init >/dev/null
+"$P" new genesis --origin example.gov.uk/crash --partner DCC:council:"Derbyshire County Council" \
+  --partner ICB:icb:"NHS Derby and Derbyshire ICB" --key DCC:signatory:dcc-sig.pub \
+  --key DCC:finance:dcc-fin.pub --key ICB:signatory:icb-sig.pub --key ICB:finance:icb-fin.pub \
+  --key DCC:operator:op.pub --key ICB:auditor:aud.pub -o genesis.json 2>/dev/null
+"$P" sign genesis.json -k dcc-sig.key 2>/dev/null
+"$P" sign genesis.json -k icb-sig.key 2>/dev/null
+"$P" append genesis.json >/dev/null
+
+seed=${PB_CRASH_SEED:-20240630}
+echo "crash.sh: seed $seed"
+RANDOM=$seed
+rounds=12
+batch=1000
+size() { "$P" log --json | wc -l; }
+# Calibrate: how long does an uninterrupted append of one batch take here?
+"$PB_BUILD/gen_docs" example.gov.uk/crash dcc-fin.key r0 $batch >batch.jsonl
+t0=$(date +%s%N)
+"$P" append batch.jsonl >/dev/null
+span_ms=$(( ($(date +%s%N) - t0) / 1000000 * 3 / 2 + 1 ))
+echo "crash.sh: one batch takes ~$((span_ms * 2 / 3)) ms; kills land in 0..$span_ms ms"
+killed=0
+for round in $(seq 1 $rounds); do
+  "$PB_BUILD/gen_docs" example.gov.uk/crash dcc-fin.key "r$round" $batch >batch.jsonl
+  before=$(size)
+  "$P" append batch.jsonl >/dev/null 2>&1 &
+  pid=$!
+  # Somewhere in 0..1.5x the append's time: before, during or after the commit.
+  delay=$((RANDOM % span_ms))
+  sleep "$((delay / 1000)).$(printf '%03d' $((delay % 1000)))"
+  if kill -9 "$pid" 2>/dev/null; then
+    killed=$((killed + 1))
+  fi
+  wait "$pid" 2>/dev/null || true
+  after=$(size)
+  if [ "$after" != "$before" ] && [ "$after" != $((before + batch)) ]; then
+    echo "FAIL: round $round: $before records became $after (batch of $batch): half-written"
+    exit 1
+  fi
+  "$P" verify >/dev/null || { echo "FAIL: round $round: the ledger no longer verifies"; exit 1; }
+  # The retry completes the batch (or finds it all present).
+  "$P" append batch.jsonl >/dev/null
+  [ "$(size)" = $((before + batch)) ] || { echo "FAIL: round $round: retry left $(size)"; exit 1; }
+  echo "round $round: $before -> $after after kill -9, $((before + batch)) after retry"
+done
+"$P" verify
+echo "crash.sh: $rounds rounds, $killed appends killed mid-run; every kill left all or nothing"
