@@ -106,7 +106,7 @@ enum pb_code {
     PB_EPARTNER = -54,    /* an unknown or repeated partner */
     PB_EPERIOD_CLOSED = -55,
     PB_EAMOUNT_ZERO = -56,
-    PB_EDOCUMENT = -57, /* a document's hash or size does not match */
+    PB_EDOCUMENT = -57,   /* a document's hash or size does not match */
     PB_EPOOL = -58,       /* an unknown or repeated pool, scheme or stream */
     PB_EUNBALANCED = -59, /* planned contributions differ from scheme budgets */
     PB_EREVERSAL = -60,   /* a reversal of a reversal, or of an entry already reversed */
@@ -588,6 +588,16 @@ int pb_policy_apply(const json_t *policy, const pb_policy_input *in, pb_policy_r
 
 /* Free a result and its workings. NULL is allowed. */
 void pb_policy_result_free(pb_policy_result *result);
+
+/* Apportion pool_id's variance at the end of period (as pb_pool_report: NULL
+ * for the whole year) under the pool's policy as the agreement now stands.
+ * @param[out] explain_out a new reference to {"pool", "period", "period_end",
+ *   "variance", "shares": {partner: amount}, "unallocated", "carried_forward",
+ *   "workings": [...]} (amounts canonical strings; docs/policies.md).
+ * Returns PB_OK, any code of pb_pool_report, any code of pb_policy_apply
+ * (PB_EPOLICY: the pool's agreed policy is malformed) or PB_ENOMEM. */
+int pb_policy_explain(pb_store *store, const char *pool_id, const char *period,
+                      json_t **explain_out, pb_error *err);
 
 /* ---------------------------------------------------------------------------
  * Merkle tree and proofs, RFC 6962 / RFC 9162 (DESIGN 4). ledger/merkle.c.
