@@ -666,7 +666,7 @@ reverse_case(const pool_case *c, pool_case *rev)
 /* PROPERTY_COUNT pools, or PB_POLICY_PROPERTY_COUNT; a sanitizer build
  * (PB_SANITIZE=ON, set by tests.cmake) runs ASan at a quarter or less of the
  * speed, so it checks PROPERTY_COUNT_SANITIZE to stay within ~20 s. */
-#define PROPERTY_COUNT_SANITIZE 30000
+#define PROPERTY_COUNT_SANITIZE 20000
 
 static long
 property_count(void)
