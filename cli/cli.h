@@ -79,6 +79,7 @@ int cmd_init(int argc, char **argv);
 int cmd_keygen(int argc, char **argv);
 int cmd_log(int argc, char **argv);
 int cmd_new(int argc, char **argv);
+int cmd_policy(int argc, char **argv);
 int cmd_pool(int argc, char **argv);
 int cmd_post(int argc, char **argv);
 int cmd_reindex(int argc, char **argv);

@@ -23,6 +23,7 @@ static const struct command commands[] = {
     {"keygen", cmd_keygen, "make a key pair in minisign's formats"},
     {"log", cmd_log, "list records"},
     {"new", cmd_new, "write an unsigned draft entry"},
+    {"policy", cmd_policy, "check a risk-share policy or explain a pool's shares"},
     {"pool", cmd_pool, "show a pool's figures for a period"},
     {"post", cmd_post, "build, sign and append an entry"},
     {"proof", cmd_proof, "inclusion or consistency proof"},

@@ -106,11 +106,12 @@ enum pb_code {
     PB_EPARTNER = -54,    /* an unknown or repeated partner */
     PB_EPERIOD_CLOSED = -55,
     PB_EAMOUNT_ZERO = -56,
-    PB_EDOCUMENT = -57, /* a document's hash or size does not match */
+    PB_EDOCUMENT = -57,   /* a document's hash or size does not match */
     PB_EPOOL = -58,       /* an unknown or repeated pool, scheme or stream */
     PB_EUNBALANCED = -59, /* planned contributions differ from scheme budgets */
     PB_EREVERSAL = -60,   /* a reversal of a reversal, or of an entry already reversed */
     PB_EAMOUNT = -61,     /* an amount of the wrong sign */
+    PB_EPOLICY = -62,     /* a risk-share policy is malformed (DESIGN 6) */
     /* The log: exit 1. */
     PB_ENOTFOUND = -70, /* no such index, id, size or checkpoint */
     PB_ERANGE = -71,    /* an index or tree size out of range */
@@ -494,6 +495,109 @@ int pb_store_reindex(pb_store *store, pb_error *err);
 /* The derived state as text, one "key<TAB>canonical value" line per entry in
  * key order, in a new malloc'd string (for comparing a reindex). */
 int pb_store_state_dump(pb_store *store, char **text_out, pb_error *err);
+
+/* ---------------------------------------------------------------------------
+ * Risk-share policies (DESIGN 6). ledger/policy.c.
+ *
+ * A policy says who bears a pool's overspend and who receives its underspend.
+ * pb_policy_check validates its JSON; pb_policy_apply evaluates it exactly on
+ * plain figures (no ledger needed), with the workings of every step.
+ * ------------------------------------------------------------------------- */
+
+/* Rules nest through bands: a band's rule may itself have bands. Four levels
+ * cover every agreement seen (a tranche, then a split); deeper is refused, so
+ * evaluation never recurses deeper than this whatever the input. */
+#define PB_POLICY_DEPTH_MAX 4
+/* Bands in one rule: real agreements have two or three tranches. */
+#define PB_POLICY_BANDS_MAX 16
+/* Schemes in one evaluation: a BCF plan has tens of schemes. */
+#define PB_POLICY_SCHEMES_MAX 1024
+
+/* One pool partner as the policy sees it. */
+typedef struct pb_policy_partner {
+    const char *id;         /* partner id; unique in the input */
+    int64_t planned_pence;  /* planned contribution for the year, >= 0 */
+    int64_t received_pence; /* contributions received in the year to the period end, >= 0 */
+} pb_policy_partner;
+
+/* One scheme of the pool. */
+typedef struct pb_policy_scheme {
+    const char *id;           /* scheme id; unique in the input */
+    const char *lead;         /* lead commissioner: one of the partners */
+    const char *scheme_class; /* "revenue" or "capital" */
+    int64_t budget_pence;     /* budget after virements, >= 0 */
+    int64_t variance_pence;   /* forecast (or actual) outturn minus budget, signed */
+} pb_policy_scheme;
+
+/* The figures a policy is applied to. Borrowed by pb_policy_apply. */
+typedef struct pb_policy_input {
+    const char *host; /* the host partner: one of the partners */
+    const pb_policy_partner *partners;
+    size_t partner_count; /* 1..PB_PARTNERS_MAX */
+    const pb_policy_scheme *schemes;
+    size_t scheme_count; /* 0..PB_POLICY_SCHEMES_MAX */
+} pb_policy_input;
+
+typedef struct pb_policy_share {
+    char partner[PB_ID_BYTES_MAX + 1];
+    int64_t amount_pence; /* overspend positive (pays more), underspend negative */
+} pb_policy_share;
+
+/* What a policy gives. Always shares + unallocated + carried_forward == variance. */
+typedef struct pb_policy_result {
+    int64_t variance_pence;        /* the pool's net variance, every scheme */
+    int64_t unallocated_pence;     /* risk no rule placed (caps without residual, classes) */
+    int64_t carried_forward_pence; /* underspend kept in the pool: negative or zero */
+    size_t share_count;            /* every partner, in partner id order */
+    pb_policy_share shares[PB_PARTNERS_MAX];
+    json_t *workings; /* array of step objects, in order; owned by the result */
+} pb_policy_result;
+
+/* Check policy against the language of DESIGN 6: netting "pool" or "scheme";
+ * overspend and underspend rules (split contributions | planned | fixed with
+ * percentage shares summing to 100 | lead (netting scheme) | host | partner;
+ * bands with cumulative upto amounts or {"percent_of_budget"}, the last band
+ * without upto; carry_forward in underspend rules only; caps per partner as an
+ * amount or {"percent_of_contribution"}; residual); by_scheme (netting scheme
+ * only); classes. Rules nest at most PB_POLICY_DEPTH_MAX deep.
+ * @param[in] policy the policy object (borrowed).
+ * @param[out] err on failure: where is the JSON path ("$.overspend.bands[1].rule.shares")
+ *   and text starts with the path without "$." ("overspend.bands[1].rule.shares: must
+ *   sum to 100, not 90").
+ * Returns PB_OK or PB_EPOLICY. Partner ids are not checked here (the policy
+ * does not know the pool): pb_policy_apply checks them. */
+int pb_policy_check(const json_t *policy, pb_error *err);
+
+/* Apply policy to in, exactly (DESIGN 6): shares as rationals with 128-bit
+ * intermediates, caps on the exact shares, largest-remainder rounding (ties:
+ * larger weight, then partner id ascending). Checks the policy first.
+ * Schemes whose class the policy's "classes" leaves out are not shared: their
+ * variance is reported as unallocated. The result does not depend on the order
+ * of partners or schemes in the input.
+ * @param[in] policy the policy (borrowed).
+ * @param[in] in the figures (borrowed; not kept).
+ * @param[out] out on success a new result; caller frees with pb_policy_result_free().
+ *   On error *out is NULL.
+ * Returns PB_OK, PB_EPOLICY (bad policy), PB_EPARTNER (an unknown or repeated
+ * partner in the input or the policy), PB_EPOOL (a repeated scheme, or an
+ * unknown class), PB_ETOOBIG (over PB_PARTNERS_MAX or PB_POLICY_SCHEMES_MAX),
+ * PB_EAMOUNT (a negative contribution or budget), PB_EOVERFLOW (an amount
+ * beyond the money range, or totals that would be) or PB_ENOMEM. */
+int pb_policy_apply(const json_t *policy, const pb_policy_input *in, pb_policy_result **out,
+                    pb_error *err);
+
+/* Free a result and its workings. NULL is allowed. */
+void pb_policy_result_free(pb_policy_result *result);
+
+/* Apportion pool_id's variance at the end of period (as pb_pool_report: NULL
+ * for the whole year) under the pool's policy as the agreement now stands.
+ * @param[out] explain_out a new reference to {"pool", "period", "period_end",
+ *   "variance", "shares": {partner: amount}, "unallocated", "carried_forward",
+ *   "workings": [...]} (amounts canonical strings; docs/policies.md).
+ * Returns PB_OK, any code of pb_pool_report, any code of pb_policy_apply
+ * (PB_EPOLICY: the pool's agreed policy is malformed) or PB_ENOMEM. */
+int pb_policy_explain(pb_store *store, const char *pool_id, const char *period,
+                      json_t **explain_out, pb_error *err);
 
 /* ---------------------------------------------------------------------------
  * Merkle tree and proofs, RFC 6962 / RFC 9162 (DESIGN 4). ledger/merkle.c.

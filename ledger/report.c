@@ -284,12 +284,12 @@ pb_pool_report(pb_store *store, const char *pool_id, const char *period, json_t 
         char end[PB_DATE_TEXT_MAX];
         pb_date_format(r.period.last_day, end, sizeof(end));
         *report_out = json_pack(
-            "{s:s,s:s,s:s,s:s,s:s,s:O,s:O,s:O,s:{s:o,s:o,s:o,s:o,s:o,s:o}}", "pool", pool_id,
+            "{s:s,s:s,s:s,s:s,s:s,s:O,s:O,s:O,s:O,s:{s:o,s:o,s:o,s:o,s:o,s:o}}", "pool", pool_id,
             "name", json_string_value(json_object_get(r.pool, "name")), "period", r.period.label,
-            "period_end", end, "host", json_string_value(json_object_get(r.pool, "host")),
-            "schemes", schemes, "streams", streams, "partners", partners, "totals", "budget",
-            money_json(t.budget), "actual", money_json(t.actual), "forecast",
-            money_json(t.forecast), "variance", money_json(t.variance), "planned",
+            "period_end", end, "host", json_string_value(json_object_get(r.pool, "host")), "policy",
+            json_object_get(r.pool, "policy"), "schemes", schemes, "streams", streams, "partners",
+            partners, "totals", "budget", money_json(t.budget), "actual", money_json(t.actual),
+            "forecast", money_json(t.forecast), "variance", money_json(t.variance), "planned",
             money_json(t.planned), "received", money_json(t.received));
     }
     json_decref(schemes);

@@ -21,7 +21,7 @@ foreach(src ${PB_UNIT_TESTS})
   target_link_libraries(${name} PRIVATE poolbook_lib PkgConfig::CMOCKA)
   add_test(NAME ${name} COMMAND ${name})
   set_tests_properties(${name} PROPERTIES
-    ENVIRONMENT "PB_SRC=${CMAKE_SOURCE_DIR};PB_BUILD=${CMAKE_BINARY_DIR}")
+    ENVIRONMENT "PB_SRC=${CMAKE_SOURCE_DIR};PB_BUILD=${CMAKE_BINARY_DIR};PB_SANITIZE=${PB_SANITIZE}")
 endforeach()
 
 file(GLOB PB_TEST_TOOLS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/tools/*.c)

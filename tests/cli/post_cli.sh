@@ -326,5 +326,25 @@ assert find(r["schemes"], "S01")["actual"] == "1250000.00", r["schemes"]
 assert find(r["schemes"], "S02")["actual"] == "0.00", r["schemes"]  # reversed
 PY
 
+# ---- policy explain: the pool's variance apportioned, parts adding up ----
+checks=$((checks + 1))
+"$P" policy explain --pool BCF24 --json >explain.json || fail "policy explain"
+python3 - <<'PY' || fail "policy explain figures"
+import json
+from decimal import Decimal
+r = json.load(open("explain.json"))
+show = json.load(open("show.json"))
+assert r["variance"] == show["totals"]["variance"], (r["variance"], show["totals"])
+parts = sum(Decimal(v) for v in r["shares"].values())
+parts += Decimal(r["unallocated"]) + Decimal(r["carried_forward"])
+assert parts == Decimal(r["variance"]), r
+assert r["workings"][0]["step"] == "inputs" and r["workings"][-1]["step"] == "result", r
+PY
+checks=$((checks + 1))
+"$P" policy explain --pool BCF24 >explain.txt || fail "policy explain text"
+grep -q '^variance ' explain.txt || fail "policy explain text has no variance line"
+checks=$((checks + 1))
+if "$P" policy explain --pool NOPE 2>/dev/null; then fail "policy explain of an unknown pool"; fi
+
 echo "post_cli: $checks checks, $fails failures"
 [ "$fails" -eq 0 ]
