@@ -68,15 +68,17 @@ signed_record(const char *type, const char *id, json_t *fields, pb_seckey *a, pb
 static json_t *
 pool(const char *id)
 {
-    return json_pack("{s:s,s:s,s:s,s:s,s:{s:s,s:s},s:s,s:[s,s],s:[{s:s,s:s,s:s,s:s}],"
-                     "s:[{s:s,s:s,s:s,s:s,s:s},{s:s,s:s,s:s,s:s,s:s}],s:{},s:s,s:s}",
-                     "id", id, "name", id, "kind", "bcf", "year", "2024/25", "term", "start",
-                     "2024-04-01", "end", "2025-03-31", "host", "A", "partners", "A", "B",
-                     "streams", "id", "MIN", "name", "min", "payer", "B", "planned",
-                     "1000000000.00", "schemes", "id", "S1", "name", "s1", "lead", "A", "budget",
-                     "600000000.00", "class", "revenue", "id", "S2", "name", "s2", "lead", "A",
-                     "budget", "400000000.00", "class", "revenue", "policy", "virement_limit",
-                     "0.00", "key_decision_threshold", "0.00");
+    return json_pack(
+        "{s:s,s:s,s:s,s:s,s:{s:s,s:s},s:s,s:[s,s],s:[{s:s,s:s,s:s,s:s}],"
+        "s:[{s:s,s:s,s:s,s:s,s:s},{s:s,s:s,s:s,s:s,s:s}],"
+        "s:{s:s,s:s,s:{s:s},s:{s:s}},s:s,s:s}",
+        "id", id, "name", id, "kind", "bcf", "year", "2024/25", "term", "start", "2024-04-01",
+        "end", "2025-03-31", "host", "A", "partners", "A", "B", "streams", "id", "MIN", "name",
+        "min", "payer", "B", "planned", "1000000000.00", "schemes", "id", "S1", "name", "s1",
+        "lead", "A", "budget", "600000000.00", "class", "revenue", "id", "S2", "name", "s2", "lead",
+        "A", "budget", "400000000.00", "class", "revenue", "policy", "name", "pro rata", "netting",
+        "pool", "overspend", "split", "contributions", "underspend", "split", "contributions",
+        "virement_limit", "0.00", "key_decision_threshold", "0.00");
 }
 
 /* Append n expenditure entries to pool_id, spread over the year, in batches. */

@@ -265,6 +265,23 @@ check_term(const json_t *pool, const char *path, pb_period *year, pb_error *err)
     return rc;
 }
 
+/* DESIGN 6: the pool's policy in the policy language; the error's path is
+ * given under the pool's ("$.entry.pool.policy.overspend.split"). */
+static int
+check_policy(const json_t *pool, const char *path, pb_error *err)
+{
+    pb_error local;
+    pb_error_init(&local);
+    int rc = pb_policy_check(json_object_get(pool, "policy"), &local);
+    if (rc != PB_OK) {
+        char where[PB_ERROR_WHERE_MAX];
+        snprintf(where, sizeof(where), "%s.policy%s", path,
+                 local.where[0] == '$' ? local.where + 1 : local.where);
+        pb_error_set(err, rc, where, "%s", local.text);
+    }
+    return rc;
+}
+
 /* The whole pool object, as agreed or as varied. */
 static int
 check_pool_object(const json_t *pool, const char *path, pb_error *err)
@@ -313,6 +330,9 @@ check_pool_object(const json_t *pool, const char *path, pb_error *err)
     }
     if (rc == PB_OK && !json_is_object(json_object_get(pool, "policy"))) {
         rc = pb_error_set(err, PB_EFIELD, path, "policy must be an object (DESIGN 6)");
+    }
+    if (rc == PB_OK) {
+        rc = check_policy(pool, path, err);
     }
     if (rc == PB_OK) {
         rc = pb_field_money(pool, "virement_limit", path, 0, &limit, err);

@@ -103,11 +103,14 @@ pool_object(int balanced)
                                             schemes[i].id, "lead", schemes[i].lead, "budget",
                                             money(b), "class", schemes[i].cls));
     }
-    return json_pack("{s:s,s:s,s:s,s:s,s:{s:s,s:s},s:s,s:[s,s,s],s:o,s:o,s:{s:s},s:s,s:s}", "id",
-                     "BCF24", "name", "Test BCF 2024/25", "kind", "bcf", "year", "2024/25", "term",
-                     "start", "2024-04-01", "end", "2025-03-31", "host", "DCC", "partners", "DCC",
-                     "ICB", "TRUST", "streams", st, "schemes", sc, "policy", "name", "pro rata",
-                     "virement_limit", "250000.00", "key_decision_threshold", "1000000.00");
+    return json_pack("{s:s,s:s,s:s,s:s,s:{s:s,s:s},s:s,s:[s,s,s],s:o,s:o,"
+                     "s:{s:s,s:s,s:{s:s},s:{s:s}},s:s,s:s}",
+                     "id", "BCF24", "name", "Test BCF 2024/25", "kind", "bcf", "year", "2024/25",
+                     "term", "start", "2024-04-01", "end", "2025-03-31", "host", "DCC", "partners",
+                     "DCC", "ICB", "TRUST", "streams", st, "schemes", sc, "policy", "name",
+                     "pro rata", "netting", "pool", "overspend", "split", "contributions",
+                     "underspend", "split", "contributions", "virement_limit", "250000.00",
+                     "key_decision_threshold", "1000000.00");
 }
 
 static int
@@ -684,6 +687,30 @@ test_pool_vary_needs_approval_and_moves_budgets(void **state)
     json_decref(set);
 }
 
+static void
+test_refuses_agreement_with_malformed_policy(void **state)
+{
+    struct fx *f = *state;
+    json_t *p = pool_object(1);
+    json_object_set_new(p, "id", json_string("BCF24D"));
+    json_t *rec = record(f, "pool.agree", json_pack("{s:o}", "pool", p), f->sig[DCC], f->sig[ICB],
+                         f->sig[TRUST], NULL);
+    /* Signing refuses a malformed policy, so spoil it after signing. */
+    json_t *policy =
+        json_object_get(json_object_get(json_object_get(rec, "entry"), "pool"), "policy");
+    json_object_set_new(
+        policy, "overspend",
+        json_pack("{s:s,s:{s:s,s:s}}", "split", "fixed", "shares", "DCC", "60", "ICB", "30"));
+    pb_error err;
+    char *before = pbt_ledger_content(f->store);
+    assert_int_equal(append(f, rec, &err), PB_EPOLICY);
+    assert_string_equal(err.where, "$.entry.pool.policy.overspend.shares");
+    char *after = pbt_ledger_content(f->store);
+    assert_string_equal(before, after);
+    free(before);
+    free(after);
+}
+
 int
 main(void)
 {
@@ -706,6 +733,7 @@ main(void)
         T(test_partner_succeed_takes_its_place_in_pools),
         T(test_refuses_wrong_signers_of_forecast_reversal_close),
         T(test_pool_vary_needs_approval_and_moves_budgets),
+        T(test_refuses_agreement_with_malformed_policy),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
