@@ -10,15 +10,6 @@
 
 #include <jansson.h>
 
-static int64_t
-pence_of(const json_t *value)
-{
-    int64_t pence = 0;
-    /* The report writes canonical amounts: anything else is a bug. */
-    PB_ASSERT(pb_money_parse(json_string_value(value), &pence, NULL) == PB_OK);
-    return pence;
-}
-
 /* Fill in from report; partners and schemes point into arrays the caller
  * allocated, strings are borrowed from report. */
 static int
@@ -34,16 +25,16 @@ input_of(const json_t *report, pb_policy_partner *partners, pb_policy_scheme *sc
     for (size_t i = 0; i < json_array_size(ps); i++) {
         const json_t *p = json_array_get(ps, i);
         partners[i] = (pb_policy_partner){json_string_value(json_object_get(p, "id")),
-                                          pence_of(json_object_get(p, "planned")),
-                                          pence_of(json_object_get(p, "received"))};
+                                          pb_money_of_json(json_object_get(p, "planned")),
+                                          pb_money_of_json(json_object_get(p, "received"))};
     }
     for (size_t i = 0; i < json_array_size(ss); i++) {
         const json_t *s = json_array_get(ss, i);
         schemes[i] = (pb_policy_scheme){json_string_value(json_object_get(s, "id")),
                                         json_string_value(json_object_get(s, "lead")),
                                         json_string_value(json_object_get(s, "class")),
-                                        pence_of(json_object_get(s, "budget")),
-                                        pence_of(json_object_get(s, "variance"))};
+                                        pb_money_of_json(json_object_get(s, "budget")),
+                                        pb_money_of_json(json_object_get(s, "variance"))};
     }
     *in = (pb_policy_input){json_string_value(json_object_get(report, "host")), partners,
                             json_array_size(ps), schemes, json_array_size(ss)};
@@ -51,26 +42,18 @@ input_of(const json_t *report, pb_policy_partner *partners, pb_policy_scheme *sc
 }
 
 static json_t *
-amount_json(int64_t pence)
-{
-    char text[PB_MONEY_TEXT_MAX];
-    PB_ASSERT(pb_money_format(pence, text, sizeof(text)) == PB_OK);
-    return json_string(text);
-}
-
-static json_t *
 explain_of(const json_t *report, const pb_policy_result *r)
 {
     json_t *shares = json_object();
     for (size_t i = 0; shares != NULL && i < r->share_count; i++) {
-        json_object_set_new(shares, r->shares[i].partner, amount_json(r->shares[i].amount_pence));
+        json_object_set_new(shares, r->shares[i].partner, pb_money_json(r->shares[i].amount_pence));
     }
     return json_pack("{s:O, s:O, s:O, s:o, s:o*, s:o, s:o, s:O}", "pool",
                      json_object_get(report, "pool"), "period", json_object_get(report, "period"),
                      "period_end", json_object_get(report, "period_end"), "variance",
-                     amount_json(r->variance_pence), "shares", shares, "unallocated",
-                     amount_json(r->unallocated_pence), "carried_forward",
-                     amount_json(r->carried_forward_pence), "workings", r->workings);
+                     pb_money_json(r->variance_pence), "shares", shares, "unallocated",
+                     pb_money_json(r->unallocated_pence), "carried_forward",
+                     pb_money_json(r->carried_forward_pence), "workings", r->workings);
 }
 
 int

@@ -35,6 +35,13 @@ void pb_error_set_index(pb_error *err, int64_t index);
  * message, marking a cut with "..." and not splitting a UTF-8 sequence. */
 void pb_quote(const char *text, size_t max_bytes, char *quote, size_t size);
 
+/* A canonical money string for pence, as a new JSON reference (asserts the
+ * amount is in range: callers hold amounts that passed the checked helpers). */
+json_t *pb_money_json(int64_t pence);
+/* The pence of a canonical money string written by poolbook itself (derived
+ * state, reports); NULL counts as 0. Asserts the text is canonical. */
+int64_t pb_money_of_json(const json_t *value);
+
 /* Prefix err->where with more context ("stdin line 4: " + "$.entry.id"). */
 void pb_error_prefix_where(pb_error *err, const char *prefix);
 

@@ -446,3 +446,23 @@ pb_money_mul(int64_t pence, int64_t factor, int64_t *out, pb_error *err)
 done:
     return rc;
 }
+
+json_t *
+pb_money_json(int64_t pence)
+{
+    char text[PB_MONEY_TEXT_MAX];
+    PB_ASSERT(pb_money_format(pence, text, sizeof(text)) == PB_OK);
+    return json_string(text);
+}
+
+int64_t
+pb_money_of_json(const json_t *value)
+{
+    int64_t pence = 0;
+    const char *text = json_string_value(value);
+    if (text != NULL) {
+        /* Written by poolbook in canonical form: anything else is a bug. */
+        PB_ASSERT(pb_money_parse(text, &pence, NULL) == PB_OK);
+    }
+    return pence;
+}

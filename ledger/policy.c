@@ -470,14 +470,6 @@ wide_text(wide value, char *buf, size_t size)
 }
 
 static json_t *
-money_json(int64_t pence)
-{
-    char text[PB_MONEY_TEXT_MAX];
-    PB_ASSERT(pb_money_format(pence, text, sizeof(text)) == PB_OK);
-    return json_string(text);
-}
-
-static json_t *
 wide_json(wide value)
 {
     char text[48];
@@ -630,7 +622,7 @@ cap_step(eval *e, int pos, wide numerator, wide denominator, int64_t cap_pence, 
     return work(e, json_pack("{s:s, s:s, s:o, s:o, s:o}", "step", "cap", "partner",
                              e->partners[pos]->id, "exact_numerator", wide_json(numerator * sign),
                              "exact_denominator", wide_json(denominator), "cap",
-                             money_json(cap_pence * sign)));
+                             pb_money_json(cap_pence * sign)));
 }
 
 /* DESIGN 6: caps act on exact shares before rounding. Every active partner
@@ -722,10 +714,10 @@ round_shares(eval *e, const split_plan *plan, int sign, const uint8_t *active, i
         alloc[i] = (int64_t)(numerator / total);
         remainder[i] = numerator % total;
         placed += alloc[i];
-        rc = work(e,
-                  json_pack("{s:s, s:s, s:o, s:o, s:o}", "step", "exact", "partner",
-                            e->partners[i]->id, "numerator", wide_json(numerator * sign),
-                            "denominator", wide_json(total), "floor", money_json(alloc[i] * sign)));
+        rc = work(e, json_pack("{s:s, s:s, s:o, s:o, s:o}", "step", "exact", "partner",
+                               e->partners[i]->id, "numerator", wide_json(numerator * sign),
+                               "denominator", wide_json(total), "floor",
+                               pb_money_json(alloc[i] * sign)));
     }
     int64_t pennies = *rest - placed;
     PB_ASSERT(pennies >= 0 && (size_t)pennies < e->partner_count);
@@ -735,7 +727,7 @@ round_shares(eval *e, const split_plan *plan, int sign, const uint8_t *active, i
         alloc[pos] += 1;
         rc = work(e, json_pack("{s:s, s:s, s:o, s:o, s:o}", "step", "penny", "partner",
                                e->partners[pos]->id, "remainder", wide_json(remainder[pos]),
-                               "denominator", wide_json(total), "amount", money_json(sign)));
+                               "denominator", wide_json(total), "amount", pb_money_json(sign)));
     }
     *rest = 0;
     return rc;
@@ -751,13 +743,13 @@ place_leftover(eval *e, const split_plan *plan, int sign, int64_t *alloc, int64_
     }
     if (plan->residual >= 0) {
         alloc[plan->residual] += rest;
-        return work(e,
-                    json_pack("{s:s, s:s, s:o}", "step", "residual", "partner",
-                              e->partners[plan->residual]->id, "amount", money_json(rest * sign)));
+        return work(e, json_pack("{s:s, s:s, s:o}", "step", "residual", "partner",
+                                 e->partners[plan->residual]->id, "amount",
+                                 pb_money_json(rest * sign)));
     }
     int rc = pb_money_add(e->unallocated_pence, rest * sign, &e->unallocated_pence, e->err);
     return rc == PB_OK ? work(e, json_pack("{s:s, s:o, s:s}", "step", "unallocated", "amount",
-                                           money_json(rest * sign), "reason",
+                                           pb_money_json(rest * sign), "reason",
                                            "every partner with weight is capped or none has "
                                            "weight, and no residual"))
                        : rc;
@@ -786,7 +778,7 @@ eval_split(eval *e, const json_t *rule, int64_t amount, const char *lead, const 
         rc = alloc[i] != 0 ? add_share(e, (int)i, alloc[i] * sign) : rc;
         if (rc == PB_OK && alloc[i] != 0) {
             rc = work(e, json_pack("{s:s, s:s, s:o}", "step", "share", "partner",
-                                   e->partners[i]->id, "amount", money_json(alloc[i] * sign)));
+                                   e->partners[i]->id, "amount", pb_money_json(alloc[i] * sign)));
         }
     }
     return rc;
@@ -829,8 +821,8 @@ eval_bands(eval *e, const json_t *bands, int64_t amount, int64_t budget_pence, c
         char sub[PATH_MAX_BYTES];
         snprintf(sub, sizeof(sub), "%s.bands[%zu].rule", path, i);
         rc = work(e, json_pack("{s:s, s:I, s:o, s:o, s:o}", "step", "band", "index", (json_int_t)i,
-                               "from", money_json(consumed * sign), "upto",
-                               money_json(bound * sign), "slice", money_json(slice * sign)));
+                               "from", pb_money_json(consumed * sign), "upto",
+                               pb_money_json(bound * sign), "slice", pb_money_json(slice * sign)));
         if (rc == PB_OK && slice > 0) {
             rc = eval_rule(e, json_object_get(band, "rule"), slice * sign, budget_pence, lead, sub,
                            depth + 1);
@@ -850,7 +842,7 @@ eval_rule(eval *e, const json_t *rule, int64_t amount, int64_t budget_pence, con
     PB_ASSERT(depth >= 1 && depth <= PB_POLICY_DEPTH_MAX);
     PB_ASSERT(amount != 0);
     int rc = work(e, json_pack("{s:s, s:s, s:o}", "step", "rule", "path", path, "amount",
-                               money_json(amount)));
+                               pb_money_json(amount)));
     if (rc != PB_OK) {
         return rc;
     }
@@ -862,7 +854,7 @@ eval_rule(eval *e, const json_t *rule, int64_t amount, int64_t budget_pence, con
         PB_ASSERT(amount < 0); /* pb_policy_check: underspend only */
         rc = pb_money_add(e->carried_pence, amount, &e->carried_pence, e->err);
         return rc == PB_OK ? work(e, json_pack("{s:s, s:o}", "step", "carry_forward", "amount",
-                                               money_json(amount)))
+                                               pb_money_json(amount)))
                            : rc;
     }
     return eval_split(e, rule, amount, lead, path);
@@ -964,15 +956,15 @@ inputs_step(eval *e, const json_t *policy, const pb_policy_scheme **schemes, siz
     for (size_t i = 0; i < e->partner_count; i++) {
         json_array_append_new(partners,
                               json_pack("{s:s, s:o, s:o}", "partner", e->partners[i]->id, "planned",
-                                        money_json(e->partners[i]->planned_pence), "received",
-                                        money_json(e->partners[i]->received_pence)));
+                                        pb_money_json(e->partners[i]->planned_pence), "received",
+                                        pb_money_json(e->partners[i]->received_pence)));
     }
     for (size_t i = 0; i < count; i++) {
         json_array_append_new(list,
                               json_pack("{s:s, s:s, s:s, s:o, s:o}", "scheme", schemes[i]->id,
                                         "lead", schemes[i]->lead, "class", schemes[i]->scheme_class,
-                                        "budget", money_json(schemes[i]->budget_pence), "variance",
-                                        money_json(schemes[i]->variance_pence)));
+                                        "budget", pb_money_json(schemes[i]->budget_pence),
+                                        "variance", pb_money_json(schemes[i]->variance_pence)));
     }
     return work(e, json_pack("{s:s, s:s, s:s, s:o*, s:o*}", "step", "inputs", "host", e->in->host,
                              "netting", json_string_value(json_object_get(policy, "netting")),
@@ -1033,22 +1025,22 @@ eval_netting(eval *e, const json_t *policy, const pb_policy_scheme **schemes, si
             rc =
                 rc == PB_OK
                     ? work(e, json_pack("{s:s, s:s, s:s, s:o}", "step", "excluded", "scheme", s->id,
-                                        "class", s->scheme_class, "variance", money_json(v)))
+                                        "class", s->scheme_class, "variance", pb_money_json(v)))
                     : rc;
         } else if (rc == PB_OK && !netting_scheme) {
             rc = pb_money_add(covered_pence, v, &covered_pence, e->err);
         } else if (rc == PB_OK && v != 0) {
             const json_t *rule = side_rule(policy, s->id, v > 0 ? SIDE_OVER : SIDE_UNDER, path);
             rc = work(e, json_pack("{s:s, s:s, s:s, s:o, s:o}", "step", "netting", "netting",
-                                   "scheme", "scheme", s->id, "variance", money_json(v), "budget",
-                                   money_json(s->budget_pence)));
+                                   "scheme", "scheme", s->id, "variance", pb_money_json(v),
+                                   "budget", pb_money_json(s->budget_pence)));
             rc = rc == PB_OK ? eval_rule(e, rule, v, s->budget_pence, s->lead, path, 1) : rc;
         }
     }
     if (rc == PB_OK && !netting_scheme) {
         rc = work(e, json_pack("{s:s, s:s, s:o, s:o}", "step", "netting", "netting", "pool",
-                               "variance", money_json(covered_pence), "budget",
-                               money_json(budget_pence)));
+                               "variance", pb_money_json(covered_pence), "budget",
+                               pb_money_json(budget_pence)));
         if (rc == PB_OK && covered_pence != 0) {
             const json_t *rule =
                 side_rule(policy, "", covered_pence > 0 ? SIDE_OVER : SIDE_UNDER, path);
@@ -1071,14 +1063,14 @@ result_build(eval *e, int64_t variance_pence, pb_policy_result *r)
         snprintf(r->shares[i].partner, sizeof(r->shares[i].partner), "%s", e->partners[i]->id);
         r->shares[i].amount_pence = e->share_pence[i];
         total += e->share_pence[i];
-        json_object_set_new(shares, e->partners[i]->id, money_json(e->share_pence[i]));
+        json_object_set_new(shares, e->partners[i]->id, pb_money_json(e->share_pence[i]));
     }
     /* DESIGN 6: shares, unallocated and carried forward add up to the variance. */
     PB_ASSERT(total == (wide)variance_pence);
     return work(e, json_pack("{s:s, s:o, s:o*, s:o, s:o}", "step", "result", "variance",
-                             money_json(variance_pence), "shares", shares, "unallocated",
-                             money_json(e->unallocated_pence), "carried_forward",
-                             money_json(e->carried_pence)));
+                             pb_money_json(variance_pence), "shares", shares, "unallocated",
+                             pb_money_json(e->unallocated_pence), "carried_forward",
+                             pb_money_json(e->carried_pence)));
 }
 
 int

@@ -16,25 +16,6 @@ struct report {
     int end_month;
 };
 
-static int64_t
-money_of(const json_t *v)
-{
-    int64_t pence = 0;
-    const char *text = json_string_value(v);
-    if (text != NULL) {
-        PB_ASSERT(pb_money_parse(text, &pence, NULL) == PB_OK);
-    }
-    return pence;
-}
-
-static json_t *
-money_json(int64_t pence)
-{
-    char buf[PB_MONEY_TEXT_MAX];
-    pb_money_format(pence, buf, sizeof(buf));
-    return json_string(buf);
-}
-
 /* The version in force at day: the latest effective date on or before it. */
 static const json_t *
 version_at(const json_t *versions, const char *day)
@@ -59,7 +40,7 @@ sum_months(const struct report *r, const char *part, const char *name, int64_t *
     int rc = PB_OK;
     for (int m = 1; m <= r->end_month && rc == PB_OK; m++) {
         const json_t *v = json_object_get(json_object_get(r->aggs[m], part), name);
-        rc = pb_money_add(total, money_of(v), &total, err);
+        rc = pb_money_add(total, pb_money_of_json(v), &total, err);
     }
     *out = total;
     return rc;
@@ -70,7 +51,8 @@ sum_months(const struct report *r, const char *part, const char *name, int64_t *
 static int
 budget_of(const struct report *r, const char *scheme, const char *end, int64_t *out, pb_error *err)
 {
-    int64_t budget = money_of(json_object_get(json_object_get(r->version, "budgets"), scheme));
+    int64_t budget =
+        pb_money_of_json(json_object_get(json_object_get(r->version, "budgets"), scheme));
     const char *from_day = json_string_value(json_object_get(r->version, "date"));
     int rc = PB_OK;
     for (int m = 1; m <= r->end_month && rc == PB_OK; m++) {
@@ -81,7 +63,7 @@ budget_of(const struct report *r, const char *scheme, const char *end, int64_t *
             if (strcmp(d, from_day) < 0 || strcmp(d, end) > 0) {
                 continue;
             }
-            int64_t amount = money_of(json_object_get(v, "amount"));
+            int64_t amount = pb_money_of_json(json_object_get(v, "amount"));
             if (strcmp(json_string_value(json_object_get(v, "from")), scheme) == 0) {
                 rc = pb_money_sub(budget, amount, &budget, err);
             }
@@ -137,18 +119,19 @@ report_schemes(const struct report *r, json_t *out, struct totals *t, pb_error *
             rc = sum_months(r, "actual", id, &actual, err);
         }
         const json_t *fc = forecast_of(r, id);
-        forecast = fc != NULL ? money_of(json_object_get(fc, "amount")) : budget;
+        forecast = fc != NULL ? pb_money_of_json(json_object_get(fc, "amount")) : budget;
         if (rc == PB_OK) {
             rc = pb_money_sub(forecast, budget, &variance, err);
         }
         if (rc != PB_OK) {
             break;
         }
-        json_t *s = json_pack(
-            "{s:s,s:s,s:s,s:s,s:o,s:o,s:o,s:o}", "id", id, "name",
-            scheme_field(r->pool, id, "name"), "lead", scheme_field(r->pool, id, "lead"), "class",
-            scheme_field(r->pool, id, "class"), "budget", money_json(budget), "actual",
-            money_json(actual), "forecast", money_json(forecast), "variance", money_json(variance));
+        json_t *s =
+            json_pack("{s:s,s:s,s:s,s:s,s:o,s:o,s:o,s:o}", "id", id, "name",
+                      scheme_field(r->pool, id, "name"), "lead", scheme_field(r->pool, id, "lead"),
+                      "class", scheme_field(r->pool, id, "class"), "budget", pb_money_json(budget),
+                      "actual", pb_money_json(actual), "forecast", pb_money_json(forecast),
+                      "variance", pb_money_json(variance));
         json_object_set(s, "forecast_date", fc != NULL ? json_object_get(fc, "date") : json_null());
         if (fc == NULL) {
             /* DESIGN 6: a scheme with no forecast counts at budget and is flagged. */
@@ -173,7 +156,7 @@ report_streams(const struct report *r, json_t *streams, json_t *partners, struct
     json_t *by_partner = json_object();
     json_object_foreach((json_t *)json_object_get(r->version, "planned"), id, planned_v)
     {
-        int64_t planned = money_of(planned_v), received = 0;
+        int64_t planned = pb_money_of_json(planned_v), received = 0;
         rc = sum_months(r, "received", id, &received, err);
         if (rc != PB_OK) {
             break;
@@ -186,21 +169,21 @@ report_streams(const struct report *r, json_t *streams, json_t *partners, struct
                                         json_string_value(json_object_get(st, "name")) != NULL
                                             ? json_string_value(json_object_get(st, "name"))
                                             : "",
-                                        "payer", payer, "planned", money_json(planned), "received",
-                                        money_json(received)));
+                                        "payer", payer, "planned", pb_money_json(planned),
+                                        "received", pb_money_json(received)));
         json_t *p = json_object_get(by_partner, payer);
         if (p == NULL) {
             p = json_pack("{s:s,s:s,s:s}", "id", payer, "planned", "0.00", "received", "0.00");
             json_object_set_new(by_partner, payer, p);
         }
-        int64_t pp = money_of(json_object_get(p, "planned")) + 0, pr = 0;
-        pr = money_of(json_object_get(p, "received"));
+        int64_t pp = pb_money_of_json(json_object_get(p, "planned")) + 0, pr = 0;
+        pr = pb_money_of_json(json_object_get(p, "received"));
         rc = pb_money_add(pp, planned, &pp, err);
         rc = rc == PB_OK ? pb_money_add(pr, received, &pr, err) : rc;
         rc = rc == PB_OK ? pb_money_add(t->planned, planned, &t->planned, err) : rc;
         rc = rc == PB_OK ? pb_money_add(t->received, received, &t->received, err) : rc;
-        json_object_set_new(p, "planned", money_json(pp));
-        json_object_set_new(p, "received", money_json(pr));
+        json_object_set_new(p, "planned", pb_money_json(pp));
+        json_object_set_new(p, "received", pb_money_json(pr));
     }
     /* Partners in the pool's order, each with its streams' totals. */
     const json_t *list = json_object_get(r->pool, "partners");
@@ -288,9 +271,10 @@ pb_pool_report(pb_store *store, const char *pool_id, const char *period, json_t 
             "name", json_string_value(json_object_get(r.pool, "name")), "period", r.period.label,
             "period_end", end, "host", json_string_value(json_object_get(r.pool, "host")), "policy",
             json_object_get(r.pool, "policy"), "schemes", schemes, "streams", streams, "partners",
-            partners, "totals", "budget", money_json(t.budget), "actual", money_json(t.actual),
-            "forecast", money_json(t.forecast), "variance", money_json(t.variance), "planned",
-            money_json(t.planned), "received", money_json(t.received));
+            partners, "totals", "budget", pb_money_json(t.budget), "actual",
+            pb_money_json(t.actual), "forecast", pb_money_json(t.forecast), "variance",
+            pb_money_json(t.variance), "planned", pb_money_json(t.planned), "received",
+            pb_money_json(t.received));
     }
     json_decref(schemes);
     json_decref(streams);
