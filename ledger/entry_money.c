@@ -125,15 +125,8 @@ check_money_common(const json_t *entry, const char *const *allowed, int has_amou
     if (rc == PB_OK && has_amount) {
         rc = pb_field_money(entry, "amount", "$.entry", 1, &pence, err);
     }
-    const char *date;
     if (rc == PB_OK) {
-        rc = pb_field_string(entry, "date", "$.entry", PB_DATE_TEXT_MAX, &date, err);
-    }
-    if (rc == PB_OK) {
-        rc = pb_date_parse(date, &day, err);
-        if (rc != PB_OK && err != NULL && err->where[0] == '\0') {
-            snprintf(err->where, sizeof(err->where), "$.entry.date");
-        }
+        rc = pb_field_date(entry, "date", "$.entry", &day, err);
     }
     for (size_t i = 0; rc == PB_OK && allowed[i] != NULL; i++) {
         if (strcmp(allowed[i], "ref") == 0 || strcmp(allowed[i], "memo") == 0 ||

@@ -73,20 +73,6 @@ field_id(const json_t *obj, const char *name, const char *path, const char **out
 }
 
 static int
-field_date(const json_t *obj, const char *name, const char *path, int32_t *day, pb_error *err)
-{
-    const char *text;
-    int rc = pb_field_string(obj, name, path, PB_DATE_TEXT_MAX, &text, err);
-    if (rc == PB_OK) {
-        rc = pb_date_parse(text, day, err);
-        if (rc != PB_OK && err != NULL && err->where[0] == '\0') {
-            snprintf(err->where, sizeof(err->where), "%s.%s", path, name);
-        }
-    }
-    return rc;
-}
-
-static int
 check_partner_list(const json_t *pool, const char *path, pb_error *err)
 {
     const json_t *partners = json_object_get(pool, "partners");
@@ -254,10 +240,10 @@ check_term(const json_t *pool, const char *path, pb_period *year, pb_error *err)
         rc = pb_error_set(err, PB_EFIELD, where, "term must be {\"start\": DATE, \"end\": DATE}");
     }
     if (rc == PB_OK) {
-        rc = field_date(term, "start", where, &start, err);
+        rc = pb_field_date(term, "start", where, &start, err);
     }
     if (rc == PB_OK) {
-        rc = field_date(term, "end", where, &end, err);
+        rc = pb_field_date(term, "end", where, &end, err);
     }
     if (rc == PB_OK && end < start) {
         rc = pb_error_set(err, PB_EFIELD, where, "term ends before it starts");
@@ -587,7 +573,7 @@ check_vary(const json_t *entry, pb_error *err)
         rc = field_id(entry, "pool", "$.entry", &pool, err);
     }
     if (rc == PB_OK) {
-        rc = field_date(entry, "date", "$.entry", &day, err);
+        rc = pb_field_date(entry, "date", "$.entry", &day, err);
     }
     if (rc == PB_OK) {
         rc = pb_field_optional_text(entry, "reason", "$.entry", err);
@@ -686,7 +672,7 @@ check_succeed(const json_t *entry, pb_error *err)
         rc = pb_error_set(err, PB_EPARTNER, "$.entry.successor", "a partner cannot succeed itself");
     }
     if (rc == PB_OK) {
-        rc = field_date(entry, "date", "$.entry", &day, err);
+        rc = pb_field_date(entry, "date", "$.entry", &day, err);
     }
     if (rc == PB_OK) {
         rc = pb_field_optional_text(entry, "reason", "$.entry", err);

@@ -81,3 +81,18 @@ pb_field_check_id(const char *id, const char *path, pb_error *err)
     }
     return PB_OK;
 }
+
+int
+pb_field_date(const json_t *obj, const char *name, const char *path, int32_t *day_out,
+              pb_error *err)
+{
+    const char *text;
+    int rc = pb_field_string(obj, name, path, PB_DATE_TEXT_MAX, &text, err);
+    if (rc == PB_OK) {
+        rc = pb_date_parse(text, day_out, err);
+        if (rc != PB_OK && err != NULL && err->where[0] == '\0') {
+            snprintf(err->where, sizeof(err->where), "%s.%s", path, name);
+        }
+    }
+    return rc;
+}

@@ -168,6 +168,9 @@ int pb_field_string(const json_t *obj, const char *name, const char *path, size_
 int pb_field_allowed(const json_t *obj, const char *const *allowed, const char *path,
                      pb_error *err);
 int pb_field_check_id(const char *id, const char *path, pb_error *err);
+/* A date field "YYYY-MM-DD" as days since 1970-01-01; PB_EDATE names its path. */
+int pb_field_date(const json_t *obj, const char *name, const char *path, int32_t *day_out,
+                  pb_error *err);
 
 /* ---------------------------------------------------------------------------
  * Store internals (store.c) for checkpoint.c and verify.c: a read snapshot,
