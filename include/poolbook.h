@@ -309,6 +309,20 @@ void pb_seckey_public(const pb_seckey *key, pb_pubkey *out);
 int pb_seckey_sign(const pb_seckey *key, const uint8_t *msg, size_t len, uint8_t sig[64],
                    pb_error *err);
 
+/* A minisign signature file (the text of FILE.minisig) over len bytes of msg,
+ * that stock `minisign -Vm FILE -p KEY.pub` verifies: the prehashed "ED"
+ * algorithm (Ed25519 over BLAKE2b-512 of the message, minisign's default),
+ * the key's number, and the global signature over the signature and the
+ * trusted comment. Ed25519 is deterministic, so the same key, message and
+ * comments give the same bytes.
+ * @param[in] untrusted the "untrusted comment:" text; @param[in] trusted the
+ *   "trusted comment:" text (signed). Each one line of at most
+ *   PB_KEY_COMMENT_BYTES_MAX bytes.
+ * @param[out] sig_out a new malloc'd NUL-terminated text the caller frees.
+ * Returns PB_OK, PB_EUSAGE (a comment with a line break or too long) or PB_ENOMEM. */
+int pb_minisign_sign(const pb_seckey *key, const uint8_t *msg, size_t len, const char *untrusted,
+                     const char *trusted, char **sig_out, pb_error *err);
+
 /* ---------------------------------------------------------------------------
  * Records and entries (DESIGN 3, 5). ledger/record.c, ledger/entry.c.
  * A record is {"entry":{...},"sigs":[{"key":KEYID,"sig":BASE64},...]}; a draft
@@ -480,6 +494,9 @@ int pb_store_key(pb_store *store, const char *keyid, json_t **key_out, pb_error 
  * (a scheme without one counts at budget and is flagged) and the variance
  * (forecast - budget); per stream and per partner planned and received; and
  * totals. Amounts are canonical money strings; docs/reports.md gives the keys.
+ * Also "origin" (the ledger's), "tree_size" (the records the figures were read
+ * from), "active_months" (months of the period holding money entries of the
+ * pool) and each partner's "name".
  * Reads the pool's state and at most twelve monthly aggregates, whatever else
  * the ledger holds. *report_out is a new reference. Returns PB_OK, PB_EPOOL,
  * PB_EPERIOD (malformed, or not in the pool's year), PB_EOVERFLOW or PB_ESTORE. */
@@ -598,6 +615,35 @@ void pb_policy_result_free(pb_policy_result *result);
  * (PB_EPOLICY: the pool's agreed policy is malformed) or PB_ENOMEM. */
 int pb_policy_explain(pb_store *store, const char *pool_id, const char *period,
                       json_t **explain_out, pb_error *err);
+
+/* ---------------------------------------------------------------------------
+ * Statements (DESIGN 7). ledger/statement.c; docs/statements.md.
+ * ------------------------------------------------------------------------- */
+
+/* The statement of partner_id in pool_id for period ("2024/25-Q2", or a year;
+ * NULL: the pool's whole year), or with partner_id NULL the pool summary: one
+ * JSON object that is also the statement's json format (docs/statements.md).
+ * Every figure is pb_pool_report's and pb_policy_explain's, read from one
+ * snapshot: the header (origin, pool, host, partner, period and its end), the
+ * partner's streams planned and received (the summary: every stream), each
+ * scheme's budget, actual, forecast and variance, the pool's totals, the
+ * policy with its workings and every share, the position of the partner (the
+ * summary: of every partner): planned + share - paid = due, positive when
+ * the partner owes the pool, with its words ("DCC owes the pool £97,200.00"),
+ * and the integrity footer: the tree size read, the latest checkpoint when it
+ * covers that size (else null), and the result of pb_verify on the whole
+ * ledger. "basis" is "forecast" (the settlement's outturn once settlements
+ * exist). No wall-clock time is included: the same ledger gives the same
+ * object. Cost: pb_verify's, O(records in the ledger).
+ * @param[out] statement_out a new reference; NULL on error.
+ * Returns PB_OK; any code of pb_pool_report (PB_EPOOL unknown pool, PB_EPERIOD
+ * a malformed period or one outside the pool's year); PB_EPARTNER (partner_id
+ * is not a partner of the pool; the text lists its partners); PB_ENOTFOUND (no
+ * money entry of the pool is dated in the period: nothing to state); any code
+ * of pb_policy_explain; PB_EVERIFY (the ledger fails verification: no
+ * statement is made from it); PB_ESTORE; PB_ENOMEM. */
+int pb_statement(pb_store *store, const char *pool_id, const char *partner_id, const char *period,
+                 json_t **statement_out, pb_error *err);
 
 /* ---------------------------------------------------------------------------
  * Merkle tree and proofs, RFC 6962 / RFC 9162 (DESIGN 4). ledger/merkle.c.

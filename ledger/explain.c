@@ -57,11 +57,9 @@ explain_of(const json_t *report, const pb_policy_result *r)
 }
 
 int
-pb_policy_explain(pb_store *store, const char *pool_id, const char *period, json_t **explain_out,
-                  pb_error *err)
+pb_policy_explain_report(const json_t *report, json_t **explain_out, pb_error *err)
 {
-    PB_ASSERT(store != NULL && pool_id != NULL && explain_out != NULL);
-    json_t *report = NULL;
+    PB_ASSERT(report != NULL && explain_out != NULL);
     pb_policy_result *result = NULL;
     pb_policy_partner *partners = calloc(PB_PARTNERS_MAX, sizeof(*partners));
     pb_policy_scheme *schemes = calloc(PB_POLICY_SCHEMES_MAX, sizeof(*schemes));
@@ -70,7 +68,6 @@ pb_policy_explain(pb_store *store, const char *pool_id, const char *period, json
     int rc = partners == NULL || schemes == NULL
                  ? pb_error_set(err, PB_ENOMEM, NULL, "out of memory")
                  : PB_OK;
-    rc = rc == PB_OK ? pb_pool_report(store, pool_id, period, &report, err) : rc;
     rc = rc == PB_OK ? input_of(report, partners, schemes, &in, err) : rc;
     rc = rc == PB_OK ? pb_policy_apply(json_object_get(report, "policy"), &in, &result, err) : rc;
     if (rc == PB_OK) {
@@ -78,8 +75,20 @@ pb_policy_explain(pb_store *store, const char *pool_id, const char *period, json
         rc = *explain_out == NULL ? pb_error_set(err, PB_ENOMEM, NULL, "out of memory") : PB_OK;
     }
     pb_policy_result_free(result);
-    json_decref(report);
     free(schemes);
     free(partners);
+    return rc;
+}
+
+int
+pb_policy_explain(pb_store *store, const char *pool_id, const char *period, json_t **explain_out,
+                  pb_error *err)
+{
+    PB_ASSERT(store != NULL && pool_id != NULL && explain_out != NULL);
+    json_t *report = NULL;
+    *explain_out = NULL;
+    int rc = pb_pool_report(store, pool_id, period, &report, err);
+    rc = rc == PB_OK ? pb_policy_explain_report(report, explain_out, err) : rc;
+    json_decref(report);
     return rc;
 }

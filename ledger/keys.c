@@ -572,6 +572,72 @@ pb_seckey_sign(const pb_seckey *key, const uint8_t *msg, size_t len, uint8_t sig
     return PB_OK;
 }
 
+/* ---- Signature files (minisign -S) ---- */
+
+/* A minisign signature, byte for byte: "ED" (the message prehashed with
+ * BLAKE2b-512, minisign's default since 0.9) || key number || signature. */
+struct sig_bytes {
+    uint8_t sig_alg[2];
+    uint8_t key_id[8];
+    uint8_t sig[crypto_sign_BYTES];
+};
+_Static_assert(sizeof(struct sig_bytes) == 74, "minisign signature is 74 bytes");
+
+static const uint8_t SIG_ALG_PREHASHED[2] = {'E', 'D'};
+static const char TRUSTED_PREFIX[] = "trusted comment: ";
+
+/* Whether text can stand on one comment line minisign reads back whole. */
+static int
+comment_ok(const char *text)
+{
+    return text != NULL && strlen(text) <= PB_KEY_COMMENT_BYTES_MAX && strchr(text, '\n') == NULL &&
+           strchr(text, '\r') == NULL;
+}
+
+int
+pb_minisign_sign(const pb_seckey *key, const uint8_t *msg, size_t len, const char *untrusted,
+                 const char *trusted, char **sig_out, pb_error *err)
+{
+    PB_ASSERT(key != NULL && sig_out != NULL);
+    PB_ASSERT(msg != NULL || len == 0);
+    *sig_out = NULL;
+    if (!comment_ok(untrusted) || !comment_ok(trusted)) {
+        return pb_error_set(err, PB_EUSAGE, NULL,
+                            "a signature comment must be one line of at most %d bytes",
+                            PB_KEY_COMMENT_BYTES_MAX);
+    }
+    struct sig_bytes bytes;
+    uint8_t prehash[crypto_generichash_BYTES_MAX];
+    _Static_assert(crypto_generichash_BYTES_MAX == 64, "BLAKE2b-512");
+    crypto_generichash(prehash, sizeof(prehash), msg, len, NULL, 0);
+    memcpy(bytes.sig_alg, SIG_ALG_PREHASHED, sizeof(bytes.sig_alg));
+    memcpy(bytes.key_id, key->key_id, sizeof(bytes.key_id));
+    PB_ASSERT(crypto_sign_detached(bytes.sig, NULL, prehash, sizeof(prehash), key->sk) == 0);
+    /* The global signature covers the signature and the trusted comment. */
+    size_t trusted_len = strlen(trusted);
+    uint8_t global_msg[sizeof(bytes.sig) + PB_KEY_COMMENT_BYTES_MAX];
+    memcpy(global_msg, bytes.sig, sizeof(bytes.sig));
+    memcpy(global_msg + sizeof(bytes.sig), trusted, trusted_len);
+    uint8_t global_sig[crypto_sign_BYTES];
+    PB_ASSERT(crypto_sign_detached(global_sig, NULL, global_msg, sizeof(bytes.sig) + trusted_len,
+                                   key->sk) == 0);
+    char sig_b64[sodium_base64_ENCODED_LEN(sizeof(bytes), B64)];
+    char global_b64[sodium_base64_ENCODED_LEN(sizeof(global_sig), B64)];
+    sodium_bin2base64(sig_b64, sizeof(sig_b64), (const uint8_t *)&bytes, sizeof(bytes), B64);
+    sodium_bin2base64(global_b64, sizeof(global_b64), global_sig, sizeof(global_sig), B64);
+    size_t size = sizeof(COMMENT_PREFIX) + strlen(untrusted) + sizeof(sig_b64) +
+                  sizeof(TRUSTED_PREFIX) + trusted_len + sizeof(global_b64) + 8;
+    char *text = malloc(size);
+    if (text == NULL) {
+        return pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
+    }
+    int n = snprintf(text, size, "%s%s\n%s\n%s%s\n%s\n", COMMENT_PREFIX, untrusted, sig_b64,
+                     TRUSTED_PREFIX, trusted, global_b64);
+    PB_ASSERT(n > 0 && (size_t)n < size);
+    *sig_out = text;
+    return PB_OK;
+}
+
 /* ---- Key generation ---- */
 
 /* Fill bytes with a new key pair, its checksum and, with a passphrase, the

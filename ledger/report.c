@@ -14,6 +14,7 @@ struct report {
     pb_period period;
     json_t *aggs[13]; /* months 1..end, NULL where nothing was posted */
     int end_month;
+    int first_month; /* the period's first financial month */
 };
 
 /* The version in force at day: the latest effective date on or before it. */
@@ -223,6 +224,9 @@ load_report(const pb_state *state, const json_t *ps, const char *period_text, st
     pb_period last;
     PB_ASSERT(pb_period_of_day(r->period.last_day, PB_PERIOD_MONTH, &last, NULL) == PB_OK);
     r->end_month = (int)last.number;
+    pb_period first;
+    PB_ASSERT(pb_period_of_day(r->period.first_day, PB_PERIOD_MONTH, &first, NULL) == PB_OK);
+    r->first_month = (int)first.number;
     char end[PB_DATE_TEXT_MAX];
     pb_date_format(r->period.last_day, end, sizeof(end));
     r->version = version_at(json_object_get(ps, "versions"), end);
@@ -236,21 +240,67 @@ load_report(const pb_state *state, const json_t *ps, const char *period_text, st
     return rc;
 }
 
-int
-pb_pool_report(pb_store *store, const char *pool_id, const char *period, json_t **report_out,
-               pb_error *err)
+/* The months of the period that hold money entries of the pool: a month's
+ * aggregate exists only once something was posted in it (entry_money.c). */
+static int
+active_months(const struct report *r)
 {
-    pb_snapshot snap;
-    int rc = pb_snapshot_open(store, &snap, err);
-    if (rc != PB_OK) {
-        return rc;
+    int count = 0;
+    for (int m = r->first_month; m <= r->end_month; m++) {
+        count += r->aggs[m] != NULL ? 1 : 0;
     }
+    return count;
+}
+
+/* Each partner's name from the ledger's partners, beside its id. */
+static int
+name_partners(const pb_state *state, json_t *partners, pb_error *err)
+{
+    int rc = PB_OK;
+    for (size_t i = 0; rc == PB_OK && i < json_array_size(partners); i++) {
+        json_t *p = json_array_get(partners, i);
+        char key[PB_ID_BYTES_MAX + 16];
+        snprintf(key, sizeof(key), "partner:%s", json_string_value(json_object_get(p, "id")));
+        json_t *known = NULL;
+        rc = pb_state_get(state, key, &known, err);
+        if (rc == PB_ENOTFOUND) {
+            rc = PB_OK; /* a pool partner is always admitted; keep the id alone if not */
+        } else if (rc == PB_OK) {
+            json_object_set(p, "name", json_object_get(known, "name"));
+            json_decref(known);
+        }
+    }
+    return rc;
+}
+
+static json_t *
+report_object(const struct report *r, const char *pool_id, const char *origin, uint64_t tree_size,
+              json_t *schemes, json_t *streams, json_t *partners, const struct totals *t)
+{
+    char end[PB_DATE_TEXT_MAX];
+    pb_date_format(r->period.last_day, end, sizeof(end));
+    return json_pack(
+        "{s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:i,s:O,s:O,s:O,s:O,s:{s:o,s:o,s:o,s:o,s:o,s:o}}", "pool",
+        pool_id, "name", json_string_value(json_object_get(r->pool, "name")), "origin", origin,
+        "period", r->period.label, "period_end", end, "host",
+        json_string_value(json_object_get(r->pool, "host")), "tree_size", (json_int_t)tree_size,
+        "active_months", active_months(r), "policy", json_object_get(r->pool, "policy"), "schemes",
+        schemes, "streams", streams, "partners", partners, "totals", "budget",
+        pb_money_json(t->budget), "actual", pb_money_json(t->actual), "forecast",
+        pb_money_json(t->forecast), "variance", pb_money_json(t->variance), "planned",
+        pb_money_json(t->planned), "received", pb_money_json(t->received));
+}
+
+int
+pb_pool_report_snapshot(const pb_snapshot *snap, const char *pool_id, const char *period,
+                        json_t **report_out, pb_error *err)
+{
     pb_state state;
-    pb_snapshot_state(&snap, &state);
-    json_t *ps = NULL;
+    pb_snapshot_state(snap, &state);
+    json_t *ps = NULL, *origin = NULL;
     struct report r;
     memset(&r, 0, sizeof(r));
-    rc = pb_pool_state(&state, pool_id, &ps, err);
+    int rc = pb_pool_state(&state, pool_id, &ps, err);
     if (rc == PB_OK) {
         rc = load_report(&state, ps, period, &r, err);
     }
@@ -263,19 +313,14 @@ pb_pool_report(pb_store *store, const char *pool_id, const char *period, json_t 
     if (rc == PB_OK) {
         rc = report_streams(&r, streams, partners, &t, err);
     }
+    rc = rc == PB_OK ? name_partners(&state, partners, err) : rc;
+    rc = rc == PB_OK ? pb_state_get(&state, "origin", &origin, err) : rc;
     if (rc == PB_OK) {
-        char end[PB_DATE_TEXT_MAX];
-        pb_date_format(r.period.last_day, end, sizeof(end));
-        *report_out = json_pack(
-            "{s:s,s:s,s:s,s:s,s:s,s:O,s:O,s:O,s:O,s:{s:o,s:o,s:o,s:o,s:o,s:o}}", "pool", pool_id,
-            "name", json_string_value(json_object_get(r.pool, "name")), "period", r.period.label,
-            "period_end", end, "host", json_string_value(json_object_get(r.pool, "host")), "policy",
-            json_object_get(r.pool, "policy"), "schemes", schemes, "streams", streams, "partners",
-            partners, "totals", "budget", pb_money_json(t.budget), "actual",
-            pb_money_json(t.actual), "forecast", pb_money_json(t.forecast), "variance",
-            pb_money_json(t.variance), "planned", pb_money_json(t.planned), "received",
-            pb_money_json(t.received));
+        *report_out = report_object(&r, pool_id, json_string_value(origin), snap->size, schemes,
+                                    streams, partners, &t);
+        rc = *report_out != NULL ? PB_OK : pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
     }
+    json_decref(origin);
     json_decref(schemes);
     json_decref(streams);
     json_decref(partners);
@@ -283,6 +328,19 @@ pb_pool_report(pb_store *store, const char *pool_id, const char *period, json_t 
         json_decref(r.aggs[m]);
     }
     json_decref(ps);
+    return rc;
+}
+
+int
+pb_pool_report(pb_store *store, const char *pool_id, const char *period, json_t **report_out,
+               pb_error *err)
+{
+    pb_snapshot snap;
+    int rc = pb_snapshot_open(store, &snap, err);
+    if (rc != PB_OK) {
+        return rc;
+    }
+    rc = pb_pool_report_snapshot(&snap, pool_id, period, report_out, err);
     pb_snapshot_close(&snap);
     return rc;
 }
