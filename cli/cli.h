@@ -86,6 +86,8 @@ int cmd_reindex(int argc, char **argv);
 int cmd_proof(int argc, char **argv);
 int cmd_show(int argc, char **argv);
 int cmd_sign(int argc, char **argv);
+int cmd_statement(int argc, char **argv);
+int cmd_statements(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 
 /* Records read from a file or stdin: one JSON value spanning the whole input,

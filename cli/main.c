@@ -30,6 +30,8 @@ static const struct command commands[] = {
     {"reindex", cmd_reindex, "rebuild derived state from the records"},
     {"show", cmd_show, "show one record"},
     {"sign", cmd_sign, "add a signature to a draft"},
+    {"statement", cmd_statement, "a partner's statement for a period"},
+    {"statements", cmd_statements, "every partner's statement, signed manifest"},
     {"verify", cmd_verify, "verify the whole ledger"},
     {NULL, NULL, NULL},
 };

@@ -653,6 +653,20 @@ char *pb_policy_step_text(const json_t *step);
 int pb_statement(pb_store *store, const char *pool_id, const char *partner_id, const char *period,
                  json_t **statement_out, pb_error *err);
 
+/* The manifest of a statement run and its signature (ledger/manifest.c). */
+#define PB_MANIFEST_NAME "MANIFEST.sha256"
+
+/* Write dir/MANIFEST.sha256, the SHA-256 of each file names[0..count) of dir
+ * in `sha256sum` format ("<64 lowercase hex>  <name>\n", in the order given),
+ * and dir/MANIFEST.sha256.minisig, its minisign signature by key
+ * (pb_minisign_sign, with trusted_comment) that `minisign -Vm MANIFEST.sha256
+ * -p KEY.pub` verifies. Each file is written to a temporary name and renamed.
+ * Returns PB_OK, PB_EIO (a file unreadable or not written; where names it),
+ * PB_EUSAGE (a name holding '/' or a line break, a comment too long) or
+ * PB_ENOMEM. */
+int pb_manifest_write(const char *dir, const char *const *names, size_t count, const pb_seckey *key,
+                      const char *trusted_comment, pb_error *err);
+
 /* ---------------------------------------------------------------------------
  * Merkle tree and proofs, RFC 6962 / RFC 9162 (DESIGN 4). ledger/merkle.c.
  * ------------------------------------------------------------------------- */

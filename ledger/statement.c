@@ -261,13 +261,13 @@ static json_t *
 policy_of(const json_t *report, const json_t *explain)
 {
     const json_t *policy = json_object_get(report, "policy");
-    return json_pack("{s:O,s:O,s:O,s:O,s:O,s:O,s:O}", "name", json_object_get(policy, "name"),
-                     "netting", json_object_get(policy, "netting"), "variance",
-                     json_object_get(explain, "variance"), "shares",
-                     json_object_get(explain, "shares"), "unallocated",
-                     json_object_get(explain, "unallocated"), "carried_forward",
-                     json_object_get(explain, "carried_forward"), "workings",
-                     json_object_get(explain, "workings"));
+    return json_pack(
+        "{s:O,s:O,s:O*,s:O,s:O,s:O,s:O,s:O}", "name", json_object_get(policy, "name"), "netting",
+        json_object_get(policy, "netting"), "variance_basis", json_object_get(explain, "basis"),
+        "variance", json_object_get(explain, "variance"), "shares",
+        json_object_get(explain, "shares"), "unallocated", json_object_get(explain, "unallocated"),
+        "carried_forward", json_object_get(explain, "carried_forward"), "workings",
+        json_object_get(explain, "workings"));
 }
 
 /* Assemble the statement object from its parts (new references are stolen). */

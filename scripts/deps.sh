@@ -4,8 +4,10 @@
 # "build" is what the library and command need; "test" adds the independent
 # oracles the tests compare against (minisign, Go's sumdb packages, Python).
 set -euo pipefail
-build=(cmake gcc make pkgconf liblmdb-dev libsodium-dev libjansson-dev libcmocka-dev)
-test=(minisign golang-go golang-golang-x-mod-dev python3 python3-nacl)
+build=(cmake gcc make pkgconf liblmdb-dev libsodium-dev libjansson-dev libcmocka-dev
+       libxlsxwriter-dev libcsv-dev)
+test=(minisign golang-go golang-golang-x-mod-dev python3 python3-nacl python3-openpyxl
+      libxml2-utils chromium)
 want=("${build[@]}")
 if [ "${1:-build}" = test ]; then
   want+=("${test[@]}")

@@ -1,0 +1,191 @@
+/*
+ * render.c — what the statement renderers share: format names, money as
+ * people read it, workings lines, and writing a rendered statement to a file
+ * atomically (a temporary file in the same folder, renamed into place).
+ */
+#include "render.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const struct {
+    int format;
+    const char *name;
+    const char *extension;
+} formats[] = {
+    {RENDER_TEXT, "text", "txt"},  {RENDER_JSON, "json", "json"}, {RENDER_CSV, "csv", "csv"},
+    {RENDER_HTML, "html", "html"}, {RENDER_XLSX, "xlsx", "xlsx"},
+};
+
+int
+render_format_of(const char *name)
+{
+    for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++) {
+        if (strcmp(formats[i].name, name) == 0) {
+            return formats[i].format;
+        }
+    }
+    return 0;
+}
+
+int
+render_formats_of(const char *list)
+{
+    if (strcmp(list, "all") == 0) {
+        return RENDER_ALL;
+    }
+    int set = 0;
+    char name[16];
+    for (const char *p = list;; p++) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma != NULL ? (size_t)(comma - p) : strlen(p);
+        if (len == 0 || len >= sizeof(name)) {
+            return 0;
+        }
+        memcpy(name, p, len);
+        name[len] = '\0';
+        int one = render_format_of(name);
+        if (one == 0) {
+            return 0;
+        }
+        set |= one;
+        if (comma == NULL) {
+            return set;
+        }
+        p = comma;
+    }
+}
+
+const char *
+render_extension(int format)
+{
+    for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++) {
+        if (formats[i].format == format) {
+            return formats[i].extension;
+        }
+    }
+    return "";
+}
+
+const char *
+render_money(const json_t *amount, char *buf, size_t size)
+{
+    int64_t pence = 0;
+    if (pb_money_parse(json_string_value(amount), &pence, NULL) != PB_OK ||
+        pb_money_format_display(pence, buf, size) != PB_OK) {
+        snprintf(buf, size, "?");
+    }
+    return buf;
+}
+
+const char *
+render_pounds(const json_t *amount, char *buf, size_t size)
+{
+    char digits[PB_MONEY_TEXT_MAX];
+    render_money(amount, digits, sizeof(digits));
+    int negative = digits[0] == '-';
+    snprintf(buf, size, "%s\xC2\xA3%s", negative ? "-" : "", digits + negative);
+    return buf;
+}
+
+char *
+render_step(const json_t *step)
+{
+    char *text = pb_policy_step_text(step);
+    if (text == NULL) {
+        cli_die_env("out of memory writing the workings");
+    }
+    return text;
+}
+
+const char *
+render_str(const json_t *obj, const char *key)
+{
+    const char *s = json_string_value(json_object_get(obj, key));
+    return s != NULL ? s : "";
+}
+
+const char *
+render_title(const json_t *statement, char *buf, size_t size)
+{
+    const json_t *partner = json_object_get(statement, "partner");
+    if (json_is_object(partner)) {
+        snprintf(buf, size, "Partner statement: %s (%s)", render_str(partner, "name"),
+                 render_str(partner, "id"));
+    } else {
+        snprintf(buf, size, "Pool summary");
+    }
+    return buf;
+}
+
+int
+render_json(FILE *f, const json_t *statement)
+{
+    /* Keys sorted and indented: the same statement gives the same bytes. */
+    if (json_dumpf(statement, f, JSON_INDENT(2) | JSON_SORT_KEYS) != 0) {
+        return -1;
+    }
+    return fputc('\n', f) == EOF ? -1 : 0;
+}
+
+static int
+render_stream(int format, FILE *f, const json_t *statement)
+{
+    switch (format) {
+    case RENDER_TEXT:
+        return render_text(f, statement);
+    case RENDER_JSON:
+        return render_json(f, statement);
+    case RENDER_CSV:
+        return render_csv(f, statement);
+    case RENDER_HTML:
+        return render_html(f, statement);
+    default:
+        return -1;
+    }
+}
+
+void
+render_write(int format, const json_t *statement, const char *path)
+{
+    if (strcmp(path, "-") == 0) {
+        if (format == RENDER_XLSX) {
+            cli_die_env("xlsx is written to a file: give -o FILE (stdout)");
+        }
+        if (render_stream(format, stdout, statement) != 0) {
+            cli_die_env("could not write the statement: %s (stdout)", strerror(errno));
+        }
+        return;
+    }
+    size_t len = strlen(path) + 16;
+    char *tmp = malloc(len);
+    if (tmp == NULL) {
+        cli_die_env("out of memory (%s)", path);
+    }
+    snprintf(tmp, len, "%s.tmp%ld", path, (long)getpid());
+    int rc = 0;
+    char why[256] = "";
+    if (format == RENDER_XLSX) {
+        rc = render_xlsx(tmp, statement, why, sizeof(why));
+    } else {
+        FILE *f = fopen(tmp, "wb");
+        rc = f == NULL ? -1 : render_stream(format, f, statement);
+        snprintf(why, sizeof(why), "%s", strerror(errno));
+        if (f != NULL && fclose(f) != 0 && rc == 0) {
+            rc = -1;
+            snprintf(why, sizeof(why), "%s", strerror(errno));
+        }
+    }
+    if (rc == 0 && rename(tmp, path) != 0) {
+        rc = -1;
+        snprintf(why, sizeof(why), "%s", strerror(errno));
+    }
+    if (rc != 0) {
+        unlink(tmp);
+        free(tmp);
+        cli_die_env("could not write the statement: %s (%s)", why, path);
+    }
+    free(tmp);
+}

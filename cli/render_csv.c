@@ -1,0 +1,175 @@
+/*
+ * render_csv.c — a statement as sectioned CSV (RFC 4180, written with
+ * libcsv): every row starts with its section's name, the first row of a
+ * section names its columns, and a blank row separates sections, so a
+ * spreadsheet opens it cleanly and a filter on column A picks one section.
+ * Amounts are canonical ("1250000.00"), which spreadsheets read as numbers.
+ * docs/statements.md gives the sections and columns.
+ */
+#include "render.h"
+
+#include <csv.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* One row: the cells of a NULL-terminated list, each quoted by libcsv, then CRLF. */
+static void
+row(FILE *f, const char *const *cells)
+{
+    for (size_t i = 0; cells[i] != NULL; i++) {
+        if (i > 0) {
+            fputc(',', f);
+        }
+        csv_fwrite(f, cells[i], strlen(cells[i]));
+    }
+    fputs("\r\n", f);
+}
+
+#define ROW(f, ...) row((f), (const char *const[]){__VA_ARGS__, NULL})
+
+static void
+csv_statement(FILE *f, const json_t *st)
+{
+    const json_t *pool = json_object_get(st, "pool");
+    const json_t *partner = json_object_get(st, "partner");
+    ROW(f, "Statement", "field", "value");
+    ROW(f, "Statement", "statement", render_str(st, "statement"));
+    ROW(f, "Statement", "origin", render_str(st, "origin"));
+    ROW(f, "Statement", "pool", render_str(pool, "id"));
+    ROW(f, "Statement", "pool_name", render_str(pool, "name"));
+    ROW(f, "Statement", "host", render_str(pool, "host"));
+    ROW(f, "Statement", "host_name", render_str(pool, "host_name"));
+    ROW(f, "Statement", "partner", render_str(partner, "id"));
+    ROW(f, "Statement", "partner_name", render_str(partner, "name"));
+    ROW(f, "Statement", "period", render_str(st, "period"));
+    ROW(f, "Statement", "period_end", render_str(st, "period_end"));
+    ROW(f, "Statement", "basis", render_str(st, "basis"));
+    fputs("\r\n", f);
+}
+
+static void
+csv_contributions(FILE *f, const json_t *st)
+{
+    const json_t *c = json_object_get(st, "contributions");
+    size_t i;
+    const json_t *s;
+    ROW(f, "Contributions", "stream", "name", "payer", "planned", "received");
+    json_array_foreach(json_object_get(c, "streams"), i, s)
+    {
+        ROW(f, "Contributions", render_str(s, "id"), render_str(s, "name"), render_str(s, "payer"),
+            render_str(s, "planned"), render_str(s, "received"));
+    }
+    ROW(f, "Contributions", "total", "", "", render_str(c, "planned"), render_str(c, "received"));
+    fputs("\r\n", f);
+}
+
+static void
+csv_schemes(FILE *f, const json_t *st)
+{
+    size_t i;
+    const json_t *s;
+    ROW(f, "Schemes", "scheme", "name", "lead", "class", "budget", "actual", "forecast", "variance",
+        "forecast_date", "flag");
+    json_array_foreach(json_object_get(st, "schemes"), i, s)
+    {
+        ROW(f, "Schemes", render_str(s, "id"), render_str(s, "name"), render_str(s, "lead"),
+            render_str(s, "class"), render_str(s, "budget"), render_str(s, "actual"),
+            render_str(s, "forecast"), render_str(s, "variance"), render_str(s, "forecast_date"),
+            render_str(s, "flag"));
+    }
+    const json_t *t = json_object_get(st, "totals");
+    ROW(f, "Schemes", "total", "", "", "", render_str(t, "budget"), render_str(t, "actual"),
+        render_str(t, "forecast"), render_str(t, "variance"), "", "");
+    fputs("\r\n", f);
+}
+
+static void
+csv_policy(FILE *f, const json_t *st)
+{
+    const json_t *p = json_object_get(st, "policy");
+    const char *key;
+    const json_t *v;
+    size_t i;
+    ROW(f, "Policy", "field", "value");
+    ROW(f, "Policy", "name", render_str(p, "name"));
+    ROW(f, "Policy", "netting", render_str(p, "netting"));
+    ROW(f, "Policy", "variance_basis", render_str(p, "variance_basis"));
+    ROW(f, "Policy", "variance", render_str(p, "variance"));
+    ROW(f, "Policy", "unallocated", render_str(p, "unallocated"));
+    ROW(f, "Policy", "carried_forward", render_str(p, "carried_forward"));
+    fputs("\r\n", f);
+    ROW(f, "Shares", "partner", "share");
+    json_object_foreach((json_t *)json_object_get(p, "shares"), key, v)
+    {
+        ROW(f, "Shares", key, json_string_value(v));
+    }
+    fputs("\r\n", f);
+    ROW(f, "Workings", "step", "kind", "text");
+    json_array_foreach(json_object_get(p, "workings"), i, v)
+    {
+        char number[24];
+        char *text = render_step(v);
+        snprintf(number, sizeof(number), "%zu", i + 1);
+        ROW(f, "Workings", number, render_str(v, "step"), text);
+        free(text);
+    }
+    fputs("\r\n", f);
+}
+
+static void
+csv_positions(FILE *f, const json_t *st)
+{
+    size_t i;
+    const json_t *p;
+    ROW(f, "Positions", "partner", "name", "planned", "share", "paid", "due", "direction", "text");
+    json_array_foreach(json_object_get(st, "positions"), i, p)
+    {
+        ROW(f, "Positions", render_str(p, "partner"), render_str(p, "name"),
+            render_str(p, "planned"), render_str(p, "share"), render_str(p, "paid"),
+            render_str(p, "due"), render_str(p, "direction"), render_str(p, "text"));
+    }
+    fputs("\r\n", f);
+}
+
+static void
+csv_integrity(FILE *f, const json_t *st)
+{
+    const json_t *in = json_object_get(st, "integrity");
+    const json_t *cp = json_object_get(in, "checkpoint");
+    const json_t *v = json_object_get(in, "verification");
+    char n[4][24];
+    size_t i;
+    const json_t *line;
+    snprintf(n[0], sizeof(n[0]), "%" JSON_INTEGER_FORMAT,
+             json_integer_value(json_object_get(in, "tree_size")));
+    snprintf(n[1], sizeof(n[1]), "%" JSON_INTEGER_FORMAT,
+             json_integer_value(json_object_get(cp, "tree_size")));
+    snprintf(n[2], sizeof(n[2]), "%" JSON_INTEGER_FORMAT,
+             json_integer_value(json_object_get(v, "records")));
+    snprintf(n[3], sizeof(n[3]), "%" JSON_INTEGER_FORMAT,
+             json_integer_value(json_object_get(v, "signatures")));
+    ROW(f, "Integrity", "field", "value");
+    ROW(f, "Integrity", "tree_size", n[0]);
+    ROW(f, "Integrity", "checkpoint_tree_size", json_is_object(cp) ? n[1] : "");
+    ROW(f, "Integrity", "checkpoint_root", render_str(cp, "root"));
+    json_array_foreach(json_object_get(cp, "signatures"), i, line)
+    {
+        ROW(f, "Integrity", "checkpoint_signature", json_string_value(line));
+    }
+    ROW(f, "Integrity", "verification", render_str(v, "result"));
+    ROW(f, "Integrity", "verified_records", n[2]);
+    ROW(f, "Integrity", "verified_signatures", n[3]);
+    ROW(f, "Integrity", "verified_root", render_str(v, "root"));
+}
+
+int
+render_csv(FILE *f, const json_t *statement)
+{
+    csv_statement(f, statement);
+    csv_contributions(f, statement);
+    csv_schemes(f, statement);
+    csv_policy(f, statement);
+    csv_positions(f, statement);
+    csv_integrity(f, statement);
+    return ferror(f) ? -1 : 0;
+}
