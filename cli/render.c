@@ -80,6 +80,16 @@ render_money(const json_t *amount, char *buf, size_t size)
     return buf;
 }
 
+int64_t
+render_pence(const json_t *amount)
+{
+    int64_t pence = 0;
+    if (pb_money_parse(json_string_value(amount), &pence, NULL) != PB_OK) {
+        pence = 0;
+    }
+    return pence;
+}
+
 const char *
 render_pounds(const json_t *amount, char *buf, size_t size)
 {

@@ -43,6 +43,8 @@ int render_xlsx(const char *path, const json_t *statement, char *errbuf, size_t 
 
 /* A canonical amount string as people read it: "1,250,000.00", "-330,000.00". */
 const char *render_money(const json_t *amount, char *buf, size_t size);
+/* The pence of a canonical amount string, 0 if it is not one. */
+int64_t render_pence(const json_t *amount);
 /* The same with the pound sign: "£1,250,000.00", "-£330,000.00". */
 const char *render_pounds(const json_t *amount, char *buf, size_t size);
 /* One workings step as one line of English (pb_policy_step_text), malloc'd;

@@ -1,8 +1,364 @@
+/*
+ * render_html.c — a statement as one self-contained printable HTML page: no
+ * scripts, no outside resources, inline CSS, every text HTML-escaped, and an
+ * inline SVG bar chart of budget against forecast outturn by scheme that
+ * reads in black and white (budget an outlined bar, forecast a hatched one,
+ * each labelled with its amount). Bar lengths are integer pixels from
+ * integer pence: no floating point.
+ */
 #include "render.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define M PB_MONEY_TEXT_MAX
+/* Chart geometry in pixels. */
+#define CHART_LABEL_PX 230
+#define CHART_BAR_PX 520
+#define CHART_ROW_PX 44
+#define CHART_BAR_H_PX 16
+
+/* Write text with & < > " ' escaped. */
+static void
+esc(FILE *f, const char *text)
+{
+    for (const char *p = text != NULL ? text : ""; *p != '\0'; p++) {
+        switch (*p) {
+        case '&':
+            fputs("&amp;", f);
+            break;
+        case '<':
+            fputs("&lt;", f);
+            break;
+        case '>':
+            fputs("&gt;", f);
+            break;
+        case '"':
+            fputs("&quot;", f);
+            break;
+        case '\'':
+            fputs("&#39;", f);
+            break;
+        default:
+            fputc(*p, f);
+        }
+    }
+}
+
+static void
+cell(FILE *f, const char *text)
+{
+    fputs("<td>", f);
+    esc(f, text);
+    fputs("</td>", f);
+}
+
+static void
+money_cell(FILE *f, const json_t *amount)
+{
+    char a[M];
+    fputs("<td class=\"n\">", f);
+    esc(f, render_money(amount, a, M));
+    fputs("</td>", f);
+}
+
+static const char STYLE[] =
+    "body{font-family:Helvetica,Arial,sans-serif;color:#000;background:#fff;margin:2em;"
+    "max-width:60em}h1{font-size:1.5em;margin-bottom:.2em}h2{font-size:1.15em;margin-top:1.6em;"
+    "border-bottom:1px solid #000}table{border-collapse:collapse;margin:.5em 0}"
+    "th,td{border:1px solid #777;padding:.2em .5em;text-align:left;vertical-align:top}"
+    "td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}"
+    "tr.total td{font-weight:bold;border-top:2px solid #000}.position{font-size:1.2em;"
+    "font-weight:bold;border:2px solid #000;padding:.5em;display:inline-block}"
+    "ol.workings li{margin:.2em 0}.mono{font-family:monospace;font-size:.85em;"
+    "word-break:break-all}@media print{body{margin:0}h2{break-after:avoid}"
+    "table,svg{break-inside:avoid}}";
+
+static void
+html_head(FILE *f, const json_t *st)
+{
+    char title[512];
+    const json_t *pool = json_object_get(st, "pool");
+    render_title(st, title, sizeof(title));
+    fputs("<!DOCTYPE html>\n<html lang=\"en-GB\">\n<head>\n<meta charset=\"utf-8\"/>\n<title>", f);
+    esc(f, title);
+    fputs(" — ", f);
+    esc(f, render_str(pool, "id"));
+    fputs(" ", f);
+    esc(f, render_str(st, "period"));
+    fprintf(f, "</title>\n<style>%s</style>\n</head>\n<body>\n<h1>", STYLE);
+    esc(f, title);
+    fputs("</h1>\n<table>\n<tr><th>Pool</th>", f);
+    cell(f, render_str(pool, "id"));
+    cell(f, render_str(pool, "name"));
+    fputs("</tr>\n<tr><th>Host</th>", f);
+    cell(f, render_str(pool, "host"));
+    cell(f, render_str(pool, "host_name"));
+    fputs("</tr>\n<tr><th>Ledger</th><td colspan=\"2\">", f);
+    esc(f, render_str(st, "origin"));
+    fputs("</td></tr>\n<tr><th>Period</th>", f);
+    cell(f, render_str(st, "period"));
+    fputs("<td>to ", f);
+    esc(f, render_str(st, "period_end"));
+    fputs("; outturn basis: ", f);
+    esc(f, render_str(st, "basis"));
+    fputs("</td></tr>\n</table>\n", f);
+}
+
+static void
+html_contributions(FILE *f, const json_t *st)
+{
+    const json_t *c = json_object_get(st, "contributions");
+    size_t i;
+    const json_t *s;
+    fputs("<h2>Contributions</h2>\n<table>\n<tr><th>Stream</th><th>Name</th><th>Payer</th>"
+          "<th class=\"n\">Planned</th><th class=\"n\">Received</th></tr>\n",
+          f);
+    json_array_foreach(json_object_get(c, "streams"), i, s)
+    {
+        fputs("<tr>", f);
+        cell(f, render_str(s, "id"));
+        cell(f, render_str(s, "name"));
+        cell(f, render_str(s, "payer"));
+        money_cell(f, json_object_get(s, "planned"));
+        money_cell(f, json_object_get(s, "received"));
+        fputs("</tr>\n", f);
+    }
+    fputs("<tr class=\"total\"><td colspan=\"3\">Total</td>", f);
+    money_cell(f, json_object_get(c, "planned"));
+    money_cell(f, json_object_get(c, "received"));
+    fputs("</tr>\n</table>\n", f);
+}
+
+static void
+html_schemes(FILE *f, const json_t *st)
+{
+    size_t i;
+    const json_t *s;
+    fputs("<h2>Schemes</h2>\n<table>\n<tr><th>Scheme</th><th>Name</th><th>Lead</th>"
+          "<th class=\"n\">Budget</th><th class=\"n\">Actual to date</th>"
+          "<th class=\"n\">Forecast outturn</th><th class=\"n\">Variance</th></tr>\n",
+          f);
+    json_array_foreach(json_object_get(st, "schemes"), i, s)
+    {
+        fputs("<tr>", f);
+        cell(f, render_str(s, "id"));
+        fputs("<td>", f);
+        esc(f, render_str(s, "name"));
+        if (json_object_get(s, "flag") != NULL) {
+            fputs(" <em>(", f);
+            esc(f, render_str(s, "flag"));
+            fputs(")</em>", f);
+        }
+        fputs("</td>", f);
+        cell(f, render_str(s, "lead"));
+        money_cell(f, json_object_get(s, "budget"));
+        money_cell(f, json_object_get(s, "actual"));
+        money_cell(f, json_object_get(s, "forecast"));
+        money_cell(f, json_object_get(s, "variance"));
+        fputs("</tr>\n", f);
+    }
+    const json_t *t = json_object_get(st, "totals");
+    fputs("<tr class=\"total\"><td colspan=\"3\">Pool total</td>", f);
+    money_cell(f, json_object_get(t, "budget"));
+    money_cell(f, json_object_get(t, "actual"));
+    money_cell(f, json_object_get(t, "forecast"));
+    money_cell(f, json_object_get(t, "variance"));
+    fputs("</tr>\n</table>\n", f);
+}
+
+/* Pixels for pence on a scale where max_pence is CHART_BAR_PX (0 if negative). */
+static int64_t
+bar_px(const json_t *amount, int64_t max_pence)
+{
+    int64_t pence = render_pence(amount);
+    if (pence <= 0 || max_pence <= 0) {
+        return 0;
+    }
+    /* |pence| <= PB_MONEY_PENCE_MAX (1e15): times 520 stays far below INT64_MAX. */
+    return pence * CHART_BAR_PX / max_pence;
+}
+
+static void
+chart_bar(FILE *f, int64_t y, int64_t px, const char *fill, const json_t *amount, const char *what)
+{
+    char a[M];
+    fprintf(f,
+            "<rect x=\"%d\" y=\"%lld\" width=\"%lld\" height=\"%d\" fill=\"%s\" stroke=\"#000\" "
+            "stroke-width=\"1.5\"><title>%s ",
+            CHART_LABEL_PX, (long long)y, (long long)px, CHART_BAR_H_PX, fill, what);
+    esc(f, render_money(amount, a, M));
+    fprintf(f, "</title></rect>\n<text x=\"%lld\" y=\"%lld\" font-size=\"12\">%s ",
+            (long long)(CHART_LABEL_PX + px + 6), (long long)(y + CHART_BAR_H_PX - 3), what);
+    esc(f, render_money(amount, a, M));
+    fputs("</text>\n", f);
+}
+
+static void
+html_chart(FILE *f, const json_t *st)
+{
+    const json_t *schemes = json_object_get(st, "schemes");
+    int64_t max_pence = 0;
+    size_t i;
+    const json_t *s;
+    json_array_foreach(schemes, i, s)
+    {
+        int64_t b = render_pence(json_object_get(s, "budget"));
+        int64_t fc = render_pence(json_object_get(s, "forecast"));
+        max_pence = b > max_pence ? b : max_pence;
+        max_pence = fc > max_pence ? fc : max_pence;
+    }
+    int64_t height = (int64_t)json_array_size(schemes) * CHART_ROW_PX + 40;
+    int width = CHART_LABEL_PX + CHART_BAR_PX + 200;
+    fputs("<h2>Budget and forecast outturn by scheme</h2>\n", f);
+    fprintf(f,
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%lld\" "
+            "viewBox=\"0 0 %d %lld\" role=\"img\" aria-label=\"Budget and forecast outturn by "
+            "scheme\" font-family=\"Helvetica,Arial,sans-serif\">\n<defs><pattern id=\"hatch\" "
+            "width=\"6\" height=\"6\" patternUnits=\"userSpaceOnUse\" "
+            "patternTransform=\"rotate(45)\"><rect width=\"6\" height=\"6\" fill=\"#fff\"/>"
+            "<line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"6\" stroke=\"#000\" stroke-width=\"2.5\"/>"
+            "</pattern></defs>\n",
+            width, (long long)height, width, (long long)height);
+    fprintf(f,
+            "<rect x=\"%d\" y=\"4\" width=\"24\" height=\"12\" fill=\"#fff\" stroke=\"#000\"/>"
+            "<text x=\"%d\" y=\"14\" font-size=\"12\">budget (outline)</text>\n"
+            "<rect x=\"%d\" y=\"4\" width=\"24\" height=\"12\" fill=\"url(#hatch)\" "
+            "stroke=\"#000\"/><text x=\"%d\" y=\"14\" font-size=\"12\">forecast outturn "
+            "(hatched)</text>\n",
+            CHART_LABEL_PX, CHART_LABEL_PX + 30, CHART_LABEL_PX + 170, CHART_LABEL_PX + 200);
+    json_array_foreach(schemes, i, s)
+    {
+        int64_t y = (int64_t)i * CHART_ROW_PX + 30;
+        fprintf(f, "<text x=\"0\" y=\"%lld\" font-size=\"13\">", (long long)(y + 20));
+        esc(f, render_str(s, "id"));
+        fputs(" ", f);
+        esc(f, render_str(s, "name"));
+        fputs("</text>\n", f);
+        chart_bar(f, y, bar_px(json_object_get(s, "budget"), max_pence), "#fff",
+                  json_object_get(s, "budget"), "budget");
+        chart_bar(f, y + CHART_BAR_H_PX + 2, bar_px(json_object_get(s, "forecast"), max_pence),
+                  "url(#hatch)", json_object_get(s, "forecast"), "forecast");
+    }
+    fputs("</svg>\n", f);
+}
+
+static void
+html_policy(FILE *f, const json_t *st)
+{
+    const json_t *p = json_object_get(st, "policy");
+    const char *key;
+    const json_t *v;
+    size_t i;
+    fputs("<h2>Risk share: ", f);
+    esc(f, render_str(p, "name"));
+    fputs("</h2>\n<p>Netting ", f);
+    esc(f, render_str(p, "netting"));
+    fputs("; the variance is ", f);
+    esc(f, render_str(p, "variance_basis"));
+    fputs(".</p>\n<table>\n<tr><th>Pool variance</th>", f);
+    money_cell(f, json_object_get(p, "variance"));
+    fputs("</tr>\n", f);
+    json_object_foreach((json_t *)json_object_get(p, "shares"), key, v)
+    {
+        fputs("<tr><th>Share of ", f);
+        esc(f, key);
+        fputs("</th>", f);
+        money_cell(f, v);
+        fputs("</tr>\n", f);
+    }
+    fputs("<tr><th>Unallocated</th>", f);
+    money_cell(f, json_object_get(p, "unallocated"));
+    fputs("</tr>\n<tr><th>Carried forward</th>", f);
+    money_cell(f, json_object_get(p, "carried_forward"));
+    fputs("</tr>\n</table>\n<h3>Workings</h3>\n<ol class=\"workings\">\n", f);
+    json_array_foreach(json_object_get(p, "workings"), i, v)
+    {
+        char *line = render_step(v);
+        fputs("<li>", f);
+        esc(f, line);
+        fputs("</li>\n", f);
+        free(line);
+    }
+    fputs("</ol>\n", f);
+}
+
+static void
+html_positions(FILE *f, const json_t *st)
+{
+    size_t i;
+    const json_t *p;
+    json_array_foreach(json_object_get(st, "positions"), i, p)
+    {
+        fputs("<h2>Position of ", f);
+        esc(f, render_str(p, "name"));
+        fputs(" (", f);
+        esc(f, render_str(p, "partner"));
+        fputs(")</h2>\n<table>\n<tr><th>Planned contribution (year)</th>", f);
+        money_cell(f, json_object_get(p, "planned"));
+        fputs("</tr>\n<tr><th>+ share of the variance</th>", f);
+        money_cell(f, json_object_get(p, "share"));
+        fputs("</tr>\n<tr><th>− paid to the period end</th>", f);
+        money_cell(f, json_object_get(p, "paid"));
+        fputs("</tr>\n<tr class=\"total\"><td>= forecast amount due</td>", f);
+        money_cell(f, json_object_get(p, "due"));
+        fputs("</tr>\n</table>\n<p class=\"position\">", f);
+        esc(f, render_str(p, "text"));
+        fputs("</p>\n", f);
+    }
+}
+
+static void
+html_integrity(FILE *f, const json_t *st)
+{
+    const json_t *in = json_object_get(st, "integrity");
+    const json_t *cp = json_object_get(in, "checkpoint");
+    const json_t *v = json_object_get(in, "verification");
+    size_t i;
+    const json_t *line;
+    fprintf(f,
+            "<h2>Integrity</h2>\n<p>Figures read from the first %" JSON_INTEGER_FORMAT
+            " records of the ledger.</p>\n",
+            json_integer_value(json_object_get(in, "tree_size")));
+    if (json_is_object(cp)) {
+        fprintf(f, "<p>Checkpoint: tree size %" JSON_INTEGER_FORMAT ", root <span class=\"mono\">",
+                json_integer_value(json_object_get(cp, "tree_size")));
+        esc(f, render_str(cp, "root"));
+        fputs("</span></p>\n<ul>\n", f);
+        json_array_foreach(json_object_get(cp, "signatures"), i, line)
+        {
+            fputs("<li class=\"mono\">", f);
+            esc(f, json_string_value(line));
+            fputs("</li>\n", f);
+        }
+        fputs("</ul>\n", f);
+    } else {
+        fputs("<p>Checkpoint: none covers these records yet.</p>\n", f);
+    }
+    fputs("<p>Verification: ", f);
+    esc(f, render_str(v, "result"));
+    fprintf(f,
+            " (%" JSON_INTEGER_FORMAT " records, %" JSON_INTEGER_FORMAT
+            " signatures, %" JSON_INTEGER_FORMAT " checkpoints, %" JSON_INTEGER_FORMAT
+            " cosignatures); root <span class=\"mono\">",
+            json_integer_value(json_object_get(v, "records")),
+            json_integer_value(json_object_get(v, "signatures")),
+            json_integer_value(json_object_get(v, "checkpoints")),
+            json_integer_value(json_object_get(v, "cosignatures")));
+    esc(f, render_str(v, "root"));
+    fputs("</span></p>\n", f);
+}
+
 int
 render_html(FILE *f, const json_t *statement)
 {
-    (void)statement;
-    fputs("<!DOCTYPE html>\n", f);
-    return 0;
+    html_head(f, statement);
+    html_contributions(f, statement);
+    html_schemes(f, statement);
+    html_chart(f, statement);
+    html_policy(f, statement);
+    html_positions(f, statement);
+    html_integrity(f, statement);
+    fputs("</body>\n</html>\n", f);
+    return ferror(f) ? -1 : 0;
 }
