@@ -218,7 +218,7 @@ checkpoint_of(const char *note)
  * records the figures were read from (else null: run `poolbook checkpoint`),
  * and the result of verifying the whole ledger, which also checks every
  * stored checkpoint's root and signatures. A ledger that fails verification
- * gets no statement. */
+ * is refused a statement. */
 static int
 integrity_of(pb_store *store, uint64_t tree_size, json_t **out, pb_error *err)
 {
