@@ -5,15 +5,22 @@
 # document records (board minutes, invoices, quarterly returns) in one
 # transaction, agree a Better Care Fund pool, post a year of contributions,
 # spending and forecasts, close each quarter, show the pool's figures,
-# checkpoint and cosign the log, verify it, and print proofs.
+# checkpoint and cosign the log, verify it, print proofs, and write the Q2
+# statements of every partner in every format with a signed manifest.
 # usage: bash scripts/demo.sh [OUTDIR]    (default: out/demo)
+# With $POOLBOOK set to a built poolbook, nothing is installed or built
+# (tests/cli/statements.sh runs the job this way).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-bash scripts/deps.sh build
-cmake -S . -B build-demo -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPB_TESTS=OFF >/dev/null
-cmake --build build-demo -j "$(nproc 2>/dev/null || echo 2)" >/dev/null
-P="$root/build-demo/poolbook"
+if [ -n "${POOLBOOK:-}" ]; then
+  P=$POOLBOOK
+else
+  bash scripts/deps.sh build
+  cmake -S . -B build-demo -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPB_TESTS=OFF >/dev/null
+  cmake --build build-demo -j "$(nproc 2>/dev/null || echo 2)" >/dev/null
+  P="$root/build-demo/poolbook"
+fi
 out="${1:-$root/out/demo}"
 rm -rf "$out"
 mkdir -p "$out/keys" "$out/docs"
@@ -122,4 +129,13 @@ step "proofs"
 "$P" proof inclusion 42 | tee proof-inclusion-42.json
 "$P" proof consistency 100 "$("$P" log --json | wc -l)" | tee proof-consistency.json
 
-step "done: ledger, checkpoint and proofs are in $out"
+step "the quarter's statements: every partner and the pool, every format, a signed manifest"
+"$P" statement --pool BCF24 --partner DCC --period 2024/25-Q2 | sed -n '/^Position/,/owes/p'
+"$P" statements --pool BCF24 --period 2024/25-Q2 --out statements -k keys/dcc-operator.key
+if command -v minisign >/dev/null; then
+  (cd statements && minisign -Vm MANIFEST.sha256 -p ../keys/dcc-operator.pub)
+else
+  echo "(with minisign installed: cd statements && minisign -Vm MANIFEST.sha256 -p ../keys/dcc-operator.pub)"
+fi
+
+step "done: ledger, checkpoint and proofs are in $out; the Q2 statements are in $out/statements"

@@ -1,0 +1,209 @@
+#!/usr/bin/env bash
+# statements.sh — the statement run on the year scenario (scripts/demo.sh run
+# with this build): every figure of every statement equals `pool show --json`
+# and `policy explain --json`; the xlsx read back with openpyxl holds the same
+# numbers as the json; the html is well-formed, its tags balance, and headless
+# Chromium renders it to a non-trivial PNG; the manifest verifies with stock
+# minisign and sha256sum, and fails once any file is changed; a second run
+# gives identical files; and the refusals of `statement` and `statements`.
+set -euo pipefail
+: "${POOLBOOK:?}" "${PB_SRC:?}" "${PB_BUILD:?}"
+P=$POOLBOOK
+PY=
+for c in /usr/bin/python3 python3; do
+  if "$c" -c 'import openpyxl' 2>/dev/null; then PY=$c; break; fi
+done
+[ -n "$PY" ] || { echo "python3-openpyxl is not installed (scripts/deps.sh test)"; exit 1; }
+for tool in minisign xmllint chromium sha256sum; do
+  command -v $tool >/dev/null || { echo "$tool is not installed (scripts/deps.sh test)"; exit 1; }
+done
+work=$(mktemp -d /tmp/pb-statements-XXXXXX)
+trap '[ -n "${PB_KEEP:-}" ] || rm -rf "$work"' EXIT
+checks=0
+fail() { echo "FAIL: $*" >&2; exit 1; }
+ok() { checks=$((checks + 1)); echo "ok $checks - $*"; }
+
+POOLBOOK=$P bash "$PB_SRC/scripts/demo.sh" "$work/demo" >"$work/demo.log" 2>&1 ||
+  { tail -20 "$work/demo.log"; fail "the main job failed"; }
+ok "the main job ends by writing the Q2 statements"
+cd "$work/demo"
+export POOLBOOK_LEDGER=$work/demo/bcf.ledger
+S=statements
+Q=BCF24-2024-25-Q2
+n=$(ls $S | grep -c -E '\.(txt|json|csv|html|xlsx)$')
+[ "$n" = 15 ] || fail "expected 15 statement files (3 statements x 5 formats), got $n"
+ok "DCC, ICB and the summary in text, json, csv, html and xlsx"
+
+# Every figure against pool show and policy explain.
+for period in 2024/25-Q2 2024/25; do
+  "$P" pool show BCF24 --period $period --json >report.json
+  "$P" policy explain --pool BCF24 --period $period --json >explain.json
+  for who in DCC ICB; do
+    "$P" statement --pool BCF24 --partner $who --period $period --format json >st-$who.json
+    "$PY" - report.json explain.json st-$who.json $who <<'PY'
+import json, sys
+report, explain, st = (json.load(open(p)) for p in sys.argv[1:4])
+who = sys.argv[4]
+assert st["pool"]["id"] == report["pool"] and st["period_end"] == report["period_end"]
+assert st["schemes"] == report["schemes"], "schemes differ"
+assert st["totals"] == report["totals"], "totals differ"
+mine = [s for s in report["streams"] if s["payer"] == who]
+assert st["contributions"]["streams"] == mine, "streams differ"
+partner = next(p for p in report["partners"] if p["id"] == who)
+assert st["contributions"]["planned"] == partner["planned"]
+assert st["contributions"]["received"] == partner["received"]
+for k in ("variance", "shares", "unallocated", "carried_forward", "workings"):
+    assert st["policy"][k] == explain[k], k
+pos, = st["positions"]
+pence = lambda s: int(s.replace(".", ""))
+assert pos["share"] == explain["shares"][who]
+assert pos["planned"] == partner["planned"] and pos["paid"] == partner["received"]
+due = pence(partner["planned"]) + pence(explain["shares"][who]) - pence(partner["received"])
+assert pence(pos["due"]) == due, (pos["due"], due)
+words = "%s owes the pool" % who if due > 0 else "the pool owes %s" % who
+assert pos["text"].startswith(words), pos["text"]
+assert "{:,.2f}".format(abs(due) / 100) in pos["text"], pos["text"]
+PY
+  done
+done
+ok "every statement figure equals pool show --json and policy explain --json (Q2 and the year)"
+cmp -s <("$P" statement --pool BCF24 --partner DCC --period 2024/25-Q2 --format json) $S/$Q-DCC.json ||
+  fail "the run's json differs from statement --format json"
+ok "the run writes what statement writes"
+
+# The xlsx holds the json's numbers, as numbers with a currency format.
+for who in DCC ICB summary; do
+  "$PY" - $S/$Q-$who.json $S/$Q-$who.xlsx <<'PY'
+import json, sys, openpyxl
+st = json.load(open(sys.argv[1]))
+wb = openpyxl.load_workbook(sys.argv[2])
+assert wb.sheetnames == ["Summary", "Schemes", "Contributions", "Workings"], wb.sheetnames
+pence = lambda s: int(s.replace(".", ""))
+def cents(v):
+    assert isinstance(v, (int, float)), v
+    return round(v * 100)
+rows = list(wb["Schemes"].iter_rows(values_only=True))
+for s, row in zip(st["schemes"], rows[1:]):
+    assert row[0] == s["id"], row
+    for i, k in enumerate(("budget", "actual", "forecast", "variance")):
+        assert cents(row[4 + i]) == pence(s[k]), (s["id"], k, row[4 + i], s[k])
+tot = rows[1 + len(st["schemes"])]
+assert [cents(v) for v in tot[4:8]] == [pence(st["totals"][k]) for k in ("budget", "actual", "forecast", "variance")]
+assert "£#,##0.00" in wb["Schemes"].cell(row=2, column=5).number_format
+rows = list(wb["Contributions"].iter_rows(values_only=True))
+for s, row in zip(st["contributions"]["streams"], rows[1:]):
+    assert row[0] == s["id"] and cents(row[3]) == pence(s["planned"]) and cents(row[4]) == pence(s["received"]), row
+summary = {r[0]: r[1] for r in wb["Summary"].iter_rows(values_only=True) if r[0]}
+for who, amount in st["policy"]["shares"].items():
+    assert cents(summary["Share of " + who]) == pence(amount)
+dues = [cents(r[1]) for r in wb["Summary"].iter_rows(values_only=True) if r[0] == "= forecast amount due"]
+assert dues == [pence(p["due"]) for p in st["positions"]], dues
+w = list(wb["Workings"].iter_rows(values_only=True))
+assert len(w) == 1 + len(st["policy"]["workings"])
+PY
+done
+ok "the xlsx read back with openpyxl holds the json's amounts"
+
+# The html: well-formed, balanced, no scripts, the chart, and a real rendering.
+for who in DCC summary; do
+  f=$S/$Q-$who.html
+  xmllint --noout "$f" || fail "$f is not well-formed"
+  "$PY" - "$f" <<'PY'
+import sys
+from html.parser import HTMLParser
+VOID = {"meta", "br", "img", "hr", "input", "link"}
+class Strict(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.stack, self.seen = [], set()
+    def handle_starttag(self, tag, attrs):
+        self.seen.add(tag)
+        for k, v in attrs:
+            assert not k.startswith("on"), "event handler attribute %s" % k
+        if tag not in VOID:
+            self.stack.append(tag)
+    def handle_startendtag(self, tag, attrs):
+        self.seen.add(tag)
+    def handle_endtag(self, tag):
+        assert self.stack and self.stack[-1] == tag, "</%s> closes %s" % (tag, self.stack[-1:])
+        self.stack.pop()
+p = Strict()
+text = open(sys.argv[1], encoding="utf-8").read()
+p.feed(text); p.close()
+assert not p.stack, "unclosed: %s" % p.stack
+assert "script" not in p.seen and "<link" not in text and "http://" not in text.replace('xmlns="http://www.w3.org/2000/svg"', "")
+for tag in ("svg", "pattern", "rect", "table", "style"):
+    assert tag in p.seen, tag
+assert 'fill="url(#hatch)"' in text and 'stroke="#000"' in text
+PY
+done
+ok "the html is well-formed, balanced, self-contained, with the hatched/outlined chart"
+chromium --headless --no-sandbox --disable-gpu --screenshot="$work/dcc.png" --window-size=1200,1600 \
+  "file://$work/demo/$S/$Q-DCC.html" >/dev/null 2>&1 || true
+size=$(stat -c %s "$work/dcc.png" 2>/dev/null || echo 0)
+[ "$size" -gt 20000 ] || fail "chromium's PNG is missing or trivial ($size bytes)"
+"$PY" - "$work/dcc.png" <<'PY'
+import struct, sys
+b = open(sys.argv[1], "rb").read()
+assert b[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+w, h = struct.unpack(">II", b[16:24])
+assert (w, h) == (1200, 1600), (w, h)
+PY
+ok "headless chromium renders the html to a 1200x1600 PNG of $size bytes"
+
+# The csv: RFC 4180 rows that Python's csv module reads, sections as documented.
+"$PY" - $S/$Q-DCC.csv $S/$Q-DCC.json <<'PY'
+import csv, json, sys
+rows = list(csv.reader(open(sys.argv[1], newline="", encoding="utf-8")))
+st = json.load(open(sys.argv[2]))
+sections = []
+for r in rows:
+    if r and r[0] not in sections:
+        sections.append(r[0])
+assert sections == ["Statement", "Contributions", "Schemes", "Policy", "Shares", "Workings", "Positions", "Integrity"], sections
+schemes = [r for r in rows if r and r[0] == "Schemes"][1:-1]
+assert [r[5:9] for r in schemes] == [[s[k] for k in ("budget", "actual", "forecast", "variance")] for s in st["schemes"]]
+pos = [r for r in rows if r and r[0] == "Positions"][1]
+assert pos[8] == st["positions"][0]["text"] and pos[6] == st["positions"][0]["due"]
+PY
+ok "the csv reads back section by section with the json's figures"
+
+# The manifest.
+(cd $S && minisign -Vm MANIFEST.sha256 -p ../keys/dcc-operator.pub >/dev/null) || fail "minisign -V"
+(cd $S && sha256sum --quiet -c MANIFEST.sha256) || fail "sha256sum -c"
+[ "$(wc -l <$S/MANIFEST.sha256)" = 15 ] || fail "the manifest should list 15 files"
+ok "minisign -V verifies the manifest and sha256sum -c every file"
+cp -r $S changed
+printf ' ' >>changed/$Q-ICB.csv
+(cd changed && ! sha256sum --quiet -c MANIFEST.sha256 >/dev/null 2>&1) || fail "a changed file passed"
+sed -i 's/^\([0-9a-f]*\)  \(.*ICB.csv\)$/'"$(sha256sum changed/$Q-ICB.csv | cut -c1-64)"'  \2/' changed/MANIFEST.sha256
+(cd changed && sha256sum --quiet -c MANIFEST.sha256) || fail "the rewritten manifest should match"
+(cd changed && ! minisign -Vm MANIFEST.sha256 -p ../keys/dcc-operator.pub >/dev/null 2>&1) ||
+  fail "minisign accepted a rewritten manifest"
+ok "a changed statement fails the manifest; a manifest rewritten to match fails minisign"
+
+# A second run on the same ledger gives identical files.
+"$P" statements --pool BCF24 --period 2024/25-Q2 --out again -k keys/dcc-operator.key >/dev/null
+diff -r $S again >/dev/null || fail "a second run gave different files"
+ok "a second run gives identical files (no clock inside)"
+
+# Refusals, each one line on stderr.
+expect() { # expect EXIT "MESSAGE" CMD...
+  local want=$1 msg=$2; shift 2
+  set +e; "$@" >out.txt 2>err.txt; local code=$?; set -e
+  [ "$code" = "$want" ] || fail "$*: exit $code, expected $want ($(cat err.txt))"
+  [ "$(cat err.txt)" = "$msg" ] || fail "$*: stderr '$(cat err.txt)', expected '$msg'"
+  [ ! -s out.txt ] || fail "$*: printed on stdout"
+}
+expect 2 "poolbook: error: give --pool, --period, --out and -k (usage: poolbook statements --pool POOL --period 2024/25-Q2 --out DIR -k HOSTKEY [--format LIST])" \
+  "$P" statements --pool BCF24 --out x -k keys/dcc-operator.key
+expect 2 "poolbook: error: unknown format 'pdf' (usage: poolbook statement --pool POOL --partner PARTNER [--period 2024/25-Q2] [--format FORMAT] [-o FILE])" \
+  "$P" statement --pool BCF24 --partner DCC --format pdf
+expect 1 "poolbook: error: period 2025/26-Q1 is not in pool BCF24's year 2024/25" \
+  "$P" statement --pool BCF24 --partner DCC --period 2025/26-Q1
+auditor=$("$PY" -c 'import base64,sys; r=base64.b64decode(open(sys.argv[1]).read().splitlines()[1]); print("%016X" % int.from_bytes(r[2:10], "little"))' keys/icb-auditor.pub)
+expect 1 "poolbook: error: key $auditor is ICB's auditor key; statements are signed by the host DCC's operator or signatory key (keys/icb-auditor.key)" \
+  "$P" statements --pool BCF24 --period 2024/25-Q2 --out nope -k keys/icb-auditor.key
+[ ! -e nope ] || fail "a refused run created its folder"
+ok "usage errors exit 2, refusals exit 1, each one line"
+echo "statements: $checks checks passed"
