@@ -202,6 +202,7 @@ cmd_statements(int argc, char **argv)
     pb_error_init(&err);
     json_t *summary = NULL;
     if (pb_statement(store, pool, NULL, period, &summary, &err) != PB_OK) {
+        render_where(&err);
         cli_fail(&err); /* pool, period and activity checked before anything is written */
     }
     pb_seckey *key = cli_load_seckey(key_path, pass_file);

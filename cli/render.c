@@ -130,6 +130,29 @@ render_title(const json_t *statement, char *buf, size_t size)
     return buf;
 }
 
+void
+render_where(pb_error *err)
+{
+    const char *option = NULL;
+    switch (err->code) {
+    case PB_EPOOL:
+        option = "--pool";
+        break;
+    case PB_EPARTNER:
+        option = "--partner";
+        break;
+    case PB_EPERIOD:
+    case PB_ENOTFOUND:
+        option = "--period";
+        break;
+    default:
+        break;
+    }
+    if (option != NULL && err->where[0] == '\0') {
+        snprintf(err->where, sizeof(err->where), "%s", option);
+    }
+}
+
 int
 render_json(FILE *f, const json_t *statement)
 {

@@ -33,6 +33,10 @@ const char *render_extension(int format);
  * one-line error naming the file. */
 void render_write(int format, const json_t *statement, const char *path);
 
+/* Name the option at fault in a pb_statement error that has no where:
+ * --pool, --partner or --period. */
+void render_where(pb_error *err);
+
 /* The renderers. Each returns 0, or -1 when writing failed (errno set). */
 int render_text(FILE *f, const json_t *statement);
 int render_json(FILE *f, const json_t *statement);

@@ -199,7 +199,7 @@ expect 2 "poolbook: error: give --pool, --period, --out and -k (usage: poolbook 
   "$P" statements --pool BCF24 --out x -k keys/dcc-operator.key
 expect 2 "poolbook: error: unknown format 'pdf' (usage: poolbook statement --pool POOL --partner PARTNER [--period 2024/25-Q2] [--format FORMAT] [-o FILE])" \
   "$P" statement --pool BCF24 --partner DCC --format pdf
-expect 1 "poolbook: error: period 2025/26-Q1 is not in pool BCF24's year 2024/25" \
+expect 1 "poolbook: error: period 2025/26-Q1 is not in pool BCF24's year 2024/25 (--period)" \
   "$P" statement --pool BCF24 --partner DCC --period 2025/26-Q1
 auditor=$("$PY" -c 'import base64,sys; r=base64.b64decode(open(sys.argv[1]).read().splitlines()[1]); print("%016X" % int.from_bytes(r[2:10], "little"))' keys/icb-auditor.pub)
 expect 1 "poolbook: error: key $auditor is ICB's auditor key; statements are signed by the host DCC's operator or signatory key (keys/icb-auditor.key)" \
