@@ -372,11 +372,13 @@ test_minisign_signature_bytes(void **state)
     memcpy(both, bin + 10, 64);
     memcpy(both + 64, "t c", 3);
     assert_int_equal(crypto_sign_verify_detached(global, both, sizeof(both), pub.key), 0);
+    free(again);
+    free(sig);
+    sig = NULL;
     assert_int_equal(
         pb_minisign_sign(f->op, (const uint8_t *)msg, strlen(msg), "u", "two\nlines", &sig, NULL),
         PB_EUSAGE);
-    free(again);
-    free(sig);
+    assert_null(sig);
 }
 
 int
