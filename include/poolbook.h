@@ -356,9 +356,10 @@ void pb_now(char *buf, size_t size);
 /* Write the default id of entry into buf, which holds at least
  * PB_ID_BYTES_MAX + 1 bytes:
  *   "<short>-<pool>-<YYYYMMDD>-<hex>"
- * short: con, exp, fc, vir, rev, close, agree, vary, key, revoke or admit for
- * contribution, expenditure, forecast, virement, reversal, period.close,
- * pool.agree, pool.vary, key.add, key.revoke and partner.admit;
+ * short: con, exp, fc, vir, rev, close, agree, vary, key, revoke, admit or
+ * settle for contribution, expenditure, forecast, virement, reversal,
+ * period.close, pool.agree, pool.vary, key.add, key.revoke, partner.admit and
+ * settlement;
  * pool: the entry's "pool" (pool.agree: "pool"."id"), cut short so that the id
  * stays within PB_ID_BYTES_MAX; date: the entry's "date" without dashes;
  * hex: the first 4 bytes of SHA-256 of the canonical entry without its "id",
@@ -372,7 +373,7 @@ void pb_now(char *buf, size_t size);
  * @param[in] entry  an entry object; borrowed, not changed. Its "id", if any, is ignored.
  * @param[out] buf   receives the NUL-terminated id (untouched on error).
  * Returns PB_OK; PB_EFIELD ("type" missing, a document's "sha256" not hex);
- * PB_ETYPE (a type with no default rule, such as settlement: give an id);
+ * PB_ETYPE (a type with no default rule: an unknown type);
  * PB_EID (the pool id is not an id, where "$.entry.pool"); PB_EDATE ("date"
  * is not YYYY-MM-DD, where "$.entry.date"); a pb_json_check code (the entry
  * lies outside the canonical subset); PB_ENOMEM. Asserts on a NULL argument

@@ -312,7 +312,7 @@ text_step(FILE *f, const json_t *step)
         fraction_text(json_object_get(step, "remainder"), json_object_get(step, "denominator"), b,
                       sizeof(b));
         fprintf(f,
-                "%s gets one of the pennies left by rounding down (%s): the part of a penny it "
+                "%s takes one of the pennies left by rounding down (%s): the part of a penny it "
                 "lost, %s, is among the largest",
                 str_of(step, "partner"), a, b);
     } else if (strcmp(kind, "cap") == 0) {

@@ -134,7 +134,7 @@ assert show["basis"] == "actual" and show["totals"]["variance"] == "333.32", sho
 assert show["settlement"]["shares"] == year["shares"] == {"DCC": "199.99", "ICB": "133.33"}
 PY
 "$P" policy explain --pool S75 >year.txt
-grep -qF "ICB gets one of the pennies left by rounding down" year.txt || fail "explain text: penny line"
+grep -qF "ICB takes one of the pennies left by rounding down" year.txt || fail "explain text: penny line"
 
 # After the settlement, nothing more is dated in the year.
 checks=$((checks + 1))
