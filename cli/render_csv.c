@@ -68,18 +68,18 @@ csv_schemes(FILE *f, const json_t *st)
 {
     size_t i;
     const json_t *s;
-    ROW(f, "Schemes", "scheme", "name", "lead", "class", "budget", "actual", "forecast", "variance",
+    ROW(f, "Schemes", "scheme", "name", "lead", "class", "budget", "actual", "outturn", "variance",
         "forecast_date", "flag");
     json_array_foreach(json_object_get(st, "schemes"), i, s)
     {
         ROW(f, "Schemes", render_str(s, "id"), render_str(s, "name"), render_str(s, "lead"),
             render_str(s, "class"), render_str(s, "budget"), render_str(s, "actual"),
-            render_str(s, "forecast"), render_str(s, "variance"), render_str(s, "forecast_date"),
+            render_str(s, "outturn"), render_str(s, "variance"), render_str(s, "forecast_date"),
             render_str(s, "flag"));
     }
     const json_t *t = json_object_get(st, "totals");
     ROW(f, "Schemes", "total", "", "", "", render_str(t, "budget"), render_str(t, "actual"),
-        render_str(t, "forecast"), render_str(t, "variance"), "", "");
+        render_str(t, "outturn"), render_str(t, "variance"), "", "");
     fputs("\r\n", f);
 }
 

@@ -137,7 +137,7 @@ html_schemes(FILE *f, const json_t *st)
     const json_t *s;
     fputs("<h2>Schemes</h2>\n<table>\n<tr><th>Scheme</th><th>Name</th><th>Lead</th>"
           "<th class=\"n\">Budget</th><th class=\"n\">Actual to date</th>"
-          "<th class=\"n\">Forecast outturn</th><th class=\"n\">Variance</th></tr>\n",
+          "<th class=\"n\">Outturn</th><th class=\"n\">Variance</th></tr>\n",
           f);
     json_array_foreach(json_object_get(st, "schemes"), i, s)
     {
@@ -154,7 +154,7 @@ html_schemes(FILE *f, const json_t *st)
         cell(f, render_str(s, "lead"));
         money_cell(f, json_object_get(s, "budget"));
         money_cell(f, json_object_get(s, "actual"));
-        money_cell(f, json_object_get(s, "forecast"));
+        money_cell(f, json_object_get(s, "outturn"));
         money_cell(f, json_object_get(s, "variance"));
         fputs("</tr>\n", f);
     }
@@ -162,7 +162,7 @@ html_schemes(FILE *f, const json_t *st)
     fputs("<tr class=\"total\"><td colspan=\"3\">Pool total</td>", f);
     money_cell(f, json_object_get(t, "budget"));
     money_cell(f, json_object_get(t, "actual"));
-    money_cell(f, json_object_get(t, "forecast"));
+    money_cell(f, json_object_get(t, "outturn"));
     money_cell(f, json_object_get(t, "variance"));
     fputs("</tr>\n</table>\n", f);
 }
@@ -204,16 +204,16 @@ html_chart(FILE *f, const json_t *st)
     json_array_foreach(schemes, i, s)
     {
         int64_t b = render_pence(json_object_get(s, "budget"));
-        int64_t fc = render_pence(json_object_get(s, "forecast"));
+        int64_t fc = render_pence(json_object_get(s, "outturn"));
         max_pence = b > max_pence ? b : max_pence;
         max_pence = fc > max_pence ? fc : max_pence;
     }
     int64_t height = (int64_t)json_array_size(schemes) * CHART_ROW_PX + 40;
     int width = CHART_LABEL_PX + CHART_BAR_PX + 200;
-    fputs("<h2>Budget and forecast outturn by scheme</h2>\n", f);
+    fputs("<h2>Budget and outturn by scheme</h2>\n", f);
     fprintf(f,
             "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%lld\" "
-            "viewBox=\"0 0 %d %lld\" role=\"img\" aria-label=\"Budget and forecast outturn by "
+            "viewBox=\"0 0 %d %lld\" role=\"img\" aria-label=\"Budget and outturn by "
             "scheme\" font-family=\"Helvetica,Arial,sans-serif\">\n<defs><pattern id=\"hatch\" "
             "width=\"6\" height=\"6\" patternUnits=\"userSpaceOnUse\" "
             "patternTransform=\"rotate(45)\"><rect width=\"6\" height=\"6\" fill=\"#fff\"/>"
@@ -224,7 +224,7 @@ html_chart(FILE *f, const json_t *st)
             "<rect x=\"%d\" y=\"4\" width=\"24\" height=\"12\" fill=\"#fff\" stroke=\"#000\"/>"
             "<text x=\"%d\" y=\"14\" font-size=\"12\">budget (outline)</text>\n"
             "<rect x=\"%d\" y=\"4\" width=\"24\" height=\"12\" fill=\"url(#hatch)\" "
-            "stroke=\"#000\"/><text x=\"%d\" y=\"14\" font-size=\"12\">forecast outturn "
+            "stroke=\"#000\"/><text x=\"%d\" y=\"14\" font-size=\"12\">outturn "
             "(hatched)</text>\n",
             CHART_LABEL_PX, CHART_LABEL_PX + 30, CHART_LABEL_PX + 170, CHART_LABEL_PX + 200);
     json_array_foreach(schemes, i, s)
@@ -237,8 +237,8 @@ html_chart(FILE *f, const json_t *st)
         fputs("</text>\n", f);
         chart_bar(f, y, bar_px(json_object_get(s, "budget"), max_pence), "#fff",
                   json_object_get(s, "budget"), "budget");
-        chart_bar(f, y + CHART_BAR_H_PX + 2, bar_px(json_object_get(s, "forecast"), max_pence),
-                  "url(#hatch)", json_object_get(s, "forecast"), "forecast");
+        chart_bar(f, y + CHART_BAR_H_PX + 2, bar_px(json_object_get(s, "outturn"), max_pence),
+                  "url(#hatch)", json_object_get(s, "outturn"), "outturn");
     }
     fputs("</svg>\n", f);
 }

@@ -49,14 +49,14 @@ text_schemes(FILE *f, const json_t *st)
     const json_t *s;
     fprintf(f, "Schemes\n");
     fprintf(f, "  %-8s %-32s %-6s %16s %16s %16s %16s\n", "scheme", "name", "lead", "budget",
-            "actual", "forecast", "variance");
+            "actual", "outturn", "variance");
     json_array_foreach(json_object_get(st, "schemes"), i, s)
     {
         fprintf(f, "  %-8s %-32s %-6s %16s %16s %16s %16s%s\n", render_str(s, "id"),
                 render_str(s, "name"), render_str(s, "lead"),
                 render_money(json_object_get(s, "budget"), a, M),
                 render_money(json_object_get(s, "actual"), b, M),
-                render_money(json_object_get(s, "forecast"), c, M),
+                render_money(json_object_get(s, "outturn"), c, M),
                 render_money(json_object_get(s, "variance"), d, M),
                 json_object_get(s, "flag") != NULL ? "  (no forecast: at budget)" : "");
     }
@@ -64,7 +64,7 @@ text_schemes(FILE *f, const json_t *st)
     fprintf(f, "  %-48s %16s %16s %16s %16s\n\n", "pool total",
             render_money(json_object_get(t, "budget"), a, M),
             render_money(json_object_get(t, "actual"), b, M),
-            render_money(json_object_get(t, "forecast"), c, M),
+            render_money(json_object_get(t, "outturn"), c, M),
             render_money(json_object_get(t, "variance"), d, M));
 }
 

@@ -94,9 +94,9 @@ sheet_summary(const struct book *b, const json_t *st)
     size_t i;
     text(ws, r, 0, "Risk-share policy", b->bold);
     text(ws, r++, 1, render_str(p, "name"), NULL);
-    const char *const labels[] = {"Pool budget", "Pool actual to date", "Pool forecast outturn",
+    const char *const labels[] = {"Pool budget", "Pool actual to date", "Pool outturn",
                                   "Pool variance"};
-    const char *const fields[] = {"budget", "actual", "forecast", "variance"};
+    const char *const fields[] = {"budget", "actual", "outturn", "variance"};
     for (size_t k = 0; k < 4; k++) {
         text(ws, r, 0, labels[k], NULL);
         money(ws, r++, 1, json_object_get(t, fields[k]), b->money);
@@ -148,8 +148,8 @@ static void
 sheet_schemes(const struct book *b, const json_t *st)
 {
     lxw_worksheet *ws = workbook_add_worksheet(b->wb, "Schemes");
-    static const char *const names[] = {"Scheme", "Name",     "Lead",     "Class",         "Budget",
-                                        "Actual", "Forecast", "Variance", "Forecast date", NULL};
+    static const char *const names[] = {"Scheme", "Name",    "Lead",     "Class",         "Budget",
+                                        "Actual", "Outturn", "Variance", "Forecast date", NULL};
     size_t i;
     const json_t *s;
     worksheet_set_column(ws, 1, 1, 34, NULL);
@@ -165,7 +165,7 @@ sheet_schemes(const struct book *b, const json_t *st)
         text(ws, r, 3, render_str(s, "class"), NULL);
         money(ws, r, 4, json_object_get(s, "budget"), b->money);
         money(ws, r, 5, json_object_get(s, "actual"), b->money);
-        money(ws, r, 6, json_object_get(s, "forecast"), b->money);
+        money(ws, r, 6, json_object_get(s, "outturn"), b->money);
         money(ws, r, 7, json_object_get(s, "variance"), b->money);
         text(ws, r++, 8, render_str(s, "forecast_date"), NULL);
     }
@@ -173,7 +173,7 @@ sheet_schemes(const struct book *b, const json_t *st)
     text(ws, r, 0, "Total", b->bold);
     money(ws, r, 4, json_object_get(t, "budget"), b->money_bold);
     money(ws, r, 5, json_object_get(t, "actual"), b->money_bold);
-    money(ws, r, 6, json_object_get(t, "forecast"), b->money_bold);
+    money(ws, r, 6, json_object_get(t, "outturn"), b->money_bold);
     money(ws, r, 7, json_object_get(t, "variance"), b->money_bold);
 }
 

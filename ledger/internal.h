@@ -214,14 +214,6 @@ int pb_snapshot_checkpoint_lines(const pb_snapshot *snap, pb_checkpoint_line **l
                                  size_t *count_out, pb_error *err);
 void pb_checkpoint_lines_free(pb_checkpoint_line *lines, size_t count);
 
-/* pb_pool_report on a snapshot the caller holds (report.c), so that a
- * statement reads every figure from one tree size; the report's "tree_size"
- * is the snapshot's size. */
-int pb_pool_report_snapshot(const pb_snapshot *snap, const char *pool_id, const char *period,
-                            json_t **report_out, pb_error *err);
-/* pb_policy_explain on a report already read (explain.c). */
-int pb_policy_explain_report(const json_t *report, json_t **explain_out, pb_error *err);
-
 /* A scratch database for replaying state (verify): a temporary file removed
  * at once, one write transaction, never committed. */
 typedef struct pb_scratch {

@@ -14,6 +14,7 @@ struct report {
     pb_period period;
     json_t *aggs[13]; /* months 1..end, NULL where nothing was posted */
     int end_month;
+    int actual;      /* outturn is the actual spending (a settled year), not the forecast */
     int first_month; /* the period's first financial month */
 };
 
@@ -98,7 +99,7 @@ scheme_field(const json_t *pool, const char *id, const char *field)
 }
 
 struct totals {
-    int64_t budget, actual, forecast, variance, planned, received;
+    int64_t budget, actual, forecast, outturn, variance, planned, received;
 };
 
 static int
@@ -121,20 +122,21 @@ report_schemes(const struct report *r, json_t *out, struct totals *t, pb_error *
         }
         const json_t *fc = forecast_of(r, id);
         forecast = fc != NULL ? pb_money_of_json(json_object_get(fc, "amount")) : budget;
+        int64_t outturn = r->actual ? actual : forecast;
         if (rc == PB_OK) {
-            rc = pb_money_sub(forecast, budget, &variance, err);
+            rc = pb_money_sub(outturn, budget, &variance, err);
         }
         if (rc != PB_OK) {
             break;
         }
         json_t *s =
-            json_pack("{s:s,s:s,s:s,s:s,s:o,s:o,s:o,s:o}", "id", id, "name",
+            json_pack("{s:s,s:s,s:s,s:s,s:o,s:o,s:o,s:o,s:o}", "id", id, "name",
                       scheme_field(r->pool, id, "name"), "lead", scheme_field(r->pool, id, "lead"),
                       "class", scheme_field(r->pool, id, "class"), "budget", pb_money_json(budget),
                       "actual", pb_money_json(actual), "forecast", pb_money_json(forecast),
-                      "variance", pb_money_json(variance));
+                      "outturn", pb_money_json(outturn), "variance", pb_money_json(variance));
         json_object_set(s, "forecast_date", fc != NULL ? json_object_get(fc, "date") : json_null());
-        if (fc == NULL) {
+        if (fc == NULL && !r->actual) {
             /* DESIGN 6: a scheme with no forecast counts at budget and is flagged. */
             json_object_set_new(s, "flag", json_string("no forecast: counted at budget"));
         }
@@ -142,6 +144,7 @@ report_schemes(const struct report *r, json_t *out, struct totals *t, pb_error *
         rc = pb_money_add(t->budget, budget, &t->budget, err);
         rc = rc == PB_OK ? pb_money_add(t->actual, actual, &t->actual, err) : rc;
         rc = rc == PB_OK ? pb_money_add(t->forecast, forecast, &t->forecast, err) : rc;
+        rc = rc == PB_OK ? pb_money_add(t->outturn, outturn, &t->outturn, err) : rc;
         rc = rc == PB_OK ? pb_money_add(t->variance, variance, &t->variance, err) : rc;
     }
     return rc;
@@ -200,8 +203,8 @@ report_streams(const struct report *r, json_t *streams, json_t *partners, struct
 }
 
 static int
-load_report(const pb_state *state, const json_t *ps, const char *period_text, struct report *r,
-            pb_error *err)
+load_report(const pb_state *state, const json_t *ps, const char *period_text, int actual,
+            struct report *r, pb_error *err)
 {
     r->pool = json_object_get(ps, "pool");
     pb_period year;
@@ -230,6 +233,9 @@ load_report(const pb_state *state, const json_t *ps, const char *period_text, st
     char end[PB_DATE_TEXT_MAX];
     pb_date_format(r->period.last_day, end, sizeof(end));
     r->version = version_at(json_object_get(ps, "versions"), end);
+    /* DESIGN 6: at the year end, once settled, the actual outturn. */
+    r->actual =
+        actual || (r->period.kind == PB_PERIOD_YEAR && json_object_get(ps, "settlement") != NULL);
     const char *id = json_string_value(json_object_get(r->pool, "id"));
     for (int m = 1; m <= r->end_month && rc == PB_OK; m++) {
         char key[PB_ID_BYTES_MAX + 16];
@@ -238,6 +244,21 @@ load_report(const pb_state *state, const json_t *ps, const char *period_text, st
         rc = rc == PB_ENOTFOUND ? PB_OK : rc;
     }
     return rc;
+}
+
+/* The settlement of a settled pool, with the closing reserve: the underspend
+ * carried forward, as a positive amount. A new reference, or NULL. */
+static json_t *
+settlement_of(const json_t *ps)
+{
+    const json_t *settled = json_object_get(ps, "settlement");
+    if (settled == NULL) {
+        return NULL;
+    }
+    json_t *out = json_deep_copy(settled);
+    int64_t carried = pb_money_of_json(json_object_get(settled, "carried_forward"));
+    json_object_set_new(out, "closing_reserve", pb_money_json(-carried));
+    return out;
 }
 
 /* The months of the period that hold money entries of the pool: a month's
@@ -252,11 +273,18 @@ active_months(const struct report *r)
     return count;
 }
 
-/* Each partner's name from the ledger's partners, beside its id. */
+/* Each partner's name from the ledger's partners, beside its id; and the
+ * ledger's origin and the period's active months (statements use them). */
 static int
-name_partners(const pb_state *state, json_t *partners, pb_error *err)
+report_names(const pb_state *state, const struct report *r, json_t *report, pb_error *err)
 {
-    int rc = PB_OK;
+    json_t *origin = NULL;
+    int rc = pb_state_get(state, "origin", &origin, err);
+    if (rc == PB_OK) {
+        json_object_set_new(report, "origin", origin);
+        json_object_set_new(report, "active_months", json_integer(active_months(r)));
+    }
+    json_t *partners = json_object_get(report, "partners");
     for (size_t i = 0; rc == PB_OK && i < json_array_size(partners); i++) {
         json_t *p = json_array_get(partners, i);
         char key[PB_ID_BYTES_MAX + 16];
@@ -273,36 +301,16 @@ name_partners(const pb_state *state, json_t *partners, pb_error *err)
     return rc;
 }
 
-static json_t *
-report_object(const struct report *r, const char *pool_id, const char *origin, uint64_t tree_size,
-              json_t *schemes, json_t *streams, json_t *partners, const struct totals *t)
-{
-    char end[PB_DATE_TEXT_MAX];
-    pb_date_format(r->period.last_day, end, sizeof(end));
-    return json_pack(
-        "{s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:i,s:O,s:O,s:O,s:O,s:{s:o,s:o,s:o,s:o,s:o,s:o}}", "pool",
-        pool_id, "name", json_string_value(json_object_get(r->pool, "name")), "origin", origin,
-        "period", r->period.label, "period_end", end, "host",
-        json_string_value(json_object_get(r->pool, "host")), "tree_size", (json_int_t)tree_size,
-        "active_months", active_months(r), "policy", json_object_get(r->pool, "policy"), "schemes",
-        schemes, "streams", streams, "partners", partners, "totals", "budget",
-        pb_money_json(t->budget), "actual", pb_money_json(t->actual), "forecast",
-        pb_money_json(t->forecast), "variance", pb_money_json(t->variance), "planned",
-        pb_money_json(t->planned), "received", pb_money_json(t->received));
-}
-
 int
-pb_pool_report_snapshot(const pb_snapshot *snap, const char *pool_id, const char *period,
-                        json_t **report_out, pb_error *err)
+pb_pool_report_state(const pb_state *state, const char *pool_id, const char *period, int actual,
+                     json_t **report_out, pb_error *err)
 {
-    pb_state state;
-    pb_snapshot_state(snap, &state);
-    json_t *ps = NULL, *origin = NULL;
+    json_t *ps = NULL;
     struct report r;
     memset(&r, 0, sizeof(r));
-    int rc = pb_pool_state(&state, pool_id, &ps, err);
+    int rc = pb_pool_state(state, pool_id, &ps, err);
     if (rc == PB_OK) {
-        rc = load_report(&state, ps, period, &r, err);
+        rc = load_report(state, ps, period, actual, &r, err);
     }
     json_t *schemes = json_array(), *streams = json_array(), *partners = json_array();
     struct totals t;
@@ -313,14 +321,25 @@ pb_pool_report_snapshot(const pb_snapshot *snap, const char *pool_id, const char
     if (rc == PB_OK) {
         rc = report_streams(&r, streams, partners, &t, err);
     }
-    rc = rc == PB_OK ? name_partners(&state, partners, err) : rc;
-    rc = rc == PB_OK ? pb_state_get(&state, "origin", &origin, err) : rc;
     if (rc == PB_OK) {
-        *report_out = report_object(&r, pool_id, json_string_value(origin), snap->size, schemes,
-                                    streams, partners, &t);
-        rc = *report_out != NULL ? PB_OK : pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
+        char end[PB_DATE_TEXT_MAX];
+        pb_date_format(r.period.last_day, end, sizeof(end));
+        /* The policy in force at the period end (a variation may change it). */
+        const json_t *policy = json_object_get(r.version, "policy");
+        policy = policy != NULL ? policy : json_object_get(r.pool, "policy");
+        *report_out = json_pack(
+            "{s:s,s:s,s:s,s:s,s:s,s:s,s:O,s:O,s:O,s:O,s:{s:o,s:o,s:o,s:o,s:o,s:o,s:o},s:o*}",
+            "pool", pool_id, "name", json_string_value(json_object_get(r.pool, "name")), "period",
+            r.period.label, "period_end", end, "basis", r.actual ? "actual" : "forecast", "host",
+            json_string_value(json_object_get(r.pool, "host")), "policy", policy, "schemes",
+            schemes, "streams", streams, "partners", partners, "totals", "budget",
+            pb_money_json(t.budget), "actual", pb_money_json(t.actual), "forecast",
+            pb_money_json(t.forecast), "outturn", pb_money_json(t.outturn), "variance",
+            pb_money_json(t.variance), "planned", pb_money_json(t.planned), "received",
+            pb_money_json(t.received), "settlement", settlement_of(ps));
+        rc = *report_out == NULL ? pb_error_set(err, PB_ENOMEM, NULL, "out of memory") : PB_OK;
+        rc = rc == PB_OK ? report_names(state, &r, *report_out, err) : rc;
     }
-    json_decref(origin);
     json_decref(schemes);
     json_decref(streams);
     json_decref(partners);
@@ -340,7 +359,9 @@ pb_pool_report(pb_store *store, const char *pool_id, const char *period, json_t 
     if (rc != PB_OK) {
         return rc;
     }
-    rc = pb_pool_report_snapshot(&snap, pool_id, period, report_out, err);
+    pb_state state;
+    pb_snapshot_state(&snap, &state);
+    rc = pb_pool_report_state(&state, pool_id, period, 0, report_out, err);
     pb_snapshot_close(&snap);
     return rc;
 }

@@ -164,28 +164,24 @@ contributions_of(const json_t *report, const char *partner)
                      json_object_get(sums, "received"));
 }
 
-/* SETTLEMENT PLUG-IN POINT — the one place where a settlement changes a
+/* SETTLEMENT PLUG-IN POINT — the one place where a settlement shows in a
  * statement. DESIGN 7: "a year period after settlement shows the final
- * outturn instead of the forecast". Today no pool has a settlement, so the
- * basis is always "forecast" and report and explain are left as they are.
- * Once the settlement entry exists: when period is a whole year and the
- * pool's state holds its settlement, replace each scheme's "forecast" and
- * "variance" in report with the settled actual outturn, *explain with the
- * settlement's apportionment (its shares, unallocated, carried forward and
- * workings, which the ledger recomputed when it admitted the entry), and
- * return basis "settlement". Nothing else in this file need change: the
- * positions, renderers and tests read these two objects. */
+ * outturn instead of the forecast". pb_pool_report_state already switches a
+ * settled pool's year to the actual outturn (its "basis" becomes "actual",
+ * each scheme's "outturn" the actual spending), and pb_policy_explain_state
+ * apportions that outturn, so this only carries the basis and the settled
+ * figures (with the closing reserve) into the statement. */
 static int
-apply_settlement(const pb_state *state, const pb_period *period, json_t *report, json_t **explain,
-                 const char **basis_out, pb_error *err)
+apply_settlement(const json_t *report, json_t *statement, pb_error *err)
 {
-    (void)state;
-    (void)period;
-    (void)report;
-    (void)explain;
-    (void)err;
-    *basis_out = "forecast";
-    return PB_OK;
+    const json_t *basis = json_object_get(report, "basis");
+    const json_t *settlement = json_object_get(report, "settlement");
+    int rc = basis != NULL ? json_object_set(statement, "basis", (json_t *)basis)
+                           : json_object_set_new(statement, "basis", json_string("forecast"));
+    if (rc == 0 && settlement != NULL && strcmp(json_string_value(basis), "actual") == 0) {
+        rc = json_object_set(statement, "settlement", (json_t *)settlement);
+    }
+    return rc == 0 ? PB_OK : pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
 }
 
 /* The signed note split into its parts: size, root and signature lines. */
@@ -273,27 +269,27 @@ policy_of(const json_t *report, const json_t *explain)
 /* Assemble the statement object from its parts (new references are stolen). */
 static json_t *
 statement_object(const json_t *report, const json_t *explain, const char *partner,
-                 const char *basis, json_t *positions, json_t *integrity)
+                 json_t *positions, json_t *integrity)
 {
     const char *host = json_string_value(json_object_get(report, "host"));
     json_t *who = partner != NULL
                       ? json_pack("{s:s,s:s}", "id", partner, "name", partner_name(report, partner))
                       : json_null();
     return json_pack(
-        "{s:s,s:O,s:{s:O,s:O,s:s,s:s},s:o,s:O,s:O,s:s,s:o,s:O,s:O,s:o,s:o,s:o}", "statement",
+        "{s:s,s:O,s:{s:O,s:O,s:s,s:s},s:o,s:O,s:O,s:o,s:O,s:O,s:o,s:o,s:o}", "statement",
         partner != NULL ? "partner" : "pool", "origin", json_object_get(report, "origin"), "pool",
         "id", json_object_get(report, "pool"), "name", json_object_get(report, "name"), "host",
         host, "host_name", partner_name(report, host), "partner", who, "period",
         json_object_get(report, "period"), "period_end", json_object_get(report, "period_end"),
-        "basis", basis, "contributions", contributions_of(report, partner), "schemes",
+        "contributions", contributions_of(report, partner), "schemes",
         json_object_get(report, "schemes"), "totals", json_object_get(report, "totals"), "policy",
         policy_of(report, explain), "positions", positions, "integrity", integrity);
 }
 
-/* Report and explain from one snapshot, checked and settled. */
+/* Report and explain from one snapshot, checked; *tree_size the snapshot's size. */
 static int
 figures_of(pb_store *store, const char *pool_id, const char *partner, const char *period,
-           json_t **report, json_t **explain, const char **basis, pb_error *err)
+           json_t **report, json_t **explain, uint64_t *tree_size, pb_error *err)
 {
     pb_snapshot snap;
     pb_state state;
@@ -303,15 +299,15 @@ figures_of(pb_store *store, const char *pool_id, const char *partner, const char
         return rc;
     }
     pb_snapshot_state(&snap, &state);
-    rc = pb_pool_report_snapshot(&snap, pool_id, period, report, err);
+    *tree_size = snap.size;
+    rc = pb_pool_report_state(&state, pool_id, period, 0, report, err);
     if (rc == PB_OK) {
         PB_ASSERT(pb_period_parse(json_string_value(json_object_get(*report, "period")), &parsed,
                                   NULL) == PB_OK);
     }
     rc = rc == PB_OK ? check_partner(*report, partner, err) : rc;
     rc = rc == PB_OK ? check_activity(*report, &parsed, err) : rc;
-    rc = rc == PB_OK ? pb_policy_explain_report(*report, explain, err) : rc;
-    rc = rc == PB_OK ? apply_settlement(&state, &parsed, *report, explain, basis, err) : rc;
+    rc = rc == PB_OK ? pb_policy_explain_state(&state, pool_id, period, 0, explain, err) : rc;
     pb_snapshot_close(&snap);
     return rc;
 }
@@ -322,21 +318,23 @@ pb_statement(pb_store *store, const char *pool_id, const char *partner_id, const
 {
     PB_ASSERT(store != NULL && pool_id != NULL && statement_out != NULL);
     json_t *report = NULL, *explain = NULL, *positions = json_array(), *integrity = NULL;
-    const char *basis = NULL;
+    uint64_t tree_size = 0;
     *statement_out = NULL;
     int rc = positions != NULL ? PB_OK : pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
     rc = rc == PB_OK
-             ? figures_of(store, pool_id, partner_id, period, &report, &explain, &basis, err)
+             ? figures_of(store, pool_id, partner_id, period, &report, &explain, &tree_size, err)
              : rc;
     rc = rc == PB_OK ? positions_of(report, explain, partner_id, positions, err) : rc;
+    rc = rc == PB_OK ? integrity_of(store, tree_size, &integrity, err) : rc;
     if (rc == PB_OK) {
-        uint64_t tree_size = (uint64_t)json_integer_value(json_object_get(report, "tree_size"));
-        rc = integrity_of(store, tree_size, &integrity, err);
-    }
-    if (rc == PB_OK) {
-        *statement_out = statement_object(report, explain, partner_id, basis, positions, integrity);
+        *statement_out = statement_object(report, explain, partner_id, positions, integrity);
         positions = integrity = NULL;
         rc = *statement_out != NULL ? PB_OK : pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
+    }
+    rc = rc == PB_OK ? apply_settlement(report, *statement_out, err) : rc;
+    if (rc != PB_OK) {
+        json_decref(*statement_out);
+        *statement_out = NULL;
     }
     json_decref(integrity);
     json_decref(positions);

@@ -85,10 +85,10 @@ def cents(v):
 rows = list(wb["Schemes"].iter_rows(values_only=True))
 for s, row in zip(st["schemes"], rows[1:]):
     assert row[0] == s["id"], row
-    for i, k in enumerate(("budget", "actual", "forecast", "variance")):
+    for i, k in enumerate(("budget", "actual", "outturn", "variance")):
         assert cents(row[4 + i]) == pence(s[k]), (s["id"], k, row[4 + i], s[k])
 tot = rows[1 + len(st["schemes"])]
-assert [cents(v) for v in tot[4:8]] == [pence(st["totals"][k]) for k in ("budget", "actual", "forecast", "variance")]
+assert [cents(v) for v in tot[4:8]] == [pence(st["totals"][k]) for k in ("budget", "actual", "outturn", "variance")]
 assert "£#,##0.00" in wb["Schemes"].cell(row=2, column=5).number_format
 rows = list(wb["Contributions"].iter_rows(values_only=True))
 for s, row in zip(st["contributions"]["streams"], rows[1:]):
@@ -162,7 +162,7 @@ for r in rows:
         sections.append(r[0])
 assert sections == ["Statement", "Contributions", "Schemes", "Policy", "Shares", "Workings", "Positions", "Integrity"], sections
 schemes = [r for r in rows if r and r[0] == "Schemes"][1:-1]
-assert [r[5:9] for r in schemes] == [[s[k] for k in ("budget", "actual", "forecast", "variance")] for s in st["schemes"]]
+assert [r[5:9] for r in schemes] == [[s[k] for k in ("budget", "actual", "outturn", "variance")] for s in st["schemes"]]
 pos = [r for r in rows if r and r[0] == "Positions"][1]
 assert pos[8] == st["positions"][0]["text"] and pos[6] == st["positions"][0]["due"]
 PY
