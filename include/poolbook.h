@@ -160,6 +160,15 @@ int pb_money_parse(const char *text, int64_t *pence_out, pb_error *err);
  * Returns PB_OK, PB_EMONEY or PB_EOVERFLOW. */
 int pb_money_parse_friendly(const char *text, int64_t *pence_out, pb_error *err);
 
+/* Parse an amount in thousands of pounds (£000), as finance systems and
+ * budget reports print them: the friendly form of pb_money_parse_friendly
+ * (sign or parentheses, "£", "," groups) with up to five decimals, so that
+ * the smallest step is one penny ("1,250.5" is 125050000 pence; "0.00001" is
+ * one penny). Scaled in integers as the text is read, never through a
+ * fraction. Returns PB_OK, PB_EMONEY (six or more decimals: finer than a
+ * penny; any malformed text) or PB_EOVERFLOW (beyond PB_MONEY_PENCE_MAX). */
+int pb_money_parse_thousands(const char *text, int64_t *pence_out, pb_error *err);
+
 /* Write the canonical form into buf (size at least PB_MONEY_TEXT_MAX).
  * Returns PB_OK, or PB_EOVERFLOW if |pence| > PB_MONEY_PENCE_MAX. */
 int pb_money_format(int64_t pence, char *buf, size_t size);
