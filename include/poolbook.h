@@ -492,6 +492,65 @@ int pb_store_root(pb_store *store, uint64_t tree_size, uint8_t root_out[32], pb_
 int pb_store_key(pb_store *store, const char *keyid, json_t **key_out, pb_error *err);
 
 /* ---------------------------------------------------------------------------
+ * Import of finance-system extracts (docs/import.md). ledger/import.c.
+ * A CSV file (read with libcsv) and a map (JSON) that names its columns give
+ * unsigned drafts of contribution, expenditure and forecast entries, built
+ * with pb_fields_set_* and pb_draft_entry as `poolbook post` builds them.
+ * ------------------------------------------------------------------------- */
+
+/* Columns of one CSV row: ledger extracts have tens. */
+#define PB_IMPORT_COLUMNS_MAX 256
+/* Bytes of one CSV cell: a free-text field (PB_TEXT_BYTES_MAX) with room for
+ * what a map then refuses as too long, by its column. */
+#define PB_IMPORT_CELL_BYTES_MAX (4 * PB_TEXT_BYTES_MAX)
+
+typedef struct pb_import pb_import;
+
+/* Read an extract: csv (len bytes, a UTF-8 BOM and CR LF line ends allowed;
+ * header row first) under map ({"source", "date_format", "amount_unit",
+ * "fields"}: docs/import.md) into unsigned drafts for the ledger of store,
+ * one per data row that the map does not skip. Each draft's id is
+ * "imp-<pool>-<YYYYMMDD>-<16 hex>", the hex from the map's source, the name
+ * and cell of every column the map reads, and how many earlier rows of the
+ * file had the same cells; its created time is created, or, when the ledger
+ * holds that id already, the stored entry's, so that the same row imported
+ * again is the identical record (pb_store_append_batch: already present).
+ * @param[in] store     the ledger (read in one snapshot; not written).
+ * @param[in] map       the map; borrowed (a reference is kept until free).
+ * @param[in] map_name, csv_name  names for messages (the files as given); borrowed,
+ *                      must outlive *import_out.
+ * @param[in] created   "YYYY-MM-DDTHH:MM:SSZ" (pb_now); borrowed, as above.
+ * @param[out] import_out  a new import the caller frees with pb_import_free;
+ *                      NULL on error.
+ * @param[out] err      where is "<map_name>, $.fields.<name>" for a map fault,
+ *                      "<csv_name>, row N, column \"C\"" for a cell (row 1 is
+ *                      the header; wholly empty lines are not counted),
+ *                      "<csv_name>, row N" for a row.
+ * Returns PB_OK; PB_EFIELD (a malformed map, a map column missing from the
+ * header, a row with more or fewer cells than the header, a cell not in the
+ * map's values, an empty cell a type needs, malformed CSV); PB_ETYPE (a type
+ * that is not contribution, expenditure or forecast); PB_EMONEY or
+ * PB_EOVERFLOW (an amount); PB_EAMOUNT (negative: a credit note is refused)
+ * or PB_EAMOUNT_ZERO; PB_EDATE; PB_EID (a pool that is not an id); PB_EEMPTY
+ * (no header, or no row to import); PB_ETOOBIG (over PB_IMPORT_COLUMNS_MAX,
+ * PB_IMPORT_CELL_BYTES_MAX or PB_BATCH_RECORDS_MAX); any pb_draft_entry code;
+ * PB_EGENESIS (an empty ledger); PB_ESTORE; PB_ENOMEM. Whether a pool,
+ * scheme, stream or partner exists is the store's check at append. */
+int pb_import_csv(pb_store *store, const json_t *map, const char *map_name, const char *csv,
+                  size_t len, const char *csv_name, const char *created, pb_import **import_out,
+                  pb_error *err);
+/* The drafts, in row order (borrowed: owned by the import), and their count. */
+json_t *const *pb_import_records(const pb_import *imp);
+size_t pb_import_count(const pb_import *imp);
+/* Rows the map skipped (a type mapped to null). */
+size_t pb_import_skipped(const pb_import *imp);
+/* Rename the place of an error about draft err->index (pb_store_append_batch's
+ * position) as its row and, for "$.entry.<field>", the field's column. */
+void pb_import_name_error(const pb_import *imp, pb_error *err);
+/* Free an import and its drafts; NULL is allowed. */
+void pb_import_free(pb_import *imp);
+
+/* ---------------------------------------------------------------------------
  * Pool reports (DESIGN 5, 7). ledger/report.c.
  * ------------------------------------------------------------------------- */
 

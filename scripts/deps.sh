@@ -2,10 +2,11 @@
 # deps.sh — install the Debian packages poolbook needs, only those missing.
 # usage: bash scripts/deps.sh build|test
 # "build" is what the library and command need; "test" adds the independent
-# oracles the tests compare against (minisign, Go's sumdb packages, Python).
+# oracles the tests compare against (minisign, Go's sumdb packages, Python,
+# hledger and ledger for the exported journal).
 set -euo pipefail
-build=(cmake gcc make pkgconf liblmdb-dev libsodium-dev libjansson-dev libcmocka-dev)
-test=(minisign golang-go golang-golang-x-mod-dev python3 python3-nacl)
+build=(cmake gcc make pkgconf liblmdb-dev libsodium-dev libjansson-dev libcmocka-dev libcsv-dev)
+test=(minisign golang-go golang-golang-x-mod-dev python3 python3-nacl hledger ledger)
 want=("${build[@]}")
 if [ "${1:-build}" = test ]; then
   want+=("${test[@]}")
