@@ -33,8 +33,7 @@ read_map(const char *path)
     free(buf);
     if (rc != PB_OK) {
         char where[PB_ERROR_WHERE_MAX];
-        snprintf(where, sizeof(where), "%s%s%s", path, err.where[0] != '\0' ? ", " : "",
-                 err.where);
+        snprintf(where, sizeof(where), "%s%s%s", path, err.where[0] != '\0' ? ", " : "", err.where);
         memcpy(err.where, where, sizeof(where));
         cli_fail(&err);
     }

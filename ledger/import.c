@@ -10,6 +10,7 @@
 
 #include <csv.h>
 #include <sodium.h>
+#include <stdarg.h>
 #include <string.h>
 
 /* The fields a map may fill, in the order they are read from a row. */
@@ -103,24 +104,49 @@ struct pb_import {
 
 /* ---- naming the place of an error ------------------------------------- */
 
-/* err->where = "<csv>, row N[, column "C"]" for field (or F_COUNT for none);
- * a fixed value is named in the map instead: "<map>, $.fields.<name>". */
+/* Write the place of field (F_COUNT for none) in row into buf:
+ * "<csv>, row N[, column "C"]"; a fixed value is named in the map instead:
+ * "<map>, $.fields.<name>". */
+static void
+import_place(const pb_import *imp, int64_t row, int field, char *buf, size_t size)
+{
+    const struct import_source *src = field < F_COUNT ? &imp->fields[field] : NULL;
+    if (src != NULL && src->fixed != NULL) {
+        snprintf(buf, size, "%s, $.fields.%s", imp->map_name, field_names[field]);
+    } else if (src != NULL && src->column_name != NULL) {
+        snprintf(buf, size, "%s, row %lld, column \"%s\"", imp->csv_name, (long long)row,
+                 src->column_name);
+    } else {
+        snprintf(buf, size, "%s, row %lld", imp->csv_name, (long long)row);
+    }
+}
+
+/* Rename the place of an error already set (by a parser, or the store). */
 static void
 import_where(const pb_import *imp, int64_t row, int field, pb_error *err)
 {
-    if (err == NULL) {
-        return;
+    if (err != NULL) {
+        char where[PB_ERROR_WHERE_MAX];
+        import_place(imp, row, field, where, sizeof(where));
+        memcpy(err->where, where, sizeof(where));
     }
-    const struct import_source *src = field < F_COUNT ? &imp->fields[field] : NULL;
-    if (src != NULL && src->fixed != NULL) {
-        snprintf(err->where, sizeof(err->where), "%s, $.fields.%s", imp->map_name,
-                 field_names[field]);
-    } else if (src != NULL && src->column_name != NULL) {
-        snprintf(err->where, sizeof(err->where), "%s, row %lld, column \"%s\"", imp->csv_name,
-                 (long long)row, src->column_name);
-    } else {
-        snprintf(err->where, sizeof(err->where), "%s, row %lld", imp->csv_name, (long long)row);
-    }
+}
+
+/* Refuse field of the current row with code and a formatted text. */
+static int import_refuse(const pb_import *imp, int field, pb_error *err, int code, const char *fmt,
+                         ...) __attribute__((format(printf, 5, 6)));
+
+static int
+import_refuse(const pb_import *imp, int field, pb_error *err, int code, const char *fmt, ...)
+{
+    char text[PB_ERROR_TEXT_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof(text), fmt, ap);
+    va_end(ap);
+    char where[PB_ERROR_WHERE_MAX];
+    import_place(imp, imp->row, field, where, sizeof(where));
+    return pb_error_set(err, code, where, "%s", text);
 }
 
 /* The field an entry path names: "$.entry.amount" is F_AMOUNT; F_COUNT if none. */
@@ -278,8 +304,7 @@ map_load(pb_import *imp, pb_error *err)
         return rc;
     }
     imp->source = json_string_value(json_object_get(map, "source"));
-    if (imp->source == NULL || imp->source[0] == '\0' ||
-        strlen(imp->source) > PB_TEXT_BYTES_MAX) {
+    if (imp->source == NULL || imp->source[0] == '\0' || strlen(imp->source) > PB_TEXT_BYTES_MAX) {
         return map_refuse(imp, err, "$.source",
                           "source must name the system the extract comes from (ids derive "
                           "from it)");
@@ -302,13 +327,15 @@ map_load(pb_import *imp, pb_error *err)
         } else if (f == F_TYPE || f == F_POOL || f == F_DATE || f == F_AMOUNT) {
             char path[PB_ERROR_WHERE_MAX];
             snprintf(path, sizeof(path), "$.fields.%s", field_names[f]);
-            rc = map_refuse(imp, err, path, "the map must say where each row's type, pool, date "
-                                            "and amount come from");
+            rc = map_refuse(imp, err, path,
+                            "the map must say where each row's type, pool, date "
+                            "and amount come from");
         }
     }
     if (rc == PB_OK) {
-        static const char *const names[] = {"type",  "pool",   "partner", "stream", "scheme", "date",
-                                            "amount", "payee", "ref",     "memo",   NULL};
+        static const char *const names[] = {"type",   "pool", "partner", "stream",
+                                            "scheme", "date", "amount",  "payee",
+                                            "ref",    "memo", NULL};
         rc = pb_field_allowed(fields, names, "$.fields", err);
         pb_error_prefix_where(err, imp->map_name);
     }
@@ -339,10 +366,8 @@ import_header(pb_import *imp, pb_error *err)
                 continue;
             }
             if (src->column >= 0) {
-                import_where(imp, 1, F_COUNT, err);
-                return pb_error_set(err, PB_EFIELD, err != NULL ? err->where : NULL,
-                                    "column \"%s\" appears twice in the header",
-                                    src->column_name);
+                return import_refuse(imp, F_COUNT, err, PB_EFIELD,
+                                     "column \"%s\" appears twice in the header", src->column_name);
             }
             src->column = (int64_t)i;
         }
@@ -376,10 +401,8 @@ source_value(pb_import *imp, int f, const char **value_out, pb_error *err)
     if (mapped == NULL) {
         char quote[IMPORT_QUOTE_BYTES_MAX + 8];
         pb_quote(text, IMPORT_QUOTE_BYTES_MAX, quote, sizeof(quote));
-        import_where(imp, imp->row, f, err);
-        return pb_error_set(err, PB_EFIELD, err != NULL ? err->where : NULL,
-                            "\"%s\" is not one of the map's values for %s", quote,
-                            field_names[f]);
+        return import_refuse(imp, f, err, PB_EFIELD, "\"%s\" is not one of the map's values for %s",
+                             quote, field_names[f]);
     }
     *value_out = json_string_value(mapped); /* NULL: the map skips the row */
     return PB_OK;
@@ -387,26 +410,23 @@ source_value(pb_import *imp, int f, const char **value_out, pb_error *err)
 
 /* Refuse a negative or zero amount with what to do instead. */
 static int
-amount_refuse_sign(pb_import *imp, const char *type, const char *text, int64_t pence,
-                   pb_error *err)
+amount_refuse_sign(pb_import *imp, const char *type, const char *text, int64_t pence, pb_error *err)
 {
     char quote[IMPORT_QUOTE_BYTES_MAX + 8];
     pb_quote(text, IMPORT_QUOTE_BYTES_MAX, quote, sizeof(quote));
-    import_where(imp, imp->row, F_AMOUNT, err);
-    const char *where = err != NULL ? err->where : NULL;
     if (pence == 0) {
-        return pb_error_set(err, PB_EAMOUNT_ZERO, where,
-                            "amount \"%s\" is zero: the ledger records no zero amounts", quote);
+        return import_refuse(imp, F_AMOUNT, err, PB_EAMOUNT_ZERO,
+                             "amount \"%s\" is zero: the ledger records no zero amounts", quote);
     }
     if (strcmp(type, "expenditure") == 0) {
         /* docs/import.md: a credit note is not spending; it cancels an invoice. */
-        return pb_error_set(err, PB_EAMOUNT, where,
-                            "amount \"%s\" is negative: a credit note is not spending; post a "
-                            "reversal of the invoice it cancels",
-                            quote);
+        return import_refuse(imp, F_AMOUNT, err, PB_EAMOUNT,
+                             "amount \"%s\" is negative: a credit note is not spending; post a "
+                             "reversal of the invoice it cancels",
+                             quote);
     }
-    return pb_error_set(err, PB_EAMOUNT, where, "amount \"%s\" is negative: a %s is above zero",
-                        quote, type);
+    return import_refuse(imp, F_AMOUNT, err, PB_EAMOUNT,
+                         "amount \"%s\" is negative: a %s is above zero", quote, type);
 }
 
 /* fields.amount from the text, in pounds or £000, refusing a sign the type forbids. */
@@ -458,10 +478,8 @@ row_fields(pb_import *imp, const struct import_type *it, json_t *fields, pb_erro
         }
         if (value == NULL || value[0] == '\0') {
             if ((it->needs & BIT(f)) != 0) {
-                import_where(imp, imp->row, f, err);
-                rc = pb_error_set(err, PB_EFIELD, err != NULL ? err->where : NULL,
-                                  "%s: a%s %s needs its %s", value == NULL ? "no value" : "empty",
-                                  it->type[0] == 'e' ? "n" : "", it->type, field_names[f]);
+                rc = import_refuse(imp, f, err, PB_EFIELD, "empty, and a%s %s needs its %s",
+                                   it->type[0] == 'e' ? "n" : "", it->type, field_names[f]);
             }
             continue;
         }
@@ -523,8 +541,8 @@ row_id(pb_import *imp, const char *pool, const char *date, char *id, size_t size
     crypto_hash_sha256_final(&h, digest);
     sodium_bin2hex(hex, sizeof(hex), digest, IMPORT_ID_HASH_BYTES);
     int pool_len = (int)strnlen(pool, PB_ID_BYTES_MAX - IMPORT_ID_FIXED_BYTES);
-    int n = snprintf(id, size, "imp-%.*s-%.4s%.2s%.2s-%s", pool_len, pool, date, date + 5,
-                     date + 8, hex);
+    int n = snprintf(id, size, "imp-%.*s-%.4s%.2s%.2s-%s", pool_len, pool, date, date + 5, date + 8,
+                     hex);
     PB_ASSERT(n > 0 && (size_t)n <= PB_ID_BYTES_MAX);
     return PB_OK;
 }
@@ -604,10 +622,9 @@ static int
 import_row(pb_import *imp, pb_error *err)
 {
     if (imp->cell_count != imp->header_count) {
-        import_where(imp, imp->row, F_COUNT, err);
-        return pb_error_set(err, PB_EFIELD, err != NULL ? err->where : NULL,
-                            "the row has %zu columns, the header %zu", imp->cell_count,
-                            imp->header_count);
+        return import_refuse(imp, F_COUNT, err, PB_EFIELD,
+                             "the row has %zu columns, the header %zu", imp->cell_count,
+                             imp->header_count);
     }
     const char *type = NULL;
     int rc = source_value(imp, F_TYPE, &type, err);
@@ -619,9 +636,8 @@ import_row(pb_import *imp, pb_error *err)
     if (rc == PB_OK && it == NULL) {
         char quote[IMPORT_QUOTE_BYTES_MAX + 8];
         pb_quote(type, IMPORT_QUOTE_BYTES_MAX, quote, sizeof(quote));
-        import_where(imp, imp->row, F_TYPE, err);
-        return pb_error_set(err, PB_ETYPE, err != NULL ? err->where : NULL,
-                            "type \"%s\" is not contribution, expenditure or forecast", quote);
+        return import_refuse(imp, F_TYPE, err, PB_ETYPE,
+                             "type \"%s\" is not contribution, expenditure or forecast", quote);
     }
     json_t *fields = rc == PB_OK ? json_object() : NULL;
     json_t *record = NULL;
@@ -636,8 +652,8 @@ import_row(pb_import *imp, pb_error *err)
                     json_string_value(json_object_get(fields, "date")), id, sizeof(id), err);
     }
     rc = rc == PB_OK ? created_of(imp, id, created, sizeof(created), err) : rc;
-    rc = rc == PB_OK ? pb_draft_entry(imp->origin, it->type, id, created, fields, &record, err)
-                     : rc;
+    rc =
+        rc == PB_OK ? pb_draft_entry(imp->origin, it->type, id, created, fields, &record, err) : rc;
     if (rc == PB_OK) {
         rc = keep_record(imp, record, err);
         record = rc == PB_OK ? NULL : record;
@@ -754,9 +770,10 @@ import_parse(pb_import *imp, const char *csv, size_t len, pb_error *err)
         char where[PB_ERROR_WHERE_MAX];
         snprintf(where, sizeof(where), "%s, row %lld", imp->csv_name, (long long)imp->row + 1);
         rc = pb_error_set(err, csv_error(&parser) == CSV_ENOMEM ? PB_ENOMEM : PB_EFIELD, where,
-                          "not CSV: %s (a quote inside a cell that is not quoted, or a "
-                          "quoted cell that does not end)",
-                          csv_strerror(csv_error(&parser)));
+                          csv_error(&parser) == CSV_ENOMEM
+                              ? "out of memory reading the file"
+                              : "not CSV: a quote inside a cell that is not quoted, or a quoted "
+                                "cell that does not end");
     }
     csv_free(&parser);
     if (rc == PB_OK && imp->failed) {
@@ -800,9 +817,8 @@ import_check_rows(const pb_import *imp, pb_error *err)
 }
 
 int
-pb_import_csv(pb_store *store, const json_t *map, const char *map_name, const char *csv,
-              size_t len, const char *csv_name, const char *created, pb_import **import_out,
-              pb_error *err)
+pb_import_csv(pb_store *store, const json_t *map, const char *map_name, const char *csv, size_t len,
+              const char *csv_name, const char *created, pb_import **import_out, pb_error *err)
 {
     PB_ASSERT(store != NULL && map != NULL && csv != NULL && import_out != NULL);
     PB_ASSERT(map_name != NULL && csv_name != NULL && created != NULL);

@@ -28,28 +28,34 @@ _Static_assert(PB_MONEY_PENCE_MAX % 100 == 0, "the maximum is whole pounds");
 #define MONEY_UNIT_POUND_DECIMALS 2
 #define MONEY_UNIT_THOUSAND_PENCE 100000
 #define MONEY_UNIT_THOUSAND_DECIMALS 5
-_Static_assert(MONEY_POUNDS_SATURATED * MONEY_UNIT_THOUSAND_PENCE + 99999 < (uint64_t)INT64_MAX,
-               "scan cannot wrap");
+/* The largest magnitude a scan can reach before its range check. */
+#define MONEY_SCAN_PENCE_MAX (MONEY_UNIT_THOUSAND_PENCE * MONEY_POUNDS_SATURATED + 99999)
+_Static_assert(MONEY_SCAN_PENCE_MAX < (uint64_t)INT64_MAX, "scan cannot wrap");
 /* "-10,000,000,000,000.00" is the longest display form: 22 bytes and a NUL. */
 _Static_assert(PB_MONEY_TEXT_MAX >= 23, "display form fits");
 
 /* A scan in progress: the position and what has been read so far. */
 typedef struct money_scan {
-    const char *text;       /* the whole input, quoted in messages */
-    size_t pos;             /* offset of the next byte */
-    int negative;           /* 1 if a '-' or parentheses were read */
-    uint64_t pounds;        /* whole units; saturates at MONEY_POUNDS_SATURATED */
-    uint64_t pence;         /* the decimals in pence: 0..unit_pence - 1 */
-    uint64_t unit_pence;    /* pence in a whole unit: 100 (pounds) or 100000 (£000) */
-    uint32_t decimals_max;  /* decimals a unit may have: 2 or 5 (10^decimals == unit) */
+    const char *text;      /* the whole input, quoted in messages */
+    size_t pos;            /* offset of the next byte */
+    int negative;          /* 1 if a '-' or parentheses were read */
+    uint64_t pounds;       /* whole units; saturates at MONEY_POUNDS_SATURATED */
+    uint64_t pence;        /* the decimals in pence: 0..unit_pence - 1 */
+    uint64_t unit_pence;   /* pence in a whole unit: 100 (pounds) or 100000 (£000) */
+    uint32_t decimals_max; /* decimals a unit may have: 2 or 5 (10^decimals == unit) */
 } money_scan;
 
-/* A scan of text in pounds; money_scan_thousands for £000. */
-#define MONEY_SCAN_POUNDS(t)                                                                      \
-    {.text = (t), .unit_pence = MONEY_UNIT_POUND_PENCE, .decimals_max = MONEY_UNIT_POUND_DECIMALS}
-#define MONEY_SCAN_THOUSANDS(t)                                                                   \
-    {.text = (t), .unit_pence = MONEY_UNIT_THOUSAND_PENCE,                                         \
-     .decimals_max = MONEY_UNIT_THOUSAND_DECIMALS}
+/* A scan of text in pounds, or in thousands of pounds (£000). */
+#define MONEY_SCAN_POUNDS(t)                                                                       \
+    {                                                                                              \
+        .text = (t), .unit_pence = MONEY_UNIT_POUND_PENCE,                                         \
+        .decimals_max = MONEY_UNIT_POUND_DECIMALS                                                  \
+    }
+#define MONEY_SCAN_THOUSANDS(t)                                                                    \
+    {                                                                                              \
+        .text = (t), .unit_pence = MONEY_UNIT_THOUSAND_PENCE,                                      \
+        .decimals_max = MONEY_UNIT_THOUSAND_DECIMALS                                               \
+    }
 
 /* Refuse the input with code: `amount "<text>" <what>`. Returns code. */
 static int

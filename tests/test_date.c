@@ -220,11 +220,8 @@ test_date_format_month_name_known_answers(void **state)
 {
     (void)state;
     static const char *const pairs[][2] = {
-        {"05-Apr-2024", "2024-04-05"},
-        {"5-APR-2024", "2024-04-05"},
-        {"31-mar-2025", "2025-03-31"},
-        {"29-Feb-2024", "2024-02-29"},
-        {"01-Dec-2024", "2024-12-01"},
+        {"05-Apr-2024", "2024-04-05"}, {"5-APR-2024", "2024-04-05"},  {"31-mar-2025", "2025-03-31"},
+        {"29-Feb-2024", "2024-02-29"}, {"01-Dec-2024", "2024-12-01"},
     };
     for (size_t i = 0; i < COUNT(pairs); i++) {
         int32_t day = DAY_SENTINEL;

@@ -538,8 +538,12 @@ test_thousands_agrees_with_pounds_times_1000(void **state)
     (void)state;
     /* n thousands in £000 is n * 1000 pounds, for whole and fractional n. */
     static const char *const pairs[][2] = {
-        {"7", "7000"},           {"7.1", "7100"},     {"7.12", "7120"},
-        {"7.123", "7123"},       {"7.1234", "7123.4"}, {"7.12345", "7123.45"},
+        {"7", "7000"},
+        {"7.1", "7100"},
+        {"7.12", "7120"},
+        {"7.123", "7123"},
+        {"7.1234", "7123.4"},
+        {"7.12345", "7123.45"},
         {"(123,456.789)", "-123456789"},
     };
     for (size_t i = 0; i < COUNT(pairs); i++) {
