@@ -69,6 +69,7 @@ struct import_source {
     const char *column_name; /* borrowed from the map, or NULL */
     int64_t column;          /* index in the header, or -1 */
     const json_t *values;    /* borrowed from the map, or NULL */
+    unsigned negate;         /* amount: bit i set negates import_types[i]'s amounts */
 };
 
 struct pb_import {
@@ -229,6 +230,36 @@ map_check_values(const pb_import *imp, int f, const json_t *values, pb_error *er
     return PB_OK;
 }
 
+/* The amount's "negate": the types whose amounts the extract shows with the
+ * opposite sign (a ledger system prints income, a credit, as negative). */
+static int
+map_negate(const pb_import *imp, struct import_source *src, const json_t *negate, pb_error *err)
+{
+    size_t i;
+    const json_t *type;
+    if (negate == NULL) {
+        return PB_OK;
+    }
+    if (!json_is_array(negate)) {
+        return map_refuse(imp, err, "$.fields.amount.negate", "negate must be a list of types");
+    }
+    json_array_foreach(negate, i, type)
+    {
+        const char *name = json_string_value(type);
+        for (size_t t = 0; name != NULL && t < IMPORT_TYPE_COUNT; t++) {
+            if (strcmp(import_types[t].type, name) == 0) {
+                src->negate |= 1u << t;
+                name = NULL;
+            }
+        }
+        if (name != NULL || !json_is_string(type)) {
+            return map_refuse(imp, err, "$.fields.amount.negate",
+                              "negate lists types: contribution, expenditure, forecast");
+        }
+    }
+    return PB_OK;
+}
+
 /* One entry of "fields": "fixed value" or {"column": NAME[, "values": {...}]}. */
 static int
 map_source(pb_import *imp, int f, const json_t *spec, pb_error *err)
@@ -245,15 +276,24 @@ map_source(pb_import *imp, int f, const json_t *spec, pb_error *err)
         }
         return PB_OK;
     }
+    static const char *const keys[] = {"column", "values", "negate", NULL};
     const json_t *column = json_object_get(spec, "column");
-    if (!json_is_object(spec) || !json_is_string(column) || json_object_size(spec) > 2 ||
-        (json_object_size(spec) == 2 && json_object_get(spec, "values") == NULL)) {
+    if (!json_is_object(spec) || !json_is_string(column)) {
         return map_refuse(imp, err, path,
                           "a field is a fixed string or {\"column\": NAME, \"values\": {...}}");
     }
+    int rc = pb_field_allowed(spec, keys, path, err);
+    if (rc == PB_OK && f != F_AMOUNT && json_object_get(spec, "negate") != NULL) {
+        rc = map_refuse(imp, err, path, "only the amount may negate");
+    }
+    if (rc != PB_OK) {
+        pb_error_prefix_where(err, imp->map_name);
+        return rc;
+    }
     src->column_name = json_string_value(column);
     src->values = json_object_get(spec, "values");
-    return src->values != NULL ? map_check_values(imp, f, src->values, err) : PB_OK;
+    rc = src->values != NULL ? map_check_values(imp, f, src->values, err) : PB_OK;
+    return rc == PB_OK ? map_negate(imp, src, json_object_get(spec, "negate"), err) : rc;
 }
 
 static int
@@ -410,13 +450,20 @@ source_value(pb_import *imp, int f, const char **value_out, pb_error *err)
 
 /* Refuse a negative or zero amount with what to do instead. */
 static int
-amount_refuse_sign(pb_import *imp, const char *type, const char *text, int64_t pence, pb_error *err)
+amount_refuse_sign(pb_import *imp, const char *type, const char *text, int64_t pence, int negated,
+                   pb_error *err)
 {
     char quote[IMPORT_QUOTE_BYTES_MAX + 8];
     pb_quote(text, IMPORT_QUOTE_BYTES_MAX, quote, sizeof(quote));
     if (pence == 0) {
         return import_refuse(imp, F_AMOUNT, err, PB_EAMOUNT_ZERO,
                              "amount \"%s\" is zero: the ledger records no zero amounts", quote);
+    }
+    if (negated) {
+        return import_refuse(imp, F_AMOUNT, err, PB_EAMOUNT,
+                             "amount \"%s\" has the wrong sign for a %s (the map negates its "
+                             "amounts): a refund is a reversal of the entry it refunds",
+                             quote, type);
     }
     if (strcmp(type, "expenditure") == 0) {
         /* docs/import.md: a credit note is not spending; it cancels an invoice. */
@@ -431,7 +478,8 @@ amount_refuse_sign(pb_import *imp, const char *type, const char *text, int64_t p
 
 /* fields.amount from the text, in pounds or £000, refusing a sign the type forbids. */
 static int
-set_amount(pb_import *imp, const char *type, const char *text, json_t *fields, pb_error *err)
+set_amount(pb_import *imp, const struct import_type *it, const char *text, json_t *fields,
+           pb_error *err)
 {
     int64_t pence = 0;
     int rc = imp->thousands ? pb_money_parse_thousands(text, &pence, err)
@@ -440,8 +488,12 @@ set_amount(pb_import *imp, const char *type, const char *text, json_t *fields, p
         import_where(imp, imp->row, F_AMOUNT, err);
         return rc;
     }
+    int negated = (imp->fields[F_AMOUNT].negate & (1u << (it - import_types))) != 0;
+    if (negated) {
+        pence = -pence; /* in range: the parser bounds |pence| */
+    }
     if (pence <= 0) {
-        return amount_refuse_sign(imp, type, text, pence, err);
+        return amount_refuse_sign(imp, it->type, text, pence, negated, err);
     }
     char canon[PB_MONEY_TEXT_MAX];
     PB_ASSERT(pb_money_format(pence, canon, sizeof(canon)) == PB_OK);
@@ -484,7 +536,7 @@ row_fields(pb_import *imp, const struct import_type *it, json_t *fields, pb_erro
             continue;
         }
         if (f == F_AMOUNT) {
-            rc = set_amount(imp, it->type, value, fields, err);
+            rc = set_amount(imp, it, value, fields, err);
         } else if (f == F_DATE) {
             rc = set_date(imp, value, fields, err);
         } else if (f == F_POOL) {
