@@ -75,6 +75,7 @@ pb_store *cli_open_store(int flags);
 int cmd_append(int argc, char **argv);
 int cmd_checkpoint(int argc, char **argv);
 int cmd_cosign(int argc, char **argv);
+int cmd_export(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_init(int argc, char **argv);
 int cmd_keygen(int argc, char **argv);

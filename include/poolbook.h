@@ -13,6 +13,7 @@
 #include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -575,6 +576,25 @@ int pb_store_reindex(pb_store *store, pb_error *err);
 /* The derived state as text, one "key<TAB>canonical value" line per entry in
  * key order, in a new malloc'd string (for comparing a reindex). */
 int pb_store_state_dump(pb_store *store, char **text_out, pb_error *err);
+
+/* ---------------------------------------------------------------------------
+ * The ledger as an accounting journal (docs/journal.md). ledger/journal.c.
+ * ------------------------------------------------------------------------- */
+
+/* Write the ledger, as one snapshot, to out as a plain-text journal that
+ * hledger and ledger-cli read: each contribution and expenditure is a
+ * transaction (date, "*", a description) tagged "; id:", "; index:",
+ * "; type:" and "; ref:", with two postings in £: a contribution debits
+ * assets:pool:<POOL> and credits income:contributions:<POOL>:<PARTNER>:<STREAM>;
+ * an expenditure debits expenses:<POOL>:<SCHEME> and credits the pool; a
+ * reversal posts its target's postings the other way on its own date.
+ * Forecasts, virements, period closes and the reversal of a virement move no
+ * money and are comment lines; other entries are left out. A ':' in an id
+ * becomes '_' in an account name. out is the caller's; not closed.
+ * Returns PB_OK, PB_EIO (a write to out failed), PB_EVERIFY (a stored record
+ * is not JSON; err->index names it), PB_ENOTFOUND (a reversal's target is
+ * missing), PB_ESTORE or PB_ENOMEM. */
+int pb_journal_write(pb_store *store, FILE *out, pb_error *err);
 
 /* ---------------------------------------------------------------------------
  * Risk-share policies (DESIGN 6). ledger/policy.c.
