@@ -193,9 +193,9 @@ int pb_money_mul(int64_t pence, int64_t factor, int64_t *out, pb_error *err);
 int pb_date_parse(const char *text, int32_t *day_out, pb_error *err);
 /* Date layouts of finance-system extracts (pb_date_parse_format). */
 enum pb_date_format {
-    PB_DATE_ISO = 1,            /* "2024-04-05": exactly YYYY-MM-DD, as pb_date_parse */
-    PB_DATE_UK = 2,             /* "05/04/2024" or "5/4/2024": day/month/4-digit year */
-    PB_DATE_UK_MONTH_NAME = 3,  /* "05-Apr-2024", "5-APR-2024" (Oracle style), English */
+    PB_DATE_ISO = 1,           /* "2024-04-05": exactly YYYY-MM-DD, as pb_date_parse */
+    PB_DATE_UK = 2,            /* "05/04/2024" or "5/4/2024": day/month/4-digit year */
+    PB_DATE_UK_MONTH_NAME = 3, /* "05-Apr-2024", "5-APR-2024" (Oracle style), English */
 };
 /* Parse a date in one of the layouts of enum pb_date_format into days since
  * 1970-01-01: a real calendar date in years 1900..9999. Two-digit years are
