@@ -1,9 +1,10 @@
 /*
  * journal.c — the ledger as a plain-text accounting journal that hledger and
  * ledger-cli both read (docs/journal.md): each money entry is a transaction
- * of balanced debit and credit postings between the pool's asset account, the partners'
- * contribution accounts and the schemes' expense accounts, with its entry id
- * and index as tags; a reversal posts its target's postings the other way.
+ * of balanced debit and credit postings between the pool's asset account,
+ * the partners' contribution accounts and the schemes' expense accounts, with
+ * its entry id and index as tags; a reversal posts its target's postings the
+ * other way.
  * What moves no money (forecasts, virements, period closes) is a comment.
  * Read from one snapshot, so the journal is the ledger at one tree size.
  */
