@@ -2,7 +2,8 @@
  * journal.c — the ledger as a plain-text accounting journal that hledger and
  * ledger-cli both read (docs/journal.md): each money entry is a transaction
  * of balanced debit and credit postings between the pool's asset account,
- * the partners' contribution accounts and the schemes' expense accounts, with
+ * the partners' contribution accounts and the schemes' expense accounts (and
+ * at the year end the partners' risk shares and the reserve), with
  * its entry id and index as tags; a reversal posts its target's postings the
  * other way.
  * What moves no money (forecasts, virements, period closes) is a comment.
@@ -18,9 +19,9 @@ struct journal_posting {
     int64_t amount_pence;
 };
 
-/* Postings of a transaction: every type here has two; settlement will have
- * one per partner and the pool, so room is left for every partner. */
-#define JOURNAL_POSTINGS_MAX (PB_PARTNERS_MAX + 2)
+/* Postings of a transaction: money entries have two; a settlement two per
+ * partner and two for the reserve carried forward. */
+#define JOURNAL_POSTINGS_MAX (2 * PB_PARTNERS_MAX + 2)
 
 struct journal_txn {
     char description[PB_TEXT_BYTES_MAX + 128];
@@ -109,6 +110,35 @@ postings_expenditure(const json_t *entry, int64_t sign, struct journal_txn *txn,
     return PB_OK;
 }
 
+/* settlement: each partner's share of the year's variance is due from it
+ * (an overspend share, positive) or to it (an underspend share, negative),
+ * against its risk-share account; an underspend carried forward moves from
+ * the year's result into the pool's reserve. Unallocated risk is named in
+ * the description, not posted (docs/journal.md). */
+static int
+postings_settlement(const json_t *entry, int64_t sign, struct journal_txn *txn, pb_error *err)
+{
+    (void)err;
+    const char *pool = text_of(entry, "pool");
+    const char *partner;
+    const json_t *share;
+    int64_t carried = pb_money_of_json(json_object_get(entry, "carried_forward")) * sign;
+    snprintf(txn->description, sizeof(txn->description),
+             "Settlement of %s %s: variance £%s, unallocated £%s", pool, text_of(entry, "year"),
+             text_of(entry, "variance"), text_of(entry, "unallocated"));
+    json_object_foreach((json_t *)json_object_get(entry, "shares"), partner, share)
+    {
+        int64_t amount = pb_money_of_json(share) * sign;
+        add_posting(txn, amount, "assets:due-from-partners", pool, partner, NULL);
+        add_posting(txn, -amount, "income:risk-share", pool, partner, NULL);
+    }
+    if (carried != 0) {
+        add_posting(txn, -carried, "expenses", pool, "transfer-to-reserve", NULL);
+        add_posting(txn, carried, "equity:reserve", pool, NULL, NULL);
+    }
+    return PB_OK;
+}
+
 /* The entry types the journal knows: those with postings, and those written
  * as a comment (postings NULL: no money moves). Other types are left out.
  * A settlement is one more row, with its postings function. */
@@ -118,6 +148,7 @@ static const struct {
 } journal_types[] = {
     {"contribution", postings_contribution},
     {"expenditure", postings_expenditure},
+    {"settlement", postings_settlement},
     {"forecast", NULL},
     {"period.close", NULL},
     {"virement", NULL},
