@@ -4,7 +4,7 @@
 # "build" is what the library and command need; "test" adds the independent
 # oracles the tests compare against (minisign, Go's sumdb packages, Python).
 set -euo pipefail
-build=(cmake gcc make pkgconf liblmdb-dev libsodium-dev libjansson-dev libcmocka-dev)
+build=(cmake gcc make pkgconf liblmdb-dev libsodium-dev libjansson-dev libcmocka-dev libcsv-dev)
 test=(minisign golang-go golang-golang-x-mod-dev python3 python3-nacl)
 want=("${build[@]}")
 if [ "${1:-build}" = test ]; then
