@@ -258,8 +258,9 @@ struct reader {
     /* what was loaded */
     pb_store *store;
     pb_loader loader;
-    uint64_t *cp_sizes; /* tree size of each checkpoint line */
-    int64_t *cp_lines;  /* and its line number */
+    uint64_t *cp_sizes;      /* tree size of each checkpoint line */
+    int64_t *cp_lines;       /* and its line number */
+    uint8_t (*cp_roots)[32]; /* and the root its note states */
     char (*cp_last_keys)[PB_KEYID_TEXT_MAX];
     size_t cp_last_key_count;
     struct key_line *keys;
@@ -507,7 +508,9 @@ note_text(const json_t *lines)
     return text;
 }
 
-/* The note's body against the bundle: origin, order of sizes, and root. */
+/* The note's body against the bundle: origin and order of sizes. Its root is
+ * compared after pb_verify, so that a bad record is named before the
+ * checkpoints that no longer match it. */
 static int
 check_note_body(struct reader *r, const pb_note *note, size_t cp, pb_error *err)
 {
@@ -524,20 +527,30 @@ check_note_body(struct reader *r, const pb_note *note, size_t cp, pb_error *err)
                            (unsigned long long)note->tree_size, (unsigned long long)prev,
                            (unsigned long long)r->size);
     }
-    uint8_t root[32];
-    pb_error local;
-    pb_error_init(&local);
-    int rc = pb_store_root(r->store, note->tree_size, root, &local);
-    if (rc != PB_OK) {
-        return bundle_fail(r, err, rc, r->line, -1, "%s", local.text);
-    }
-    if (sodium_memcmp(root, note->root, 32) != 0) {
-        char b64[B64_ROOT_MAX];
-        sodium_bin2base64(b64, sizeof(b64), root, 32, sodium_base64_VARIANT_ORIGINAL);
-        return bundle_fail(r, err, PB_EVERIFY, r->line, -1,
-                           "the checkpoint of tree size %llu states a root that is not the "
-                           "bundle's records' root at that size (%s)",
-                           (unsigned long long)note->tree_size, b64);
+    return PB_OK;
+}
+
+/* pb_verify checked each checkpoint's signatures over the root recomputed
+ * from the records; the root written in the note must be that root too. */
+static int
+check_note_roots(struct reader *r, pb_error *err)
+{
+    for (uint64_t i = 0; i < r->checkpoint_count; i++) {
+        uint8_t root[32];
+        pb_error local;
+        pb_error_init(&local);
+        int rc = pb_store_root(r->store, r->cp_sizes[i], root, &local);
+        if (rc != PB_OK) {
+            return bundle_fail(r, err, rc, r->cp_lines[i], -1, "%s", local.text);
+        }
+        if (sodium_memcmp(root, r->cp_roots[i], 32) != 0) {
+            char b64[B64_ROOT_MAX];
+            sodium_bin2base64(b64, sizeof(b64), root, 32, sodium_base64_VARIANT_ORIGINAL);
+            return bundle_fail(r, err, PB_EVERIFY, r->cp_lines[i], -1,
+                               "the checkpoint of tree size %llu states a root that is not the "
+                               "root of the bundle's records at that size (%s)",
+                               (unsigned long long)r->cp_sizes[i], b64);
+        }
     }
     return PB_OK;
 }
@@ -612,6 +625,7 @@ read_checkpoint(struct reader *r, size_t cp, pb_error *err)
     }
     r->cp_sizes[cp] = note.tree_size;
     r->cp_lines[cp] = r->line;
+    memcpy(r->cp_roots[cp], note.root, 32);
     pb_note_free(&note);
     free(text);
     json_decref(obj);
@@ -653,9 +667,11 @@ read_rest(struct reader *r, pb_error *err)
 {
     r->cp_sizes = calloc(r->checkpoint_count + 1, sizeof(*r->cp_sizes));
     r->cp_lines = calloc(r->checkpoint_count + 1, sizeof(*r->cp_lines));
+    r->cp_roots = calloc(r->checkpoint_count + 1, sizeof(*r->cp_roots));
     r->cp_last_keys = calloc(PB_NOTE_LINES_MAX, sizeof(*r->cp_last_keys));
     r->keys = calloc(r->key_count + 1, sizeof(*r->keys));
-    if (r->cp_sizes == NULL || r->cp_lines == NULL || r->cp_last_keys == NULL || r->keys == NULL) {
+    if (r->cp_sizes == NULL || r->cp_lines == NULL || r->cp_roots == NULL ||
+        r->cp_last_keys == NULL || r->keys == NULL) {
         return pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
     }
     int rc = PB_OK;
@@ -838,6 +854,7 @@ reader_free(struct reader *r)
     free(r->keys);
     free(r->cp_sizes);
     free(r->cp_lines);
+    free(r->cp_roots);
     free(r->cp_last_keys);
     free(r->buf);
     pb_store_close(r->store);
@@ -870,6 +887,9 @@ pb_bundle_verify(FILE *in, const char *name, unsigned threads, const pb_pubkey *
         if (rc != PB_OK) {
             locate(&r, &hooks, err);
         }
+    }
+    if (rc == PB_OK) {
+        rc = check_note_roots(&r, err);
     }
     reader_free(&r);
     return rc;
