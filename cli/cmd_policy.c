@@ -40,18 +40,86 @@ policy_check(const char *path)
     return 0;
 }
 
+/* An amount string with thousands separators, right-aligned in width. */
 static void
-print_amounts(const json_t *explain)
+print_money(const json_t *amount, int width)
 {
+    char text[PB_MONEY_TEXT_MAX];
+    int64_t pence = 0;
+    if (pb_money_parse(json_string_value(amount), &pence, NULL) != PB_OK ||
+        pb_money_format_display(pence, text, sizeof(text)) != PB_OK) {
+        snprintf(text, sizeof(text), "?");
+    }
+    printf("%*s", width, text);
+}
+
+/* The inputs step as two tables: partners, then schemes. */
+static void
+print_inputs(const json_t *inputs)
+{
+    size_t i;
+    const json_t *row;
+    printf("%-12s %18s %18s\n", "Partner", "Planned", "Received");
+    json_array_foreach(json_object_get(inputs, "partners"), i, row)
+    {
+        printf("%-12s ", json_string_value(json_object_get(row, "partner")));
+        print_money(json_object_get(row, "planned"), 18);
+        printf(" ");
+        print_money(json_object_get(row, "received"), 18);
+        printf("\n");
+    }
+    printf("\n%-12s %-8s %-8s %18s %18s\n", "Scheme", "Lead", "Class", "Budget", "Variance");
+    json_array_foreach(json_object_get(inputs, "schemes"), i, row)
+    {
+        printf("%-12s %-8s %-8s ", json_string_value(json_object_get(row, "scheme")),
+               json_string_value(json_object_get(row, "lead")),
+               json_string_value(json_object_get(row, "class")));
+        print_money(json_object_get(row, "budget"), 18);
+        printf(" ");
+        print_money(json_object_get(row, "variance"), 18);
+        printf("\n");
+    }
+}
+
+/* docs/policies.md shows this layout. */
+static void
+print_explain(const json_t *explain)
+{
+    const json_t *workings = json_object_get(explain, "workings");
+    const char *policy = json_string_value(json_object_get(explain, "policy"));
     const char *key;
     json_t *value;
-    printf("variance         %s\n", json_string_value(json_object_get(explain, "variance")));
+    size_t i;
+    printf("Pool %s, %s (to %s)\n", json_string_value(json_object_get(explain, "pool")),
+           json_string_value(json_object_get(explain, "period")),
+           json_string_value(json_object_get(explain, "period_end")));
+    printf("Policy: %s\n", policy != NULL ? policy : "(unnamed)");
+    printf("Variance: %s\n\n", json_string_value(json_object_get(explain, "basis")));
+    print_inputs(json_array_get(workings, 0));
+    printf("\nWorkings\n");
+    json_array_foreach(workings, i, value)
+    {
+        char *line = pb_policy_step_text(value);
+        if (line == NULL) {
+            cli_die_env("out of memory");
+        }
+        printf("%4zu. %s\n", i + 1, line);
+        free(line);
+    }
+    printf("\nShares (positive: the partner pays more; negative: it pays less or is repaid)\n");
     json_object_foreach(json_object_get(explain, "shares"), key, value)
     {
-        printf("share %-10s %s\n", key, json_string_value(value));
+        printf("  %-18s ", key);
+        print_money(value, 18);
+        printf("\n");
     }
-    printf("unallocated      %s\n", json_string_value(json_object_get(explain, "unallocated")));
-    printf("carried forward  %s\n", json_string_value(json_object_get(explain, "carried_forward")));
+    printf("  %-18s ", "unallocated");
+    print_money(json_object_get(explain, "unallocated"), 18);
+    printf("\n  %-18s ", "carried forward");
+    print_money(json_object_get(explain, "carried_forward"), 18);
+    printf("\n  %-18s ", "variance");
+    print_money(json_object_get(explain, "variance"), 18);
+    printf("\n");
 }
 
 static int
@@ -84,16 +152,7 @@ policy_explain(int argc, char **argv)
         printf("%s\n", text);
         free(text);
     } else {
-        size_t i;
-        json_t *step;
-        print_amounts(explain);
-        printf("\nworkings:\n");
-        json_array_foreach(json_object_get(explain, "workings"), i, step)
-        {
-            char *text = json_dumps(step, JSON_COMPACT);
-            printf("%3zu %s\n", i + 1, text);
-            free(text);
-        }
+        print_explain(explain);
     }
     json_decref(explain);
     return 0;

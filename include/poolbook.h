@@ -600,6 +600,14 @@ void pb_policy_result_free(pb_policy_result *result);
 int pb_policy_explain(pb_store *store, const char *pool_id, const char *period,
                       json_t **explain_out, pb_error *err);
 
+/* One step of the workings (a pb_policy_result's or an explain object's
+ * "workings" element) as one line of English for people, without a newline:
+ * "ICB gets a rounding penny (£0.01): its remainder 1980559998/1999999998 is
+ * among the largest". Amounts print as £1,250,000.00. A step this version does
+ * not know prints as its compact JSON. Returns a malloc'd string the caller
+ * frees, or NULL when out of memory. */
+char *pb_policy_step_text(const json_t *step);
+
 /* ---------------------------------------------------------------------------
  * Merkle tree and proofs, RFC 6962 / RFC 9162 (DESIGN 4). ledger/merkle.c.
  * ------------------------------------------------------------------------- */

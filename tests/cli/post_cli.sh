@@ -342,7 +342,22 @@ assert r["workings"][0]["step"] == "inputs" and r["workings"][-1]["step"] == "re
 PY
 checks=$((checks + 1))
 "$P" policy explain --pool BCF24 >explain.txt || fail "policy explain text"
-grep -q '^variance ' explain.txt || fail "policy explain text has no variance line"
+python3 - <<'PY' || fail "policy explain text: $(cat explain.txt)"
+import json
+r = json.load(open("explain.json"))
+text = open("explain.txt").read()
+def money(s):
+    sign = "-" if s.startswith("-") else ""
+    whole, pence = s.lstrip("-").split(".")
+    return sign + "{:,}".format(int(whole)) + "." + pence
+# One numbered English line per step, and the figures of the JSON.
+lines = [l for l in text.splitlines() if l[:5].strip().rstrip(".").isdigit()]
+assert len(lines) == len(r["workings"]), (len(lines), len(r["workings"]))
+assert "{" not in text, "a step printed as JSON"
+for partner, amount in r["shares"].items():
+    assert any(l.split() == [partner, money(amount)] for l in text.splitlines()), partner
+assert any(l.split() == ["variance", money(r["variance"])] for l in text.splitlines())
+PY
 checks=$((checks + 1))
 if "$P" policy explain --pool NOPE 2>/dev/null; then fail "policy explain of an unknown pool"; fi
 
