@@ -19,6 +19,7 @@ static const char *const new_usage[] = {
     "  new virement --pool P --from S1 --to S2 --amount AMT --date D [--reason TEXT]",
     "  new reversal --target ID --date D --reason TEXT",
     "  new period.close --pool P --period PERIOD [--date D]",
+    "  new settlement --pool P [--date D] [--memo M]",
     "  new key.add --partner ID --role ROLE --pubkey FILE.pub",
     "  new key.revoke --partner ID --keyid KEYID --date D --reason TEXT",
     "  new partner.admit --partner-id ID --kind KIND --name NAME --key ROLE:PUBFILE...",
@@ -35,6 +36,8 @@ static const char *const new_usage[] = {
     "one from a date (signed by its partner's signatory, or every other partner's);",
     "partner.admit adds a partner with its keys (signed by every partner's signatory",
     "and the new one's); their default ids are key-KEYID, revoke-KEYID, admit-ID.",
+    "settlement: the year-end apportionment of the actual outturn, with the figures",
+    "computed from the ledger (see `policy explain --actual`); every pool signatory signs.",
     "Without --id, an id is made from the entry (docs/entries.md).",
     NULL,
 };
@@ -316,6 +319,12 @@ static const struct draft_type draft_types[] = {
      {{"pool", "pool", DRAFT_TEXT, REQ},
       {"period", "period", DRAFT_PERIOD, REQ},
       {"date", "date", DRAFT_DATE, DRAFT_TODAY}}},
+    /* The figures are the ledger's own (settlement_figures). */
+    {"settlement",
+     "--pool P [--date D] [--memo M]",
+     {{"pool", "pool", DRAFT_TEXT, REQ},
+      {"date", "date", DRAFT_DATE, DRAFT_TODAY},
+      {"memo", "memo", DRAFT_TEXT, OPT}}},
 };
 
 #undef REQ
@@ -489,6 +498,28 @@ name_draft_input(const struct draft_type *dt, pb_error *err)
     }
 }
 
+/* DESIGN 6: a settlement records the year's actual outturn apportioned under
+ * the policy; the ledger computes the figures and, at append, checks them. */
+static int
+settlement_figures(const char *pool, json_t *fields, pb_error *err)
+{
+    static const char *const keys[] = {"variance", "shares", "unallocated", "carried_forward",
+                                       NULL};
+    pb_store *store = cli_open_store(PB_STORE_RDONLY);
+    json_t *explain = NULL;
+    int rc = pb_policy_explain_actual(store, pool, &explain, err);
+    pb_store_close(store);
+    if (rc != PB_OK) {
+        return rc;
+    }
+    json_object_set(fields, "year", json_object_get(explain, "period"));
+    for (size_t i = 0; keys[i] != NULL; i++) {
+        json_object_set(fields, keys[i], json_object_get(explain, keys[i]));
+    }
+    json_decref(explain);
+    return PB_OK;
+}
+
 static int
 ledger_origin(char *buf, size_t size, pb_error *err)
 {
@@ -512,6 +543,9 @@ new_pool_or_money(const struct draft_type *dt, const char *verb, const char *cre
         cli_die_env("out of memory");
     }
     int rc = set_draft_fields(dt, today, fields, err);
+    if (rc == PB_OK && strcmp(dt->type, "settlement") == 0) {
+        rc = settlement_figures(opt_pool, fields, err);
+    }
     if (rc == PB_OK) {
         rc = ledger_origin(origin, sizeof(origin), err);
     }

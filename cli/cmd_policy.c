@@ -10,12 +10,14 @@
 #include <string.h>
 
 static const char *const policy_usage[] = {
-    "policy check FILE | policy explain --pool POOL [--period 2024/25-Q2] [--json]",
+    "policy check FILE | policy explain --pool POOL [--period 2024/25-Q2 | --actual] [--json]",
     "check: validate a risk-share policy (JSON, as in a pool agreement's \"policy\");",
     "  an error names the JSON path of the first fault.",
     "explain: apportion the pool's variance at the period end (default the whole",
     "  year) under its agreed policy: variance, each partner's share, unallocated,",
     "  carried forward and the workings of every step (docs/policies.md).",
+    "  The variance is forecast outturn minus budget; --actual (or the year of a",
+    "  settled pool) takes the actual spending: the figures a settlement records.",
     NULL,
 };
 
@@ -128,9 +130,12 @@ policy_explain(int argc, char **argv)
     const char *pool = NULL;
     const char *period = NULL;
     int json = 0;
+    int actual = 0;
     const struct cli_option options[] = {
         {CLI_STRING, 0, "pool", "POOL", &pool, "the pool"},
         {CLI_STRING, 0, "period", "PERIOD", &period, "2024/25-Q2, 2024/25-M06 or 2024/25"},
+        {CLI_FLAG, 0, "actual", NULL, &actual,
+         "the year's actual outturn, as a settlement records it (no --period)"},
         {CLI_FLAG, 0, "json", NULL, &json, "print one JSON object (docs/policies.md)"},
         {CLI_END},
     };
@@ -138,11 +143,15 @@ policy_explain(int argc, char **argv)
     if (argi != argc || pool == NULL) {
         cli_usage_error(policy_usage, "say policy explain --pool POOL");
     }
+    if (actual && period != NULL) {
+        cli_usage_error(policy_usage, "--actual is the whole year: give no --period");
+    }
     pb_store *store = cli_open_store(PB_STORE_RDONLY);
     json_t *explain = NULL;
     pb_error err;
     pb_error_init(&err);
-    int rc = pb_policy_explain(store, pool, period, &explain, &err);
+    int rc = actual ? pb_policy_explain_actual(store, pool, &explain, &err)
+                    : pb_policy_explain(store, pool, period, &explain, &err);
     pb_store_close(store);
     if (rc != PB_OK) {
         cli_fail(&err);

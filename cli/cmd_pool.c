@@ -13,7 +13,9 @@ static const char *const pool_usage[] = {
     "the year; default the whole year): per scheme the budget after virements,",
     "actual spending to the period end, the latest forecast outturn and the",
     "variance (forecast - budget; positive is an overspend); per funding stream",
-    "and partner the planned and received contributions; and totals.",
+    "and partner the planned and received contributions; and totals. For the year",
+    "of a settled pool the variance is actual - budget, and the settlement and the",
+    "closing reserve (underspend carried forward) follow.",
     NULL,
 };
 
@@ -26,6 +28,33 @@ display(const json_t *v, char *buf, size_t size)
         snprintf(buf, size, "?");
     }
     return buf;
+}
+
+/* A settled year: the recorded apportionment and the closing reserve. */
+static void
+print_settlement(const json_t *st)
+{
+    char a[PB_MONEY_TEXT_MAX];
+    const char *partner;
+    json_t *share;
+    if (st == NULL) {
+        return;
+    }
+    printf("\nsettled by %s (index %" JSON_INTEGER_FORMAT ") on %s: variance %s\n",
+           json_string_value(json_object_get(st, "id")),
+           json_integer_value(json_object_get(st, "index")),
+           json_string_value(json_object_get(st, "date")),
+           display(json_object_get(st, "variance"), a, sizeof(a)));
+    json_object_foreach(json_object_get(st, "shares"), partner, share)
+    {
+        printf("  share %-26s %16s\n", partner, display(share, a, sizeof(a)));
+    }
+    printf("  %-32s %16s\n", "unallocated",
+           display(json_object_get(st, "unallocated"), a, sizeof(a)));
+    printf("  %-32s %16s\n", "carried forward",
+           display(json_object_get(st, "carried_forward"), a, sizeof(a)));
+    printf("closing reserve (underspend carried forward): %s\n",
+           display(json_object_get(st, "closing_reserve"), a, sizeof(a)));
 }
 
 static void
@@ -53,6 +82,9 @@ print_text(const json_t *r)
                json_object_get(s, "flag") != NULL ? "  (no forecast: at budget)" : "");
     }
     const json_t *t = json_object_get(r, "totals");
+    if (strcmp(json_string_value(json_object_get(r, "basis")), "actual") == 0) {
+        printf("(the year is settled: variance is actual - budget)\n");
+    }
     printf("%-8s %-32s %-6s %16s %16s %16s %16s\n\n", "total", "", "",
            display(json_object_get(t, "budget"), a, sizeof(a)),
            display(json_object_get(t, "actual"), b, sizeof(b)),
@@ -79,6 +111,7 @@ print_text(const json_t *r)
     printf("%-8s %-32s %-6s %16s %16s\n", "total", "", "",
            display(json_object_get(t, "planned"), a, sizeof(a)),
            display(json_object_get(t, "received"), b, sizeof(b)));
+    print_settlement(json_object_get(r, "settlement"));
 }
 
 int

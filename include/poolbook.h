@@ -113,6 +113,7 @@ enum pb_code {
     PB_EREVERSAL = -60,   /* a reversal of a reversal, or of an entry already reversed */
     PB_EAMOUNT = -61,     /* an amount of the wrong sign */
     PB_EPOLICY = -62,     /* a risk-share policy is malformed (DESIGN 6) */
+    PB_ESETTLEMENT = -63, /* a settlement's figures differ from the ledger's, or it is too early */
     /* The log: exit 1. */
     PB_ENOTFOUND = -70, /* no such index, id, size or checkpoint */
     PB_ERANGE = -71,    /* an index or tree size out of range */
@@ -356,9 +357,10 @@ void pb_now(char *buf, size_t size);
 /* Write the default id of entry into buf, which holds at least
  * PB_ID_BYTES_MAX + 1 bytes:
  *   "<short>-<pool>-<YYYYMMDD>-<hex>"
- * short: con, exp, fc, vir, rev, close, agree, vary, key, revoke or admit for
- * contribution, expenditure, forecast, virement, reversal, period.close,
- * pool.agree, pool.vary, key.add, key.revoke and partner.admit;
+ * short: con, exp, fc, vir, rev, close, agree, vary, key, revoke, admit or
+ * settle for contribution, expenditure, forecast, virement, reversal,
+ * period.close, pool.agree, pool.vary, key.add, key.revoke, partner.admit and
+ * settlement;
  * pool: the entry's "pool" (pool.agree: "pool"."id"), cut short so that the id
  * stays within PB_ID_BYTES_MAX; date: the entry's "date" without dashes;
  * hex: the first 4 bytes of SHA-256 of the canonical entry without its "id",
@@ -372,7 +374,7 @@ void pb_now(char *buf, size_t size);
  * @param[in] entry  an entry object; borrowed, not changed. Its "id", if any, is ignored.
  * @param[out] buf   receives the NUL-terminated id (untouched on error).
  * Returns PB_OK; PB_EFIELD ("type" missing, a document's "sha256" not hex);
- * PB_ETYPE (a type with no default rule, such as settlement: give an id);
+ * PB_ETYPE (a type with no default rule: an unknown type);
  * PB_EID (the pool id is not an id, where "$.entry.pool"); PB_EDATE ("date"
  * is not YYYY-MM-DD, where "$.entry.date"); a pb_json_check code (the entry
  * lies outside the canonical subset); PB_ENOMEM. Asserts on a NULL argument
@@ -478,12 +480,16 @@ int pb_store_key(pb_store *store, const char *keyid, json_t **key_out, pb_error 
 /* The figures of pool_id at the end of period ("2024/25-Q2", "2024/25-M06",
  * "2024/25"; NULL: the pool's whole year): per scheme the budget after
  * virements, actual to the period end, the latest forecast at the period end
- * (a scheme without one counts at budget and is flagged) and the variance
- * (forecast - budget); per stream and per partner planned and received; and
- * totals. Amounts are canonical money strings; docs/reports.md gives the keys.
- * Reads the pool's state and at most twelve monthly aggregates, whatever else
- * the ledger holds. *report_out is a new reference. Returns PB_OK, PB_EPOOL,
- * PB_EPERIOD (malformed, or not in the pool's year), PB_EOVERFLOW or PB_ESTORE. */
+ * (a scheme without one counts at budget and is flagged), the outturn and
+ * the variance (outturn - budget); per stream and per partner planned and
+ * received; totals; the policy in force at the period end. The outturn is the
+ * forecast ("basis": "forecast"), except for the year of a settled pool, where
+ * it is the actual spending ("basis": "actual") and "settlement" holds the
+ * settlement's figures with the pool's "closing_reserve" (the underspend
+ * carried forward, as a positive amount). Amounts are canonical money strings; docs/reports.md
+ * gives the keys. Reads the pool's state and at most twelve monthly aggregates, whatever else the
+ * ledger holds. *report_out is a new reference. Returns PB_OK, PB_EPOOL, PB_EPERIOD (malformed, or
+ * not in the pool's year), PB_EOVERFLOW or PB_ESTORE. */
 int pb_pool_report(pb_store *store, const char *pool_id, const char *period, json_t **report_out,
                    pb_error *err);
 
@@ -591,7 +597,9 @@ int pb_policy_apply(const json_t *policy, const pb_policy_input *in, pb_policy_r
 void pb_policy_result_free(pb_policy_result *result);
 
 /* Apportion pool_id's variance at the end of period (as pb_pool_report: NULL
- * for the whole year) under the pool's policy as the agreement now stands.
+ * for the whole year) under the policy in force at the period end (a
+ * pool.vary may change it). The variance is forecast outturn minus budget,
+ * except for the year of a settled pool: actual outturn minus budget.
  * @param[out] explain_out a new reference to {"pool", "period", "period_end",
  *   "variance", "shares": {partner: amount}, "unallocated", "carried_forward",
  *   "workings": [...]} (amounts canonical strings; docs/policies.md).
@@ -599,6 +607,15 @@ void pb_policy_result_free(pb_policy_result *result);
  * (PB_EPOLICY: the pool's agreed policy is malformed) or PB_ENOMEM. */
 int pb_policy_explain(pb_store *store, const char *pool_id, const char *period,
                       json_t **explain_out, pb_error *err);
+
+/* The apportionment a settlement of pool_id must record (DESIGN 5, 6): as
+ * pb_policy_explain for the pool's year, but with each scheme's actual
+ * spending as its outturn, whether or not the year is settled yet. The
+ * settlement entry's "year", "variance", "shares", "unallocated" and
+ * "carried_forward" are the explain object's "period" and the same keys.
+ * Returns as pb_policy_explain. */
+int pb_policy_explain_actual(pb_store *store, const char *pool_id, json_t **explain_out,
+                             pb_error *err);
 
 /* One step of the workings (a pb_policy_result's or an explain object's
  * "workings" element) as one line of English for people, without a newline:

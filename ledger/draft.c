@@ -24,7 +24,7 @@ static const struct {
     {"contribution", "con"},  {"expenditure", "exp"},     {"forecast", "fc"},
     {"virement", "vir"},      {"reversal", "rev"},        {"period.close", "close"},
     {"pool.agree", "agree"},  {"pool.vary", "vary"},      {"key.add", "key"},
-    {"key.revoke", "revoke"}, {"partner.admit", "admit"},
+    {"key.revoke", "revoke"}, {"partner.admit", "admit"}, {"settlement", "settle"},
 };
 
 #define SHORT_NAME_BYTES_MAX 6 /* "revoke" */

@@ -413,6 +413,7 @@ static const struct pb_entry_type *const type_tables[] = {
     pb_entry_types_parties,
     pb_entry_types_pool,
     pb_entry_types_money,
+    pb_entry_types_settle,
 };
 
 static const struct pb_entry_type *

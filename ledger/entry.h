@@ -117,6 +117,7 @@ int pb_json_array_has(const json_t *arr, size_t before, const char *field, const
 
 extern const struct pb_entry_type pb_entry_types_pool[];
 extern const struct pb_entry_type pb_entry_types_money[];
+extern const struct pb_entry_type pb_entry_types_settle[];
 
 /* The pool's state: {"pool": agreed object, "versions": [...], "closed": [...]}.
  * A new reference, or PB_EPOOL naming the id. */
@@ -132,6 +133,15 @@ int pb_pool_check_day(const json_t *pool_state, int32_t day, const char *where, 
 /* Add the pool's approval requirement (DESIGN 5: every partner's signatory by
  * default, a percentage, or named partners). */
 void pb_pool_approval_rule(const json_t *pool, struct pb_sign_rule *rule);
+
+/* pb_pool_report on a state (report.c): actual non-zero takes the actual
+ * spending as the outturn whatever the period (settlement recomputes with it);
+ * otherwise a settled year's report does, and any other period's the forecast. */
+int pb_pool_report_state(const pb_state *state, const char *pool_id, const char *period, int actual,
+                         json_t **report_out, pb_error *err);
+/* pb_policy_explain on a state (explain.c), actual as for pb_pool_report_state. */
+int pb_policy_explain_state(const pb_state *state, const char *pool_id, const char *period,
+                            int actual, json_t **explain_out, pb_error *err);
 
 /* Read a money field: canonical text, then sign rules (positive when required). */
 int pb_field_money(const json_t *obj, const char *name, const char *path, int positive,

@@ -455,8 +455,10 @@ make_version(const json_t *pool, const char *date, uint64_t index)
         json_object_set(planned, json_string_value(json_object_get(s, "id")),
                         json_object_get(s, "planned"));
     }
-    return json_pack("{s:s,s:I,s:o,s:o}", "date", date, "index", (json_int_t)index, "budgets",
-                     budgets, "planned", planned);
+    /* The policy too: a variation may change it, and a period is apportioned
+     * under the policy in force at its end (DESIGN 6). */
+    return json_pack("{s:s,s:I,s:o,s:o,s:O}", "date", date, "index", (json_int_t)index, "budgets",
+                     budgets, "planned", planned, "policy", json_object_get(pool, "policy"));
 }
 
 static int

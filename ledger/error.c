@@ -137,6 +137,7 @@ static const struct {
     {PB_EREVERSAL, "PB_EREVERSAL: cannot reverse that entry"},
     {PB_EAMOUNT, "PB_EAMOUNT: amount not allowed"},
     {PB_EPOLICY, "PB_EPOLICY: malformed risk-share policy"},
+    {PB_ESETTLEMENT, "PB_ESETTLEMENT: settlement refused"},
     {PB_ENOTFOUND, "PB_ENOTFOUND: not found"},
     {PB_ERANGE, "PB_ERANGE: out of range"},
     {PB_EPROOF, "PB_EPROOF: proof does not check"},

@@ -4,7 +4,7 @@
  * pb_pool_report, the arithmetic from pb_policy_apply; this file only turns
  * one into the input of the other and the result into the explain object.
  */
-#include "internal.h"
+#include "entry.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,6 +47,8 @@ input_of(const json_t *report, pb_policy_partner *partners, pb_policy_scheme *sc
     "forecast outturn minus budget (the latest forecast of each scheme at the period end; a "      \
     "scheme without one counts at budget)"
 
+#define ACTUAL_BASIS "actual outturn minus budget (the year's spending, at the year end)"
+
 static json_t *
 explain_of(const json_t *report, const pb_policy_result *r)
 {
@@ -54,21 +56,22 @@ explain_of(const json_t *report, const pb_policy_result *r)
     for (size_t i = 0; shares != NULL && i < r->share_count; i++) {
         json_object_set_new(shares, r->shares[i].partner, pb_money_json(r->shares[i].amount_pence));
     }
-    return json_pack("{s:O, s:s, s:O*, s:O, s:O, s:o, s:o*, s:o, s:o, s:O}", "pool",
-                     json_object_get(report, "pool"), "basis", FORECAST_BASIS, "policy",
-                     json_object_get(json_object_get(report, "policy"), "name"), "period",
-                     json_object_get(report, "period"), "period_end",
-                     json_object_get(report, "period_end"), "variance",
-                     pb_money_json(r->variance_pence), "shares", shares, "unallocated",
-                     pb_money_json(r->unallocated_pence), "carried_forward",
-                     pb_money_json(r->carried_forward_pence), "workings", r->workings);
+    int actual = strcmp(json_string_value(json_object_get(report, "basis")), "actual") == 0;
+    return json_pack(
+        "{s:O, s:s, s:O*, s:O, s:O, s:o, s:o*, s:o, s:o, s:O}", "pool",
+        json_object_get(report, "pool"), "basis", actual ? ACTUAL_BASIS : FORECAST_BASIS, "policy",
+        json_object_get(json_object_get(report, "policy"), "name"), "period",
+        json_object_get(report, "period"), "period_end", json_object_get(report, "period_end"),
+        "variance", pb_money_json(r->variance_pence), "shares", shares, "unallocated",
+        pb_money_json(r->unallocated_pence), "carried_forward",
+        pb_money_json(r->carried_forward_pence), "workings", r->workings);
 }
 
 int
-pb_policy_explain(pb_store *store, const char *pool_id, const char *period, json_t **explain_out,
-                  pb_error *err)
+pb_policy_explain_state(const pb_state *state, const char *pool_id, const char *period, int actual,
+                        json_t **explain_out, pb_error *err)
 {
-    PB_ASSERT(store != NULL && pool_id != NULL && explain_out != NULL);
+    PB_ASSERT(state != NULL && pool_id != NULL && explain_out != NULL);
     json_t *report = NULL;
     pb_policy_result *result = NULL;
     pb_policy_partner *partners = calloc(PB_PARTNERS_MAX, sizeof(*partners));
@@ -78,7 +81,7 @@ pb_policy_explain(pb_store *store, const char *pool_id, const char *period, json
     int rc = partners == NULL || schemes == NULL
                  ? pb_error_set(err, PB_ENOMEM, NULL, "out of memory")
                  : PB_OK;
-    rc = rc == PB_OK ? pb_pool_report(store, pool_id, period, &report, err) : rc;
+    rc = rc == PB_OK ? pb_pool_report_state(state, pool_id, period, actual, &report, err) : rc;
     rc = rc == PB_OK ? input_of(report, partners, schemes, &in, err) : rc;
     rc = rc == PB_OK ? pb_policy_apply(json_object_get(report, "policy"), &in, &result, err) : rc;
     if (rc == PB_OK) {
@@ -90,6 +93,37 @@ pb_policy_explain(pb_store *store, const char *pool_id, const char *period, json
     free(schemes);
     free(partners);
     return rc;
+}
+
+static int
+explain_store(pb_store *store, const char *pool_id, const char *period, int actual,
+              json_t **explain_out, pb_error *err)
+{
+    PB_ASSERT(store != NULL && pool_id != NULL && explain_out != NULL);
+    pb_snapshot snap;
+    *explain_out = NULL;
+    int rc = pb_snapshot_open(store, &snap, err);
+    if (rc != PB_OK) {
+        return rc;
+    }
+    pb_state state;
+    pb_snapshot_state(&snap, &state);
+    rc = pb_policy_explain_state(&state, pool_id, period, actual, explain_out, err);
+    pb_snapshot_close(&snap);
+    return rc;
+}
+
+int
+pb_policy_explain(pb_store *store, const char *pool_id, const char *period, json_t **explain_out,
+                  pb_error *err)
+{
+    return explain_store(store, pool_id, period, 0, explain_out, err);
+}
+
+int
+pb_policy_explain_actual(pb_store *store, const char *pool_id, json_t **explain_out, pb_error *err)
+{
+    return explain_store(store, pool_id, NULL, 1, explain_out, err);
 }
 
 /* ---- workings as text ------------------------------------------------------ */
@@ -278,7 +312,7 @@ text_step(FILE *f, const json_t *step)
         fraction_text(json_object_get(step, "remainder"), json_object_get(step, "denominator"), b,
                       sizeof(b));
         fprintf(f,
-                "%s gets one of the pennies left by rounding down (%s): the part of a penny it "
+                "%s takes one of the pennies left by rounding down (%s): the part of a penny it "
                 "lost, %s, is among the largest",
                 str_of(step, "partner"), a, b);
     } else if (strcmp(kind, "cap") == 0) {

@@ -14,6 +14,7 @@ struct report {
     pb_period period;
     json_t *aggs[13]; /* months 1..end, NULL where nothing was posted */
     int end_month;
+    int actual; /* outturn is the actual spending (a settled year), not the forecast */
 };
 
 /* The version in force at day: the latest effective date on or before it. */
@@ -97,7 +98,7 @@ scheme_field(const json_t *pool, const char *id, const char *field)
 }
 
 struct totals {
-    int64_t budget, actual, forecast, variance, planned, received;
+    int64_t budget, actual, forecast, outturn, variance, planned, received;
 };
 
 static int
@@ -120,20 +121,21 @@ report_schemes(const struct report *r, json_t *out, struct totals *t, pb_error *
         }
         const json_t *fc = forecast_of(r, id);
         forecast = fc != NULL ? pb_money_of_json(json_object_get(fc, "amount")) : budget;
+        int64_t outturn = r->actual ? actual : forecast;
         if (rc == PB_OK) {
-            rc = pb_money_sub(forecast, budget, &variance, err);
+            rc = pb_money_sub(outturn, budget, &variance, err);
         }
         if (rc != PB_OK) {
             break;
         }
         json_t *s =
-            json_pack("{s:s,s:s,s:s,s:s,s:o,s:o,s:o,s:o}", "id", id, "name",
+            json_pack("{s:s,s:s,s:s,s:s,s:o,s:o,s:o,s:o,s:o}", "id", id, "name",
                       scheme_field(r->pool, id, "name"), "lead", scheme_field(r->pool, id, "lead"),
                       "class", scheme_field(r->pool, id, "class"), "budget", pb_money_json(budget),
                       "actual", pb_money_json(actual), "forecast", pb_money_json(forecast),
-                      "variance", pb_money_json(variance));
+                      "outturn", pb_money_json(outturn), "variance", pb_money_json(variance));
         json_object_set(s, "forecast_date", fc != NULL ? json_object_get(fc, "date") : json_null());
-        if (fc == NULL) {
+        if (fc == NULL && !r->actual) {
             /* DESIGN 6: a scheme with no forecast counts at budget and is flagged. */
             json_object_set_new(s, "flag", json_string("no forecast: counted at budget"));
         }
@@ -141,6 +143,7 @@ report_schemes(const struct report *r, json_t *out, struct totals *t, pb_error *
         rc = pb_money_add(t->budget, budget, &t->budget, err);
         rc = rc == PB_OK ? pb_money_add(t->actual, actual, &t->actual, err) : rc;
         rc = rc == PB_OK ? pb_money_add(t->forecast, forecast, &t->forecast, err) : rc;
+        rc = rc == PB_OK ? pb_money_add(t->outturn, outturn, &t->outturn, err) : rc;
         rc = rc == PB_OK ? pb_money_add(t->variance, variance, &t->variance, err) : rc;
     }
     return rc;
@@ -199,8 +202,8 @@ report_streams(const struct report *r, json_t *streams, json_t *partners, struct
 }
 
 static int
-load_report(const pb_state *state, const json_t *ps, const char *period_text, struct report *r,
-            pb_error *err)
+load_report(const pb_state *state, const json_t *ps, const char *period_text, int actual,
+            struct report *r, pb_error *err)
 {
     r->pool = json_object_get(ps, "pool");
     pb_period year;
@@ -226,6 +229,9 @@ load_report(const pb_state *state, const json_t *ps, const char *period_text, st
     char end[PB_DATE_TEXT_MAX];
     pb_date_format(r->period.last_day, end, sizeof(end));
     r->version = version_at(json_object_get(ps, "versions"), end);
+    /* DESIGN 6: at the year end, once settled, the actual outturn. */
+    r->actual =
+        actual || (r->period.kind == PB_PERIOD_YEAR && json_object_get(ps, "settlement") != NULL);
     const char *id = json_string_value(json_object_get(r->pool, "id"));
     for (int m = 1; m <= r->end_month && rc == PB_OK; m++) {
         char key[PB_ID_BYTES_MAX + 16];
@@ -233,6 +239,69 @@ load_report(const pb_state *state, const json_t *ps, const char *period_text, st
         rc = pb_state_get(state, key, &r->aggs[m], err);
         rc = rc == PB_ENOTFOUND ? PB_OK : rc;
     }
+    return rc;
+}
+
+/* The settlement of a settled pool, with the closing reserve: the underspend
+ * carried forward, as a positive amount. A new reference, or NULL. */
+static json_t *
+settlement_of(const json_t *ps)
+{
+    const json_t *settled = json_object_get(ps, "settlement");
+    if (settled == NULL) {
+        return NULL;
+    }
+    json_t *out = json_deep_copy(settled);
+    int64_t carried = pb_money_of_json(json_object_get(settled, "carried_forward"));
+    json_object_set_new(out, "closing_reserve", pb_money_json(-carried));
+    return out;
+}
+
+int
+pb_pool_report_state(const pb_state *state, const char *pool_id, const char *period, int actual,
+                     json_t **report_out, pb_error *err)
+{
+    json_t *ps = NULL;
+    struct report r;
+    memset(&r, 0, sizeof(r));
+    int rc = pb_pool_state(state, pool_id, &ps, err);
+    if (rc == PB_OK) {
+        rc = load_report(state, ps, period, actual, &r, err);
+    }
+    json_t *schemes = json_array(), *streams = json_array(), *partners = json_array();
+    struct totals t;
+    memset(&t, 0, sizeof(t));
+    if (rc == PB_OK) {
+        rc = report_schemes(&r, schemes, &t, err);
+    }
+    if (rc == PB_OK) {
+        rc = report_streams(&r, streams, partners, &t, err);
+    }
+    if (rc == PB_OK) {
+        char end[PB_DATE_TEXT_MAX];
+        pb_date_format(r.period.last_day, end, sizeof(end));
+        /* The policy in force at the period end (a variation may change it). */
+        const json_t *policy = json_object_get(r.version, "policy");
+        policy = policy != NULL ? policy : json_object_get(r.pool, "policy");
+        *report_out = json_pack(
+            "{s:s,s:s,s:s,s:s,s:s,s:s,s:O,s:O,s:O,s:O,s:{s:o,s:o,s:o,s:o,s:o,s:o,s:o},s:o*}",
+            "pool", pool_id, "name", json_string_value(json_object_get(r.pool, "name")), "period",
+            r.period.label, "period_end", end, "basis", r.actual ? "actual" : "forecast", "host",
+            json_string_value(json_object_get(r.pool, "host")), "policy", policy, "schemes",
+            schemes, "streams", streams, "partners", partners, "totals", "budget",
+            pb_money_json(t.budget), "actual", pb_money_json(t.actual), "forecast",
+            pb_money_json(t.forecast), "outturn", pb_money_json(t.outturn), "variance",
+            pb_money_json(t.variance), "planned", pb_money_json(t.planned), "received",
+            pb_money_json(t.received), "settlement", settlement_of(ps));
+        rc = *report_out == NULL ? pb_error_set(err, PB_ENOMEM, NULL, "out of memory") : PB_OK;
+    }
+    json_decref(schemes);
+    json_decref(streams);
+    json_decref(partners);
+    for (int m = 0; m < 13; m++) {
+        json_decref(r.aggs[m]);
+    }
+    json_decref(ps);
     return rc;
 }
 
@@ -247,42 +316,7 @@ pb_pool_report(pb_store *store, const char *pool_id, const char *period, json_t 
     }
     pb_state state;
     pb_snapshot_state(&snap, &state);
-    json_t *ps = NULL;
-    struct report r;
-    memset(&r, 0, sizeof(r));
-    rc = pb_pool_state(&state, pool_id, &ps, err);
-    if (rc == PB_OK) {
-        rc = load_report(&state, ps, period, &r, err);
-    }
-    json_t *schemes = json_array(), *streams = json_array(), *partners = json_array();
-    struct totals t;
-    memset(&t, 0, sizeof(t));
-    if (rc == PB_OK) {
-        rc = report_schemes(&r, schemes, &t, err);
-    }
-    if (rc == PB_OK) {
-        rc = report_streams(&r, streams, partners, &t, err);
-    }
-    if (rc == PB_OK) {
-        char end[PB_DATE_TEXT_MAX];
-        pb_date_format(r.period.last_day, end, sizeof(end));
-        *report_out = json_pack(
-            "{s:s,s:s,s:s,s:s,s:s,s:O,s:O,s:O,s:O,s:{s:o,s:o,s:o,s:o,s:o,s:o}}", "pool", pool_id,
-            "name", json_string_value(json_object_get(r.pool, "name")), "period", r.period.label,
-            "period_end", end, "host", json_string_value(json_object_get(r.pool, "host")), "policy",
-            json_object_get(r.pool, "policy"), "schemes", schemes, "streams", streams, "partners",
-            partners, "totals", "budget", pb_money_json(t.budget), "actual",
-            pb_money_json(t.actual), "forecast", pb_money_json(t.forecast), "variance",
-            pb_money_json(t.variance), "planned", pb_money_json(t.planned), "received",
-            pb_money_json(t.received));
-    }
-    json_decref(schemes);
-    json_decref(streams);
-    json_decref(partners);
-    for (int m = 0; m < 13; m++) {
-        json_decref(r.aggs[m]);
-    }
-    json_decref(ps);
+    rc = pb_pool_report_state(&state, pool_id, period, 0, report_out, err);
     pb_snapshot_close(&snap);
     return rc;
 }

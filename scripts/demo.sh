@@ -4,8 +4,9 @@
 # with a genesis entry signed by both partners, append a year of signed
 # document records (board minutes, invoices, quarterly returns) in one
 # transaction, agree a Better Care Fund pool, post a year of contributions,
-# spending and forecasts, close each quarter, show the pool's figures,
-# checkpoint and cosign the log, verify it, and print proofs.
+# spending and forecasts, close each quarter, show the pool's figures and
+# the risk share with its workings, settle the year, checkpoint and cosign
+# the log, verify it, and print proofs.
 # usage: bash scripts/demo.sh [OUTDIR]    (default: out/demo)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -108,6 +109,18 @@ step "the pool at the end of Q2, and for the year"
 echo
 "$P" pool show BCF24 | tee pool-2024-25.txt
 "$P" pool show BCF24 --json > pool-2024-25.json
+
+step "the risk share at Q2: each partner's part of the forecast variance, with the workings"
+"$P" policy explain --pool BCF24 --period 2024/25-Q2 | tee explain-2024-25-Q2.txt
+
+step "year end: settle the actual outturn under the policy (the ledger recomputes it; both signatories sign)"
+"$P" policy explain --pool BCF24 --actual > explain-2024-25-actual.txt
+sed -n '/^Shares/,$p' explain-2024-25-actual.txt
+POOLBOOK_NOW=2025-05-20T10:00:00Z "$P" new settlement --pool BCF24 --memo "2024/25 year end" -o settlement.json
+"$P" sign settlement.json -k keys/dcc-signatory.key
+"$P" sign settlement.json -k keys/icb-signatory.key
+"$P" append settlement.json
+"$P" pool show BCF24 | sed -n '/^settled by/,$p'
 
 step "checkpoint by the operator, cosigned by the auditor"
 "$P" checkpoint -k keys/dcc-operator.key > /dev/null

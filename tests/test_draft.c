@@ -234,7 +234,7 @@ test_default_id_refusals(void **state)
 {
     (void)state;
     assert_default_id_refused(json_pack("{s:s}", "pool", "BCF24"), PB_EFIELD, "$.entry.type");
-    assert_default_id_refused(json_pack("{s:s}", "type", "settlement"), PB_ETYPE, "$.entry.type");
+    assert_default_id_refused(json_pack("{s:s}", "type", "frobnicate"), PB_ETYPE, "$.entry.type");
     assert_default_id_refused(json_pack("{s:s,s:s}", "type", "contribution", "pool", "BCF 24"),
                               PB_EID, "$.entry.pool");
     assert_default_id_refused(json_pack("{s:s,s:{s:s}}", "type", "pool.agree", "pool", "id", ""),

@@ -45,7 +45,7 @@ test_exact_and_penny(void **state)
     /* ICB: remainder 1,980,559,998 / 1,999,999,998 = 0.99027999... of a penny. */
     check_text("{\"step\":\"penny\",\"partner\":\"ICB\",\"remainder\":\"1980559998\","
                "\"denominator\":\"1999999998\",\"amount\":\"0.01\"}",
-               "ICB gets one of the pennies left by rounding down (£0.01): the part of a penny "
+               "ICB takes one of the pennies left by rounding down (£0.01): the part of a penny "
                "it lost, 0.990279…, is among the largest");
     /* An underspend: -1/4 penny exactly, no ellipsis. */
     check_text("{\"step\":\"exact\",\"partner\":\"A\",\"numerator\":\"-5\","

@@ -711,6 +711,192 @@ test_refuses_agreement_with_malformed_policy(void **state)
     free(after);
 }
 
+/* ---- settlement (DESIGN 5, 6) ---------------------------------------------- */
+
+static json_t *
+settlement(struct fx *f, const char *date, int64_t variance, const int64_t share[NPARTNERS],
+           int64_t carried, pb_seckey *k1, pb_seckey *k2, pb_seckey *k3)
+{
+    json_t *shares = json_object();
+    for (int p = 0; p < NPARTNERS; p++) {
+        json_object_set_new(shares, partner_ids[p], money(share[p]));
+    }
+    return record(f, "settlement",
+                  json_pack("{s:s,s:s,s:s,s:o,s:o,s:o,s:o}", "pool", "BCF24", "year", "2024/25",
+                            "date", date, "variance", money(variance), "shares", shares,
+                            "unallocated", money(0), "carried_forward", money(carried)),
+                  k1, k2, k3, NULL);
+}
+
+static void
+test_settlement_records_the_ledgers_apportionment(void **state)
+{
+    struct fx *f = *state;
+    post_year(f);
+    /* Actual outturn: each scheme's twelve months of spend(s, m), worked out
+     * apart from the ledger: S01 526,399,992p, S02 229,799,992, S03 128,199,996,
+     * S04 431,599,996, S05 330,000,000, S06 388,400,000, S07 171,799,992,
+     * S08 425,199,996; total 2,631,399,964p against budgets of 2,400,000,000p
+     * (the virement moves budget between schemes, the reversal cancels its
+     * duplicate): variance +231,399,964p, an overspend.
+     * Pro rata to contributions received: DCC 900,000,000p, ICB 1,440,000,000p,
+     * TRUST 60,000,000p of 2,400,000,000p, i.e. 3/8, 3/5 and 1/40:
+     *   DCC   231,399,964 x 3/8  = 86,774,986.5  -> floor 86,774,986, remainder .5
+     *   ICB   231,399,964 x 3/5  = 138,839,978.4 -> floor 138,839,978, remainder .4
+     *   TRUST 231,399,964 / 40   = 5,784,999.1   -> floor 5,784,999, remainder .1
+     * The floors leave one penny, which goes to the largest remainder: DCC. */
+    static const int64_t want[NPARTNERS] = {86774987, 138839978, 5784999};
+    int64_t variance = 231399964;
+    assert_int_equal(want[DCC] + want[ICB] + want[TRUST], variance);
+    /* Every pool signatory must sign. */
+    refused(f, settlement(f, "2025-05-20", variance, want, 0, f->sig[DCC], f->sig[ICB], NULL),
+            PB_ESIG_MISSING, "TRUST");
+    /* A penny moved between partners still adds up, but is not the ledger's figure. */
+    int64_t moved[NPARTNERS] = {want[DCC] - 1, want[ICB] + 1, want[TRUST]};
+    pb_error err;
+    char *before = pbt_ledger_content(f->store);
+    assert_int_equal(append(f,
+                            settlement(f, "2025-05-20", variance, moved, 0, f->sig[DCC],
+                                       f->sig[ICB], f->sig[TRUST]),
+                            &err),
+                     PB_ESETTLEMENT);
+    assert_string_equal(err.where, "$.entry.shares.DCC");
+    assert_non_null(strstr(err.text, "DCC's share is 867,749.86 in the settlement but 867,749.87"));
+    char *after = pbt_ledger_content(f->store);
+    assert_string_equal(before, after);
+    free(before);
+    free(after);
+    /* Parts that do not add up to the variance are refused on their face
+     * (signing refuses such a record, so spoil it after signing). */
+    json_t *bad =
+        settlement(f, "2025-05-20", variance, want, 0, f->sig[DCC], f->sig[ICB], f->sig[TRUST]);
+    json_object_set_new(json_object_get(bad, "entry"), "variance", money(variance + 1));
+    refused(f, bad, PB_ESETTLEMENT, "add up to 2313999.64, not the variance 2313999.65");
+    /* Dated before the year's end: refused. */
+    refused(f,
+            settlement(f, "2025-03-30", variance, want, 0, f->sig[DCC], f->sig[ICB], f->sig[TRUST]),
+            PB_ESETTLEMENT, "on or after the year's last day, 2025-03-31");
+    assert_int_equal(append(f,
+                            settlement(f, "2025-05-20", variance, want, 0, f->sig[DCC], f->sig[ICB],
+                                       f->sig[TRUST]),
+                            NULL),
+                     PB_OK);
+    /* The year's report now takes the actual outturn and carries the settlement. */
+    json_t *r = NULL;
+    assert_int_equal(pb_pool_report(f->store, "BCF24", NULL, &r, NULL), PB_OK);
+    assert_string_equal(json_string_value(json_object_get(r, "basis")), "actual");
+    assert_money(json_object_get(r, "totals"), "variance", variance);
+    assert_money(json_object_get(r, "totals"), "outturn", 2631399964);
+    const json_t *st = json_object_get(r, "settlement");
+    assert_money(st, "closing_reserve", 0);
+    assert_money(json_object_get(st, "shares"), "TRUST", want[TRUST]);
+    json_decref(r);
+    /* A quarter's report still shows the forecast. */
+    assert_int_equal(pb_pool_report(f->store, "BCF24", "2024/25-Q4", &r, NULL), PB_OK);
+    assert_string_equal(json_string_value(json_object_get(r, "basis")), "forecast");
+    json_decref(r);
+    /* Settled once only; and settling closes the whole year. */
+    refused(f,
+            settlement(f, "2025-06-01", variance, want, 0, f->sig[DCC], f->sig[ICB], f->sig[TRUST]),
+            PB_ESETTLEMENT, "already settled");
+    /* Replay: verify and reindex recompute the settlement from the records. */
+    char *state_before = NULL, *state_after = NULL;
+    assert_int_equal(pb_store_state_dump(f->store, &state_before, NULL), PB_OK);
+    assert_int_equal(pb_store_reindex(f->store, NULL), PB_OK);
+    assert_int_equal(pb_store_state_dump(f->store, &state_after, NULL), PB_OK);
+    assert_string_equal(state_before, state_after);
+    free(state_before);
+    free(state_after);
+    pb_verify_report vr;
+    assert_int_equal(pb_verify(f->store, 0, &vr, NULL), PB_OK);
+}
+
+static json_t *
+close_quarter(struct fx *f, int q)
+{
+    char label[16];
+    snprintf(label, sizeof(label), "2024/25-Q%d", q);
+    return record(
+        f, "period.close",
+        json_pack("{s:s,s:s,s:s}", "pool", "BCF24", "period", label, "date", "2025-04-02"),
+        f->fin[DCC], NULL);
+}
+
+static void
+assert_share(const json_t *explain, const char *partner, int64_t want)
+{
+    assert_money(json_object_get(explain, "shares"), partner, want);
+}
+
+static void
+test_policy_in_force_and_carried_forward_reserve(void **state)
+{
+    struct fx *f = *state;
+    for (int m = 1; m <= 3; m++) {
+        post_month(f, m);
+    }
+    post_quarter_end(f, 1); /* forecasts at Q1, and Q1 closed */
+    /* From 2024-10-01 the host bears overspends and underspends are carried forward. */
+    json_t *fields = json_pack(
+        "{s:s,s:s,s:{s:{s:s,s:s,s:{s:s},s:{s:b}}},s:s}", "pool", "BCF24", "date", "2024-10-01",
+        "set", "policy", "name", "host risk, reserve kept", "netting", "pool", "overspend", "split",
+        "host", "underspend", "carry_forward", 1, "reason", "board decision");
+    assert_int_equal(
+        append(f, record(f, "pool.vary", fields, f->sig[DCC], f->sig[ICB], f->sig[TRUST], NULL),
+               NULL),
+        PB_OK);
+    /* Q2 (to 2024-09-30) is apportioned under the policy agreed first.
+     * Forecasts at Q1 are budget + (s-3) x £10,000 for s = 0..7: a net
+     * +(−3−2−1+0+1+2+3+4) x 1,000,000p = +4,000,000p. Received by then: three
+     * months: DCC 225,000,000p, ICB 360,000,000p, TRUST 15,000,000p of
+     * 600,000,000p: 3/8, 3/5, 1/40 of 4,000,000p = 1,500,000, 2,400,000 and
+     * 100,000p exactly. */
+    json_t *ex = NULL;
+    assert_int_equal(pb_policy_explain(f->store, "BCF24", "2024/25-Q2", &ex, NULL), PB_OK);
+    assert_money(ex, "variance", 4000000);
+    assert_share(ex, "DCC", 1500000);
+    assert_share(ex, "ICB", 2400000);
+    assert_share(ex, "TRUST", 100000);
+    json_decref(ex);
+    /* The year, under the variation: the host bears the whole 4,000,000p. */
+    assert_int_equal(pb_policy_explain(f->store, "BCF24", NULL, &ex, NULL), PB_OK);
+    assert_share(ex, "DCC", 4000000);
+    assert_share(ex, "ICB", 0);
+    json_decref(ex);
+    /* Settling before the last quarter is closed is refused, naming it. */
+    int64_t actual = 0;
+    for (int s = 0; s < NSCHEMES; s++) {
+        for (int m = 1; m <= 3; m++) {
+            actual += spend(s, m);
+        }
+    }
+    int64_t variance = actual - 2400000000; /* three months spent of a year's budget */
+    static const int64_t none[NPARTNERS] = {0, 0, 0};
+    refused(f,
+            settlement(f, "2025-05-20", variance, none, variance, f->sig[DCC], f->sig[ICB],
+                       f->sig[TRUST]),
+            PB_ESETTLEMENT, "the last quarter 2024/25-Q4 of pool BCF24 is not closed");
+    for (int q = 2; q <= 4; q++) {
+        assert_int_equal(append(f, close_quarter(f, q), NULL), PB_OK);
+    }
+    /* The actual underspend is all carried forward: every share nil. */
+    assert_true(variance < 0);
+    assert_int_equal(append(f,
+                            settlement(f, "2025-05-20", variance, none, variance, f->sig[DCC],
+                                       f->sig[ICB], f->sig[TRUST]),
+                            NULL),
+                     PB_OK);
+    json_t *r = NULL;
+    assert_int_equal(pb_pool_report(f->store, "BCF24", "2024/25", &r, NULL), PB_OK);
+    assert_money(json_object_get(r, "settlement"), "closing_reserve", -variance);
+    assert_money(json_object_get(r, "settlement"), "carried_forward", variance);
+    json_decref(r);
+    assert_int_equal(pb_policy_explain(f->store, "BCF24", NULL, &ex, NULL), PB_OK);
+    assert_money(ex, "carried_forward", variance);
+    assert_share(ex, "DCC", 0);
+    json_decref(ex);
+}
+
 int
 main(void)
 {
@@ -734,6 +920,8 @@ main(void)
         T(test_refuses_wrong_signers_of_forecast_reversal_close),
         T(test_pool_vary_needs_approval_and_moves_budgets),
         T(test_refuses_agreement_with_malformed_policy),
+        T(test_settlement_records_the_ledgers_apportionment),
+        T(test_policy_in_force_and_carried_forward_reserve),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
