@@ -7,14 +7,17 @@
 
 #include <errno.h>
 #include <string.h>
-#include <unistd.h>
 
 static const char *const export_usage[] = {
-    "export --format ledger [-o FILE]",
+    "export --format csv|jsonl|ledger [-o FILE]",
     "Write the whole ledger, as of one moment, for use elsewhere:",
-    "  ledger  an accounting journal that hledger and ledger-cli read: double-entry",
-    "          postings for every contribution, expenditure and reversal, tagged",
-    "          with the entry id and index (docs/journal.md)",
+    "  jsonl  the offline audit bundle: every record as stored, every checkpoint",
+    "         and the bound keys (docs/bundle.md); check it anywhere with",
+    "         `poolbook verify --bundle FILE` (docs/auditor-bundle.md)",
+    "  csv    one row per entry for a spreadsheet (docs/csv.md)",
+    "  ledger an accounting journal that hledger and ledger-cli read: double-entry",
+    "         postings for every contribution, expenditure, reversal and settlement,",
+    "         tagged with the entry id and index (docs/journal.md)",
     "Output goes to stdout, or to FILE, written whole or not at all.",
     NULL,
 };
@@ -26,6 +29,8 @@ struct export_format {
 
 /* Sorted by name. */
 static const struct export_format formats[] = {
+    {"csv", pb_export_csv},
+    {"jsonl", pb_bundle_export},
     {"ledger", pb_journal_write},
     {NULL, NULL},
 };
@@ -43,41 +48,13 @@ run_export(FILE *out, void *ctx)
     return job->format->write(job->store, out, &job->err) == PB_OK ? 0 : -1;
 }
 
-/* Write path whole or not at all: a temporary file beside it, synced and
- * renamed over it. Returns 0, or -1 with errno set and nothing left behind. */
-static int
-write_whole_file(const char *path, int (*write)(FILE *f, void *ctx), void *ctx)
-{
-    char tmp[4096];
-    snprintf(tmp, sizeof(tmp), "%s.tmp-XXXXXX", path);
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        return -1;
-    }
-    FILE *f = fdopen(fd, "w");
-    int ok = f != NULL && write(f, ctx) == 0 && fflush(f) == 0 && fsync(fd) == 0;
-    int saved = errno;
-    if (f != NULL) {
-        ok = fclose(f) == 0 && ok;
-    } else {
-        close(fd);
-    }
-    if (ok && rename(tmp, path) == 0) {
-        return 0;
-    }
-    saved = errno != 0 ? errno : saved;
-    unlink(tmp);
-    errno = saved;
-    return -1;
-}
-
 int
 cmd_export(int argc, char **argv)
 {
     const char *format_name = NULL;
     const char *out_path = NULL;
     const struct cli_option options[] = {
-        {CLI_STRING, 0, "format", "F", &format_name, "ledger"},
+        {CLI_STRING, 0, "format", "F", &format_name, "csv, jsonl or ledger"},
         {CLI_STRING, 'o', "output", "FILE", &out_path, "write to FILE (default: stdout)"},
         {CLI_END},
     };
@@ -103,7 +80,7 @@ cmd_export(int argc, char **argv)
     if (out_path == NULL || strcmp(out_path, "-") == 0) {
         rc = run_export(stdout, &job);
     } else {
-        rc = write_whole_file(out_path, run_export, &job);
+        rc = cli_write_file(out_path, run_export, &job);
         if (rc != 0 && job.err.code == PB_OK) {
             pb_store_close(job.store);
             cli_die_env("cannot write %s: %s", out_path, strerror(errno));

@@ -802,6 +802,59 @@ typedef struct pb_verify_report {
  * PB_EVERIFY (the cause in err->text), PB_ESTORE or PB_ENOMEM. */
 int pb_verify(pb_store *store, unsigned threads, pb_verify_report *report_out, pb_error *err);
 
+/* ---------------------------------------------------------------------------
+ * Interchange: the audit bundle and the spreadsheet export (DESIGN 8).
+ * ledger/bundle.c, ledger/export_csv.c. Formats: docs/bundle.md, docs/csv.md.
+ * ------------------------------------------------------------------------- */
+
+/* The format named in a bundle's header line. */
+#define PB_BUNDLE_FORMAT "poolbook-bundle-v1"
+/* One line of a bundle: a record line is the record and 40 bytes of framing;
+ * a checkpoint line holds a note of at most 100 signature lines (C2SP). */
+#define PB_BUNDLE_LINE_BYTES_MAX (PB_RECORD_BYTES_MAX + 1024)
+
+/* Write the audit bundle of the whole ledger to out, from one read
+ * transaction (appends running meanwhile are not in it): a header line
+ * {origin, size, root, counts}, every record as its stored canonical bytes,
+ * one line per checkpoint (the note and the key id of each signature line),
+ * one line per bound key. docs/bundle.md gives the lines.
+ * @param[in] out  an open stream (borrowed); flushed, not closed.
+ * Returns PB_OK, PB_EGENESIS (an empty ledger), PB_EIO (writing out failed),
+ * PB_ESTORE or PB_ENOMEM. On error out may hold part of the bundle. */
+int pb_bundle_export(pb_store *store, FILE *out, pb_error *err);
+
+/* Verify a bundle with no ledger file: load it into a scratch ledger in
+ * $TMPDIR (removed at once) and run pb_verify on it (every record's form and
+ * admission under replayed state, every signature, every checkpoint's root
+ * and signatures, consistency between checkpoints), then check what the
+ * bundle itself states: the header's origin, size and root, each note's body,
+ * and that the key lines are exactly the keys the records bind.
+ * @param[in] in       the bundle (borrowed; read to its end or the first fault).
+ * @param[in] name     the bundle's name for err->where ("audit.jsonl").
+ * @param[in] threads  as pb_verify (0: one per core).
+ * @param[in] trusted  NULL, or a public key the auditor holds: it must be bound
+ *                     in the bundle and have signed its latest checkpoint.
+ * @param[out] report_out  what was checked; root is the records' root.
+ * On failure err->line is the bundle line at fault, err->index the record
+ * index (or -1), err->where "<name> line L[, record I]". Returns PB_OK;
+ * PB_EVERIFY (a record, signature, root, checkpoint or key listing does not
+ * verify; or records out of order, missing, or extra lines); PB_EEMPTY,
+ * PB_EJSON (a line not JSON, not canonical, or the file truncated mid-line),
+ * PB_EFIELD (a line of the wrong shape), PB_ENOTE (a malformed note),
+ * PB_ETOOBIG (a line over PB_BUNDLE_LINE_BYTES_MAX) or a pb_json_parse code;
+ * PB_EID_EXISTS_DIFFERENT (an entry id repeated); PB_EIO, PB_ESTORE, PB_ENOMEM. */
+int pb_bundle_verify(FILE *in, const char *name, unsigned threads, const pb_pubkey *trusted,
+                     pb_verify_report *report_out, pb_error *err);
+
+/* Write every record as one CSV row for a spreadsheet (docs/csv.md): a
+ * header row, then index, id, type, created, date, pool, partner, stream or
+ * scheme, amount (plain pounds "1250000.00"; a reversal's is the negated
+ * amount of the entry it cancels), target, payee, reference, memo/title/
+ * reason, signers ("PARTNER:ROLE:KEYID" joined by ";"). RFC 4180: CRLF row
+ * ends, fields with a comma, quote, CR or LF quoted (libcsv). One read
+ * transaction. Returns PB_OK, PB_EIO, PB_ESTORE or PB_ENOMEM. */
+int pb_export_csv(pb_store *store, FILE *out, pb_error *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -12,7 +12,7 @@ bad=$(nm -g --defined-only "$lib" | awk 'NF==3 {print $3}' | sed 's/^__odr_asan\
 if [ -n "$bad" ]; then
   echo "global symbols without the pb_ prefix:"; echo "$bad"; fail=1
 fi
-if grep -nwE 'sprintf|strcpy|strcat|gets|atoi|strtok' "$PB_SRC"/ledger/*.c "$PB_SRC"/cli/*.c \
+if grep -nE '\b(sprintf|strcpy|strcat|gets|atoi|strtok) *\(' "$PB_SRC"/ledger/*.c "$PB_SRC"/cli/*.c \
    | grep -v 'snprintf\|vsnprintf'; then
   echo "banned functions used (above)"; fail=1
 fi
