@@ -75,6 +75,8 @@ pb_store *cli_open_store(int flags);
 int cmd_append(int argc, char **argv);
 int cmd_checkpoint(int argc, char **argv);
 int cmd_cosign(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+int cmd_import(int argc, char **argv);
 int cmd_init(int argc, char **argv);
 int cmd_keygen(int argc, char **argv);
 int cmd_log(int argc, char **argv);
@@ -107,6 +109,11 @@ void cli_records_free(struct cli_records *recs);
 /* Write a record as one canonical JSON line, atomically (temp file + rename),
  * or to stdout for "-". Exits on failure. */
 void cli_write_record(const char *path, const json_t *record);
+
+/* Write a file whole or not at all: write(f, ctx) fills a temporary file
+ * beside path (returning 0, or non-zero on failure), which is synced and
+ * renamed over path. Returns 0, or -1 with errno set and nothing left behind. */
+int cli_write_file(const char *path, int (*write)(FILE *f, void *ctx), void *ctx);
 
 /* Print err naming the input: "(<file> line <n>, <json path>)". */
 _Noreturn void cli_fail_input(pb_error *err, const char *path, int64_t line);

@@ -36,7 +36,7 @@ policy_check(const char *path)
     }
     json_decref(policy);
     if (rc != PB_OK) {
-        cli_fail(&err);
+        cli_fail_input(&err, path, 0); /* "(FILE, $.overspend.split)", as new --file */
     }
     printf("%s: policy ok\n", path);
     return 0;

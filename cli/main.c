@@ -19,6 +19,8 @@ static const struct command commands[] = {
     {"append", cmd_append, "append signed records (one transaction)"},
     {"checkpoint", cmd_checkpoint, "sign, show or verify-key a checkpoint"},
     {"cosign", cmd_cosign, "add an auditor's signature to a checkpoint"},
+    {"export", cmd_export, "write the ledger as an audit bundle, a spreadsheet or a journal"},
+    {"import", cmd_import, "import a finance-system extract (CSV), all rows or none"},
     {"init", cmd_init, "create an empty ledger"},
     {"keygen", cmd_keygen, "make a key pair in minisign's formats"},
     {"log", cmd_log, "list records"},

@@ -146,6 +146,18 @@ cli_records_free(struct cli_records *recs)
     memset(recs, 0, sizeof(*recs));
 }
 
+struct canon_text {
+    const char *bytes;
+    size_t len;
+};
+
+static int
+write_canon_line(FILE *f, void *ctx)
+{
+    const struct canon_text *t = ctx;
+    return fwrite(t->bytes, 1, t->len, f) == t->len && fputc('\n', f) != EOF ? 0 : -1;
+}
+
 void
 cli_write_record(const char *path, const json_t *record)
 {
@@ -156,29 +168,40 @@ cli_write_record(const char *path, const json_t *record)
     if (pb_json_canonical(record, &canon, &len, &err) != PB_OK) {
         cli_fail(&err);
     }
+    struct canon_text t = {canon, len};
     if (strcmp(path, "-") == 0) {
-        fwrite(canon, 1, len, stdout);
-        fputc('\n', stdout);
+        write_canon_line(stdout, &t);
+    } else if (cli_write_file(path, write_canon_line, &t) != 0) {
         free(canon);
-        return;
+        cli_die_env("cannot write %s: %s", path, strerror(errno));
     }
+    free(canon);
+}
+
+int
+cli_write_file(const char *path, int (*write)(FILE *f, void *ctx), void *ctx)
+{
     char tmp[4096];
     snprintf(tmp, sizeof(tmp), "%s.tmp-XXXXXX", path);
     int fd = mkstemp(tmp);
     if (fd < 0) {
-        cli_die_env("cannot write %s: %s", path, strerror(errno));
+        return -1;
     }
     FILE *f = fdopen(fd, "w");
-    int ok = f != NULL && fwrite(canon, 1, len, f) == len && fputc('\n', f) != EOF &&
-             fflush(f) == 0 && fsync(fd) == 0;
+    int ok = f != NULL && write(f, ctx) == 0 && fflush(f) == 0 && fsync(fd) == 0;
+    int saved = errno;
     if (f != NULL) {
         ok = fclose(f) == 0 && ok;
+    } else {
+        close(fd);
     }
-    free(canon);
-    if (!ok || rename(tmp, path) != 0) {
-        unlink(tmp);
-        cli_die_env("cannot write %s: %s", path, strerror(errno));
+    if (ok && rename(tmp, path) == 0) {
+        return 0;
     }
+    saved = errno != 0 ? errno : saved;
+    unlink(tmp);
+    errno = saved;
+    return -1;
 }
 
 pb_store *

@@ -13,6 +13,7 @@
 #include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -161,6 +162,15 @@ int pb_money_parse(const char *text, int64_t *pence_out, pb_error *err);
  * Returns PB_OK, PB_EMONEY or PB_EOVERFLOW. */
 int pb_money_parse_friendly(const char *text, int64_t *pence_out, pb_error *err);
 
+/* Parse an amount in thousands of pounds (£000), as finance systems and
+ * budget reports print them: the friendly form of pb_money_parse_friendly
+ * (sign or parentheses, "£", "," groups) with up to five decimals, so that
+ * the smallest step is one penny ("1,250.5" is 125050000 pence; "0.00001" is
+ * one penny). Scaled in integers as the text is read, never through a
+ * fraction. Returns PB_OK, PB_EMONEY (six or more decimals: finer than a
+ * penny; any malformed text) or PB_EOVERFLOW (beyond PB_MONEY_PENCE_MAX). */
+int pb_money_parse_thousands(const char *text, int64_t *pence_out, pb_error *err);
+
 /* Write the canonical form into buf (size at least PB_MONEY_TEXT_MAX).
  * Returns PB_OK, or PB_EOVERFLOW if |pence| > PB_MONEY_PENCE_MAX. */
 int pb_money_format(int64_t pence, char *buf, size_t size);
@@ -182,6 +192,18 @@ int pb_money_mul(int64_t pence, int64_t factor, int64_t *out, pb_error *err);
 
 /* Parse "YYYY-MM-DD" exactly (a real calendar date). PB_OK or PB_EDATE. */
 int pb_date_parse(const char *text, int32_t *day_out, pb_error *err);
+/* Date layouts of finance-system extracts (pb_date_parse_format). */
+enum pb_date_format {
+    PB_DATE_ISO = 1,           /* "2024-04-05": exactly YYYY-MM-DD, as pb_date_parse */
+    PB_DATE_UK = 2,            /* "05/04/2024" or "5/4/2024": day/month/4-digit year */
+    PB_DATE_UK_MONTH_NAME = 3, /* "05-Apr-2024", "5-APR-2024" (Oracle style), English */
+};
+/* Parse a date in one of the layouts of enum pb_date_format into days since
+ * 1970-01-01: a real calendar date in years 1900..9999. Two-digit years are
+ * refused (a ledger cannot guess the century). Returns PB_OK or PB_EDATE
+ * (err->text: `date "31/02/2024" has day 31, but 2024-02 has 29 days`, or
+ * `date "2024-04-05" is not dd/mm/yyyy`). Asserts on an unknown format. */
+int pb_date_parse_format(const char *text, int format, int32_t *day_out, pb_error *err);
 /* Write "YYYY-MM-DD" into buf (size at least PB_DATE_TEXT_MAX). */
 void pb_date_format(int32_t day, char *buf, size_t size);
 /* Parse a UTC timestamp "YYYY-MM-DDTHH:MM:SSZ". PB_OK or PB_EDATE. */
@@ -487,6 +509,65 @@ int pb_store_root(pb_store *store, uint64_t tree_size, uint8_t root_out[32], pb_
 int pb_store_key(pb_store *store, const char *keyid, json_t **key_out, pb_error *err);
 
 /* ---------------------------------------------------------------------------
+ * Import of finance-system extracts (docs/import.md). ledger/import.c.
+ * A CSV file (read with libcsv) and a map (JSON) that names its columns give
+ * unsigned drafts of contribution, expenditure and forecast entries, built
+ * with pb_fields_set_* and pb_draft_entry as `poolbook post` builds them.
+ * ------------------------------------------------------------------------- */
+
+/* Columns of one CSV row: ledger extracts have tens. */
+#define PB_IMPORT_COLUMNS_MAX 256
+/* Bytes of one CSV cell: a free-text field (PB_TEXT_BYTES_MAX) with room for
+ * what a map then refuses as too long, by its column. */
+#define PB_IMPORT_CELL_BYTES_MAX (4 * PB_TEXT_BYTES_MAX)
+
+typedef struct pb_import pb_import;
+
+/* Read an extract: csv (len bytes, a UTF-8 BOM and CR LF line ends allowed;
+ * header row first) under map ({"source", "date_format", "amount_unit",
+ * "fields"}: docs/import.md) into unsigned drafts for the ledger of store,
+ * one per data row that the map does not skip. Each draft's id is
+ * "imp-<pool>-<YYYYMMDD>-<16 hex>", the hex from the map's source, the name
+ * and cell of every column the map reads, and how many earlier rows of the
+ * file had the same cells; its created time is created, or, when the ledger
+ * holds that id already, the stored entry's, so that the same row imported
+ * again is the identical record (pb_store_append_batch: already present).
+ * @param[in] store     the ledger (read in one snapshot; not written).
+ * @param[in] map       the map; borrowed (a reference is kept until free).
+ * @param[in] map_name, csv_name  names for messages (the files as given); borrowed,
+ *                      must outlive *import_out.
+ * @param[in] created   "YYYY-MM-DDTHH:MM:SSZ" (pb_now); borrowed, as above.
+ * @param[out] import_out  a new import the caller frees with pb_import_free;
+ *                      NULL on error.
+ * @param[out] err      where is "<map_name>, $.fields.<name>" for a map fault,
+ *                      "<csv_name>, row N, column \"C\"" for a cell (row 1 is
+ *                      the header; wholly empty lines are not counted),
+ *                      "<csv_name>, row N" for a row.
+ * Returns PB_OK; PB_EFIELD (a malformed map, a map column missing from the
+ * header, a row with more or fewer cells than the header, a cell not in the
+ * map's values, an empty cell a type needs, malformed CSV); PB_ETYPE (a type
+ * that is not contribution, expenditure or forecast); PB_EMONEY or
+ * PB_EOVERFLOW (an amount); PB_EAMOUNT (negative: a credit note is refused)
+ * or PB_EAMOUNT_ZERO; PB_EDATE; PB_EID (a pool that is not an id); PB_EEMPTY
+ * (no header, or no row to import); PB_ETOOBIG (over PB_IMPORT_COLUMNS_MAX,
+ * PB_IMPORT_CELL_BYTES_MAX or PB_BATCH_RECORDS_MAX); any pb_draft_entry code;
+ * PB_EGENESIS (an empty ledger); PB_ESTORE; PB_ENOMEM. Whether a pool,
+ * scheme, stream or partner exists is the store's check at append. */
+int pb_import_csv(pb_store *store, const json_t *map, const char *map_name, const char *csv,
+                  size_t len, const char *csv_name, const char *created, pb_import **import_out,
+                  pb_error *err);
+/* The drafts, in row order (borrowed: owned by the import), and their count. */
+json_t *const *pb_import_records(const pb_import *imp);
+size_t pb_import_count(const pb_import *imp);
+/* Rows the map skipped (a type mapped to null). */
+size_t pb_import_skipped(const pb_import *imp);
+/* Rename the place of an error about draft err->index (pb_store_append_batch's
+ * position) as its row and, for "$.entry.<field>", the field's column. */
+void pb_import_name_error(const pb_import *imp, pb_error *err);
+/* Free an import and its drafts; NULL is allowed. */
+void pb_import_free(pb_import *imp);
+
+/* ---------------------------------------------------------------------------
  * Pool reports (DESIGN 5, 7). ledger/report.c.
  * ------------------------------------------------------------------------- */
 
@@ -517,6 +598,25 @@ int pb_store_reindex(pb_store *store, pb_error *err);
 /* The derived state as text, one "key<TAB>canonical value" line per entry in
  * key order, in a new malloc'd string (for comparing a reindex). */
 int pb_store_state_dump(pb_store *store, char **text_out, pb_error *err);
+
+/* ---------------------------------------------------------------------------
+ * The ledger as an accounting journal (docs/journal.md). ledger/journal.c.
+ * ------------------------------------------------------------------------- */
+
+/* Write the ledger, as one snapshot, to out as a plain-text journal that
+ * hledger and ledger-cli read: each contribution and expenditure is a
+ * transaction (date, "*", a description) tagged "; id:", "; index:",
+ * "; type:" and "; ref:", with two postings in £: a contribution debits
+ * assets:pool:<POOL> and credits income:contributions:<POOL>:<PARTNER>:<STREAM>;
+ * an expenditure debits expenses:<POOL>:<SCHEME> and credits the pool; a
+ * reversal posts its target's postings the other way on its own date.
+ * Forecasts, virements, period closes and the reversal of a virement move no
+ * money and are comment lines; other entries are left out. A ':' in an id
+ * becomes '_' in an account name. out is the caller's; not closed.
+ * Returns PB_OK, PB_EIO (a write to out failed), PB_EVERIFY (a stored record
+ * is not JSON; err->index names it), PB_ENOTFOUND (a reversal's target is
+ * missing), PB_ESTORE or PB_ENOMEM. */
+int pb_journal_write(pb_store *store, FILE *out, pb_error *err);
 
 /* ---------------------------------------------------------------------------
  * Risk-share policies (DESIGN 6). ledger/policy.c.
@@ -760,6 +860,59 @@ typedef struct pb_verify_report {
  * per core). On failure err->index names the first bad record. Returns PB_OK,
  * PB_EVERIFY (the cause in err->text), PB_ESTORE or PB_ENOMEM. */
 int pb_verify(pb_store *store, unsigned threads, pb_verify_report *report_out, pb_error *err);
+
+/* ---------------------------------------------------------------------------
+ * Interchange: the audit bundle and the spreadsheet export (DESIGN 8).
+ * ledger/bundle.c, ledger/export_csv.c. Formats: docs/bundle.md, docs/csv.md.
+ * ------------------------------------------------------------------------- */
+
+/* The format named in a bundle's header line. */
+#define PB_BUNDLE_FORMAT "poolbook-bundle-v1"
+/* One line of a bundle: a record line is the record and 40 bytes of framing;
+ * a checkpoint line holds a note of at most 100 signature lines (C2SP). */
+#define PB_BUNDLE_LINE_BYTES_MAX (PB_RECORD_BYTES_MAX + 1024)
+
+/* Write the audit bundle of the whole ledger to out, from one read
+ * transaction (appends running meanwhile are not in it): a header line
+ * {origin, size, root, counts}, every record as its stored canonical bytes,
+ * one line per checkpoint (the note and the key id of each signature line),
+ * one line per bound key. docs/bundle.md gives the lines.
+ * @param[in] out  an open stream (borrowed); flushed, not closed.
+ * Returns PB_OK, PB_EGENESIS (an empty ledger), PB_EIO (writing out failed),
+ * PB_ESTORE or PB_ENOMEM. On error out may hold part of the bundle. */
+int pb_bundle_export(pb_store *store, FILE *out, pb_error *err);
+
+/* Verify a bundle with no ledger file: load it into a scratch ledger in
+ * $TMPDIR (removed at once) and run pb_verify on it (every record's form and
+ * admission under replayed state, every signature, every checkpoint's root
+ * and signatures, consistency between checkpoints), then check what the
+ * bundle itself states: the header's origin, size and root, each note's body,
+ * and that the key lines are exactly the keys the records bind.
+ * @param[in] in       the bundle (borrowed; read to its end or the first fault).
+ * @param[in] name     the bundle's name for err->where ("audit.jsonl").
+ * @param[in] threads  as pb_verify (0: one per core).
+ * @param[in] trusted  NULL, or a public key the auditor holds: it must be bound
+ *                     in the bundle and have signed its latest checkpoint.
+ * @param[out] report_out  what was checked; root is the records' root.
+ * On failure err->line is the bundle line at fault, err->index the record
+ * index (or -1), err->where "<name> line L[, record I]". Returns PB_OK;
+ * PB_EVERIFY (a record, signature, root, checkpoint or key listing does not
+ * verify; or records out of order, missing, or extra lines); PB_EEMPTY,
+ * PB_EJSON (a line not JSON, not canonical, or the file truncated mid-line),
+ * PB_EFIELD (a line of the wrong shape), PB_ENOTE (a malformed note),
+ * PB_ETOOBIG (a line over PB_BUNDLE_LINE_BYTES_MAX) or a pb_json_parse code;
+ * PB_EID_EXISTS_DIFFERENT (an entry id repeated); PB_EIO, PB_ESTORE, PB_ENOMEM. */
+int pb_bundle_verify(FILE *in, const char *name, unsigned threads, const pb_pubkey *trusted,
+                     pb_verify_report *report_out, pb_error *err);
+
+/* Write every record as one CSV row for a spreadsheet (docs/csv.md): a
+ * header row, then index, id, type, created, date, pool, partner, stream or
+ * scheme, amount (plain pounds "1250000.00"; a reversal's is the negated
+ * amount of the entry it cancels), target, payee, reference, memo/title/
+ * reason, signers ("PARTNER:ROLE:KEYID" joined by ";"). RFC 4180: CRLF row
+ * ends, fields with a comma, quote, CR or LF quoted (libcsv). One read
+ * transaction. Returns PB_OK, PB_EIO, PB_ESTORE or PB_ENOMEM. */
+int pb_export_csv(pb_store *store, FILE *out, pb_error *err);
 
 #ifdef __cplusplus
 }

@@ -122,6 +122,121 @@ pb_note_check_line(const char *body, const char *line, const char *name, const p
     return PB_OK;
 }
 
+/* One line of a note's text, without its '\n', into buf. *pos moves past
+ * it. PB_ENOTE when the text ends without a '\n' or the line is too long. */
+static int
+note_next_line(const char *text, size_t *pos, char *buf, size_t size, pb_error *err)
+{
+    const char *start = text + *pos;
+    const char *nl = strchr(start, '\n');
+    if (nl == NULL) {
+        return pb_error_set(err, PB_ENOTE, NULL, "the note ends in the middle of a line");
+    }
+    size_t len = (size_t)(nl - start);
+    if (len >= size) {
+        return pb_error_set(err, PB_ENOTE, NULL, "a line of the note is over %zu bytes", size - 1);
+    }
+    memcpy(buf, start, len);
+    buf[len] = '\0';
+    *pos += len + 1;
+    return PB_OK;
+}
+
+/* The body: origin, tree size (decimal, no leading zero), base64 root. */
+static int
+note_parse_body(const char *text, size_t *pos, pb_note *out, pb_error *err)
+{
+    char line[NOTE_BODY_MAX];
+    int rc = note_next_line(text, pos, out->origin, sizeof(out->origin), err);
+    if (rc == PB_OK && out->origin[0] == '\0') {
+        rc = pb_error_set(err, PB_ENOTE, NULL, "the note has no origin line");
+    }
+    if (rc == PB_OK) {
+        rc = note_next_line(text, pos, line, sizeof(line), err);
+    }
+    char *end = NULL;
+    if (rc == PB_OK) {
+        out->tree_size = strtoull(line, &end, 10);
+        if (line[0] < '1' || line[0] > '9' || *end != '\0' || strlen(line) > 19) {
+            rc = pb_error_set(err, PB_ENOTE, NULL, "the note's tree size \"%.40s\" is not a number",
+                              line);
+        }
+    }
+    if (rc == PB_OK) {
+        rc = note_next_line(text, pos, line, sizeof(line), err);
+    }
+    size_t bin_len = 0;
+    if (rc == PB_OK && (sodium_base642bin(out->root, 32, line, strlen(line), NULL, &bin_len, NULL,
+                                          sodium_base64_VARIANT_ORIGINAL) != 0 ||
+                        bin_len != 32)) {
+        rc = pb_error_set(err, PB_ENOTE, NULL,
+                          "the note's root \"%.60s\" is not base64 of 32 bytes", line);
+    }
+    if (rc == PB_OK && text[*pos] != '\n') {
+        rc = pb_error_set(err, PB_ENOTE, NULL, "the note's body is not followed by a blank line");
+    }
+    *pos += 1;
+    return rc;
+}
+
+int
+pb_note_parse(const char *text, pb_note *out, pb_error *err)
+{
+    PB_ASSERT(text != NULL && out != NULL);
+    memset(out, 0, sizeof(*out));
+    size_t pos = 0;
+    int rc = note_parse_body(text, &pos, out, err);
+    while (rc == PB_OK && text[pos] != '\0') {
+        char line[NOTE_BODY_MAX + NOTE_NAME_MAX];
+        rc = note_next_line(text, &pos, line, sizeof(line), err);
+        const char *name = line + strlen(NOTE_DASH " ");
+        const char *space = rc == PB_OK ? strrchr(line, ' ') : NULL;
+        if (rc == PB_OK && (strncmp(line, NOTE_DASH " ", strlen(NOTE_DASH " ")) != 0 ||
+                            space == NULL || space <= name || space - name >= NOTE_NAME_MAX)) {
+            rc = pb_error_set(err, PB_ENOTE, NULL,
+                              "signature line %zu is not \"" NOTE_DASH " <name> <signature>\"",
+                              out->line_count + 1);
+        }
+        if (rc == PB_OK && out->line_count == PB_NOTE_LINES_MAX) {
+            rc = pb_error_set(err, PB_ETOOBIG, NULL, "the note has over %d signature lines",
+                              PB_NOTE_LINES_MAX);
+        }
+        if (rc == PB_OK) {
+            size_t i = out->line_count;
+            out->lines[i] = malloc(strlen(line) + 2);
+            out->names[i] = malloc((size_t)(space - name) + 1);
+            out->line_count++;
+            if (out->lines[i] == NULL || out->names[i] == NULL) {
+                rc = pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
+            } else {
+                snprintf(out->lines[i], strlen(line) + 2, "%s\n", line);
+                snprintf(out->names[i], (size_t)(space - name) + 1, "%s", name);
+            }
+        }
+    }
+    if (rc == PB_OK && out->line_count == 0) {
+        rc = pb_error_set(err, PB_ENOTE, NULL, "the note has no signature line");
+    }
+    if (rc != PB_OK) {
+        pb_note_free(out);
+    }
+    return rc;
+}
+
+void
+pb_note_free(pb_note *note)
+{
+    for (size_t i = 0; note != NULL && i < note->line_count; i++) {
+        free(note->lines[i]);
+        free(note->names[i]);
+        note->lines[i] = NULL;
+        note->names[i] = NULL;
+    }
+    if (note != NULL) {
+        note->line_count = 0;
+    }
+}
+
 /* The signer's binding in the ledger: partner and role, refused if revoked. */
 static int
 signer_binding(const pb_state *state, const pb_seckey *key, const char *want_role, char *keyid,
@@ -164,8 +279,8 @@ signer_binding(const pb_state *state, const pb_seckey *key, const char *want_rol
 }
 
 /* Assemble the note of tree_size (0: latest) from the stored lines. */
-static int
-assemble(const pb_snapshot *snap, uint64_t tree_size, char **note_out, pb_error *err)
+int
+pb_checkpoint_assemble(const pb_snapshot *snap, uint64_t tree_size, char **note_out, pb_error *err)
 {
     pb_checkpoint_line *lines = NULL;
     size_t count = 0;
@@ -229,7 +344,7 @@ pb_checkpoint_get(pb_store *store, uint64_t tree_size, char **note_out, pb_error
     pb_snapshot snap;
     int rc = pb_snapshot_open(store, &snap, err);
     if (rc == PB_OK) {
-        rc = assemble(&snap, tree_size, note_out, err);
+        rc = pb_checkpoint_assemble(&snap, tree_size, note_out, err);
         pb_snapshot_close(&snap);
     }
     return rc;
@@ -264,7 +379,7 @@ sign_checkpoint(pb_store *store, uint64_t tree_size, const pb_seckey *key, int c
     pb_checkpoint_line line = {0, cosign, {0}, NULL};
     if (rc == PB_OK && cosign) {
         char *existing = NULL;
-        rc = assemble(&snap, tree_size, &existing, err); /* a checkpoint to cosign */
+        rc = pb_checkpoint_assemble(&snap, tree_size, &existing, err); /* a checkpoint to cosign */
         if (rc == PB_OK) {
             tree_size = strtoull(strchr(existing, '\n') + 1, NULL, 10);
         }

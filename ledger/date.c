@@ -106,19 +106,13 @@ date_civil_from_days(int32_t days, int32_t *year, int32_t *month, int32_t *day)
     PB_ASSERT(*day >= 1 && *day <= date_days_in_month(*year, *month));
 }
 
-/* Parse the date in the first 10 bytes of text ("YYYY-MM-DD"); the error
- * quotes the whole text and names it as noun ("date" or "timestamp"). */
+/* Check year, month and day as a real date in range and give its day
+ * number; errors quote text and name it as noun. */
 static int
-date_parse_fields(const char *text, const char *noun, int32_t *day_out, pb_error *err)
+date_from_civil_checked(const char *text, const char *noun, int32_t year, int32_t month,
+                        int32_t day, int32_t *day_out, pb_error *err)
 {
-    int32_t year = 0;
-    int32_t month = 0;
-    int32_t day = 0;
     char what[80];
-    if (!date_digits(text, 4, &year) || text[4] != '-' || !date_digits(text + 5, 2, &month) ||
-        text[7] != '-' || !date_digits(text + 8, 2, &day)) {
-        return date_refuse(err, PB_EDATE, noun, text, "is not YYYY-MM-DD");
-    }
     if (year < DATE_YEAR_MIN || year > DATE_YEAR_MAX) {
         snprintf(what, sizeof(what), "has year %04" PRId32 ", outside %d..%d", year, DATE_YEAR_MIN,
                  DATE_YEAR_MAX);
@@ -139,6 +133,21 @@ date_parse_fields(const char *text, const char *noun, int32_t *day_out, pb_error
     return PB_OK;
 }
 
+/* Parse the date in the first 10 bytes of text ("YYYY-MM-DD"); the error
+ * quotes the whole text and names it as noun ("date" or "timestamp"). */
+static int
+date_parse_fields(const char *text, const char *noun, int32_t *day_out, pb_error *err)
+{
+    int32_t year = 0;
+    int32_t month = 0;
+    int32_t day = 0;
+    if (!date_digits(text, 4, &year) || text[4] != '-' || !date_digits(text + 5, 2, &month) ||
+        text[7] != '-' || !date_digits(text + 8, 2, &day)) {
+        return date_refuse(err, PB_EDATE, noun, text, "is not YYYY-MM-DD");
+    }
+    return date_from_civil_checked(text, noun, year, month, day, day_out, err);
+}
+
 int
 pb_date_parse(const char *text, int32_t *day_out, pb_error *err)
 {
@@ -152,6 +161,86 @@ pb_date_parse(const char *text, int32_t *day_out, pb_error *err)
     rc = date_parse_fields(text, "date", day_out, err);
 done:
     return rc;
+}
+
+/* Read one or two digits at text + *pos into *value; 0 if there is none. */
+static int
+date_one_or_two_digits(const char *text, size_t *pos, int32_t *value)
+{
+    size_t count = 0;
+    while (count < 2 && text[*pos + count] >= '0' && text[*pos + count] <= '9') {
+        count++;
+    }
+    if (count == 0 || !date_digits(text + *pos, count, value)) {
+        return 0;
+    }
+    *pos += count;
+    return 1;
+}
+
+/* The month of a three-letter English abbreviation, any case; 0 if none. */
+static int32_t
+date_month_of_name(const char *text)
+{
+    static const char names[] = "janfebmaraprmayjunjulaugsepoctnovdec";
+    char lower[3];
+    for (size_t i = 0; i < 3; i++) {
+        char c = text[i];
+        if (c == '\0') {
+            return 0;
+        }
+        lower[i] = (char)(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+    }
+    for (int32_t m = 0; m < 12; m++) {
+        if (memcmp(names + 3 * m, lower, 3) == 0) {
+            return m + 1;
+        }
+    }
+    return 0;
+}
+
+/* "dd/mm/yyyy" (day and month of one or two digits) or "dd-Mon-yyyy". */
+static int
+date_parse_day_first(const char *text, int format, int32_t *day_out, pb_error *err)
+{
+    const char *shape = format == PB_DATE_UK ? "is not dd/mm/yyyy" : "is not dd-Mon-yyyy";
+    char separator = format == PB_DATE_UK ? '/' : '-';
+    size_t pos = 0;
+    int32_t day = 0;
+    int32_t month = 0;
+    int32_t year = 0;
+    if (!date_one_or_two_digits(text, &pos, &day) || text[pos] != separator) {
+        return date_refuse(err, PB_EDATE, "date", text, shape);
+    }
+    pos++;
+    if (format == PB_DATE_UK) {
+        if (!date_one_or_two_digits(text, &pos, &month)) {
+            return date_refuse(err, PB_EDATE, "date", text, shape);
+        }
+    } else {
+        month = date_month_of_name(text + pos);
+        if (month == 0) {
+            return date_refuse(err, PB_EDATE, "date", text, shape);
+        }
+        pos += 3;
+    }
+    if (text[pos] != separator || strnlen(text + pos + 1, 5) != 4 ||
+        !date_digits(text + pos + 1, 4, &year)) {
+        return date_refuse(err, PB_EDATE, "date", text, shape);
+    }
+    return date_from_civil_checked(text, "date", year, month, day, day_out, err);
+}
+
+int
+pb_date_parse_format(const char *text, int format, int32_t *day_out, pb_error *err)
+{
+    PB_ASSERT(text != NULL);
+    PB_ASSERT(day_out != NULL);
+    PB_ASSERT(format == PB_DATE_ISO || format == PB_DATE_UK || format == PB_DATE_UK_MONTH_NAME);
+    if (format == PB_DATE_ISO) {
+        return pb_date_parse(text, day_out, err);
+    }
+    return date_parse_day_first(text, format, day_out, err);
 }
 
 void

@@ -227,6 +227,38 @@ int pb_scratch_open(pb_scratch *scratch, pb_error *err);
 int pb_scratch_flush(pb_scratch *scratch, pb_error *err);
 void pb_scratch_close(pb_scratch *scratch);
 
+/* A ledger that lives only as long as its handle: a temporary file removed at
+ * once (as pb_scratch), with every table of a real ledger. Bundle
+ * verification loads a bundle into one and runs pb_verify on it. */
+int pb_store_open_scratch(pb_store **store_out, pb_error *err);
+
+/* Writes records as they are, with their id index and tree hashes, into an
+ * empty ledger, without admitting them: pb_verify does that afterwards. Only
+ * for a scratch ledger. */
+typedef struct pb_loader {
+    pb_store *store;
+    MDB_txn *txn;
+    uint64_t size; /* records written */
+} pb_loader;
+
+int pb_loader_begin(pb_store *store, pb_loader *loader, pb_error *err);
+/* Write bytes as record loader->size. id is its entry id, or NULL when the
+ * record has none (verify then refuses its form). PB_OK,
+ * PB_EID_EXISTS_DIFFERENT (id taken by an earlier record, named in the
+ * text), PB_ESTORE. Commits every few thousand records. */
+int pb_loader_add(pb_loader *loader, const char *bytes, size_t len, const char *id, pb_error *err);
+int pb_loader_commit(pb_loader *loader, pb_error *err);
+/* Abort what was not committed; safe after commit and when NULL. */
+void pb_loader_abort(pb_loader *loader);
+
+/* Visit every derived-state value whose key starts with prefix, in key order:
+ * visit(ctx, key, key_len, canonical value bytes, len, err). Stops at the first
+ * non-PB_OK return and returns it. */
+typedef int (*pb_state_visitor)(void *ctx, const char *key, size_t key_len, const char *value,
+                                size_t value_len, pb_error *err);
+int pb_state_each(const pb_state *state, const char *prefix, pb_state_visitor visit, void *ctx,
+                  pb_error *err);
+
 /* ---------------------------------------------------------------------------
  * Checkpoint notes (checkpoint.c).
  * ------------------------------------------------------------------------- */
@@ -238,3 +270,47 @@ void pb_note_body(const char *origin, uint64_t tree_size, const uint8_t root[32]
  * PB_OK or PB_ENOTE with the reason. */
 int pb_note_check_line(const char *body, const char *line, const char *name, const pb_pubkey *key,
                        pb_error *err);
+
+/* The note of tree_size (0: the latest) assembled from the stored lines of a
+ * snapshot, in a new malloc'd string. PB_OK, PB_ENOTFOUND, PB_ESTORE, PB_ENOMEM. */
+int pb_checkpoint_assemble(const pb_snapshot *snap, uint64_t tree_size, char **note_out,
+                           pb_error *err);
+
+/* C2SP allows up to 100 signatures on a note. */
+#define PB_NOTE_LINES_MAX 100
+
+/* A note's text taken apart: body fields and signature lines. */
+typedef struct pb_note {
+    char origin[256];
+    uint64_t tree_size;
+    uint8_t root[32];
+    size_t line_count;
+    char *lines[PB_NOTE_LINES_MAX]; /* "— <name> <base64>\n", malloc'd */
+    char *names[PB_NOTE_LINES_MAX]; /* each line's <name>, malloc'd */
+} pb_note;
+
+/* Parse a note's text: "<origin>\n<size>\n<base64 root>\n\n" and one or more
+ * signature lines, each ending in '\n'. Signatures are not checked here.
+ * PB_OK, PB_ENOTE (what is wrong in err->text), PB_ETOOBIG, PB_ENOMEM. Free
+ * with pb_note_free (also on error: nothing is left allocated). */
+int pb_note_parse(const char *text, pb_note *out, pb_error *err);
+void pb_note_free(pb_note *note);
+
+/* ---------------------------------------------------------------------------
+ * Verification with hooks (verify.c), for checks on top of pb_verify's.
+ * ------------------------------------------------------------------------- */
+
+typedef struct pb_verify_hooks {
+    unsigned threads; /* as pb_verify */
+    /* Called once everything verified, with the state replayed from the
+     * records (borrowed; valid during the call). NULL for none. */
+    int (*at_end)(void *ctx, const pb_state *replayed, const pb_verify_report *report,
+                  pb_error *err);
+    void *ctx;
+    uint64_t bad_checkpoint; /* out: tree size of the checkpoint at fault, or 0 */
+} pb_verify_hooks;
+
+/* pb_verify, then hooks->at_end; on a checkpoint's failure hooks->bad_checkpoint
+ * names its tree size. Codes as pb_verify, and whatever at_end returns. */
+int pb_verify_with(pb_store *store, pb_verify_hooks *hooks, pb_verify_report *report_out,
+                   pb_error *err);

@@ -1,8 +1,9 @@
 /*
  * money.c — GBP amounts as int64_t pence (DESIGN 2): the canonical text form
  * stored in entries, the friendlier forms a person types, the display form
- * with thousands separators, and the checked arithmetic every sum goes
- * through. Integers only; the text is scanned by hand, byte by byte.
+ * with thousands separators, amounts in thousands of pounds (£000, as finance
+ * systems print them), and the checked arithmetic every sum goes through.
+ * Integers only; the text is scanned by hand, byte by byte.
  */
 #include "internal.h"
 
@@ -21,18 +22,40 @@
 #define MONEY_POUND_SIGN_BYTES 2
 
 _Static_assert(PB_MONEY_PENCE_MAX % 100 == 0, "the maximum is whole pounds");
-_Static_assert(MONEY_POUNDS_SATURATED * 100 + 99 < (uint64_t)INT64_MAX, "scan cannot wrap");
+/* Pence in one whole unit of the text: a pound, or a thousand pounds (£000),
+ * and the decimals each may have so that the smallest step is one penny. */
+#define MONEY_UNIT_POUND_PENCE 100
+#define MONEY_UNIT_POUND_DECIMALS 2
+#define MONEY_UNIT_THOUSAND_PENCE 100000
+#define MONEY_UNIT_THOUSAND_DECIMALS 5
+/* The largest magnitude a scan can reach before its range check. */
+#define MONEY_SCAN_PENCE_MAX (MONEY_UNIT_THOUSAND_PENCE * MONEY_POUNDS_SATURATED + 99999)
+_Static_assert(MONEY_SCAN_PENCE_MAX < (uint64_t)INT64_MAX, "scan cannot wrap");
 /* "-10,000,000,000,000.00" is the longest display form: 22 bytes and a NUL. */
 _Static_assert(PB_MONEY_TEXT_MAX >= 23, "display form fits");
 
 /* A scan in progress: the position and what has been read so far. */
 typedef struct money_scan {
-    const char *text; /* the whole input, quoted in messages */
-    size_t pos;       /* offset of the next byte */
-    int negative;     /* 1 if a '-' or parentheses were read */
-    uint64_t pounds;  /* saturates at MONEY_POUNDS_SATURATED */
-    uint64_t pence;   /* 0..99 */
+    const char *text;      /* the whole input, quoted in messages */
+    size_t pos;            /* offset of the next byte */
+    int negative;          /* 1 if a '-' or parentheses were read */
+    uint64_t pounds;       /* whole units; saturates at MONEY_POUNDS_SATURATED */
+    uint64_t pence;        /* the decimals in pence: 0..unit_pence - 1 */
+    uint64_t unit_pence;   /* pence in a whole unit: 100 (pounds) or 100000 (£000) */
+    uint32_t decimals_max; /* decimals a unit may have: 2 or 5 (10^decimals == unit) */
 } money_scan;
+
+/* A scan of text in pounds, or in thousands of pounds (£000). */
+#define MONEY_SCAN_POUNDS(t)                                                                       \
+    {                                                                                              \
+        .text = (t), .unit_pence = MONEY_UNIT_POUND_PENCE,                                         \
+        .decimals_max = MONEY_UNIT_POUND_DECIMALS                                                  \
+    }
+#define MONEY_SCAN_THOUSANDS(t)                                                                    \
+    {                                                                                              \
+        .text = (t), .unit_pence = MONEY_UNIT_THOUSAND_PENCE,                                      \
+        .decimals_max = MONEY_UNIT_THOUSAND_DECIMALS                                               \
+    }
 
 /* Refuse the input with code: `amount "<text>" <what>`. Returns code. */
 static int
@@ -88,25 +111,33 @@ money_scan_digits(money_scan *scan, uint64_t *value)
     return count;
 }
 
-/* Read the decimals after a '.' at scan->pos: between decimals_min and two
- * digits. Sets scan->pence. */
+/* Read the decimals after a '.' at scan->pos: between decimals_min and
+ * scan->decimals_max digits. Sets scan->pence: since 10^decimals_max pence
+ * make a unit, the decimals padded to decimals_max digits are the pence. */
 static int
 money_scan_decimals(money_scan *scan, uint32_t decimals_min, pb_error *err)
 {
     PB_ASSERT(scan->text[scan->pos] == '.');
+    PB_ASSERT(decimals_min <= scan->decimals_max);
     scan->pos++;
     uint64_t value = 0;
     uint32_t count = money_scan_digits(scan, &value);
-    if (count > 2) {
-        return money_refuse(err, PB_EMONEY, scan, "has more than two decimals");
+    if (count > scan->decimals_max) {
+        return money_refuse(err, PB_EMONEY, scan,
+                            scan->decimals_max == MONEY_UNIT_POUND_DECIMALS
+                                ? "has more than two decimals"
+                                : "has more than five decimals (finer than a penny in £000)");
     }
     if (count < decimals_min) {
         return money_refuse(err, PB_EMONEY, scan,
                             decimals_min == 2 ? "needs exactly two decimals"
                                               : "has a '.' without decimals");
     }
-    scan->pence = count == 1 ? value * 10 : value;
-    PB_ASSERT(scan->pence <= 99);
+    for (uint32_t i = count; i < scan->decimals_max; i++) {
+        value *= 10;
+    }
+    scan->pence = value;
+    PB_ASSERT(scan->pence < scan->unit_pence);
     return PB_OK;
 }
 
@@ -116,8 +147,11 @@ static int
 money_scan_result(const money_scan *scan, int negative_zero_ok, int64_t *pence_out, pb_error *err)
 {
     PB_ASSERT(scan->pounds <= MONEY_POUNDS_SATURATED);
-    PB_ASSERT(scan->pence <= 99);
-    uint64_t magnitude = scan->pounds * 100 + scan->pence;
+    PB_ASSERT(scan->unit_pence == MONEY_UNIT_POUND_PENCE ||
+              scan->unit_pence == MONEY_UNIT_THOUSAND_PENCE);
+    PB_ASSERT(scan->pence < scan->unit_pence);
+    /* Cannot wrap: see the _Static_assert on MONEY_POUNDS_SATURATED. */
+    uint64_t magnitude = scan->pounds * scan->unit_pence + scan->pence;
     if (magnitude > (uint64_t)PB_MONEY_PENCE_MAX) {
         char what[PB_MONEY_TEXT_MAX + 16];
         char limit[PB_MONEY_TEXT_MAX];
@@ -156,7 +190,7 @@ pb_money_parse(const char *text, int64_t *pence_out, pb_error *err)
     PB_ASSERT(text != NULL);
     PB_ASSERT(pence_out != NULL);
     int rc = PB_OK;
-    money_scan scan = {.text = text};
+    money_scan scan = MONEY_SCAN_POUNDS(text);
     if (text[0] == '\0') {
         rc = pb_error_set(err, PB_EMONEY, NULL, "amount is empty");
         goto done;
@@ -237,43 +271,63 @@ money_scan_friendly_opening(money_scan *scan, int *parenthesised)
     }
 }
 
+/* The friendly form in scan's unit: opening, grouped whole units, optional
+ * decimals, the closing ')' of a parenthesised negative. */
+static int
+money_parse_friendly_scan(money_scan *scan, int64_t *pence_out, pb_error *err)
+{
+    int rc = PB_OK;
+    int parenthesised = 0;
+    const char *text = scan->text;
+    if (text[0] == '\0') {
+        rc = pb_error_set(err, PB_EMONEY, NULL, "amount is empty");
+        goto done;
+    }
+    money_scan_friendly_opening(scan, &parenthesised);
+    rc = money_scan_friendly_pounds(scan, err);
+    if (rc != PB_OK) {
+        goto done;
+    }
+    if (text[scan->pos] == '.') {
+        rc = money_scan_decimals(scan, 1, err);
+        if (rc != PB_OK) {
+            goto done;
+        }
+    }
+    if (parenthesised && text[scan->pos] != ')') {
+        rc = money_refuse(err, PB_EMONEY, scan, "has '(' without a closing ')'");
+        goto done;
+    }
+    scan->pos += (size_t)parenthesised;
+    if (text[scan->pos] != '\0') {
+        rc = money_refuse_byte(err, scan);
+        goto done;
+    }
+    /* A person may type "-0" or "(0.00)"; it can only mean zero. */
+    rc = money_scan_result(scan, 1, pence_out, err);
+done:
+    return rc;
+}
+
 /* DESIGN 2: the CLI accepts friendlier input ("1,250,000", "£1,250,000.5"). */
 int
 pb_money_parse_friendly(const char *text, int64_t *pence_out, pb_error *err)
 {
     PB_ASSERT(text != NULL);
     PB_ASSERT(pence_out != NULL);
-    int rc = PB_OK;
-    int parenthesised = 0;
-    money_scan scan = {.text = text};
-    if (text[0] == '\0') {
-        rc = pb_error_set(err, PB_EMONEY, NULL, "amount is empty");
-        goto done;
-    }
-    money_scan_friendly_opening(&scan, &parenthesised);
-    rc = money_scan_friendly_pounds(&scan, err);
-    if (rc != PB_OK) {
-        goto done;
-    }
-    if (text[scan.pos] == '.') {
-        rc = money_scan_decimals(&scan, 1, err);
-        if (rc != PB_OK) {
-            goto done;
-        }
-    }
-    if (parenthesised && text[scan.pos] != ')') {
-        rc = money_refuse(err, PB_EMONEY, &scan, "has '(' without a closing ')'");
-        goto done;
-    }
-    scan.pos += (size_t)parenthesised;
-    if (text[scan.pos] != '\0') {
-        rc = money_refuse_byte(err, &scan);
-        goto done;
-    }
-    /* A person may type "-0" or "(0.00)"; it can only mean zero. */
-    rc = money_scan_result(&scan, 1, pence_out, err);
-done:
-    return rc;
+    money_scan scan = MONEY_SCAN_POUNDS(text);
+    return money_parse_friendly_scan(&scan, pence_out, err);
+}
+
+/* Finance systems often report in £000: "1,250.5" is £1,250,500.00. Scaled
+ * in integers as the text is read (never through a fraction). */
+int
+pb_money_parse_thousands(const char *text, int64_t *pence_out, pb_error *err)
+{
+    PB_ASSERT(text != NULL);
+    PB_ASSERT(pence_out != NULL);
+    money_scan scan = MONEY_SCAN_THOUSANDS(text);
+    return money_parse_friendly_scan(&scan, pence_out, err);
 }
 
 static int

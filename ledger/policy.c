@@ -516,17 +516,30 @@ add_share(eval *e, int pos, int64_t pence)
     return pb_money_add(e->share_pence[pos], pence, &e->share_pence[pos], e->err);
 }
 
+/* Add item (stolen) to array or, with key, to an object. On failure the
+ * container is freed and NULL returned, and adding to NULL fails, so a step
+ * built from it fails to pack ("o", never "o*": an out-of-memory member must
+ * fail the step, not vanish from the workings) and work() says PB_ENOMEM. */
+static json_t *
+put(json_t *container, const char *key, json_t *item)
+{
+    int rc = key == NULL ? json_array_append_new(container, item)
+                         : json_object_set_new(container, key, item);
+    if (rc != 0) {
+        json_decref(container);
+        return NULL;
+    }
+    return container;
+}
+
 static int
 weights_step(eval *e, const char *split, const char *basis, const split_plan *plan)
 {
     json_t *weights = json_object();
-    for (size_t i = 0; weights != NULL && i < e->partner_count; i++) {
-        if (json_object_set_new(weights, e->partners[i]->id, wide_json(plan->weight[i])) != 0) {
-            json_decref(weights);
-            weights = NULL;
-        }
+    for (size_t i = 0; i < e->partner_count; i++) {
+        weights = put(weights, e->partners[i]->id, wide_json(plan->weight[i]));
     }
-    return work(e, json_pack("{s:s, s:s, s:s, s:o*}", "step", "weights", "split", split, "basis",
+    return work(e, json_pack("{s:s, s:s, s:s, s:o}", "step", "weights", "split", split, "basis",
                              basis, "weights", weights));
 }
 
@@ -718,6 +731,9 @@ round_shares(eval *e, const split_plan *plan, int sign, const uint8_t *active, i
                                e->partners[i]->id, "numerator", wide_json(numerator * sign),
                                "denominator", wide_json(total), "floor",
                                pb_money_json(alloc[i] * sign)));
+    }
+    if (rc != PB_OK) {
+        return rc; /* out of memory part way: the floors are incomplete */
     }
     int64_t pennies = *rest - placed;
     PB_ASSERT(pennies >= 0 && (size_t)pennies < e->partner_count);
@@ -954,19 +970,19 @@ inputs_step(eval *e, const json_t *policy, const pb_policy_scheme **schemes, siz
     json_t *partners = json_array();
     json_t *list = json_array();
     for (size_t i = 0; i < e->partner_count; i++) {
-        json_array_append_new(partners,
-                              json_pack("{s:s, s:o, s:o}", "partner", e->partners[i]->id, "planned",
-                                        pb_money_json(e->partners[i]->planned_pence), "received",
-                                        pb_money_json(e->partners[i]->received_pence)));
+        partners = put(partners, NULL,
+                       json_pack("{s:s, s:o, s:o}", "partner", e->partners[i]->id, "planned",
+                                 pb_money_json(e->partners[i]->planned_pence), "received",
+                                 pb_money_json(e->partners[i]->received_pence)));
     }
     for (size_t i = 0; i < count; i++) {
-        json_array_append_new(list,
-                              json_pack("{s:s, s:s, s:s, s:o, s:o}", "scheme", schemes[i]->id,
-                                        "lead", schemes[i]->lead, "class", schemes[i]->scheme_class,
-                                        "budget", pb_money_json(schemes[i]->budget_pence),
-                                        "variance", pb_money_json(schemes[i]->variance_pence)));
+        list = put(list, NULL,
+                   json_pack("{s:s, s:s, s:s, s:o, s:o}", "scheme", schemes[i]->id, "lead",
+                             schemes[i]->lead, "class", schemes[i]->scheme_class, "budget",
+                             pb_money_json(schemes[i]->budget_pence), "variance",
+                             pb_money_json(schemes[i]->variance_pence)));
     }
-    return work(e, json_pack("{s:s, s:s, s:s, s:o*, s:o*}", "step", "inputs", "host", e->in->host,
+    return work(e, json_pack("{s:s, s:s, s:s, s:o, s:o}", "step", "inputs", "host", e->in->host,
                              "netting", json_string_value(json_object_get(policy, "netting")),
                              "partners", partners, "schemes", list));
 }
@@ -1063,11 +1079,11 @@ result_build(eval *e, int64_t variance_pence, pb_policy_result *r)
         snprintf(r->shares[i].partner, sizeof(r->shares[i].partner), "%s", e->partners[i]->id);
         r->shares[i].amount_pence = e->share_pence[i];
         total += e->share_pence[i];
-        json_object_set_new(shares, e->partners[i]->id, pb_money_json(e->share_pence[i]));
+        shares = put(shares, e->partners[i]->id, pb_money_json(e->share_pence[i]));
     }
     /* DESIGN 6: shares, unallocated and carried forward add up to the variance. */
     PB_ASSERT(total == (wide)variance_pence);
-    return work(e, json_pack("{s:s, s:o, s:o*, s:o, s:o}", "step", "result", "variance",
+    return work(e, json_pack("{s:s, s:o, s:o, s:o, s:o}", "step", "result", "variance",
                              pb_money_json(variance_pence), "shares", shares, "unallocated",
                              pb_money_json(e->unallocated_pence), "carried_forward",
                              pb_money_json(e->carried_pence)));

@@ -50,3 +50,31 @@ pb_state_put(const pb_state *state, const char *key, const json_t *value, pb_err
     }
     return PB_OK;
 }
+
+int
+pb_state_each(const pb_state *state, const char *prefix, pb_state_visitor visit, void *ctx,
+              pb_error *err)
+{
+    PB_ASSERT(state != NULL && prefix != NULL && visit != NULL);
+    MDB_cursor *cur = NULL;
+    int mrc = mdb_cursor_open(state->txn, state->dbi, &cur);
+    if (mrc != 0) {
+        return pb_store_error(err, mrc, "reading derived state");
+    }
+    size_t plen = strlen(prefix);
+    MDB_val k = {plen, (void *)prefix};
+    MDB_val v;
+    int rc = PB_OK;
+    for (mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); mrc == 0 && rc == PB_OK;
+         mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        if (k.mv_size < plen || memcmp(k.mv_data, prefix, plen) != 0) {
+            break;
+        }
+        rc = visit(ctx, k.mv_data, k.mv_size, v.mv_data, v.mv_size, err);
+    }
+    mdb_cursor_close(cur);
+    if (rc == PB_OK && mrc != 0 && mrc != MDB_NOTFOUND) {
+        rc = pb_store_error(err, mrc, "reading derived state");
+    }
+    return rc;
+}

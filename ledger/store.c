@@ -332,7 +332,7 @@ write_record(const pb_store *s, MDB_txn *txn, uint64_t n, const struct prepared 
     MDB_val k = {8, key};
     MDB_val v = {p->len, p->bytes};
     int mrc = mdb_put(txn, s->records, &k, &v, MDB_NOOVERWRITE | MDB_APPEND);
-    if (mrc == 0) {
+    if (mrc == 0 && p->id != NULL) { /* NULL only when loading a bundle's unchecked record */
         MDB_val ik = {strlen(p->id), (void *)p->id};
         MDB_val iv = {8, key};
         mrc = mdb_put(txn, s->ids, &ik, &iv, MDB_NOOVERWRITE);
@@ -875,10 +875,12 @@ pb_snapshot_checkpoint_lines(const pb_snapshot *snap, pb_checkpoint_line **lines
 
 /* ---- scratch state for verify -------------------------------------------- */
 
-int
-pb_scratch_open(pb_scratch *scratch, pb_error *err)
+/* A private LMDB environment on a temporary file in $TMPDIR, removed at once
+ * (the mapping keeps it alive until the environment closes): no lock file,
+ * no syncing, nothing left behind even after a crash. */
+static int
+scratch_env_open(MDB_env **env_out, unsigned maxdbs, pb_error *err)
 {
-    memset(scratch, 0, sizeof(*scratch));
     const char *dir = getenv("TMPDIR");
     char path[4096];
     snprintf(path, sizeof(path), "%s/poolbook-verify-XXXXXX", dir != NULL ? dir : "/tmp");
@@ -887,21 +889,37 @@ pb_scratch_open(pb_scratch *scratch, pb_error *err)
         return pb_error_set(err, PB_EIO, path, "cannot make a scratch file: %s", strerror(errno));
     }
     close(fd);
-    int mrc = mdb_env_create(&scratch->env);
+    MDB_env *env = NULL;
+    int mrc = mdb_env_create(&env);
     if (mrc == 0) {
-        mrc = mdb_env_set_mapsize(scratch->env, SCRATCH_MAP_BYTES);
+        mrc = mdb_env_set_mapsize(env, SCRATCH_MAP_BYTES);
     }
     if (mrc == 0) {
-        mrc = mdb_env_set_maxdbs(scratch->env, 2);
+        mrc = mdb_env_set_maxdbs(env, maxdbs);
     }
     if (mrc == 0) {
-        /* Private and thrown away: no lock file, no syncing. */
-        mrc = mdb_env_open(scratch->env, path, MDB_NOSUBDIR | MDB_NOLOCK | MDB_NOSYNC, 0600);
+        mrc = mdb_env_open(env, path, MDB_NOSUBDIR | MDB_NOLOCK | MDB_NOSYNC, 0600);
     }
-    unlink(path); /* the mapping keeps it alive until close */
-    if (mrc == 0) {
-        mrc = mdb_txn_begin(scratch->env, NULL, 0, &scratch->state.txn);
+    unlink(path);
+    if (mrc != 0) {
+        if (env != NULL) {
+            mdb_env_close(env);
+        }
+        return pb_store_error(err, mrc, "opening a scratch database");
     }
+    *env_out = env;
+    return PB_OK;
+}
+
+int
+pb_scratch_open(pb_scratch *scratch, pb_error *err)
+{
+    memset(scratch, 0, sizeof(*scratch));
+    int rc = scratch_env_open(&scratch->env, 2, err);
+    if (rc != PB_OK) {
+        return rc;
+    }
+    int mrc = mdb_txn_begin(scratch->env, NULL, 0, &scratch->state.txn);
     if (mrc == 0) {
         mrc = mdb_dbi_open(scratch->state.txn, "state", MDB_CREATE, &scratch->state.dbi);
     }
@@ -933,6 +951,108 @@ pb_scratch_close(pb_scratch *scratch)
     if (scratch->env != NULL) {
         mdb_env_close(scratch->env);
         scratch->env = NULL;
+    }
+}
+
+/* ---- a scratch ledger, loaded from a bundle ------------------------------ */
+
+/* Records a loader writes between commits: as pb_scratch_flush, so a long
+ * load never holds more dirty pages than LMDB allows in one transaction. */
+#define LOADER_CHUNK_RECORDS 4096
+
+int
+pb_store_open_scratch(pb_store **store_out, pb_error *err)
+{
+    PB_ASSERT(store_out != NULL);
+    pb_store *s = calloc(1, sizeof(*s));
+    if (s == NULL) {
+        return pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
+    }
+    int rc = scratch_env_open(&s->env, 8, err);
+    if (rc == PB_OK) {
+        rc = init_tables(s, 1, err);
+    }
+    if (rc != PB_OK) {
+        pb_store_close(s);
+        return rc;
+    }
+    *store_out = s;
+    return PB_OK;
+}
+
+int
+pb_loader_begin(pb_store *store, pb_loader *loader, pb_error *err)
+{
+    PB_ASSERT(store != NULL && loader != NULL && !store->rdonly);
+    memset(loader, 0, sizeof(*loader));
+    loader->store = store;
+    int mrc = mdb_txn_begin(store->env, NULL, 0, &loader->txn);
+    if (mrc != 0) {
+        loader->txn = NULL;
+        return pb_store_error(err, mrc, "starting a write transaction");
+    }
+    int rc = txn_size(store, loader->txn, &loader->size, err);
+    if (rc == PB_OK && loader->size != 0) {
+        rc = pb_error_set(err, PB_EUSAGE, NULL, "a loader needs an empty ledger");
+    }
+    if (rc != PB_OK) {
+        pb_loader_abort(loader);
+    }
+    return rc;
+}
+
+int
+pb_loader_add(pb_loader *loader, const char *bytes, size_t len, const char *id, pb_error *err)
+{
+    PB_ASSERT(loader != NULL && loader->txn != NULL && bytes != NULL);
+    struct prepared p = {NULL, (char *)bytes, len, id};
+    if (id != NULL) {
+        MDB_val k = {strlen(id), (void *)id};
+        MDB_val v;
+        int mrc = mdb_get(loader->txn, loader->store->ids, &k, &v);
+        if (mrc == 0 && v.mv_size == 8) {
+            return pb_error_set(err, PB_EID_EXISTS_DIFFERENT, "$.entry.id",
+                                "id \"%s\" is already used by record %llu", id,
+                                (unsigned long long)get_be64(v.mv_data));
+        }
+        if (mrc != MDB_NOTFOUND) {
+            return pb_store_error(err, mrc != 0 ? mrc : MDB_CORRUPTED, "reading the id index");
+        }
+    }
+    int rc = write_record(loader->store, loader->txn, loader->size, &p, err);
+    if (rc != PB_OK) {
+        return rc;
+    }
+    loader->size++;
+    if (loader->size % LOADER_CHUNK_RECORDS == 0) {
+        int mrc = mdb_txn_commit(loader->txn);
+        loader->txn = NULL;
+        if (mrc == 0) {
+            mrc = mdb_txn_begin(loader->store->env, NULL, 0, &loader->txn);
+        }
+        if (mrc != 0) {
+            loader->txn = NULL;
+            return pb_store_error(err, mrc, "loading records");
+        }
+    }
+    return PB_OK;
+}
+
+int
+pb_loader_commit(pb_loader *loader, pb_error *err)
+{
+    PB_ASSERT(loader != NULL && loader->txn != NULL);
+    int mrc = mdb_txn_commit(loader->txn);
+    loader->txn = NULL;
+    return mrc == 0 ? PB_OK : pb_store_error(err, mrc, "loading records");
+}
+
+void
+pb_loader_abort(pb_loader *loader)
+{
+    if (loader != NULL && loader->txn != NULL) {
+        mdb_txn_abort(loader->txn);
+        loader->txn = NULL;
     }
 }
 

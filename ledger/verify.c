@@ -22,6 +22,7 @@ struct verifier {
     pb_sigbatch batch;
     pb_merkle_stack stack;
     unsigned threads;
+    pb_verify_hooks *hooks;
     pb_verify_report *report;
     pb_checkpoint_line *lines;
     size_t line_count;
@@ -241,6 +242,7 @@ verify_checkpoints(struct verifier *v, pb_error *err)
             snprintf(detail, sizeof(detail), "checkpoint of tree size %llu: %s",
                      (unsigned long long)l->tree_size, local.text);
             rc = fail(err, (int64_t)l->tree_size - 1, detail);
+            v->hooks->bad_checkpoint = l->tree_size;
         }
         v->report->checkpoints += rc == PB_OK && !l->cosign;
         v->report->cosignatures += rc == PB_OK && l->cosign;
@@ -268,6 +270,7 @@ verify_checkpoints(struct verifier *v, pb_error *err)
             char text[PB_ERROR_TEXT_MAX + 64];
             snprintf(text, sizeof(text), "checkpoints are not consistent: %s", local.text);
             rc = fail(err, (int64_t)p.tree_size - 1, text);
+            v->hooks->bad_checkpoint = p.tree_size;
         }
     }
     return rc;
@@ -291,6 +294,7 @@ load_checkpoints(struct verifier *v, pb_error *err)
                      "a checkpoint of tree size %llu, but the log has %llu "
                      "records: a record is missing",
                      (unsigned long long)v->lines[i].tree_size, (unsigned long long)v->snap.size);
+            v->hooks->bad_checkpoint = v->lines[i].tree_size;
             return fail(err, (int64_t)v->snap.size, text);
         }
     }
@@ -300,15 +304,24 @@ load_checkpoints(struct verifier *v, pb_error *err)
 int
 pb_verify(pb_store *store, unsigned threads, pb_verify_report *report_out, pb_error *err)
 {
-    PB_ASSERT(store != NULL && report_out != NULL);
+    pb_verify_hooks hooks = {threads, NULL, NULL, 0};
+    return pb_verify_with(store, &hooks, report_out, err);
+}
+
+int
+pb_verify_with(pb_store *store, pb_verify_hooks *hooks, pb_verify_report *report_out, pb_error *err)
+{
+    PB_ASSERT(store != NULL && hooks != NULL && report_out != NULL);
     pb_error e;
     pb_error_init(&e);
     memset(report_out, 0, sizeof(*report_out));
+    hooks->bad_checkpoint = 0;
     struct verifier *v = calloc(1, sizeof(*v));
     if (v == NULL) {
         return pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
     }
-    v->threads = threads;
+    v->threads = hooks->threads;
+    v->hooks = hooks;
     v->report = report_out;
     pb_sigbatch_init(&v->batch);
     pb_merkle_stack_init(&v->stack);
@@ -330,6 +343,9 @@ pb_verify(pb_store *store, unsigned threads, pb_verify_report *report_out, pb_er
         pb_merkle_stack_root(&v->stack, report_out->root);
     } else if (rc == PB_OK) {
         crypto_hash_sha256(report_out->root, NULL, 0); /* RFC 6962: MTH({}) = SHA-256() */
+    }
+    if (rc == PB_OK && hooks->at_end != NULL) {
+        rc = hooks->at_end(hooks->ctx, &v->scratch.state, report_out, &e);
     }
     pb_checkpoint_lines_free(v->lines, v->line_count);
     free(v->roots);

@@ -2,12 +2,14 @@
 # deps.sh — install the Debian packages poolbook needs, only those missing.
 # usage: bash scripts/deps.sh build|test
 # "build" is what the library and command need; "test" adds the independent
-# oracles the tests compare against (minisign, Go's sumdb packages, Python).
+# oracles the tests compare against (minisign, Go's sumdb packages, Python,
+# hledger and ledger for the exported journal; openpyxl, xmllint and chromium
+# for the statements).
 set -euo pipefail
-build=(cmake gcc make pkgconf liblmdb-dev libsodium-dev libjansson-dev libcmocka-dev
-       libxlsxwriter-dev libcsv-dev)
-test=(minisign golang-go golang-golang-x-mod-dev python3 python3-nacl python3-openpyxl
-      libxml2-utils chromium)
+build=(cmake gcc make pkgconf liblmdb-dev libsodium-dev libjansson-dev libcmocka-dev libcsv-dev
+       libxlsxwriter-dev)
+test=(minisign golang-go golang-golang-x-mod-dev python3 python3-nacl hledger ledger
+      python3-openpyxl libxml2-utils chromium)
 want=("${build[@]}")
 if [ "${1:-build}" = test ]; then
   want+=("${test[@]}")

@@ -180,6 +180,110 @@ test_date_parse_refuses_other_shapes(void **state)
     check_date_refusals(cases, COUNT(cases));
 }
 
+/* ---- pb_date_parse_format: the layouts of finance-system extracts ---- */
+
+static void
+check_format_refusals(int format, const refuse_case *cases, size_t count)
+{
+    for (size_t i = 0; i < count; i++) {
+        pb_error err;
+        pb_error_init(&err);
+        int32_t day = DAY_SENTINEL;
+        int rc = pb_date_parse_format(cases[i].text, format, &day, &err);
+        if (rc != PB_EDATE) {
+            fail_msg("\"%s\": rc %d, expected PB_EDATE", cases[i].text, rc);
+        }
+        assert_int_equal(day, DAY_SENTINEL);
+        if (cases[i].message != NULL) {
+            assert_string_equal(err.text, cases[i].message);
+        }
+    }
+}
+
+static void
+test_date_format_uk_known_answers(void **state)
+{
+    (void)state;
+    static const char *const pairs[][2] = {
+        {"05/04/2024", "2024-04-05"}, {"5/4/2024", "2024-04-05"},   {"31/03/2025", "2025-03-31"},
+        {"29/02/2024", "2024-02-29"}, {"01/01/1900", "1900-01-01"}, {"31/12/9999", "9999-12-31"},
+    };
+    for (size_t i = 0; i < COUNT(pairs); i++) {
+        int32_t day = DAY_SENTINEL;
+        assert_int_equal(pb_date_parse_format(pairs[i][0], PB_DATE_UK, &day, NULL), PB_OK);
+        assert_int_equal(day, day_of(pairs[i][1]));
+    }
+}
+
+static void
+test_date_format_month_name_known_answers(void **state)
+{
+    (void)state;
+    static const char *const pairs[][2] = {
+        {"05-Apr-2024", "2024-04-05"}, {"5-APR-2024", "2024-04-05"},  {"31-mar-2025", "2025-03-31"},
+        {"29-Feb-2024", "2024-02-29"}, {"01-Dec-2024", "2024-12-01"},
+    };
+    for (size_t i = 0; i < COUNT(pairs); i++) {
+        int32_t day = DAY_SENTINEL;
+        assert_int_equal(pb_date_parse_format(pairs[i][0], PB_DATE_UK_MONTH_NAME, &day, NULL),
+                         PB_OK);
+        assert_int_equal(day, day_of(pairs[i][1]));
+    }
+}
+
+static void
+test_date_format_iso_is_pb_date_parse(void **state)
+{
+    (void)state;
+    int32_t day = DAY_SENTINEL;
+    assert_int_equal(pb_date_parse_format("2024-04-05", PB_DATE_ISO, &day, NULL), PB_OK);
+    assert_int_equal(day, day_of("2024-04-05"));
+    static const refuse_case cases[] = {
+        {"05/04/2024", "date \"05/04/2024\" is not YYYY-MM-DD"},
+        {"2024-4-5", NULL},
+    };
+    check_format_refusals(PB_DATE_ISO, cases, COUNT(cases));
+}
+
+static void
+test_date_format_uk_refusals(void **state)
+{
+    (void)state;
+    static const refuse_case cases[] = {
+        {"", "date \"\" is not dd/mm/yyyy"},
+        {"2024-04-05", "date \"2024-04-05\" is not dd/mm/yyyy"},
+        {"05/04/24", "date \"05/04/24\" is not dd/mm/yyyy"},
+        {"005/04/2024", NULL},
+        {"05/004/2024", NULL},
+        {"05/04/20245", NULL},
+        {"05/04/2024 ", NULL},
+        {"05-04-2024", NULL},
+        {"/04/2024", NULL},
+        {"32/01/2024", "date \"32/01/2024\" has day 32, but 2024-01 has 31 days"},
+        {"29/02/2023", "date \"29/02/2023\" has day 29, but 2023-02 has 28 days"},
+        {"0/01/2024", "date \"0/01/2024\" has day 00, but 2024-01 has 31 days"},
+        {"05/13/2024", "date \"05/13/2024\" has month 13, not 01..12"},
+        {"05/00/2024", NULL},
+        {"01/01/1899", "date \"01/01/1899\" has year 1899, outside 1900..9999"},
+    };
+    check_format_refusals(PB_DATE_UK, cases, COUNT(cases));
+}
+
+static void
+test_date_format_month_name_refusals(void **state)
+{
+    (void)state;
+    static const refuse_case cases[] = {
+        {"05-Sept-2024", "date \"05-Sept-2024\" is not dd-Mon-yyyy"},
+        {"05-Apr-24", NULL},
+        {"05/Apr/2024", NULL},
+        {"05-04-2024", NULL},
+        {"05-Ap", NULL},
+        {"31-Apr-2024", "date \"31-Apr-2024\" has day 31, but 2024-04 has 30 days"},
+    };
+    check_format_refusals(PB_DATE_UK_MONTH_NAME, cases, COUNT(cases));
+}
+
 static void
 test_date_format_known_answers(void **state)
 {
@@ -725,6 +829,11 @@ main(void)
         cmocka_unit_test(test_date_parse_refuses_bad_months),
         cmocka_unit_test(test_date_parse_refuses_other_shapes),
         cmocka_unit_test(test_date_format_known_answers),
+        cmocka_unit_test(test_date_format_uk_known_answers),
+        cmocka_unit_test(test_date_format_month_name_known_answers),
+        cmocka_unit_test(test_date_format_iso_is_pb_date_parse),
+        cmocka_unit_test(test_date_format_uk_refusals),
+        cmocka_unit_test(test_date_format_month_name_refusals),
         cmocka_unit_test(test_date_every_day_matches_calendar_walk),
         cmocka_unit_test(test_timestamp_parse_known_answers),
         cmocka_unit_test(test_timestamp_format_known_answers),

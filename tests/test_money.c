@@ -508,6 +508,93 @@ static const format_case format_cases[] = {
     {-MAX, "-10000000000000.00", "-10,000,000,000,000.00"},
 };
 
+/* ---- pb_money_parse_thousands (£000) ---- */
+
+static void
+test_thousands_accepts_table(void **state)
+{
+    (void)state;
+    static const accept_case cases[] = {
+        {"0", 0},
+        {"1", 100000},
+        {"1.5", 150000},
+        {"12.345", 1234500},
+        {"1,250.5", 125050000},
+        {"£1,250", 125000000},
+        {"0.00001", 1},
+        {"0.01234", 1234},
+        {"-0.5", -50000},
+        {"(2.25)", -225000},
+        {"(£1,000.12345)", -100012345},
+        {"10,000,000,000", MAX},
+        {"-10,000,000,000.00000", -MAX},
+    };
+    check_accepts(pb_money_parse_thousands, cases, COUNT(cases));
+}
+
+static void
+test_thousands_agrees_with_pounds_times_1000(void **state)
+{
+    (void)state;
+    /* n thousands in £000 is n * 1000 pounds, for whole and fractional n. */
+    static const char *const pairs[][2] = {
+        {"7", "7000"},
+        {"7.1", "7100"},
+        {"7.12", "7120"},
+        {"7.123", "7123"},
+        {"7.1234", "7123.4"},
+        {"7.12345", "7123.45"},
+        {"(123,456.789)", "-123456789"},
+    };
+    for (size_t i = 0; i < COUNT(pairs); i++) {
+        int64_t thousands = SENTINEL;
+        int64_t pounds = SENTINEL;
+        assert_int_equal(pb_money_parse_thousands(pairs[i][0], &thousands, NULL), PB_OK);
+        assert_int_equal(pb_money_parse_friendly(pairs[i][1], &pounds, NULL), PB_OK);
+        assert_true(thousands == pounds);
+    }
+}
+
+static void
+test_thousands_refuses_finer_than_a_penny(void **state)
+{
+    (void)state;
+    static const refuse_case cases[] = {
+        {"1.000001", PB_EMONEY,
+         "amount \"1.000001\" has more than five decimals (finer than a penny in £000)"},
+        {"0.123456", PB_EMONEY, NULL},
+    };
+    check_refuses(pb_money_parse_thousands, cases, COUNT(cases));
+}
+
+static void
+test_thousands_refuses_one_past_pence_max(void **state)
+{
+    (void)state;
+    static const refuse_case cases[] = {
+        {"10,000,000,000.00001", PB_EOVERFLOW,
+         "amount \"10,000,000,000.00001\" is beyond ±10000000000000.00"},
+        {"-10000000000.00001", PB_EOVERFLOW, NULL},
+        {"99999999999999999999999", PB_EOVERFLOW, NULL},
+    };
+    check_refuses(pb_money_parse_thousands, cases, COUNT(cases));
+}
+
+static void
+test_thousands_refuses_what_friendly_refuses(void **state)
+{
+    (void)state;
+    static const refuse_case cases[] = {
+        {"", PB_EMONEY, "amount is empty"},
+        {"12a.00", PB_EMONEY, "amount \"12a.00\" has an unexpected 'a' at byte 3"},
+        {"1,25", PB_EMONEY, "amount \"1,25\" has a thousands group that is not three digits"},
+        {"(12", PB_EMONEY, "amount \"(12\" has '(' without a closing ')'"},
+        {"1.", PB_EMONEY, "amount \"1.\" has a '.' without decimals"},
+        {"05", PB_EMONEY, "amount \"05\" has a leading zero"},
+    };
+    check_refuses(pb_money_parse_thousands, cases, COUNT(cases));
+}
+
 static void
 test_format_writes_canonical_form(void **state)
 {
@@ -791,6 +878,11 @@ main(void)
         cmocka_unit_test(test_friendly_refuses_bad_signs),
         cmocka_unit_test(test_friendly_refuses_missing_digits),
         cmocka_unit_test(test_friendly_refuses_other_characters),
+        cmocka_unit_test(test_thousands_accepts_table),
+        cmocka_unit_test(test_thousands_agrees_with_pounds_times_1000),
+        cmocka_unit_test(test_thousands_refuses_finer_than_a_penny),
+        cmocka_unit_test(test_thousands_refuses_one_past_pence_max),
+        cmocka_unit_test(test_thousands_refuses_what_friendly_refuses),
         cmocka_unit_test(test_format_writes_canonical_form),
         cmocka_unit_test(test_format_display_writes_thousands_separators),
         cmocka_unit_test(test_format_refuses_beyond_pence_max),

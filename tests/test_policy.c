@@ -15,93 +15,22 @@
 #include <cmocka.h>
 #include <jansson.h>
 
+#include "support.h"
+
 /* ---------------------------------------------------------------------------
  * Helpers.
  * ------------------------------------------------------------------------- */
 
-static json_t *
-policy_of(const char *text)
-{
-    json_error_t jerr;
-    json_t *policy = json_loads(text, JSON_REJECT_DUPLICATES, &jerr);
-    if (policy == NULL) {
-        fail_msg("bad test policy: %s: %s", jerr.text, text);
-    }
-    return policy;
-}
-
 static void
 check_refuses(const char *text, const char *where, const char *message)
 {
-    json_t *policy = policy_of(text);
+    json_t *policy = pbt_json_of(text);
     pb_error err;
     pb_error_init(&err);
     assert_int_equal(pb_policy_check(policy, &err), PB_EPOLICY);
     assert_string_equal(err.where, where);
     assert_string_equal(err.text, message);
     json_decref(policy);
-}
-
-static pb_policy_result *
-apply_ok(const char *text, const pb_policy_input *in)
-{
-    json_t *policy = policy_of(text);
-    pb_policy_result *result = NULL;
-    pb_error err;
-    pb_error_init(&err);
-    int rc = pb_policy_apply(policy, in, &result, &err);
-    if (rc != PB_OK) {
-        fail_msg("apply: %s at %s: %s", pb_strerror(rc), err.where, err.text);
-    }
-    json_decref(policy);
-    return result;
-}
-
-static int64_t
-share_of(const pb_policy_result *r, const char *partner)
-{
-    for (size_t i = 0; i < r->share_count; i++) {
-        if (strcmp(r->shares[i].partner, partner) == 0) {
-            return r->shares[i].amount_pence;
-        }
-    }
-    fail_msg("no share for %s", partner);
-    return 0;
-}
-
-/* The workings hold a step whose members include every member of want. */
-static void
-assert_working(const pb_policy_result *r, const char *want_text)
-{
-    json_t *want = policy_of(want_text);
-    size_t i;
-    json_t *step;
-    json_array_foreach(r->workings, i, step)
-    {
-        const char *key;
-        json_t *value;
-        int all = 1;
-        json_object_foreach(want, key, value)
-        {
-            all = all && json_equal(json_object_get(step, key), value);
-        }
-        if (all) {
-            json_decref(want);
-            return;
-        }
-    }
-    char *dump = json_dumps(r->workings, JSON_COMPACT);
-    fail_msg("no working %s in %s", want_text, dump);
-}
-
-static void
-assert_sums(const pb_policy_result *r)
-{
-    int64_t total = r->unallocated_pence + r->carried_forward_pence;
-    for (size_t i = 0; i < r->share_count; i++) {
-        total += r->shares[i].amount_pence;
-    }
-    assert_int_equal(total, r->variance_pence);
 }
 
 /* ---------------------------------------------------------------------------
@@ -126,7 +55,7 @@ test_check_accepts_design_examples(void **state)
         "\"underspend\":{\"split\":\"contributions\"}}",
     };
     for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
-        json_t *policy = policy_of(ok[i]);
+        json_t *policy = pbt_json_of(ok[i]);
         pb_error err;
         pb_error_init(&err);
         assert_int_equal(pb_policy_check(policy, &err), PB_OK);
@@ -203,7 +132,7 @@ static void
 test_check_bounds_nesting(void **state)
 {
     (void)state;
-    json_t *policy = policy_of(nested(PB_POLICY_DEPTH_MAX));
+    json_t *policy = pbt_json_of(nested(PB_POLICY_DEPTH_MAX));
     assert_int_equal(pb_policy_check(policy, NULL), PB_OK);
     json_decref(policy);
     check_refuses(nested(PB_POLICY_DEPTH_MAX + 1),
@@ -231,17 +160,18 @@ test_pro_rata_penny_tie_goes_to_lower_id(void **state)
     const pb_policy_partner partners[] = {
         {"TRUST", 1000000, 10000}, {"ICB", 1000000, 10000}, {"DCC", 1000000, 10000}};
     const pb_policy_input in = {"DCC", partners, 3, one_scheme_over_20002, 1};
-    pb_policy_result *r = apply_ok("{\"netting\":\"pool\",\"overspend\":{\"split\":"
-                                   "\"contributions\"},\"underspend\":{\"split\":\"host\"}}",
-                                   &in);
-    assert_int_equal(share_of(r, "DCC"), 6668);
-    assert_int_equal(share_of(r, "ICB"), 6667);
-    assert_int_equal(share_of(r, "TRUST"), 6667);
+    pb_policy_result *r =
+        pbt_policy_apply_ok("{\"netting\":\"pool\",\"overspend\":{\"split\":"
+                            "\"contributions\"},\"underspend\":{\"split\":\"host\"}}",
+                            &in);
+    assert_int_equal(pbt_share_of(r, "DCC"), 6668);
+    assert_int_equal(pbt_share_of(r, "ICB"), 6667);
+    assert_int_equal(pbt_share_of(r, "TRUST"), 6667);
     assert_int_equal(r->unallocated_pence, 0);
-    assert_working(r, "{\"step\":\"exact\",\"partner\":\"ICB\",\"numerator\":\"200020000\","
-                      "\"denominator\":\"30000\",\"floor\":\"66.67\"}");
-    assert_working(r, "{\"step\":\"penny\",\"partner\":\"DCC\",\"remainder\":\"10000\"}");
-    assert_sums(r);
+    pbt_assert_working(r, "{\"step\":\"exact\",\"partner\":\"ICB\",\"numerator\":\"200020000\","
+                          "\"denominator\":\"30000\",\"floor\":\"66.67\"}");
+    pbt_assert_working(r, "{\"step\":\"penny\",\"partner\":\"DCC\",\"remainder\":\"10000\"}");
+    pbt_assert_sums(r);
     pb_policy_result_free(r);
 }
 
@@ -257,15 +187,16 @@ test_pro_rata_remainder_tie_goes_to_larger_weight(void **state)
         {"DCC", 1000000, 10000}, {"ICB", 1000000, 30000}, {"TRUST", 1000000, 0}};
     const pb_policy_scheme schemes[] = {{"S01", "ICB", "revenue", 3000000, 100002}};
     const pb_policy_input in = {"DCC", partners, 3, schemes, 1};
-    pb_policy_result *r = apply_ok("{\"netting\":\"pool\",\"overspend\":{\"split\":"
-                                   "\"contributions\"},\"underspend\":{\"split\":\"host\"}}",
-                                   &in);
-    assert_int_equal(share_of(r, "DCC"), 25000);
-    assert_int_equal(share_of(r, "ICB"), 75002);
-    assert_int_equal(share_of(r, "TRUST"), 0);
-    assert_working(r, "{\"step\":\"penny\",\"partner\":\"ICB\",\"remainder\":\"20000\","
-                      "\"denominator\":\"40000\"}");
-    assert_sums(r);
+    pb_policy_result *r =
+        pbt_policy_apply_ok("{\"netting\":\"pool\",\"overspend\":{\"split\":"
+                            "\"contributions\"},\"underspend\":{\"split\":\"host\"}}",
+                            &in);
+    assert_int_equal(pbt_share_of(r, "DCC"), 25000);
+    assert_int_equal(pbt_share_of(r, "ICB"), 75002);
+    assert_int_equal(pbt_share_of(r, "TRUST"), 0);
+    pbt_assert_working(r, "{\"step\":\"penny\",\"partner\":\"ICB\",\"remainder\":\"20000\","
+                          "\"denominator\":\"40000\"}");
+    pbt_assert_sums(r);
     pb_policy_result_free(r);
 }
 
@@ -278,14 +209,15 @@ test_contributions_fall_back_to_planned(void **state)
     const pb_policy_partner partners[] = {{"DCC", 30000, 0}, {"ICB", 10000, 0}};
     const pb_policy_scheme schemes[] = {{"S01", "DCC", "revenue", 40000, -4000}};
     const pb_policy_input in = {"DCC", partners, 2, schemes, 1};
-    pb_policy_result *r = apply_ok("{\"netting\":\"pool\",\"overspend\":{\"split\":\"host\"},"
-                                   "\"underspend\":{\"split\":\"contributions\"}}",
-                                   &in);
-    assert_int_equal(share_of(r, "DCC"), -3000);
-    assert_int_equal(share_of(r, "ICB"), -1000);
-    assert_working(r, "{\"step\":\"weights\",\"basis\":\"planned, because every received "
-                      "contribution is zero\"}");
-    assert_sums(r);
+    pb_policy_result *r =
+        pbt_policy_apply_ok("{\"netting\":\"pool\",\"overspend\":{\"split\":\"host\"},"
+                            "\"underspend\":{\"split\":\"contributions\"}}",
+                            &in);
+    assert_int_equal(pbt_share_of(r, "DCC"), -3000);
+    assert_int_equal(pbt_share_of(r, "ICB"), -1000);
+    pbt_assert_working(r, "{\"step\":\"weights\",\"basis\":\"planned, because every received "
+                          "contribution is zero\"}");
+    pbt_assert_sums(r);
     pb_policy_result_free(r);
 }
 
@@ -299,15 +231,15 @@ test_fixed_with_cap_redistributes(void **state)
     /* Fixed 60/40 of 1000.00: exact DCC 600.00, ICB 400.00 > cap 300.00, so ICB
      * bears 300.00 and DCC, the only partner left, the other 700.00. */
     const pb_policy_input in = {"DCC", two_partners, 2, over_1000, 1};
-    pb_policy_result *r = apply_ok(
+    pb_policy_result *r = pbt_policy_apply_ok(
         "{\"netting\":\"pool\",\"overspend\":{\"split\":\"fixed\",\"shares\":{\"DCC\":\"60\","
         "\"ICB\":\"40\"},\"caps\":{\"ICB\":\"300.00\"}},\"underspend\":{\"split\":\"host\"}}",
         &in);
-    assert_int_equal(share_of(r, "DCC"), 70000);
-    assert_int_equal(share_of(r, "ICB"), 30000);
-    assert_working(r, "{\"step\":\"cap\",\"partner\":\"ICB\",\"exact_numerator\":\"400000000\","
-                      "\"exact_denominator\":\"10000\",\"cap\":\"300.00\"}");
-    assert_sums(r);
+    assert_int_equal(pbt_share_of(r, "DCC"), 70000);
+    assert_int_equal(pbt_share_of(r, "ICB"), 30000);
+    pbt_assert_working(r, "{\"step\":\"cap\",\"partner\":\"ICB\",\"exact_numerator\":\"400000000\","
+                          "\"exact_denominator\":\"10000\",\"cap\":\"300.00\"}");
+    pbt_assert_sums(r);
     pb_policy_result_free(r);
 }
 
@@ -319,25 +251,25 @@ test_fixed_every_partner_capped_residual_or_unallocated(void **state)
      * planned 2000.00 = 200.00 (400 > 200): both capped in one round, 300.00 left.
      * With residual DCC: DCC 800.00, ICB 200.00. Without: 300.00 unallocated. */
     const pb_policy_input in = {"DCC", two_partners, 2, over_1000, 1};
-    pb_policy_result *r = apply_ok(
+    pb_policy_result *r = pbt_policy_apply_ok(
         "{\"netting\":\"pool\",\"overspend\":{\"split\":\"fixed\",\"shares\":{\"DCC\":\"60\","
         "\"ICB\":\"40\"},\"caps\":{\"DCC\":\"500.00\",\"ICB\":{\"percent_of_contribution\":"
         "\"10\"}},\"residual\":\"DCC\"},\"underspend\":{\"split\":\"host\"}}",
         &in);
-    assert_int_equal(share_of(r, "DCC"), 80000);
-    assert_int_equal(share_of(r, "ICB"), 20000);
-    assert_working(r, "{\"step\":\"residual\",\"partner\":\"DCC\",\"amount\":\"300.00\"}");
-    assert_sums(r);
+    assert_int_equal(pbt_share_of(r, "DCC"), 80000);
+    assert_int_equal(pbt_share_of(r, "ICB"), 20000);
+    pbt_assert_working(r, "{\"step\":\"residual\",\"partner\":\"DCC\",\"amount\":\"300.00\"}");
+    pbt_assert_sums(r);
     pb_policy_result_free(r);
-    r = apply_ok(
+    r = pbt_policy_apply_ok(
         "{\"netting\":\"pool\",\"overspend\":{\"split\":\"fixed\",\"shares\":{\"DCC\":\"60\","
         "\"ICB\":\"40\"},\"caps\":{\"DCC\":\"500.00\",\"ICB\":{\"percent_of_contribution\":"
         "\"10\"}}},\"underspend\":{\"split\":\"host\"}}",
         &in);
-    assert_int_equal(share_of(r, "DCC"), 50000);
-    assert_int_equal(share_of(r, "ICB"), 20000);
+    assert_int_equal(pbt_share_of(r, "DCC"), 50000);
+    assert_int_equal(pbt_share_of(r, "ICB"), 20000);
     assert_int_equal(r->unallocated_pence, 30000);
-    assert_sums(r);
+    pbt_assert_sums(r);
     pb_policy_result_free(r);
 }
 
@@ -350,16 +282,17 @@ test_host_first_tranche_then_pro_rata(void **state)
      * DCC 725.00, ICB 75.00. */
     const pb_policy_scheme schemes[] = {{"S01", "ICB", "revenue", 700000, 80000}};
     const pb_policy_input in = {"DCC", two_partners, 2, schemes, 1};
-    pb_policy_result *r =
-        apply_ok("{\"netting\":\"pool\",\"overspend\":{\"bands\":[{\"upto\":\"500.00\",\"rule\":"
-                 "{\"split\":\"host\"}},{\"rule\":{\"split\":\"contributions\"}}]},\"underspend\":"
-                 "{\"split\":\"host\"}}",
-                 &in);
-    assert_int_equal(share_of(r, "DCC"), 72500);
-    assert_int_equal(share_of(r, "ICB"), 7500);
-    assert_working(r, "{\"step\":\"band\",\"index\":0,\"from\":\"0.00\",\"slice\":\"500.00\"}");
-    assert_working(r, "{\"step\":\"band\",\"index\":1,\"from\":\"500.00\",\"slice\":\"300.00\"}");
-    assert_sums(r);
+    pb_policy_result *r = pbt_policy_apply_ok(
+        "{\"netting\":\"pool\",\"overspend\":{\"bands\":[{\"upto\":\"500.00\",\"rule\":"
+        "{\"split\":\"host\"}},{\"rule\":{\"split\":\"contributions\"}}]},\"underspend\":"
+        "{\"split\":\"host\"}}",
+        &in);
+    assert_int_equal(pbt_share_of(r, "DCC"), 72500);
+    assert_int_equal(pbt_share_of(r, "ICB"), 7500);
+    pbt_assert_working(r, "{\"step\":\"band\",\"index\":0,\"from\":\"0.00\",\"slice\":\"500.00\"}");
+    pbt_assert_working(r,
+                       "{\"step\":\"band\",\"index\":1,\"from\":\"500.00\",\"slice\":\"300.00\"}");
+    pbt_assert_sums(r);
     pb_policy_result_free(r);
 }
 
@@ -378,17 +311,18 @@ test_lead_bears_own_schemes_netting_scheme(void **state)
         {"S02", "ICB", "revenue", 100000, 5000},
     };
     const pb_policy_input in = {"DCC", two_partners, 2, schemes, 4};
-    pb_policy_result *r = apply_ok("{\"netting\":\"scheme\",\"classes\":[\"revenue\"],"
-                                   "\"overspend\":{\"split\":\"lead\"},\"underspend\":{\"split\":"
-                                   "\"contributions\"}}",
-                                   &in);
+    pb_policy_result *r =
+        pbt_policy_apply_ok("{\"netting\":\"scheme\",\"classes\":[\"revenue\"],"
+                            "\"overspend\":{\"split\":\"lead\"},\"underspend\":{\"split\":"
+                            "\"contributions\"}}",
+                            &in);
     assert_int_equal(r->variance_pence, 12500);
-    assert_int_equal(share_of(r, "DCC"), 7750);
-    assert_int_equal(share_of(r, "ICB"), 4250);
+    assert_int_equal(pbt_share_of(r, "DCC"), 7750);
+    assert_int_equal(pbt_share_of(r, "ICB"), 4250);
     assert_int_equal(r->unallocated_pence, 500);
-    assert_working(r, "{\"step\":\"excluded\",\"scheme\":\"S04\",\"variance\":\"5.00\"}");
-    assert_working(r, "{\"step\":\"netting\",\"scheme\":\"S03\",\"variance\":\"-30.00\"}");
-    assert_sums(r);
+    pbt_assert_working(r, "{\"step\":\"excluded\",\"scheme\":\"S04\",\"variance\":\"5.00\"}");
+    pbt_assert_working(r, "{\"step\":\"netting\",\"scheme\":\"S03\",\"variance\":\"-30.00\"}");
+    pbt_assert_sums(r);
     pb_policy_result_free(r);
 }
 
@@ -406,17 +340,18 @@ test_percent_of_budget_bands(void **state)
     const pb_policy_scheme schemes[] = {{"S01", "DCC", "revenue", 1000000, 60000},
                                         {"S02", "ICB", "revenue", 500000, -10000}};
     const pb_policy_input in = {"DCC", partners, 2, schemes, 2};
-    pb_policy_result *r = apply_ok(
+    pb_policy_result *r = pbt_policy_apply_ok(
         "{\"netting\":\"pool\",\"overspend\":{\"bands\":[{\"upto\":{\"percent_of_budget\":\"2\"},"
         "\"rule\":{\"split\":\"host\"}},{\"upto\":{\"percent_of_budget\":\"2.5\"},\"rule\":"
         "{\"split\":\"fixed\",\"shares\":{\"DCC\":\"50\",\"ICB\":\"50\"}}},{\"rule\":{\"split\":"
         "\"planned\"}}]},\"underspend\":{\"split\":\"host\"}}",
         &in);
-    assert_int_equal(share_of(r, "DCC"), 42083);
-    assert_int_equal(share_of(r, "ICB"), 7917);
-    assert_working(r, "{\"step\":\"band\",\"index\":1,\"upto\":\"375.00\",\"slice\":\"75.00\"}");
-    assert_working(r, "{\"step\":\"penny\",\"partner\":\"ICB\"}");
-    assert_sums(r);
+    assert_int_equal(pbt_share_of(r, "DCC"), 42083);
+    assert_int_equal(pbt_share_of(r, "ICB"), 7917);
+    pbt_assert_working(r,
+                       "{\"step\":\"band\",\"index\":1,\"upto\":\"375.00\",\"slice\":\"75.00\"}");
+    pbt_assert_working(r, "{\"step\":\"penny\",\"partner\":\"ICB\"}");
+    pbt_assert_sums(r);
     pb_policy_result_free(r);
 }
 
@@ -428,16 +363,16 @@ test_carry_forward_underspend(void **state)
      * -100.00); the other -150.00 by received 3:1: DCC -112.50, ICB -37.50. */
     const pb_policy_scheme schemes[] = {{"S01", "DCC", "revenue", 700000, -25000}};
     const pb_policy_input in = {"DCC", two_partners, 2, schemes, 1};
-    pb_policy_result *r = apply_ok(
+    pb_policy_result *r = pbt_policy_apply_ok(
         "{\"netting\":\"pool\",\"overspend\":{\"split\":\"host\"},\"underspend\":{\"bands\":"
         "[{\"upto\":\"100.00\",\"rule\":{\"carry_forward\":true}},{\"rule\":{\"split\":"
         "\"contributions\"}}]}}",
         &in);
     assert_int_equal(r->carried_forward_pence, -10000);
-    assert_int_equal(share_of(r, "DCC"), -11250);
-    assert_int_equal(share_of(r, "ICB"), -3750);
-    assert_working(r, "{\"step\":\"carry_forward\",\"amount\":\"-100.00\"}");
-    assert_sums(r);
+    assert_int_equal(pbt_share_of(r, "DCC"), -11250);
+    assert_int_equal(pbt_share_of(r, "ICB"), -3750);
+    pbt_assert_working(r, "{\"step\":\"carry_forward\",\"amount\":\"-100.00\"}");
+    pbt_assert_sums(r);
     pb_policy_result_free(r);
 }
 
@@ -446,8 +381,8 @@ test_apply_refuses_unknown_partner(void **state)
 {
     (void)state;
     const pb_policy_input in = {"DCC", two_partners, 2, over_1000, 1};
-    json_t *policy = policy_of("{\"netting\":\"pool\",\"overspend\":{\"split\":\"partner\","
-                               "\"partner\":\"NHSE\"},\"underspend\":{\"split\":\"host\"}}");
+    json_t *policy = pbt_json_of("{\"netting\":\"pool\",\"overspend\":{\"split\":\"partner\","
+                                 "\"partner\":\"NHSE\"},\"underspend\":{\"split\":\"host\"}}");
     pb_policy_result *r = NULL;
     pb_error err;
     pb_error_init(&err);
@@ -618,7 +553,7 @@ check_simple_split(const pool_case *c, const pb_policy_result *r)
     }
     for (size_t i = 0; i < c->in.partner_count; i++) {
         const pb_policy_partner *p = &c->partners[i];
-        int64_t share = share_of(r, p->id);
+        int64_t share = pbt_share_of(r, p->id);
         int64_t magnitude = share < 0 ? -share : share;
         const json_t *cap = json_object_get(caps, p->id);
         if (cap != NULL && json_object_get(rule, "residual") == NULL) {
@@ -698,7 +633,7 @@ test_properties_random_pools(void **state)
         int rc = pb_policy_apply(c.policy, &c.in, &r, &err);
         if (rc == PB_OK) {
             applied++;
-            assert_sums(r);
+            pbt_assert_sums(r);
             assert_true(r->carried_forward_pence <= 0);
             if (c.simple_split) {
                 check_simple_split(&c, r);

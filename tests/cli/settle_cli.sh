@@ -145,5 +145,25 @@ fi
 grep -qF "already settled" err.txt || fail "second settlement: $(cat err.txt)"
 "$P" verify >/dev/null || fail "verify after settlement"
 
+# The journal posts the settlement: each share due from (or to) its partner,
+# read back by hledger and ledger-cli.
+checks=$((checks + 1))
+"$P" export --format ledger -o pool.journal
+for tool in hledger ledger; do
+  "$tool" -f pool.journal balance --flat >"$tool.bal" 2>"$tool.err" || fail "$tool: $(cat "$tool.err")"
+  python3 - "$tool.bal" <<'PY' || fail "$tool balance of the settlement: $(cat "$tool.bal")"
+import re, sys
+want = {"assets:due-from-partners:S75:DCC": "199.99", "assets:due-from-partners:S75:ICB": "133.33",
+        "income:risk-share:S75:DCC": "-199.99", "income:risk-share:S75:ICB": "-133.33"}
+got = {}
+for line in open(sys.argv[1], encoding="utf-8"):
+    m = re.match(r"\s*£\s*(-?[\d,]+\.\d\d)\s+(\S+)\s*$", line)
+    if m:
+        got[m.group(2)] = m.group(1).replace(",", "")
+for account, amount in want.items():
+    assert got.get(account) == amount, (account, got.get(account), amount)
+PY
+done
+
 echo "settle_cli: $checks checks, $fails failures"
 [ "$fails" -eq 0 ]

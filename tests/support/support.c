@@ -75,3 +75,75 @@ pbt_rmdir(const char *dir)
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
     assert_int_equal(system(cmd), 0);
 }
+
+json_t *
+pbt_json_of(const char *text)
+{
+    json_error_t jerr;
+    json_t *value = json_loads(text, JSON_REJECT_DUPLICATES, &jerr);
+    if (value == NULL) {
+        fail_msg("bad test JSON: %s: %s", jerr.text, text);
+    }
+    return value;
+}
+
+pb_policy_result *
+pbt_policy_apply_ok(const char *policy_text, const pb_policy_input *in)
+{
+    json_t *policy = pbt_json_of(policy_text);
+    pb_policy_result *result = NULL;
+    pb_error err;
+    pb_error_init(&err);
+    int rc = pb_policy_apply(policy, in, &result, &err);
+    if (rc != PB_OK) {
+        fail_msg("apply: %s at %s: %s", pb_strerror(rc), err.where, err.text);
+    }
+    json_decref(policy);
+    return result;
+}
+
+int64_t
+pbt_share_of(const pb_policy_result *r, const char *partner)
+{
+    for (size_t i = 0; i < r->share_count; i++) {
+        if (strcmp(r->shares[i].partner, partner) == 0) {
+            return r->shares[i].amount_pence;
+        }
+    }
+    fail_msg("no share for %s", partner);
+    return 0;
+}
+
+void
+pbt_assert_working(const pb_policy_result *r, const char *want_text)
+{
+    json_t *want = pbt_json_of(want_text);
+    size_t i;
+    json_t *step;
+    json_array_foreach(r->workings, i, step)
+    {
+        const char *key;
+        json_t *value;
+        int all = 1;
+        json_object_foreach(want, key, value)
+        {
+            all = all && json_equal(json_object_get(step, key), value);
+        }
+        if (all) {
+            json_decref(want);
+            return;
+        }
+    }
+    char *dump = json_dumps(r->workings, JSON_COMPACT);
+    fail_msg("no working %s in %s", want_text, dump);
+}
+
+void
+pbt_assert_sums(const pb_policy_result *r)
+{
+    int64_t total = r->unallocated_pence + r->carried_forward_pence;
+    for (size_t i = 0; i < r->share_count; i++) {
+        total += r->shares[i].amount_pence;
+    }
+    assert_int_equal(total, r->variance_pence);
+}

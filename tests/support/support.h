@@ -18,6 +18,20 @@ pb_seckey *pbt_key(const char *dir, const char *name, const char *partner, const
 /* Every record's bytes and the root, as one malloc'd string. */
 char *pbt_ledger_content(pb_store *store);
 
+/* Policy tests (tests/test_policy.c, tests/test_templates.c). */
+
+/* Parse a policy (or any JSON) text; fails the test on a syntax error. New reference. */
+json_t *pbt_json_of(const char *text);
+/* Apply policy_text to in; fails the test unless pb_policy_apply succeeds.
+ * Caller frees with pb_policy_result_free. */
+pb_policy_result *pbt_policy_apply_ok(const char *policy_text, const pb_policy_input *in);
+/* The share of partner in r; fails the test if r has none. */
+int64_t pbt_share_of(const pb_policy_result *r, const char *partner);
+/* r's workings hold a step having every member of want_text (a JSON object). */
+void pbt_assert_working(const pb_policy_result *r, const char *want_text);
+/* Shares + unallocated + carried forward == variance (DESIGN 6). */
+void pbt_assert_sums(const pb_policy_result *r);
+
 /* Make a temporary folder from a template ending in XXXXXX (in place). */
 void pbt_mkdtemp(char *template_path);
 /* Remove a folder and everything in it. */

@@ -1,0 +1,143 @@
+#!/usr/bin/env bash
+# examples.sh — every worked example (examples/*/run.sh with a README.md)
+# builds its ledger from nothing with the built poolbook, and the figures its
+# README states (its ```figures block of "key = value" lines) are those the
+# ledger gives: `pool show --json` and `policy explain --json` at Q2 and for
+# the settled year. So the README's worked figures and the ledger cannot drift.
+#
+# Keys of a figures block (PERIOD is Q1..Q4 or "year"):
+#   pool = ID, year = 2024/25                the pool and its financial year
+#   PERIOD.variance                          explain's variance, = pool show's totals.variance
+#   PERIOD.share.PARTNER                     explain's share (year: also the settlement's)
+#   PERIOD.unallocated, PERIOD.carried_forward   explain's (year: also the settlement's)
+#   PERIOD.budget                            pool show's totals.budget
+#   PERIOD.planned.PARTNER, PERIOD.received.PARTNER   pool show's partners
+#   PERIOD.scheme.SCHEME.budget|variance     pool show's schemes
+#   year.closing_reserve                     the settlement's closing reserve
+set -euo pipefail
+: "${POOLBOOK:?}" "${PB_SRC:?}"
+work=$(mktemp -d "${TMPDIR:-/tmp}/pb-examples.XXXXXX")
+trap 'wait; rm -rf "$work"' EXIT
+fails=0
+checks=0
+fail() {
+  echo "FAIL: $*"
+  fails=$((fails + 1))
+}
+
+examples=()
+for d in "$PB_SRC"/examples/*/; do
+  [ -f "$d/run.sh" ] && examples+=("$(basename "$d")")
+done
+[ "${#examples[@]}" -ge 3 ] || fail "fewer than three worked examples: ${examples[*]}"
+
+# The examples run side by side (each is a sequence of short processes, so
+# on two cores this nearly halves the wall time), then are checked in turn.
+declare -A pids
+for name in "${examples[@]}"; do
+  (
+    start=$(date +%s)
+    rc=0
+    bash "$PB_SRC/examples/$name/run.sh" "$work/$name" >"$work/$name.log" 2>&1 || rc=$?
+    echo "$(($(date +%s) - start))" >"$work/$name.secs"
+    exit "$rc"
+  ) &
+  pids[$name]=$!
+done
+
+for name in "${examples[@]}"; do
+  src=$PB_SRC/examples/$name
+  out=$work/$name
+  checks=$((checks + 1))
+  for f in README.md pool.json; do
+    [ -f "$src/$f" ] || fail "$name: no $f"
+  done
+  [ -f "$src/entries.csv" ] || [ -f "$src/entries.jsonl" ] || fail "$name: no entries.csv or entries.jsonl"
+
+  checks=$((checks + 1))
+  if ! wait "${pids[$name]}"; then
+    fail "$name: run.sh failed"
+    tail -n 20 "$work/$name.log"
+    continue
+  fi
+  echo "$name: run.sh took $(cat "$work/$name.secs") s (alongside the others)"
+  grep -q '^verified: ' "$work/$name.log" || fail "$name: no verification in the run"
+  grep -q '^statements: not available in this build$' "$work/$name.log" || [ -d "$out/statements" ] ||
+    fail "$name: neither statements nor the note that they are not available"
+
+  # The README's figures against the ledger's own reports.
+  checks=$((checks + 1))
+  sed -n '/^```figures$/,/^```$/p' "$src/README.md" | sed '1d;$d' >"$work/$name.figures"
+  [ -s "$work/$name.figures" ] || { fail "$name: README.md has no figures block"; continue; }
+  pool=$(sed -n 's/^pool *= *//p' "$work/$name.figures")
+  year=$(sed -n 's/^year *= *//p' "$work/$name.figures")
+  for period in Q1 Q2 Q3 Q4 year; do
+    grep -q "^$period\." "$work/$name.figures" || continue
+    p=$year
+    [ "$period" = year ] || p=$year-$period
+    POOLBOOK_LEDGER=$out/pool.ledger "$POOLBOOK" pool show "$pool" --period "$p" --json \
+      >"$work/$name.$period.show.json"
+    POOLBOOK_LEDGER=$out/pool.ledger "$POOLBOOK" policy explain --pool "$pool" --period "$p" --json \
+      >"$work/$name.$period.explain.json"
+  done
+  python3 - "$work" "$name" <<'PY' || fail "$name: README figures differ from the ledger"
+import json, re, sys
+work, name = sys.argv[1], sys.argv[2]
+bad = 0
+seen = 0
+def get(period, kind):
+    return json.load(open(f"{work}/{name}.{period}.{kind}.json"))
+for line in open(f"{work}/{name}.figures"):
+    line = line.strip()
+    if not line or line.startswith("#"):
+        continue
+    key, _, want = (s.strip() for s in line.partition("="))
+    if key in ("pool", "year"):
+        continue
+    period, _, rest = key.partition(".")
+    show, explain = get(period, "show"), get(period, "explain")
+    settled = show.get("settlement") if period == "year" else None
+    parts = rest.split(".")
+    got = []
+    if parts == ["variance"]:
+        got = [explain["variance"], show["totals"]["variance"]]
+    elif parts[0] == "share" and len(parts) == 2:
+        got = [explain["shares"].get(parts[1])]
+        if settled:
+            got.append(settled["shares"].get(parts[1]))
+    elif parts in (["unallocated"], ["carried_forward"]):
+        got = [explain[parts[0]]] + ([settled[parts[0]]] if settled else [])
+    elif parts == ["budget"]:
+        got = [show["totals"]["budget"]]
+    elif parts[0] in ("planned", "received") and len(parts) == 2:
+        got = [p[parts[0]] for p in show["partners"] if p["id"] == parts[1]]
+    elif parts[0] == "scheme" and len(parts) == 3:
+        got = [s[parts[2]] for s in show["schemes"] if s["id"] == parts[1]]
+    elif parts == ["closing_reserve"] and period == "year":
+        got = [settled["closing_reserve"] if settled else None]
+    else:
+        print(f"{name}: figures: unknown key {key}")
+        bad += 1
+        continue
+    seen += 1
+    if not got or any(g != want for g in got):
+        print(f"{name}: {key}: README says {want}, the ledger {got}")
+        bad += 1
+if seen < 10:
+    print(f"{name}: only {seen} figures checked")
+    bad += 1
+print(f"{name}: {seen} README figures checked")
+sys.exit(1 if bad else 0)
+PY
+
+  # The year is settled, and the README's year-end figures are the settlement's.
+  checks=$((checks + 1))
+  python3 - "$work/$name.year.show.json" <<'PY' || fail "$name: the year is not settled on actual outturn"
+import json, sys
+show = json.load(open(sys.argv[1]))
+assert show["basis"] == "actual" and show.get("settlement"), show.get("basis")
+PY
+done
+
+echo "examples: $checks checks, $fails failures"
+[ "$fails" -eq 0 ]
