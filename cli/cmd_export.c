@@ -15,7 +15,7 @@ static const char *const export_usage[] = {
     "         and the bound keys (docs/bundle.md); check it anywhere with",
     "         `poolbook verify --bundle FILE` (docs/auditor-bundle.md)",
     "  csv    one row per entry for a spreadsheet (docs/csv.md)",
-    "  ledger an accounting journal that hledger and ledger-cli read: double-entry",
+    "  ledger an accounting journal that hledger and ledger-cli read: balanced",
     "         postings for every contribution, expenditure, reversal and settlement,",
     "         tagged with the entry id and index (docs/journal.md)",
     "Output goes to stdout, or to FILE, written whole or not at all.",

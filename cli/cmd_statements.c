@@ -172,6 +172,29 @@ sign_manifest(const char *dir, struct written *w, const pb_seckey *key, const ch
     }
 }
 
+/* Create dir and any missing parents, as mkdir -p does; exits 3 on failure. */
+static void
+make_folders(const char *dir)
+{
+    char path[4096];
+    if (snprintf(path, sizeof(path), "%s", dir) >= (int)sizeof(path)) {
+        cli_die_env("folder name too long (%s)", dir);
+    }
+    for (char *p = path + 1; *p != '\0'; p++) {
+        if (*p != '/') {
+            continue;
+        }
+        *p = '\0';
+        if (mkdir(path, 0755) != 0 && errno != EEXIST) {
+            cli_die_env("could not create the folder: %s (%s)", strerror(errno), path);
+        }
+        *p = '/';
+    }
+    if (mkdir(path, 0755) != 0 && errno != EEXIST) {
+        cli_die_env("could not create the folder: %s (%s)", strerror(errno), path);
+    }
+}
+
 int
 cmd_statements(int argc, char **argv)
 {
@@ -209,9 +232,7 @@ cmd_statements(int argc, char **argv)
     const char *role =
         check_signer(store, key, render_str(json_object_get(summary, "pool"), "host"), key_path);
     ensure_checkpoint(store, key, role, key_path);
-    if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
-        cli_die_env("could not create the folder: %s (%s)", strerror(errno), dir);
-    }
+    make_folders(dir);
     struct written w = {NULL, 0};
     size_t i;
     const json_t *p;
