@@ -151,4 +151,10 @@ else
   echo "(with minisign installed: cd statements && minisign -Vm MANIFEST.sha256 -p ../keys/dcc-operator.pub)"
 fi
 
-step "done: ledger, checkpoint and proofs are in $out; the Q2 statements are in $out/statements"
+step "the first worked example end to end: examples/bcf-county (keys, genesis, agreement, a year, each quarter's statements, settlement, checkpoint, verify)"
+POOLBOOK="$P" bash "$root/examples/bcf-county/run.sh" "$out/bcf-county" > "$out/bcf-county.log" 2>&1 ||
+  { tail -n 20 "$out/bcf-county.log"; exit 1; }
+sed -n '/statements to each partner/,/^== checkpoint/p' "$out/bcf-county.log" | grep -v '^== checkpoint' | tail -n 8
+tail -n 4 "$out/bcf-county.log"
+
+step "done: ledger, checkpoint and proofs are in $out; the Q2 statements are in $out/statements; the worked example's statements for every quarter and the year are in $out/bcf-county/statements"
