@@ -139,6 +139,30 @@ write_statement(pb_store *store, const char *pool, const char *partner, const ch
     json_decref(statement);
 }
 
+/* Create dir and any missing parents (mkdir -p). Exits 3 on failure. */
+static void
+make_folder(const char *dir)
+{
+    char path[4096];
+    if (snprintf(path, sizeof(path), "%s", dir) >= (int)sizeof(path)) {
+        cli_die_env("the folder's path is too long (%s)", dir);
+    }
+    for (char *p = path + 1;; p++) {
+        if (*p != '/' && *p != '\0') {
+            continue;
+        }
+        char end = *p;
+        *p = '\0';
+        if (mkdir(path, 0755) != 0 && errno != EEXIST) {
+            cli_die_env("could not create the folder: %s (%s)", strerror(errno), path);
+        }
+        *p = end;
+        if (end == '\0') {
+            break;
+        }
+    }
+}
+
 static int
 compare_names(const void *a, const void *b)
 {
@@ -209,9 +233,7 @@ cmd_statements(int argc, char **argv)
     const char *role =
         check_signer(store, key, render_str(json_object_get(summary, "pool"), "host"), key_path);
     ensure_checkpoint(store, key, role, key_path);
-    if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
-        cli_die_env("could not create the folder: %s (%s)", strerror(errno), dir);
-    }
+    make_folder(dir);
     struct written w = {NULL, 0};
     size_t i;
     const json_t *p;
