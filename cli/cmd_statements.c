@@ -139,6 +139,30 @@ write_statement(pb_store *store, const char *pool, const char *partner, const ch
     json_decref(statement);
 }
 
+/* Create dir and any missing parents (mkdir -p). Exits 3 on failure. */
+static void
+make_folder(const char *dir)
+{
+    char path[4096];
+    if (snprintf(path, sizeof(path), "%s", dir) >= (int)sizeof(path)) {
+        cli_die_env("the folder's path is too long (%s)", dir);
+    }
+    for (char *p = path + 1;; p++) {
+        if (*p != '/' && *p != '\0') {
+            continue;
+        }
+        char end = *p;
+        *p = '\0';
+        if (mkdir(path, 0755) != 0 && errno != EEXIST) {
+            cli_die_env("could not create the folder: %s (%s)", strerror(errno), path);
+        }
+        *p = end;
+        if (end == '\0') {
+            break;
+        }
+    }
+}
+
 static int
 compare_names(const void *a, const void *b)
 {
@@ -169,29 +193,6 @@ sign_manifest(const char *dir, struct written *w, const pb_seckey *key, const ch
     if (pb_manifest_write(dir, (const char *const *)w->names, w->count, key, trusted, &err) !=
         PB_OK) {
         cli_fail(&err);
-    }
-}
-
-/* Create dir and any missing parents, as mkdir -p does; exits 3 on failure. */
-static void
-make_folders(const char *dir)
-{
-    char path[4096];
-    if (snprintf(path, sizeof(path), "%s", dir) >= (int)sizeof(path)) {
-        cli_die_env("folder name too long (%s)", dir);
-    }
-    for (char *p = path + 1; *p != '\0'; p++) {
-        if (*p != '/') {
-            continue;
-        }
-        *p = '\0';
-        if (mkdir(path, 0755) != 0 && errno != EEXIST) {
-            cli_die_env("could not create the folder: %s (%s)", strerror(errno), path);
-        }
-        *p = '/';
-    }
-    if (mkdir(path, 0755) != 0 && errno != EEXIST) {
-        cli_die_env("could not create the folder: %s (%s)", strerror(errno), path);
     }
 }
 
@@ -232,7 +233,7 @@ cmd_statements(int argc, char **argv)
     const char *role =
         check_signer(store, key, render_str(json_object_get(summary, "pool"), "host"), key_path);
     ensure_checkpoint(store, key, role, key_path);
-    make_folders(dir);
+    make_folder(dir);
     struct written w = {NULL, 0};
     size_t i;
     const json_t *p;

@@ -23,7 +23,9 @@ if grep -nwE 'float|double' "$PB_SRC"/ledger/*.c "$PB_SRC"/ledger/*.h "$PB_SRC"/
 fi
 # The command holds no floating point either, except where a spreadsheet
 # number cell is written (an xlsx number is an IEEE double: render_xlsx.c).
-if grep -nwE 'float|double' "$PB_SRC"/cli/*.c "$PB_SRC"/cli/*.h | grep -v '/cli/render_xlsx\.c:'; then
+# (A type or a cast, not the word in text such as "double-entry".)
+if grep -nE '\b(float|double)([[:space:]]+[A-Za-z_*(]|\)|[[:space:]]*$)' "$PB_SRC"/cli/*.c \
+   "$PB_SRC"/cli/*.h | grep -v '/cli/render_xlsx\.c:'; then
   echo "floating point in cli/ outside render_xlsx.c (above)"; fail=1
 fi
 # Every command in the table answers --help with exit 0 and a usage line.
