@@ -55,26 +55,6 @@ money(int64_t pence)
     return json_string(buf);
 }
 
-/* A record of type with fields (stolen), signed by the NULL-ended keys. */
-static json_t *
-record(struct fx *f, const char *type, json_t *fields, ...)
-{
-    char id[32];
-    snprintf(id, sizeof(id), "e%04d", ++f->seq);
-    json_t *entry = json_pack("{s:i,s:s,s:s,s:s,s:s}", "v", 1, "type", type, "id", id, "ledger",
-                              "test.example/bcf", "created", "2024-04-01T09:00:00Z");
-    json_object_update(entry, fields);
-    json_decref(fields);
-    json_t *rec = json_pack("{s:o,s:[]}", "entry", entry, "sigs");
-    va_list ap;
-    va_start(ap, fields);
-    for (pb_seckey *k = va_arg(ap, pb_seckey *); k != NULL; k = va_arg(ap, pb_seckey *)) {
-        assert_int_equal(pb_record_sign(rec, k, NULL), PB_OK);
-    }
-    va_end(ap);
-    return rec;
-}
-
 static int
 append(struct fx *f, json_t *rec, pb_error *err)
 {
@@ -145,8 +125,8 @@ setup(void **state)
     assert_int_equal(append(f, g, NULL), PB_OK);
     json_decref(partners);
     json_decref(keys);
-    json_t *agree = record(f, "pool.agree", json_pack("{s:o}", "pool", pool_object(1)), f->sig[0],
-                           f->sig[1], f->sig[2], NULL);
+    json_t *agree = pbt_record(&f->seq, "pool.agree", json_pack("{s:o}", "pool", pool_object(1)),
+                               f->sig[0], f->sig[1], f->sig[2], NULL);
     assert_int_equal(append(f, agree, NULL), PB_OK);
     *state = f;
     return 0;
@@ -211,20 +191,21 @@ post_month(struct fx *f, int m)
     char date[16];
     for (int i = 0; i < NSTREAMS; i++) {
         date_of(m, 5, date, sizeof(date));
-        json_t *r = record(f, "contribution",
-                           json_pack("{s:s,s:s,s:s,s:o,s:s,s:s}", "pool", "BCF24", "partner",
-                                     streams[i].payer, "stream", streams[i].id, "amount",
-                                     money(streams[i].planned / 12), "date", date, "ref", "BACS"),
-                           f->fin[partner_index(streams[i].payer)], NULL);
+        json_t *r =
+            pbt_record(&f->seq, "contribution",
+                       json_pack("{s:s,s:s,s:s,s:o,s:s,s:s}", "pool", "BCF24", "partner",
+                                 streams[i].payer, "stream", streams[i].id, "amount",
+                                 money(streams[i].planned / 12), "date", date, "ref", "BACS"),
+                       f->fin[partner_index(streams[i].payer)], NULL);
         assert_int_equal(append(f, r, NULL), PB_OK);
     }
     for (int s = 0; s < NSCHEMES; s++) {
         date_of(m, 15, date, sizeof(date));
-        json_t *r =
-            record(f, "expenditure",
-                   json_pack("{s:s,s:s,s:o,s:s,s:s}", "pool", "BCF24", "scheme", schemes[s].id,
-                             "amount", money(spend(s, m)), "date", date, "payee", "Provider Ltd"),
-                   f->fin[partner_index(schemes[s].lead)], NULL);
+        json_t *r = pbt_record(&f->seq, "expenditure",
+                               json_pack("{s:s,s:s,s:o,s:s,s:s}", "pool", "BCF24", "scheme",
+                                         schemes[s].id, "amount", money(spend(s, m)), "date", date,
+                                         "payee", "Provider Ltd"),
+                               f->fin[partner_index(schemes[s].lead)], NULL);
         assert_int_equal(append(f, r, NULL), PB_OK);
     }
 }
@@ -235,18 +216,19 @@ post_quarter_end(struct fx *f, int q)
     char date[16];
     date_of(q * 3, 28, date, sizeof(date));
     for (int s = 0; s < NSCHEMES; s++) {
-        json_t *r = record(f, "forecast",
-                           json_pack("{s:s,s:s,s:o,s:s}", "pool", "BCF24", "scheme", schemes[s].id,
-                                     "amount", money(forecast(s, q)), "date", date),
-                           f->fin[partner_index(schemes[s].lead)], NULL);
+        json_t *r =
+            pbt_record(&f->seq, "forecast",
+                       json_pack("{s:s,s:s,s:o,s:s}", "pool", "BCF24", "scheme", schemes[s].id,
+                                 "amount", money(forecast(s, q)), "date", date),
+                       f->fin[partner_index(schemes[s].lead)], NULL);
         assert_int_equal(append(f, r, NULL), PB_OK);
     }
     char label[16];
     snprintf(label, sizeof(label), "2024/25-Q%d", q);
-    json_t *close = record(f, "period.close",
-                           json_pack("{s:s,s:s,s:s}", "pool", "BCF24", "period", label, "date",
-                                     q < 4 ? "2025-01-01" : "2025-04-02"),
-                           f->fin[DCC], NULL);
+    json_t *close = pbt_record(&f->seq, "period.close",
+                               json_pack("{s:s,s:s,s:s}", "pool", "BCF24", "period", label, "date",
+                                         q < 4 ? "2025-01-01" : "2025-04-02"),
+                               f->fin[DCC], NULL);
     assert_int_equal(append(f, close, NULL), PB_OK);
 }
 
@@ -256,28 +238,28 @@ post_year(struct fx *f)
     for (int m = 1; m <= 12; m++) {
         post_month(f, m);
         if (m == 5) {
-            json_t *v = record(f, "virement",
-                               json_pack("{s:s,s:s,s:s,s:o,s:s,s:s}", "pool", "BCF24", "from",
-                                         "S03", "to", "S01", "amount", money(VIREMENT_PENCE),
-                                         "date", "2024-08-15", "reason", "reablement demand"),
-                               f->sig[DCC], NULL);
+            json_t *v = pbt_record(&f->seq, "virement",
+                                   json_pack("{s:s,s:s,s:s,s:o,s:s,s:s}", "pool", "BCF24", "from",
+                                             "S03", "to", "S01", "amount", money(VIREMENT_PENCE),
+                                             "date", "2024-08-15", "reason", "reablement demand"),
+                                   f->sig[DCC], NULL);
             assert_int_equal(append(f, v, NULL), PB_OK);
         }
         if (m == 8) {
-            json_t *dup = record(f, "expenditure",
-                                 json_pack("{s:s,s:s,s:s,s:s,s:s}", "pool", "BCF24", "scheme",
-                                           "S02", "amount", "12345.67", "date", "2024-11-20",
-                                           "payee", "Equipment Ltd (duplicate)"),
-                                 f->fin[ICB], NULL);
+            json_t *dup = pbt_record(&f->seq, "expenditure",
+                                     json_pack("{s:s,s:s,s:s,s:s,s:s}", "pool", "BCF24", "scheme",
+                                               "S02", "amount", "12345.67", "date", "2024-11-20",
+                                               "payee", "Equipment Ltd (duplicate)"),
+                                     f->fin[ICB], NULL);
             const char *dup_id =
                 json_string_value(json_object_get(json_object_get(dup, "entry"), "id"));
             char target[32];
             snprintf(target, sizeof(target), "%s", dup_id);
             assert_int_equal(append(f, dup, NULL), PB_OK);
-            json_t *rev = record(f, "reversal",
-                                 json_pack("{s:s,s:s,s:s}", "target", target, "date", "2024-11-25",
-                                           "reason", "duplicate invoice"),
-                                 f->fin[ICB], NULL);
+            json_t *rev = pbt_record(&f->seq, "reversal",
+                                     json_pack("{s:s,s:s,s:s}", "target", target, "date",
+                                               "2024-11-25", "reason", "duplicate invoice"),
+                                     f->fin[ICB], NULL);
             assert_int_equal(append(f, rev, NULL), PB_OK);
         }
         if (m % 3 == 0) {
@@ -404,20 +386,20 @@ static json_t *
 contribution(struct fx *f, const char *partner, const char *stream, const char *amount,
              const char *date, pb_seckey *k)
 {
-    return record(f, "contribution",
-                  json_pack("{s:s,s:s,s:s,s:s,s:s}", "pool", "BCF24", "partner", partner, "stream",
-                            stream, "amount", amount, "date", date),
-                  k, NULL);
+    return pbt_record(&f->seq, "contribution",
+                      json_pack("{s:s,s:s,s:s,s:s,s:s}", "pool", "BCF24", "partner", partner,
+                                "stream", stream, "amount", amount, "date", date),
+                      k, NULL);
 }
 
 static json_t *
 expenditure(struct fx *f, const char *scheme, const char *amount, const char *date, pb_seckey *k1,
             pb_seckey *k2)
 {
-    return record(f, "expenditure",
-                  json_pack("{s:s,s:s,s:s,s:s,s:s}", "pool", "BCF24", "scheme", scheme, "amount",
-                            amount, "date", date, "payee", "Provider Ltd"),
-                  k1, k2, NULL);
+    return pbt_record(&f->seq, "expenditure",
+                      json_pack("{s:s,s:s,s:s,s:s,s:s}", "pool", "BCF24", "scheme", scheme,
+                                "amount", amount, "date", date, "payee", "Provider Ltd"),
+                      k1, k2, NULL);
 }
 
 static void
@@ -447,7 +429,8 @@ test_refuses_missing_cosignature(void **state)
     json_t *p = pool_object(1);
     json_object_set_new(p, "id", json_string("BCF24B"));
     refused(f,
-            record(f, "pool.agree", json_pack("{s:o}", "pool", p), f->sig[DCC], f->sig[ICB], NULL),
+            pbt_record(&f->seq, "pool.agree", json_pack("{s:o}", "pool", p), f->sig[DCC],
+                       f->sig[ICB], NULL),
             PB_ESIG_MISSING, "TRUST");
 }
 
@@ -457,8 +440,8 @@ test_refuses_unbalanced_agreement(void **state)
     struct fx *f = *state;
     json_t *p = pool_object(1);
     json_object_set_new(p, "id", json_string("BCF24C"));
-    json_t *rec = record(f, "pool.agree", json_pack("{s:o}", "pool", p), f->sig[DCC], f->sig[ICB],
-                         f->sig[TRUST], NULL);
+    json_t *rec = pbt_record(&f->seq, "pool.agree", json_pack("{s:o}", "pool", p), f->sig[DCC],
+                             f->sig[ICB], f->sig[TRUST], NULL);
     /* Signing refuses an unbalanced draft, so unbalance it after signing. */
     json_t *unbalanced = pool_object(0);
     json_object_set_new(unbalanced, "id", json_string("BCF24C"));
@@ -471,10 +454,10 @@ test_refuses_closed_period(void **state)
 {
     struct fx *f = *state;
     assert_int_equal(append(f,
-                            record(f, "period.close",
-                                   json_pack("{s:s,s:s,s:s}", "pool", "BCF24", "period",
-                                             "2024/25-Q1", "date", "2024-07-02"),
-                                   f->fin[DCC], NULL),
+                            pbt_record(&f->seq, "period.close",
+                                       json_pack("{s:s,s:s,s:s}", "pool", "BCF24", "period",
+                                                 "2024/25-Q1", "date", "2024-07-02"),
+                                       f->fin[DCC], NULL),
                             NULL),
                      PB_OK);
     refused(f, expenditure(f, "S01", "100.00", "2024-06-30", f->fin[DCC], NULL), PB_EPERIOD_CLOSED,
@@ -507,25 +490,25 @@ test_refuses_reversal_of_reversal(void **state)
     snprintf(target, sizeof(target), "%s",
              json_string_value(json_object_get(json_object_get(e, "entry"), "id")));
     assert_int_equal(append(f, e, NULL), PB_OK);
-    json_t *rev =
-        record(f, "reversal",
-               json_pack("{s:s,s:s,s:s}", "target", target, "date", "2024-05-06", "reason", "typo"),
-               f->fin[DCC], NULL);
+    json_t *rev = pbt_record(
+        &f->seq, "reversal",
+        json_pack("{s:s,s:s,s:s}", "target", target, "date", "2024-05-06", "reason", "typo"),
+        f->fin[DCC], NULL);
     char rev_id[32];
     snprintf(rev_id, sizeof(rev_id), "%s",
              json_string_value(json_object_get(json_object_get(rev, "entry"), "id")));
     assert_int_equal(append(f, rev, NULL), PB_OK);
-    refused(
-        f,
-        record(f, "reversal",
-               json_pack("{s:s,s:s,s:s}", "target", rev_id, "date", "2024-05-07", "reason", "undo"),
-               f->fin[DCC], NULL),
-        PB_EREVERSAL, "cannot be reversed");
     refused(f,
-            record(f, "reversal",
-                   json_pack("{s:s,s:s,s:s}", "target", target, "date", "2024-05-07", "reason",
-                             "again"),
-                   f->fin[DCC], NULL),
+            pbt_record(&f->seq, "reversal",
+                       json_pack("{s:s,s:s,s:s}", "target", rev_id, "date", "2024-05-07", "reason",
+                                 "undo"),
+                       f->fin[DCC], NULL),
+            PB_EREVERSAL, "cannot be reversed");
+    refused(f,
+            pbt_record(&f->seq, "reversal",
+                       json_pack("{s:s,s:s,s:s}", "target", target, "date", "2024-05-07", "reason",
+                                 "again"),
+                       f->fin[DCC], NULL),
             PB_EREVERSAL, "already reversed");
 }
 
@@ -535,12 +518,13 @@ test_refuses_large_virement_without_cosignatures(void **state)
     struct fx *f = *state;
     json_t *fields = json_pack("{s:s,s:s,s:s,s:s,s:s}", "pool", "BCF24", "from", "S03", "to", "S01",
                                "amount", "300000.00", "date", "2024-06-01");
-    refused(f, record(f, "virement", json_deep_copy(fields), f->sig[DCC], NULL), PB_ESIG_MISSING,
-            "ICB");
-    assert_int_equal(
-        append(f, record(f, "virement", fields, f->sig[DCC], f->sig[ICB], f->sig[TRUST], NULL),
-               NULL),
-        PB_OK);
+    refused(f, pbt_record(&f->seq, "virement", json_deep_copy(fields), f->sig[DCC], NULL),
+            PB_ESIG_MISSING, "ICB");
+    assert_int_equal(append(f,
+                            pbt_record(&f->seq, "virement", fields, f->sig[DCC], f->sig[ICB],
+                                       f->sig[TRUST], NULL),
+                            NULL),
+                     PB_OK);
 }
 
 static void
@@ -565,19 +549,21 @@ test_partner_succeed_takes_its_place_in_pools(void **state)
     json_t *keys = json_array();
     pb_seckey *nsig = pbt_key(f->dir, "nicb-sig", NULL, "signatory", keys);
     pb_seckey *nfin = pbt_key(f->dir, "nicb-fin", NULL, "finance", keys);
-    json_t *admit = record(f, "partner.admit",
-                           json_pack("{s:{s:s,s:s,s:s},s:o}", "partner", "id", "NICB", "name",
-                                     "NHS Derby ICB (merged)", "kind", "icb", "keys", keys),
-                           f->sig[DCC], f->sig[ICB], f->sig[TRUST], nsig, NULL);
+    json_t *admit = pbt_record(&f->seq, "partner.admit",
+                               json_pack("{s:{s:s,s:s,s:s},s:o}", "partner", "id", "NICB", "name",
+                                         "NHS Derby ICB (merged)", "kind", "icb", "keys", keys),
+                               f->sig[DCC], f->sig[ICB], f->sig[TRUST], nsig, NULL);
     assert_int_equal(append(f, admit, NULL), PB_OK);
     json_t *fields = json_pack("{s:s,s:s,s:s,s:s}", "partner", "ICB", "successor", "NICB", "date",
                                "2024-07-01", "reason", "ICBs merged");
-    refused(f, record(f, "partner.succeed", json_deep_copy(fields), nsig, f->sig[DCC], NULL),
+    refused(f,
+            pbt_record(&f->seq, "partner.succeed", json_deep_copy(fields), nsig, f->sig[DCC], NULL),
             PB_ESIG_MISSING, "TRUST");
-    assert_int_equal(
-        append(f, record(f, "partner.succeed", fields, nsig, f->sig[DCC], f->sig[TRUST], NULL),
-               NULL),
-        PB_OK);
+    assert_int_equal(append(f,
+                            pbt_record(&f->seq, "partner.succeed", fields, nsig, f->sig[DCC],
+                                       f->sig[TRUST], NULL),
+                            NULL),
+                     PB_OK);
     /* The old ICB's finance key no longer pays the stream; the successor's does. */
     refused(f, contribution(f, "ICB", "NHSMIN", "100.00", "2024-07-05", f->fin[ICB]), PB_EPARTNER,
             "paid by NICB");
@@ -605,10 +591,10 @@ test_refuses_wrong_signers_of_forecast_reversal_close(void **state)
     struct fx *f = *state;
     /* A forecast of ICB's scheme by TRUST's finance lead. */
     refused(f,
-            record(f, "forecast",
-                   json_pack("{s:s,s:s,s:s,s:s}", "pool", "BCF24", "scheme", "S02", "amount",
-                             "2100000.00", "date", "2024-06-30"),
-                   f->fin[TRUST], NULL),
+            pbt_record(&f->seq, "forecast",
+                       json_pack("{s:s,s:s,s:s,s:s}", "pool", "BCF24", "scheme", "S02", "amount",
+                                 "2100000.00", "date", "2024-06-30"),
+                       f->fin[TRUST], NULL),
             PB_EKEY_WRONG_PARTNER, "TRUST");
     /* A reversal by a partner other than the one that signed the original. */
     json_t *e = expenditure(f, "S02", "500.00", "2024-05-05", f->fin[ICB], NULL);
@@ -617,23 +603,23 @@ test_refuses_wrong_signers_of_forecast_reversal_close(void **state)
              json_string_value(json_object_get(json_object_get(e, "entry"), "id")));
     assert_int_equal(append(f, e, NULL), PB_OK);
     refused(f,
-            record(f, "reversal",
-                   json_pack("{s:s,s:s,s:s}", "target", target, "date", "2024-05-06", "reason",
-                             "not ours"),
-                   f->fin[DCC], NULL),
+            pbt_record(&f->seq, "reversal",
+                       json_pack("{s:s,s:s,s:s}", "target", target, "date", "2024-05-06", "reason",
+                                 "not ours"),
+                       f->fin[DCC], NULL),
             PB_EKEY_WRONG_PARTNER, "DCC");
     /* Closing a period is for the host. */
     refused(f,
-            record(f, "period.close",
-                   json_pack("{s:s,s:s,s:s}", "pool", "BCF24", "period", "2024/25-Q1", "date",
-                             "2024-07-02"),
-                   f->fin[ICB], NULL),
+            pbt_record(&f->seq, "period.close",
+                       json_pack("{s:s,s:s,s:s}", "pool", "BCF24", "period", "2024/25-Q1", "date",
+                                 "2024-07-02"),
+                       f->fin[ICB], NULL),
             PB_EKEY_WRONG_PARTNER, "ICB");
     refused(f,
-            record(f, "period.close",
-                   json_pack("{s:s,s:s,s:s}", "pool", "BCF24", "period", "2023/24-Q1", "date",
-                             "2024-07-02"),
-                   f->fin[DCC], NULL),
+            pbt_record(&f->seq, "period.close",
+                       json_pack("{s:s,s:s,s:s}", "pool", "BCF24", "period", "2023/24-Q1", "date",
+                                 "2024-07-02"),
+                       f->fin[DCC], NULL),
             PB_EPERIOD, "not in pool BCF24's year");
 }
 
@@ -650,12 +636,14 @@ test_pool_vary_needs_approval_and_moves_budgets(void **state)
     json_t *set = json_pack("{s:o,s:{s:s}}", "schemes", sc, "approval", "percent", "75");
     json_t *fields = json_pack("{s:s,s:s,s:O,s:s}", "pool", "BCF24", "date", "2024-10-01", "set",
                                set, "reason", "winter pressures");
-    refused(f, record(f, "pool.vary", json_deep_copy(fields), f->sig[DCC], f->sig[ICB], NULL),
-            PB_ESIG_MISSING, "TRUST");
-    assert_int_equal(
-        append(f, record(f, "pool.vary", fields, f->sig[DCC], f->sig[ICB], f->sig[TRUST], NULL),
-               NULL),
-        PB_OK);
+    refused(
+        f, pbt_record(&f->seq, "pool.vary", json_deep_copy(fields), f->sig[DCC], f->sig[ICB], NULL),
+        PB_ESIG_MISSING, "TRUST");
+    assert_int_equal(append(f,
+                            pbt_record(&f->seq, "pool.vary", fields, f->sig[DCC], f->sig[ICB],
+                                       f->sig[TRUST], NULL),
+                            NULL),
+                     PB_OK);
     json_t *r = NULL;
     assert_int_equal(pb_pool_report(f->store, "BCF24", "2024/25-Q2", &r, NULL), PB_OK);
     assert_money(find_id(json_object_get(r, "schemes"), "S01"), "budget", 500000000);
@@ -668,21 +656,23 @@ test_pool_vary_needs_approval_and_moves_budgets(void **state)
     json_t *set2 = json_pack("{s:s}", "virement_limit", "300000.00");
     json_t *f2 = json_pack("{s:s,s:s,s:o,s:s}", "pool", "BCF24", "date", "2024-11-01", "set", set2,
                            "reason", "limit");
-    refused(f, record(f, "pool.vary", json_deep_copy(f2), f->sig[DCC], f->sig[ICB], NULL),
+    refused(f, pbt_record(&f->seq, "pool.vary", json_deep_copy(f2), f->sig[DCC], f->sig[ICB], NULL),
             PB_ESIG_MISSING, "still needs a signatory signature of: TRUST");
     /* With 50%, two of three partners (1.5 rounded up) approve a variation. */
     json_t *half = json_pack("{s:s,s:s,s:{s:{s:s}},s:s}", "pool", "BCF24", "date", "2024-11-01",
                              "set", "approval", "percent", "50", "reason", "delegation");
-    assert_int_equal(
-        append(f, record(f, "pool.vary", half, f->sig[DCC], f->sig[ICB], f->sig[TRUST], NULL),
-               NULL),
-        PB_OK);
-    refused(f, record(f, "pool.vary", json_deep_copy(f2), f->sig[DCC], NULL), PB_ESIG_MISSING,
-            "needs signatory signatures of 2 partners, has 1");
-    assert_int_equal(
-        append(f, record(f, "pool.vary", json_deep_copy(f2), f->sig[DCC], f->sig[TRUST], NULL),
-               NULL),
-        PB_OK);
+    assert_int_equal(append(f,
+                            pbt_record(&f->seq, "pool.vary", half, f->sig[DCC], f->sig[ICB],
+                                       f->sig[TRUST], NULL),
+                            NULL),
+                     PB_OK);
+    refused(f, pbt_record(&f->seq, "pool.vary", json_deep_copy(f2), f->sig[DCC], NULL),
+            PB_ESIG_MISSING, "needs signatory signatures of 2 partners, has 1");
+    assert_int_equal(append(f,
+                            pbt_record(&f->seq, "pool.vary", json_deep_copy(f2), f->sig[DCC],
+                                       f->sig[TRUST], NULL),
+                            NULL),
+                     PB_OK);
     json_decref(f2);
     json_decref(set);
 }
@@ -693,8 +683,8 @@ test_refuses_agreement_with_malformed_policy(void **state)
     struct fx *f = *state;
     json_t *p = pool_object(1);
     json_object_set_new(p, "id", json_string("BCF24D"));
-    json_t *rec = record(f, "pool.agree", json_pack("{s:o}", "pool", p), f->sig[DCC], f->sig[ICB],
-                         f->sig[TRUST], NULL);
+    json_t *rec = pbt_record(&f->seq, "pool.agree", json_pack("{s:o}", "pool", p), f->sig[DCC],
+                             f->sig[ICB], f->sig[TRUST], NULL);
     /* Signing refuses a malformed policy, so spoil it after signing. */
     json_t *policy =
         json_object_get(json_object_get(json_object_get(rec, "entry"), "pool"), "policy");
@@ -721,11 +711,11 @@ settlement(struct fx *f, const char *date, int64_t variance, const int64_t share
     for (int p = 0; p < NPARTNERS; p++) {
         json_object_set_new(shares, partner_ids[p], money(share[p]));
     }
-    return record(f, "settlement",
-                  json_pack("{s:s,s:s,s:s,s:o,s:o,s:o,s:o}", "pool", "BCF24", "year", "2024/25",
-                            "date", date, "variance", money(variance), "shares", shares,
-                            "unallocated", money(0), "carried_forward", money(carried)),
-                  k1, k2, k3, NULL);
+    return pbt_record(&f->seq, "settlement",
+                      json_pack("{s:s,s:s,s:s,s:o,s:o,s:o,s:o}", "pool", "BCF24", "year", "2024/25",
+                                "date", date, "variance", money(variance), "shares", shares,
+                                "unallocated", money(0), "carried_forward", money(carried)),
+                      k1, k2, k3, NULL);
 }
 
 static void
@@ -816,8 +806,8 @@ close_quarter(struct fx *f, int q)
 {
     char label[16];
     snprintf(label, sizeof(label), "2024/25-Q%d", q);
-    return record(
-        f, "period.close",
+    return pbt_record(
+        &f->seq, "period.close",
         json_pack("{s:s,s:s,s:s}", "pool", "BCF24", "period", label, "date", "2025-04-02"),
         f->fin[DCC], NULL);
 }
@@ -841,10 +831,11 @@ test_policy_in_force_and_carried_forward_reserve(void **state)
         "{s:s,s:s,s:{s:{s:s,s:s,s:{s:s},s:{s:b}}},s:s}", "pool", "BCF24", "date", "2024-10-01",
         "set", "policy", "name", "host risk, reserve kept", "netting", "pool", "overspend", "split",
         "host", "underspend", "carry_forward", 1, "reason", "board decision");
-    assert_int_equal(
-        append(f, record(f, "pool.vary", fields, f->sig[DCC], f->sig[ICB], f->sig[TRUST], NULL),
-               NULL),
-        PB_OK);
+    assert_int_equal(append(f,
+                            pbt_record(&f->seq, "pool.vary", fields, f->sig[DCC], f->sig[ICB],
+                                       f->sig[TRUST], NULL),
+                            NULL),
+                     PB_OK);
     /* Q2 (to 2024-09-30) is apportioned under the policy agreed first.
      * Forecasts at Q1 are budget + (s-3) x £10,000 for s = 0..7: a net
      * +(−3−2−1+0+1+2+3+4) x 1,000,000p = +4,000,000p. Received by then: three

@@ -40,26 +40,6 @@ struct fx {
     int seq;
 };
 
-/* A record of type with fields (stolen), signed by the NULL-ended keys. */
-static json_t *
-record(struct fx *f, const char *type, json_t *fields, ...)
-{
-    char id[32];
-    snprintf(id, sizeof(id), "e%04d", ++f->seq);
-    json_t *entry = json_pack("{s:i,s:s,s:s,s:s,s:s}", "v", 1, "type", type, "id", id, "ledger",
-                              "test.example/bcf", "created", "2024-04-01T09:00:00Z");
-    json_object_update(entry, fields);
-    json_decref(fields);
-    json_t *rec = json_pack("{s:o,s:[]}", "entry", entry, "sigs");
-    va_list ap;
-    va_start(ap, fields);
-    for (pb_seckey *k = va_arg(ap, pb_seckey *); k != NULL; k = va_arg(ap, pb_seckey *)) {
-        assert_int_equal(pb_record_sign(rec, k, NULL), PB_OK);
-    }
-    va_end(ap);
-    return rec;
-}
-
 static void
 append(struct fx *f, json_t *rec)
 {
@@ -79,10 +59,10 @@ static void
 contribution(struct fx *f, const char *partner, const char *stream, const char *amount,
              const char *date, pb_seckey *key)
 {
-    append(f, record(f, "contribution",
-                     json_pack("{s:s,s:s,s:s,s:s,s:s}", "pool", "BCF24", "partner", partner,
-                               "stream", stream, "amount", amount, "date", date),
-                     key, NULL));
+    append(f, pbt_record(&f->seq, "contribution",
+                         json_pack("{s:s,s:s,s:s,s:s,s:s}", "pool", "BCF24", "partner", partner,
+                                   "stream", stream, "amount", amount, "date", date),
+                         key, NULL));
 }
 
 static void
@@ -94,7 +74,7 @@ money_entry(struct fx *f, const char *type, const char *scheme, const char *amou
     if (strcmp(type, "expenditure") == 0) {
         json_object_set_new(fields, "payee", json_string("Provider"));
     }
-    append(f, record(f, type, fields, key, NULL));
+    append(f, pbt_record(&f->seq, type, fields, key, NULL));
 }
 
 static json_t *
@@ -143,8 +123,8 @@ setup(void **state)
     append(f, g);
     json_decref(partners);
     json_decref(keys);
-    append(f, record(f, "pool.agree", json_pack("{s:o}", "pool", pool_object()), f->dcc_sig,
-                     f->icb_sig, NULL));
+    append(f, pbt_record(&f->seq, "pool.agree", json_pack("{s:o}", "pool", pool_object()),
+                         f->dcc_sig, f->icb_sig, NULL));
     contribution(f, "ICB", "NHSMIN", "150000.00", "2024-05-10", f->icb_fin);
     contribution(f, "DCC", "IBCF", "50000.00", "2024-05-10", f->dcc_fin);
     money_entry(f, "expenditure", "S01", "200000.00", "2024-06-01", f->dcc_fin);

@@ -147,3 +147,22 @@ pbt_assert_sums(const pb_policy_result *r)
     }
     assert_int_equal(total, r->variance_pence);
 }
+
+json_t *
+pbt_record(int *seq, const char *type, json_t *fields, ...)
+{
+    char id[32];
+    snprintf(id, sizeof(id), "e%04d", ++*seq);
+    json_t *entry = json_pack("{s:i,s:s,s:s,s:s,s:s}", "v", 1, "type", type, "id", id, "ledger",
+                              "test.example/bcf", "created", "2024-04-01T09:00:00Z");
+    json_object_update(entry, fields);
+    json_decref(fields);
+    json_t *rec = json_pack("{s:o,s:[]}", "entry", entry, "sigs");
+    va_list ap;
+    va_start(ap, fields);
+    for (pb_seckey *k = va_arg(ap, pb_seckey *); k != NULL; k = va_arg(ap, pb_seckey *)) {
+        assert_int_equal(pb_record_sign(rec, k, NULL), PB_OK);
+    }
+    va_end(ap);
+    return rec;
+}

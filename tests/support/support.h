@@ -15,6 +15,11 @@
 pb_seckey *pbt_key(const char *dir, const char *name, const char *partner, const char *role,
                    json_t *keys);
 
+/* A record of type with fields (stolen): id "e<NNNN>" counting up in *seq,
+ * ledger "test.example/bcf", created 2024-04-01T09:00:00Z, signed by each
+ * key of the NULL-ended list that follows. Fails the test if a signing fails. */
+json_t *pbt_record(int *seq, const char *type, json_t *fields, ...);
+
 /* Every record's bytes and the root, as one malloc'd string. */
 char *pbt_ledger_content(pb_store *store);
 
