@@ -5,55 +5,13 @@
  * usage: bench_log [RECORDS] [BATCH]     (defaults 100000 and 1000)
  * Rates are integers computed from nanosecond clocks: no floating point.
  */
-#include "internal.h"
+#define BENCH_NAME "bench_log"
+#include "bench.h"
 
 #include <sodium.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-
-static uint64_t
-now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static uint64_t
-rate(uint64_t count, uint64_t ns)
-{
-    return ns == 0 ? 0 : count * 1000000000u / ns;
-}
-
-static void
-check(int rc, const pb_error *err, const char *what)
-{
-    if (rc != PB_OK) {
-        fprintf(stderr, "bench_log: %s: %s (%s)\n", what, err->text, err->where);
-        exit(1);
-    }
-}
-
-static pb_seckey *
-make_key(const char *dir, const char *name, json_t *keys, const char *partner, const char *role)
-{
-    char pub_path[512], sec_path[512];
-    snprintf(pub_path, sizeof(pub_path), "%s/%s.pub", dir, name);
-    snprintf(sec_path, sizeof(sec_path), "%s/%s.key", dir, name);
-    pb_error err;
-    pb_error_init(&err);
-    pb_pubkey pub;
-    check(pb_keygen_write(pub_path, sec_path, NULL, NULL, &pub, &err), &err, "keygen");
-    pb_seckey *key = NULL;
-    check(pb_seckey_load(sec_path, NULL, &key, &err), &err, "load key");
-    char keyid[PB_KEYID_TEXT_MAX], b64[64];
-    pb_keyid_format(pub.key_id, keyid, sizeof(keyid));
-    pb_pubkey_encode(&pub, b64, sizeof(b64));
-    json_array_append_new(keys, json_pack("{s:s,s:s,s:s,s:s}", "key", keyid, "pubkey", b64,
-                                          "partner", partner, "role", role));
-    return key;
-}
 
 /* The baseline: raw Ed25519 verification of messages of the same size. */
 static uint64_t

@@ -5,48 +5,12 @@
  * before (1.00 is ideal), with absolute microseconds for reference.
  * usage: bench_report [OTHER_ENTRIES]   (default 100000)
  */
-#include "internal.h"
+#define BENCH_NAME "bench_report"
+#include "bench.h"
 
 #include <sodium.h>
 #include <string.h>
 #include <time.h>
-
-static uint64_t
-now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static void
-check(int rc, const pb_error *err, const char *what)
-{
-    if (rc != PB_OK) {
-        fprintf(stderr, "bench_report: %s: %s (%s)\n", what, err->text, err->where);
-        exit(1);
-    }
-}
-
-static pb_seckey *
-make_key(const char *dir, const char *name, json_t *keys, const char *partner, const char *role)
-{
-    char pub[512], sec[512];
-    snprintf(pub, sizeof(pub), "%s/%s.pub", dir, name);
-    snprintf(sec, sizeof(sec), "%s/%s.key", dir, name);
-    pb_error err;
-    pb_error_init(&err);
-    pb_pubkey pk;
-    check(pb_keygen_write(pub, sec, NULL, NULL, &pk, &err), &err, "keygen");
-    pb_seckey *k = NULL;
-    check(pb_seckey_load(sec, NULL, &k, &err), &err, "load");
-    char id[PB_KEYID_TEXT_MAX], b64[64];
-    pb_keyid_format(pk.key_id, id, sizeof(id));
-    pb_pubkey_encode(&pk, b64, sizeof(b64));
-    json_array_append_new(keys, json_pack("{s:s,s:s,s:s,s:s}", "key", id, "pubkey", b64, "partner",
-                                          partner, "role", role));
-    return k;
-}
 
 static json_t *
 signed_record(const char *type, const char *id, json_t *fields, pb_seckey *a, pb_seckey *b)
