@@ -6,7 +6,7 @@
 #ifndef POOLBOOK_BENCH_H
 #define POOLBOOK_BENCH_H
 
-#include "internal.h"
+#include "books/books.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,7 +1,7 @@
 /*
  * cmd_import.c — `poolbook import FILE.csv --map MAP.json -k KEY`: every row
  * of a finance-system extract becomes a signed contribution, expenditure or
- * forecast entry (ledger/import.c builds the drafts), and the whole file is
+ * forecast entry (ledger/interchange/import.c builds the drafts), and the whole file is
  * appended in one transaction: all rows or none (docs/import.md).
  */
 #include "cli.h"

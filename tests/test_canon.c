@@ -1,11 +1,11 @@
 /*
- * test_canon.c — ledger/canon.c: the JSON subset of DESIGN 3 and its canonical
+ * test_canon.c — ledger/log/canon.c: the JSON subset of DESIGN 3 and its canonical
  * form. One case per behaviour; every refusal is checked for its exact code
  * and its exact place (the JSON path, or line and column for syntax), and the
  * jansson allocations are failed one by one to show nothing leaks. Python's
  * agreement on the canonical bytes is tests/cli/canon_python.sh.
  */
-#include "internal.h"
+#include "log/log.h"
 
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,10 +1,10 @@
 /*
- * test_date.c — ledger/date.c: dates and timestamps against known answers
+ * test_date.c — ledger/base/date.c: dates and timestamps against known answers
  * from Python's datetime, every day of 1900..9999 against a day-by-day
  * calendar walk, and the financial periods of DESIGN 2 at every boundary
  * (31 March / 1 April, Q4 across the calendar year, M12, the leap day).
  */
-#include "internal.h"
+#include "base/base.h"
 
 #include <inttypes.h>
 #include <setjmp.h>

@@ -1,11 +1,11 @@
 /*
- * test_draft.c — ledger/draft.c: the default id rule of docs/entries.md (a
+ * test_draft.c — ledger/books/draft.c: the default id rule of docs/entries.md (a
  * known answer computed with Python's hashlib and json.dumps, every short
  * name, the pool and date parts left out or cut short, the refusals), the
  * generic draft builder on document entries (the types the library knows
  * today), and the setters that turn typed input into entry fields.
  */
-#include "internal.h"
+#include "books/books.h"
 
 #include <setjmp.h>
 #include <stdarg.h>

@@ -2,7 +2,7 @@
  * test_error.c — pb_error: first error wins, one line, every code named and
  * mapped to the exit status of DESIGN 8.
  */
-#include "internal.h"
+#include "base/base.h"
 
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,8 +1,8 @@
 /*
- * test_explain.c — ledger/explain.c: each kind of workings step read aloud by
+ * test_explain.c — ledger/books/explain.c: each kind of workings step read aloud by
  * pb_policy_step_text, against sentences and figures worked by hand.
  */
-#include "internal.h"
+#include "books/books.h"
 
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,11 +1,11 @@
 /*
- * test_keys.c — ledger/keys.c: key pairs in minisign's formats. Round trips,
+ * test_keys.c — ledger/log/keys.c: key pairs in minisign's formats. Round trips,
  * file modes and O_EXCL refusals, passphrases, every malformed-file case with
  * its code and line, KEYID text, and known answers from keys made by stock
  * minisign 0.11. The CLI and stock minisign itself are exercised by
  * tests/cli/minisign_interop.sh. Files go in a mkdtemp directory, removed after.
  */
-#include "internal.h"
+#include "log/log.h"
 
 #include <dirent.h>
 #include <errno.h>

@@ -5,7 +5,7 @@
  * against proofs that were tampered with. Go's sumdb/tlog checks the same
  * proofs independently in tests/cli/go_interop.sh.
  */
-#include "internal.h"
+#include "log/log.h"
 
 #include <setjmp.h>
 #include <sodium.h>

@@ -1,10 +1,10 @@
 /*
- * test_money.c — ledger/money.c: the canonical and friendly text forms, their
+ * test_money.c — ledger/base/money.c: the canonical and friendly text forms, their
  * exact refusals, the ±PB_MONEY_PENCE_MAX boundary and one past it, checked
  * arithmetic at the int64_t extremes, and parse∘format round trips over
  * pseudo-random values from a fixed, printed seed.
  */
-#include "internal.h"
+#include "base/base.h"
 
 #include <inttypes.h>
 #include <setjmp.h>

@@ -1,11 +1,11 @@
 /*
- * test_parties.c — the entries of ledger/entry_parties.c beyond genesis:
+ * test_parties.c — the entries of ledger/books/entry_parties.c beyond genesis:
  * partner.admit, key.add and key.revoke. Each signing rule of docs/entries.md
  * and each refusal with its exact code (and text where it names who is
  * missing), every refusal leaving the records and the root as they were, and
  * pb_verify replaying each resulting ledger.
  */
-#include "internal.h"
+#include "books/books.h"
 #include "support.h"
 
 #include <setjmp.h>

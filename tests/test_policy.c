@@ -1,10 +1,10 @@
 /*
- * test_policy.c — ledger/policy.c: the policy language's refusals with their
+ * test_policy.c — ledger/books/policy.c: the policy language's refusals with their
  * JSON paths, hand-worked apportionments (the arithmetic is in the comments)
  * checked to the penny with their key workings, and properties over many
  * pseudo-random pools and policies from a fixed, printed seed.
  */
-#include "internal.h"
+#include "books/books.h"
 
 #include <inttypes.h>
 #include <setjmp.h>

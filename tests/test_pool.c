@@ -6,7 +6,7 @@
  * refusal of DESIGN 5, each leaving the records and root unchanged. Also:
  * reindex rebuilds identical derived state, and verify replays it all.
  */
-#include "internal.h"
+#include "books/books.h"
 #include "support.h"
 
 #include <setjmp.h>

@@ -21,7 +21,7 @@
  * 1,500,000, the penny to DCC: DCC 55,000.01, ICB 15,000.00; DCC's position
  * 400,000.00 + 55,000.01 - 550,000.00 = -94,999.99: the pool owes DCC.
  */
-#include "internal.h"
+#include "books/books.h"
 #include "support.h"
 
 #include <setjmp.h>

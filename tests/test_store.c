@@ -4,7 +4,7 @@
  * refused, a batch all-or-nothing, refusals leaving records and root as they
  * were, proofs checked, checkpoints and verify.
  */
-#include "internal.h"
+#include "books/books.h"
 #include "support.h"
 
 #include <setjmp.h>

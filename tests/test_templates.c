@@ -7,7 +7,7 @@
  * penny decided by the largest remainder, and an out-of-memory loop fails
  * jansson allocation n = 0, 1, 2, ... in pb_policy_apply for every template.
  */
-#include "internal.h"
+#include "books/books.h"
 
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,6 +1,6 @@
 # tests.cmake — registers every test with CTest, by file pattern, so adding a
 # test is adding a file:
-#   tests/test_<module>.c   cmocka unit tests for ledger/<module>.c
+#   tests/test_<module>.c   cmocka unit tests for ledger/<layer>/<module>.c
 #   tests/tools/<name>.c    helper programs for CLI tests (e.g. raw LMDB tamper)
 #   tests/cli/<name>.sh     tests of the built command, run with bash
 #   tests/data/bad/<case>/  the bad-input corpus, one test per case

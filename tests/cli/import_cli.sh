@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# import_cli.sh — `poolbook import` (ledger/import.c, docs/import.md) on the
+# import_cli.sh — `poolbook import` (ledger/interchange/import.c, docs/import.md) on the
 # files of tests/data/import: a Unit4-style GL extract (UTF-8 BOM, CR LF,
 # dd/mm/yyyy, "£", thousands separators, income in parentheses, a journal
 # row the map skips), a £000 forecast return (dd-Mon-yyyy) and an ICB

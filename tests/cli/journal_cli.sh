@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# journal_cli.sh — `poolbook export --format ledger` (ledger/journal.c,
+# journal_cli.sh — `poolbook export --format ledger` (ledger/interchange/journal.c,
 # docs/journal.md) on a year of a pool: contributions and spending imported
 # from a GL extract and an ICB receipts listing, quarterly forecasts, a
 # virement, reversals of spending, of a contribution and of the virement, and

@@ -14,11 +14,11 @@ if [ -n "$bad" ]; then
   echo "global symbols without the pb_ prefix:"; echo "$bad"; fail=1
 fi
 # A call is the name and "(": English words ("ICB gets a penny") are not calls.
-if grep -nE '\b(sprintf|strcpy|strcat|gets|atoi|strtok)[[:space:]]*\(' "$PB_SRC"/ledger/*.c \
+if grep -nE '\b(sprintf|strcpy|strcat|gets|atoi|strtok)[[:space:]]*\(' "$PB_SRC"/ledger/*/*.c \
    "$PB_SRC"/cli/*.c; then
   echo "banned functions used (above)"; fail=1
 fi
-if grep -nwE 'float|double' "$PB_SRC"/ledger/*.c "$PB_SRC"/ledger/*.h "$PB_SRC"/include/*.h; then
+if grep -nwE 'float|double' "$PB_SRC"/ledger/*/*.c "$PB_SRC"/ledger/*/*.h "$PB_SRC"/include/*.h; then
   echo "floating point in the library (above): money is int64_t pence"; fail=1
 fi
 # The command holds no floating point either, except where a spreadsheet

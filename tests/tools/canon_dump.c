@@ -5,7 +5,7 @@
  * stderr and exit 1; exit 2 on bad usage, 3 if the file cannot be read or
  * stdout written. tests/cli/canon_*.sh compare its bytes with Python's.
  */
-#include "internal.h"
+#include "log/log.h"
 
 #include <string.h>
 

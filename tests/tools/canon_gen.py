@@ -8,7 +8,7 @@ import json
 import random
 import sys
 
-INT_MAX = 2**53 - 1  # the subset's integer bound (ledger/canon.c)
+INT_MAX = 2**53 - 1  # the subset's integer bound (ledger/log/canon.c)
 DEPTH_MAX = 16  # PB_JSON_DEPTH_MAX
 
 # Code point ranges strings draw from: everything but the control characters

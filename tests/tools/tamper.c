@@ -4,7 +4,7 @@
  * file could (DESIGN 9). tests/cli/tamper.sh applies each edit to a copy of a
  * ledger and checks that `poolbook verify` finds it and names the record.
  *
- * This tool is the only code allowed to bypass ledger/store.c (STYLE 10: store.c
+ * This tool is the only code allowed to bypass ledger/log/store.c (STYLE 10: store.c
  * alone owns the LMDB layout). It repeats just enough of that layout to find
  * records: the named database "records", keyed by the 8-byte big-endian index.
  * The edits touch nothing else (id index, checkpoints, state), so each leaves
@@ -21,7 +21,7 @@
  *        tamper LEDGER rehash                     recompute every stored tree hash
  * Exit 0 done, 1 no such record or offset, 2 usage, 3 the file or LMDB failed.
  */
-#include "internal.h"
+#include "books/books.h"
 
 #include <lmdb.h>
 
@@ -31,7 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* As ledger/store.c opens the file, so LMDB sees the same environment. */
+/* As ledger/log/store.c opens the file, so LMDB sees the same environment. */
 #define TAMPER_MAP_BYTES ((size_t)1 << 36)
 #define TAMPER_MAXDBS 8
 /* A record is at most PB_RECORD_BYTES_MAX; a replacement may be larger, to

@@ -1,0 +1,61 @@
+/*
+ * base.h — the bottom layer of the library (ledger/base/): assertions that
+ * stay on, error helpers, money as JSON, and small checks of JSON fields.
+ * Everything above (log, books, interchange) may include it; it includes only
+ * the public header. Every global symbol still starts with pb_.
+ */
+#ifndef POOLBOOK_BASE_H
+#define POOLBOOK_BASE_H
+
+#include "poolbook.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+/* Asserts for programmer errors; they stay on in Release builds. Bad input is
+ * never asserted: it gets a PB_E... code. */
+#define PB_ASSERT(expr)                                                                            \
+    do {                                                                                           \
+        if (!(expr)) {                                                                             \
+            pb_assert_fail(#expr, __FILE__, __LINE__, __func__);                                   \
+        }                                                                                          \
+    } while (0)
+
+_Noreturn void pb_assert_fail(const char *expr, const char *file, int line, const char *func);
+
+/* Set err (if not NULL and not already set) to code with a formatted one-line
+ * text and a where (NULL for none). Returns code, so callers can write
+ * `return pb_error_set(err, PB_EFIELD, "$.id", "id is empty");`. */
+int pb_error_set(pb_error *err, int code, const char *where, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* Record the index a failure concerns, if err is set and has none yet. */
+void pb_error_set_index(pb_error *err, int64_t index);
+
+/* Copy at most max_bytes of text into quote (size > max_bytes + 3) for a
+ * message, marking a cut with "..." and not splitting a UTF-8 sequence. */
+void pb_quote(const char *text, size_t max_bytes, char *quote, size_t size);
+
+/* A canonical money string for pence, as a new JSON reference (asserts the
+ * amount is in range: callers hold amounts that passed the checked helpers). */
+json_t *pb_money_json(int64_t pence);
+/* The pence of a canonical money string written by poolbook itself (derived
+ * state, reports); NULL counts as 0. Asserts the text is canonical. */
+int64_t pb_money_of_json(const json_t *value);
+
+/* Prefix err->where with more context ("stdin line 4: " + "$.entry.id"). */
+void pb_error_prefix_where(pb_error *err, const char *prefix);
+
+
+/* Field helpers shared by the entry types and records (base/fields.c). Each names
+ * the field by path in err->where. */
+int pb_field_string(const json_t *obj, const char *name, const char *path, size_t max_bytes,
+                    const char **out, pb_error *err);
+int pb_field_allowed(const json_t *obj, const char *const *allowed, const char *path,
+                     pb_error *err);
+int pb_field_check_id(const char *id, const char *path, pb_error *err);
+/* A date field "YYYY-MM-DD" as days since 1970-01-01; PB_EDATE names its path. */
+int pb_field_date(const json_t *obj, const char *name, const char *path, int32_t *day_out,
+                  pb_error *err);
+
+#endif /* POOLBOOK_BASE_H */

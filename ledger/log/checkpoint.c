@@ -1,0 +1,434 @@
+/*
+ * checkpoint.c — the only code that knows the C2SP signed-note format of
+ * checkpoints (DESIGN 4): the body "<origin>\n<size>\n<base64 root>\n", a
+ * blank line, then one line per signature "— <name> <base64(key hash ||
+ * Ed25519 signature)>", where the key hash is the first 4 bytes of
+ * SHA-256(name || "\n" || 0x01 || public key), as golang.org/x/mod/sumdb/note
+ * opens it. The operator signs under the ledger's origin; an auditor cosigns
+ * under "<origin>/<partner>/<KEYID>".
+ */
+#include "log/log.h"
+
+#include <sodium.h>
+#include <string.h>
+
+#define NOTE_DASH "\xe2\x80\x94" /* U+2014 EM DASH */
+#define NOTE_BODY_MAX 512
+#define NOTE_NAME_MAX 256
+#define NOTE_ED25519 0x01
+
+void
+pb_note_body(const char *origin, uint64_t tree_size, const uint8_t root[32], char *buf, size_t size)
+{
+    char b64[sodium_base64_ENCODED_LEN(32, sodium_base64_VARIANT_ORIGINAL)];
+    sodium_bin2base64(b64, sizeof(b64), root, 32, sodium_base64_VARIANT_ORIGINAL);
+    snprintf(buf, size, "%s\n%llu\n%s\n", origin, (unsigned long long)tree_size, b64);
+}
+
+void
+pb_note_name(const char *origin, const char *partner, const char *role, const char *keyid,
+             char *buf, size_t size)
+{
+    if (strcmp(role, "operator") == 0) {
+        snprintf(buf, size, "%s", origin);
+    } else {
+        snprintf(buf, size, "%s/%s/%s", origin, partner, keyid);
+    }
+}
+
+static void
+key_hash(const char *name, const pb_pubkey *key, uint8_t out[4])
+{
+    crypto_hash_sha256_state st;
+    uint8_t digest[32];
+    const uint8_t nl_alg[2] = {'\n', NOTE_ED25519};
+    crypto_hash_sha256_init(&st);
+    crypto_hash_sha256_update(&st, (const uint8_t *)name, strlen(name));
+    crypto_hash_sha256_update(&st, nl_alg, 2);
+    crypto_hash_sha256_update(&st, key->key, 32);
+    crypto_hash_sha256_final(&st, digest);
+    memcpy(out, digest, 4);
+}
+
+int
+pb_note_verifier(const char *name, const pb_pubkey *key, char **out, pb_error *err)
+{
+    uint8_t hash[4];
+    key_hash(name, key, hash);
+    uint8_t raw[33];
+    raw[0] = NOTE_ED25519;
+    memcpy(raw + 1, key->key, 32);
+    char b64[sodium_base64_ENCODED_LEN(33, sodium_base64_VARIANT_ORIGINAL)];
+    sodium_bin2base64(b64, sizeof(b64), raw, sizeof(raw), sodium_base64_VARIANT_ORIGINAL);
+    size_t len = strlen(name) + 1 + 8 + 1 + strlen(b64) + 1;
+    char *s = malloc(len);
+    if (s == NULL) {
+        return pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
+    }
+    snprintf(s, len, "%s+%02x%02x%02x%02x+%s", name, hash[0], hash[1], hash[2], hash[3], b64);
+    *out = s;
+    return PB_OK;
+}
+
+static char *
+make_line(const char *body, const char *name, const pb_seckey *key, pb_error *err)
+{
+    pb_pubkey pub;
+    pb_seckey_public(key, &pub);
+    uint8_t blob[4 + 64];
+    key_hash(name, &pub, blob);
+    if (pb_seckey_sign(key, (const uint8_t *)body, strlen(body), blob + 4, err) != PB_OK) {
+        return NULL;
+    }
+    char b64[sodium_base64_ENCODED_LEN(68, sodium_base64_VARIANT_ORIGINAL)];
+    sodium_bin2base64(b64, sizeof(b64), blob, sizeof(blob), sodium_base64_VARIANT_ORIGINAL);
+    size_t len = strlen(NOTE_DASH) + 1 + strlen(name) + 1 + strlen(b64) + 2;
+    char *line = malloc(len);
+    if (line == NULL) {
+        pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
+        return NULL;
+    }
+    snprintf(line, len, NOTE_DASH " %s %s\n", name, b64);
+    return line;
+}
+
+int
+pb_note_check_line(const char *body, const char *line, const char *name, const pb_pubkey *key,
+                   pb_error *err)
+{
+    char prefix[NOTE_NAME_MAX + 8];
+    snprintf(prefix, sizeof(prefix), NOTE_DASH " %s ", name);
+    size_t plen = strlen(prefix);
+    size_t len = strlen(line);
+    if (len <= plen + 1 || strncmp(line, prefix, plen) != 0 || line[len - 1] != '\n') {
+        return pb_error_set(err, PB_ENOTE, NULL, "signature line is not by \"%s\"", name);
+    }
+    uint8_t blob[4 + 64];
+    size_t bin_len = 0;
+    if (sodium_base642bin(blob, sizeof(blob), line + plen, len - plen - 1, NULL, &bin_len, NULL,
+                          sodium_base64_VARIANT_ORIGINAL) != 0 ||
+        bin_len != sizeof(blob)) {
+        return pb_error_set(err, PB_ENOTE, NULL, "signature of \"%s\" is not base64 of 68 bytes",
+                            name);
+    }
+    uint8_t want[4];
+    key_hash(name, key, want);
+    if (memcmp(want, blob, 4) != 0) {
+        return pb_error_set(err, PB_ENOTE, NULL, "signature of \"%s\" names another key", name);
+    }
+    if (crypto_sign_verify_detached(blob + 4, (const uint8_t *)body, strlen(body), key->key) != 0) {
+        return pb_error_set(err, PB_ENOTE, NULL, "signature of \"%s\" does not verify", name);
+    }
+    return PB_OK;
+}
+
+/* One line of a note's text, without its '\n', into buf. *pos moves past
+ * it. PB_ENOTE when the text ends without a '\n' or the line is too long. */
+static int
+note_next_line(const char *text, size_t *pos, char *buf, size_t size, pb_error *err)
+{
+    const char *start = text + *pos;
+    const char *nl = strchr(start, '\n');
+    if (nl == NULL) {
+        return pb_error_set(err, PB_ENOTE, NULL, "the note ends in the middle of a line");
+    }
+    size_t len = (size_t)(nl - start);
+    if (len >= size) {
+        return pb_error_set(err, PB_ENOTE, NULL, "a line of the note is over %zu bytes", size - 1);
+    }
+    memcpy(buf, start, len);
+    buf[len] = '\0';
+    *pos += len + 1;
+    return PB_OK;
+}
+
+/* The body: origin, tree size (decimal, no leading zero), base64 root. */
+static int
+note_parse_body(const char *text, size_t *pos, pb_note *out, pb_error *err)
+{
+    char line[NOTE_BODY_MAX];
+    int rc = note_next_line(text, pos, out->origin, sizeof(out->origin), err);
+    if (rc == PB_OK && out->origin[0] == '\0') {
+        rc = pb_error_set(err, PB_ENOTE, NULL, "the note has no origin line");
+    }
+    if (rc == PB_OK) {
+        rc = note_next_line(text, pos, line, sizeof(line), err);
+    }
+    char *end = NULL;
+    if (rc == PB_OK) {
+        out->tree_size = strtoull(line, &end, 10);
+        if (line[0] < '1' || line[0] > '9' || *end != '\0' || strlen(line) > 19) {
+            rc = pb_error_set(err, PB_ENOTE, NULL, "the note's tree size \"%.40s\" is not a number",
+                              line);
+        }
+    }
+    if (rc == PB_OK) {
+        rc = note_next_line(text, pos, line, sizeof(line), err);
+    }
+    size_t bin_len = 0;
+    if (rc == PB_OK && (sodium_base642bin(out->root, 32, line, strlen(line), NULL, &bin_len, NULL,
+                                          sodium_base64_VARIANT_ORIGINAL) != 0 ||
+                        bin_len != 32)) {
+        rc = pb_error_set(err, PB_ENOTE, NULL,
+                          "the note's root \"%.60s\" is not base64 of 32 bytes", line);
+    }
+    if (rc == PB_OK && text[*pos] != '\n') {
+        rc = pb_error_set(err, PB_ENOTE, NULL, "the note's body is not followed by a blank line");
+    }
+    *pos += 1;
+    return rc;
+}
+
+int
+pb_note_parse(const char *text, pb_note *out, pb_error *err)
+{
+    PB_ASSERT(text != NULL && out != NULL);
+    memset(out, 0, sizeof(*out));
+    size_t pos = 0;
+    int rc = note_parse_body(text, &pos, out, err);
+    while (rc == PB_OK && text[pos] != '\0') {
+        char line[NOTE_BODY_MAX + NOTE_NAME_MAX];
+        rc = note_next_line(text, &pos, line, sizeof(line), err);
+        const char *name = line + strlen(NOTE_DASH " ");
+        const char *space = rc == PB_OK ? strrchr(line, ' ') : NULL;
+        if (rc == PB_OK && (strncmp(line, NOTE_DASH " ", strlen(NOTE_DASH " ")) != 0 ||
+                            space == NULL || space <= name || space - name >= NOTE_NAME_MAX)) {
+            rc = pb_error_set(err, PB_ENOTE, NULL,
+                              "signature line %zu is not \"" NOTE_DASH " <name> <signature>\"",
+                              out->line_count + 1);
+        }
+        if (rc == PB_OK && out->line_count == PB_NOTE_LINES_MAX) {
+            rc = pb_error_set(err, PB_ETOOBIG, NULL, "the note has over %d signature lines",
+                              PB_NOTE_LINES_MAX);
+        }
+        if (rc == PB_OK) {
+            size_t i = out->line_count;
+            out->lines[i] = malloc(strlen(line) + 2);
+            out->names[i] = malloc((size_t)(space - name) + 1);
+            out->line_count++;
+            if (out->lines[i] == NULL || out->names[i] == NULL) {
+                rc = pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
+            } else {
+                snprintf(out->lines[i], strlen(line) + 2, "%s\n", line);
+                snprintf(out->names[i], (size_t)(space - name) + 1, "%s", name);
+            }
+        }
+    }
+    if (rc == PB_OK && out->line_count == 0) {
+        rc = pb_error_set(err, PB_ENOTE, NULL, "the note has no signature line");
+    }
+    if (rc != PB_OK) {
+        pb_note_free(out);
+    }
+    return rc;
+}
+
+void
+pb_note_free(pb_note *note)
+{
+    for (size_t i = 0; note != NULL && i < note->line_count; i++) {
+        free(note->lines[i]);
+        free(note->names[i]);
+        note->lines[i] = NULL;
+        note->names[i] = NULL;
+    }
+    if (note != NULL) {
+        note->line_count = 0;
+    }
+}
+
+/* The signer's binding in the ledger: partner and role, refused if revoked. */
+static int
+signer_binding(const pb_state *state, const pb_seckey *key, const char *want_role, char *keyid,
+               char *partner, size_t partner_size, pb_error *err)
+{
+    pb_pubkey pub;
+    pb_seckey_public(key, &pub);
+    pb_keyid_format(pub.key_id, keyid, PB_KEYID_TEXT_MAX);
+    char skey[PB_KEYID_TEXT_MAX + 8];
+    snprintf(skey, sizeof(skey), "key:%s", keyid);
+    json_t *bound = NULL;
+    int rc = pb_state_get(state, skey, &bound, err);
+    if (rc == PB_ENOTFOUND) {
+        return pb_error_set(err, PB_EKEY_UNKNOWN, NULL, "key %s is not bound in this ledger",
+                            keyid);
+    }
+    if (rc != PB_OK) {
+        return rc;
+    }
+    const char *role = json_string_value(json_object_get(bound, "role"));
+    snprintf(partner, partner_size, "%s", json_string_value(json_object_get(bound, "partner")));
+    if (strcmp(role, want_role) != 0) {
+        const char *verb = strcmp(want_role, "operator") == 0 ? "signing" : "cosigning";
+        rc = pb_error_set(err, PB_EKEY_WRONG_ROLE, NULL,
+                          "key %s is %s's %s key; %s a checkpoint needs an %s key", keyid, partner,
+                          role, verb, want_role);
+    } else if (json_object_get(bound, "revoked_from") != NULL) {
+        const char *from = json_string_value(json_object_get(bound, "revoked_from"));
+        char now[32];
+        int64_t now_s = 0;
+        int32_t from_day = 0;
+        pb_now(now, sizeof(now));
+        if (pb_timestamp_parse(now, &now_s, NULL) == PB_OK &&
+            pb_date_parse(from, &from_day, NULL) == PB_OK && now_s / 86400 >= from_day) {
+            rc = pb_error_set(err, PB_EKEY_REVOKED, NULL, "key %s is revoked from %s", keyid, from);
+        }
+    }
+    json_decref(bound);
+    return rc;
+}
+
+/* Assemble the note of tree_size (0: latest) from the stored lines. */
+int
+pb_checkpoint_assemble(const pb_snapshot *snap, uint64_t tree_size, char **note_out, pb_error *err)
+{
+    pb_checkpoint_line *lines = NULL;
+    size_t count = 0;
+    int rc = pb_snapshot_checkpoint_lines(snap, &lines, &count, err);
+    if (rc != PB_OK) {
+        return rc;
+    }
+    if (tree_size == 0 && count > 0) {
+        tree_size = lines[count - 1].tree_size;
+    }
+    size_t total = NOTE_BODY_MAX + 2;
+    size_t found = 0;
+    for (size_t i = 0; i < count; i++) {
+        if (lines[i].tree_size == tree_size) {
+            total += strlen(lines[i].line);
+            found++;
+        }
+    }
+    char origin[256];
+    json_t *o = NULL;
+    pb_state state;
+    pb_snapshot_state(snap, &state);
+    uint8_t root[32];
+    if (found == 0 || tree_size > snap->size) {
+        rc = pb_error_set(err, PB_ENOTFOUND, NULL, "no checkpoint of tree size %llu is stored",
+                          (unsigned long long)tree_size);
+    }
+    if (rc == PB_OK) {
+        rc = pb_state_get(&state, "origin", &o, err);
+    }
+    if (rc == PB_OK) {
+        snprintf(origin, sizeof(origin), "%s", json_string_value(o));
+        json_decref(o);
+        rc = pb_merkle_range_hash(pb_snapshot_hash, (void *)snap, 0, tree_size, root, err);
+    }
+    char *note = rc == PB_OK ? malloc(total) : NULL;
+    if (rc == PB_OK && note == NULL) {
+        rc = pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
+    }
+    if (rc == PB_OK) {
+        pb_note_body(origin, tree_size, root, note, NOTE_BODY_MAX);
+        size_t used = strlen(note);
+        note[used++] = '\n';
+        for (size_t i = 0; i < count; i++) {
+            if (lines[i].tree_size == tree_size) {
+                size_t l = strlen(lines[i].line);
+                memcpy(note + used, lines[i].line, l);
+                used += l;
+            }
+        }
+        note[used] = '\0';
+        *note_out = note;
+    }
+    pb_checkpoint_lines_free(lines, count);
+    return rc;
+}
+
+int
+pb_checkpoint_get(pb_store *store, uint64_t tree_size, char **note_out, pb_error *err)
+{
+    pb_snapshot snap;
+    int rc = pb_snapshot_open(store, &snap, err);
+    if (rc == PB_OK) {
+        rc = pb_checkpoint_assemble(&snap, tree_size, note_out, err);
+        pb_snapshot_close(&snap);
+    }
+    return rc;
+}
+
+/* Sign the body of tree_size (0: current size) with key in role, store the line. */
+static int
+sign_checkpoint(pb_store *store, uint64_t tree_size, const pb_seckey *key, int cosign,
+                char **note_out, pb_error *err)
+{
+    pb_snapshot snap;
+    int rc = pb_snapshot_open(store, &snap, err);
+    if (rc != PB_OK) {
+        return rc;
+    }
+    pb_state state;
+    pb_snapshot_state(&snap, &state);
+    char keyid[PB_KEYID_TEXT_MAX];
+    char partner[PB_ID_BYTES_MAX + 1];
+    char origin[256];
+    json_t *o = NULL;
+    rc = pb_state_get(&state, "origin", &o, err);
+    if (rc == PB_ENOTFOUND) {
+        rc = pb_error_set(err, PB_EGENESIS, NULL, "the ledger has no genesis entry yet");
+    }
+    if (rc == PB_OK) {
+        snprintf(origin, sizeof(origin), "%s", json_string_value(o));
+        json_decref(o);
+        rc = signer_binding(&state, key, cosign ? "auditor" : "operator", keyid, partner,
+                            sizeof(partner), err);
+    }
+    pb_checkpoint_line line = {0, cosign, {0}, NULL};
+    if (rc == PB_OK && cosign) {
+        char *existing = NULL;
+        rc = pb_checkpoint_assemble(&snap, tree_size, &existing, err); /* a checkpoint to cosign */
+        if (rc == PB_OK) {
+            tree_size = strtoull(strchr(existing, '\n') + 1, NULL, 10);
+        }
+        free(existing);
+    } else if (rc == PB_OK && tree_size == 0) {
+        tree_size = snap.size;
+    }
+    uint8_t root[32];
+    if (rc == PB_OK) {
+        rc = pb_merkle_range_hash(pb_snapshot_hash, &snap, 0, tree_size, root, err);
+    }
+    if (rc == PB_OK) {
+        char body[NOTE_BODY_MAX];
+        char name[NOTE_NAME_MAX];
+        pb_note_body(origin, tree_size, root, body, sizeof(body));
+        pb_note_name(origin, partner, cosign ? "auditor" : "operator", keyid, name, sizeof(name));
+        line.tree_size = tree_size;
+        memcpy(line.keyid, keyid, sizeof(line.keyid));
+        line.line = make_line(body, name, key, err);
+        rc = line.line == NULL ? (err != NULL ? err->code : PB_ENOMEM) : PB_OK;
+    }
+    pb_snapshot_close(&snap);
+    if (rc == PB_OK) {
+        rc = pb_store_checkpoint_add(store, &line, err);
+    }
+    free(line.line);
+    if (rc == PB_OK) {
+        rc = pb_checkpoint_get(store, tree_size, note_out, err);
+    }
+    return rc;
+}
+
+int
+pb_checkpoint_create(pb_store *store, const pb_seckey *key, char **note_out, pb_error *err)
+{
+    uint64_t size = 0;
+    int rc = pb_store_size(store, &size, err);
+    if (rc == PB_OK && size == 0) {
+        rc = pb_error_set(err, PB_EGENESIS, NULL, "the ledger is empty: nothing to checkpoint");
+    }
+    if (rc == PB_OK) {
+        rc = sign_checkpoint(store, 0, key, 0, note_out, err);
+    }
+    return rc;
+}
+
+int
+pb_checkpoint_cosign(pb_store *store, uint64_t tree_size, const pb_seckey *key, char **note_out,
+                     pb_error *err)
+{
+    return sign_checkpoint(store, tree_size, key, 1, note_out, err);
+}

@@ -1,0 +1,291 @@
+/*
+ * log.h — the transparency log's internals (ledger/log/), shared by its
+ * modules and by the layers above: the Merkle tree, derived state as a
+ * key-value table, signature batches, read snapshots, checkpoint lines and
+ * notes, scratch ledgers, verification. The log knows records, hashes,
+ * checkpoints and proofs, and nothing of pools: what an entry may say and who
+ * must sign it is handed to it as a pb_log_rules table (books/ gives one).
+ * Arrows run one way: base <- log <- books <- interchange <- cli.
+ */
+#ifndef POOLBOOK_LOG_H
+#define POOLBOOK_LOG_H
+
+#include "base/base.h"
+/* ---------------------------------------------------------------------------
+ * Merkle tree internals (merkle.c). Stored hashes are the roots of complete
+ * subtrees: (level L, index k) covers leaves [k*2^L, (k+1)*2^L). A reader
+ * fetches one stored hash; merkle.c never knows where they live.
+ * ------------------------------------------------------------------------- */
+
+typedef int (*pb_hash_reader)(void *ctx, uint32_t level, uint64_t index, uint8_t out[32],
+                              pb_error *err);
+
+/* The RFC 6962 MTH of leaves [lo, hi), lo aligned as in every proof's ranges,
+ * from at most 64 stored hashes. */
+int pb_merkle_range_hash(pb_hash_reader read, void *ctx, uint64_t lo, uint64_t hi, uint8_t out[32],
+                         pb_error *err);
+
+/* Fill proof->hashes for an inclusion or consistency proof (RFC 6962 2.1.1,
+ * 2.1.2), reading stored hashes through read. The caller sets the sizes. */
+int pb_merkle_inclusion(pb_hash_reader read, void *ctx, uint64_t index, uint64_t tree_size,
+                        pb_proof *proof, pb_error *err);
+int pb_merkle_consistency(pb_hash_reader read, void *ctx, uint64_t old_size, uint64_t new_size,
+                          pb_proof *proof, pb_error *err);
+
+/* A compact range: the stored hashes on the right edge of a growing tree, for
+ * recomputing a tree from its leaves in O(log n) memory (verify). */
+typedef struct pb_merkle_stack {
+    uint64_t size;  /* leaves pushed */
+    uint32_t count; /* entries in use */
+    uint32_t levels[64];
+    uint8_t hashes[64][32];
+} pb_merkle_stack;
+
+/* Called for each stored hash a push completes: (level, index, hash). */
+typedef int (*pb_hash_visitor)(void *ctx, uint32_t level, uint64_t index, const uint8_t hash[32],
+                               pb_error *err);
+
+void pb_merkle_stack_init(pb_merkle_stack *stack);
+/* Push a leaf hash; visit (may be NULL) sees every stored hash that becomes complete. */
+int pb_merkle_stack_push(pb_merkle_stack *stack, const uint8_t leaf[32], pb_hash_visitor visit,
+                         void *ctx, pb_error *err);
+/* The root of the leaves pushed so far (size >= 1). */
+void pb_merkle_stack_root(const pb_merkle_stack *stack, uint8_t out[32]);
+
+/* ---------------------------------------------------------------------------
+ * Derived state (state.c): partners, keys, origin, ... as canonical JSON
+ * values under string keys in one LMDB database, inside the caller's
+ * transaction. Rebuilt from the records alone by replaying them.
+ * ------------------------------------------------------------------------- */
+#include <lmdb.h>
+
+typedef struct pb_state {
+    MDB_txn *txn;
+    MDB_dbi dbi;
+} pb_state;
+
+/* A new reference to the value under key, or PB_ENOTFOUND (err untouched). */
+int pb_state_get(const pb_state *state, const char *key, json_t **value_out, pb_error *err);
+/* Store value under key (replacing). PB_OK, PB_ESTORE or a canonical-JSON code. */
+int pb_state_put(const pb_state *state, const char *key, const json_t *value, pb_error *err);
+/* Translate an LMDB return code into PB_ESTORE with the text, keeping the raw code. */
+int pb_store_error(pb_error *err, int mdb_rc, const char *what);
+
+/* ---------------------------------------------------------------------------
+ * Signature checks (sigcheck.c): collected while entries are admitted, then
+ * verified, on several threads when there are many (DESIGN 4).
+ * ------------------------------------------------------------------------- */
+
+typedef struct pb_sigcheck {
+    uint64_t index;    /* the record the signature is on */
+    uint64_t msg_slot; /* which message in the batch */
+    uint8_t key[32];
+    uint8_t sig[64];
+    char keyid[PB_KEYID_TEXT_MAX];
+} pb_sigcheck;
+
+typedef struct pb_sigbatch {
+    pb_sigcheck *checks;
+    size_t count;
+    size_t cap;
+    uint8_t **msgs; /* owned signed messages, one per record */
+    size_t *msg_lens;
+    size_t msg_count;
+    size_t msg_cap;
+} pb_sigbatch;
+
+void pb_sigbatch_init(pb_sigbatch *batch);
+void pb_sigbatch_free(pb_sigbatch *batch);
+/* Take ownership of a signed message; *slot_out is its number. */
+int pb_sigbatch_add_msg(pb_sigbatch *batch, uint8_t *msg, size_t len, uint64_t *slot_out,
+                        pb_error *err);
+int pb_sigbatch_add(pb_sigbatch *batch, const pb_sigcheck *check, pb_error *err);
+/* Verify every check with up to threads threads (0: one per core). On failure
+ * returns PB_ESIG_INVALID for the lowest failing record index, with err->index set. */
+int pb_sigbatch_run(pb_sigbatch *batch, unsigned threads, pb_error *err);
+/* Drop everything collected (keep the allocations). */
+void pb_sigbatch_clear(pb_sigbatch *batch);
+
+/* ---------------------------------------------------------------------------
+ * The rules a log is opened with (store.c, record.c, verify.c). The log
+ * checks what every record has (canonical form, the common entry fields,
+ * signature objects, sizes, the Merkle tree, checkpoints); what an entry of a
+ * given type may say and who must sign it belongs to the layer above, which
+ * hands its rules to the log when it opens a ledger (books/rules.c). This is
+ * the one place the arrow could run the wrong way, so it runs through a table:
+ * the log calls these functions inside its own write transaction and never
+ * names a books symbol. A ledger opened with NULL rules can be read, proved
+ * and checkpointed, but refuses appends and reindex (PB_EUSAGE).
+ * ------------------------------------------------------------------------- */
+
+typedef struct pb_log_rules {
+    /* Whether type names a known entry type (checked with the common fields,
+     * so an unknown type is named before any other field). */
+    int (*type_known)(const char *type);
+    /* Stateless checks of an entry's own fields, the common ones done. */
+    int (*check_fields)(const json_t *entry, pb_error *err);
+    /* Admit a record as index into state: check it against the state, then
+     * apply its state change. Signature bytes are verified at once when defer
+     * is NULL, else queued in defer for pb_sigbatch_run. The record's form has
+     * been checked. On error the state may hold partial changes: the log
+     * aborts the transaction. */
+    int (*admit)(const pb_state *state, const json_t *record, uint64_t index, pb_sigbatch *defer,
+                 pb_error *err);
+} pb_log_rules;
+
+/* pb_store_open with the rules records are admitted by (borrowed; they must
+ * outlive the handle). Codes as pb_store_open. */
+int pb_log_open(const char *path, int flags, const pb_log_rules *rules, pb_store **store_out,
+                pb_error *err);
+/* The rules a store was opened with (NULL: read-only use of the log). */
+const pb_log_rules *pb_log_rules_of(const pb_store *store);
+/* pb_record_check_form with the given rules for the entry's type and fields
+ * (NULL: the log's own checks only). */
+int pb_log_check_form(json_t *record, const pb_log_rules *rules, pb_error *err);
+/* pb_record_sign with the given rules for the form check. */
+int pb_log_sign(json_t *record, const pb_log_rules *rules, const pb_seckey *key, pb_error *err);
+
+/* ---------------------------------------------------------------------------
+ * Store internals (store.c) for checkpoint.c and verify.c: a read snapshot,
+ * checkpoint lines, and a scratch database for replaying state.
+ * ------------------------------------------------------------------------- */
+
+typedef struct pb_snapshot {
+    pb_store *store;
+    MDB_txn *txn;
+    uint64_t size;
+} pb_snapshot;
+
+int pb_snapshot_open(pb_store *store, pb_snapshot *snap, pb_error *err);
+void pb_snapshot_close(pb_snapshot *snap);
+/* Borrowed bytes of record index, valid until the snapshot closes. */
+int pb_snapshot_record(const pb_snapshot *snap, uint64_t index, const char **buf_out,
+                       size_t *len_out, pb_error *err);
+/* A pb_hash_reader over the snapshot (ctx is the pb_snapshot). */
+int pb_snapshot_hash(void *ctx, uint32_t level, uint64_t index, uint8_t out[32], pb_error *err);
+/* The index stored for an entry id; PB_ENOTFOUND if none. */
+int pb_snapshot_find(const pb_snapshot *snap, const char *id, uint64_t *index_out, pb_error *err);
+/* The number of entries in the id index. */
+int pb_snapshot_id_count(const pb_snapshot *snap, uint64_t *count_out, pb_error *err);
+/* The derived state as stored (read-only). */
+void pb_snapshot_state(const pb_snapshot *snap, pb_state *state_out);
+
+/* Checkpoint signature lines are stored one per (tree size, signer): nothing
+ * is ever overwritten; a cosignature is a new line. */
+typedef struct pb_checkpoint_line {
+    uint64_t tree_size;
+    int cosign; /* 0 operator, 1 cosigner */
+    char keyid[PB_KEYID_TEXT_MAX];
+    char *line; /* "— name base64\n", malloc'd */
+} pb_checkpoint_line;
+
+/* Add a line; an identical line already there is not an error. */
+int pb_store_checkpoint_add(pb_store *store, const pb_checkpoint_line *line, pb_error *err);
+/* Every stored line, ordered by tree size, then operator first, then key id;
+ * the caller frees with pb_checkpoint_lines_free. */
+int pb_snapshot_checkpoint_lines(const pb_snapshot *snap, pb_checkpoint_line **lines_out,
+                                 size_t *count_out, pb_error *err);
+void pb_checkpoint_lines_free(pb_checkpoint_line *lines, size_t count);
+
+/* A scratch database for replaying state (verify): a temporary file removed
+ * at once, one write transaction, never committed. */
+typedef struct pb_scratch {
+    MDB_env *env;
+    pb_state state;
+} pb_scratch;
+
+int pb_scratch_open(pb_scratch *scratch, pb_error *err);
+/* Commit the scratch transaction and start another, so a long replay never
+ * holds more dirty pages than LMDB allows in one transaction. */
+int pb_scratch_flush(pb_scratch *scratch, pb_error *err);
+void pb_scratch_close(pb_scratch *scratch);
+
+/* A ledger that lives only as long as its handle: a temporary file removed at
+ * once (as pb_scratch), with every table of a real ledger. Bundle
+ * verification loads a bundle into one and runs pb_verify on it. */
+int pb_log_open_scratch(const pb_log_rules *rules, pb_store **store_out, pb_error *err);
+
+/* Writes records as they are, with their id index and tree hashes, into an
+ * empty ledger, without admitting them: pb_verify does that afterwards. Only
+ * for a scratch ledger. */
+typedef struct pb_loader {
+    pb_store *store;
+    MDB_txn *txn;
+    uint64_t size; /* records written */
+} pb_loader;
+
+int pb_loader_begin(pb_store *store, pb_loader *loader, pb_error *err);
+/* Write bytes as record loader->size. id is its entry id, or NULL when the
+ * record has none (verify then refuses its form). PB_OK,
+ * PB_EID_EXISTS_DIFFERENT (id taken by an earlier record, named in the
+ * text), PB_ESTORE. Commits every few thousand records. */
+int pb_loader_add(pb_loader *loader, const char *bytes, size_t len, const char *id, pb_error *err);
+int pb_loader_commit(pb_loader *loader, pb_error *err);
+/* Abort what was not committed; safe after commit and when NULL. */
+void pb_loader_abort(pb_loader *loader);
+
+/* Visit every derived-state value whose key starts with prefix, in key order:
+ * visit(ctx, key, key_len, canonical value bytes, len, err). Stops at the first
+ * non-PB_OK return and returns it. */
+typedef int (*pb_state_visitor)(void *ctx, const char *key, size_t key_len, const char *value,
+                                size_t value_len, pb_error *err);
+int pb_state_each(const pb_state *state, const char *prefix, pb_state_visitor visit, void *ctx,
+                  pb_error *err);
+
+/* ---------------------------------------------------------------------------
+ * Checkpoint notes (checkpoint.c).
+ * ------------------------------------------------------------------------- */
+
+/* The note body "<origin>\n<size>\n<base64 root>\n" into buf. */
+void pb_note_body(const char *origin, uint64_t tree_size, const uint8_t root[32], char *buf,
+                  size_t size);
+/* Check one signature line against body, the expected signer name and key.
+ * PB_OK or PB_ENOTE with the reason. */
+int pb_note_check_line(const char *body, const char *line, const char *name, const pb_pubkey *key,
+                       pb_error *err);
+
+/* The note of tree_size (0: the latest) assembled from the stored lines of a
+ * snapshot, in a new malloc'd string. PB_OK, PB_ENOTFOUND, PB_ESTORE, PB_ENOMEM. */
+int pb_checkpoint_assemble(const pb_snapshot *snap, uint64_t tree_size, char **note_out,
+                           pb_error *err);
+
+/* C2SP allows up to 100 signatures on a note. */
+#define PB_NOTE_LINES_MAX 100
+
+/* A note's text taken apart: body fields and signature lines. */
+typedef struct pb_note {
+    char origin[256];
+    uint64_t tree_size;
+    uint8_t root[32];
+    size_t line_count;
+    char *lines[PB_NOTE_LINES_MAX]; /* "— <name> <base64>\n", malloc'd */
+    char *names[PB_NOTE_LINES_MAX]; /* each line's <name>, malloc'd */
+} pb_note;
+
+/* Parse a note's text: "<origin>\n<size>\n<base64 root>\n\n" and one or more
+ * signature lines, each ending in '\n'. Signatures are not checked here.
+ * PB_OK, PB_ENOTE (what is wrong in err->text), PB_ETOOBIG, PB_ENOMEM. Free
+ * with pb_note_free (also on error: nothing is left allocated). */
+int pb_note_parse(const char *text, pb_note *out, pb_error *err);
+void pb_note_free(pb_note *note);
+
+/* ---------------------------------------------------------------------------
+ * Verification with hooks (verify.c), for checks on top of pb_verify's.
+ * ------------------------------------------------------------------------- */
+
+typedef struct pb_verify_hooks {
+    unsigned threads; /* as pb_verify */
+    /* Called once everything verified, with the state replayed from the
+     * records (borrowed; valid during the call). NULL for none. */
+    int (*at_end)(void *ctx, const pb_state *replayed, const pb_verify_report *report,
+                  pb_error *err);
+    void *ctx;
+    uint64_t bad_checkpoint; /* out: tree size of the checkpoint at fault, or 0 */
+} pb_verify_hooks;
+
+/* pb_verify, then hooks->at_end; on a checkpoint's failure hooks->bad_checkpoint
+ * names its tree size. Codes as pb_verify, and whatever at_end returns. */
+int pb_verify_with(pb_store *store, pb_verify_hooks *hooks, pb_verify_report *report_out,
+                   pb_error *err);
+
+#endif /* POOLBOOK_LOG_H */

@@ -1,0 +1,1198 @@
+/*
+ * store.c — the ledger file: one LMDB environment (MDB_NOSUBDIR) and the only
+ * code that knows its layout (docs/formats.md):
+ *   records      u64 BE index            -> canonical record bytes
+ *   hashes       level (1) || u64 BE idx -> 32-byte complete-subtree hash
+ *   ids          entry id                -> u64 BE index
+ *   checkpoints  u64 BE size || kind (1) || KEYID -> signature line
+ *   state        "origin", "partner:ID", "key:KEYID", ... -> canonical JSON
+ *   meta         "format"                -> "poolbook-ledger-v1"
+ * Append is one write transaction; nothing is ever updated or deleted.
+ */
+#include "log/log.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define STORE_FORMAT "poolbook-ledger-v1"
+/* LMDB reserves address space, not disk: the file grows sparsely. 64 GiB is
+ * decades of entries for any partnership. */
+#define STORE_MAP_BYTES ((size_t)1 << 36)
+#define SCRATCH_MAP_BYTES ((size_t)1 << 34)
+
+struct pb_store {
+    MDB_env *env;
+    MDB_dbi records;
+    MDB_dbi hashes;
+    MDB_dbi ids;
+    MDB_dbi checkpoints;
+    MDB_dbi state;
+    MDB_dbi meta;
+    int rdonly;
+    const pb_log_rules *rules; /* borrowed; NULL: appends and reindex refused */
+};
+
+int
+pb_store_error(pb_error *err, int mdb_rc, const char *what)
+{
+    int code = pb_error_set(err, PB_ESTORE, NULL, "%s: %s", what, mdb_strerror(mdb_rc));
+    if (err != NULL && err->sys == 0) {
+        err->sys = mdb_rc;
+    }
+    return code;
+}
+
+static void
+put_be64(uint8_t out[8], uint64_t v)
+{
+    for (int i = 7; i >= 0; i--) {
+        out[i] = (uint8_t)(v & 0xff);
+        v >>= 8;
+    }
+}
+
+static uint64_t
+get_be64(const uint8_t in[8])
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++) {
+        v = (v << 8) | in[i];
+    }
+    return v;
+}
+
+/* ---- opening ------------------------------------------------------------ */
+
+static int
+open_dbis(pb_store *s, MDB_txn *txn, unsigned flags, pb_error *err)
+{
+    struct {
+        const char *name;
+        MDB_dbi *dbi;
+    } dbs[] = {{"records", &s->records},         {"hashes", &s->hashes}, {"ids", &s->ids},
+               {"checkpoints", &s->checkpoints}, {"state", &s->state},   {"meta", &s->meta}};
+    for (size_t i = 0; i < sizeof(dbs) / sizeof(dbs[0]); i++) {
+        int mrc = mdb_dbi_open(txn, dbs[i].name, flags, dbs[i].dbi);
+        if (mrc == MDB_NOTFOUND) {
+            return pb_error_set(err, PB_ENOLEDGER, NULL, "not a poolbook ledger (no %s table)",
+                                dbs[i].name);
+        }
+        if (mrc != 0) {
+            return pb_store_error(err, mrc, "opening the ledger's tables");
+        }
+    }
+    return PB_OK;
+}
+
+static int
+init_tables(pb_store *s, int create, pb_error *err)
+{
+    MDB_txn *txn = NULL;
+    int mrc = mdb_txn_begin(s->env, NULL, create ? 0 : MDB_RDONLY, &txn);
+    if (mrc != 0) {
+        return pb_store_error(err, mrc, "starting a transaction");
+    }
+    int rc = open_dbis(s, txn, create ? MDB_CREATE : 0, err);
+    MDB_val k = {6, "format"};
+    MDB_val v = {strlen(STORE_FORMAT), STORE_FORMAT};
+    if (rc == PB_OK && create) {
+        mrc = mdb_put(txn, s->meta, &k, &v, MDB_NOOVERWRITE);
+        rc = mrc == 0 ? PB_OK : pb_store_error(err, mrc, "writing the ledger format");
+    } else if (rc == PB_OK) {
+        mrc = mdb_get(txn, s->meta, &k, &v);
+        if (mrc != 0 || v.mv_size != strlen(STORE_FORMAT) ||
+            memcmp(v.mv_data, STORE_FORMAT, v.mv_size) != 0) {
+            rc = pb_error_set(err, PB_ENOLEDGER, NULL, "not a %s file", STORE_FORMAT);
+        }
+    }
+    if (rc != PB_OK) {
+        mdb_txn_abort(txn);
+        return rc;
+    }
+    mrc = mdb_txn_commit(txn); /* also keeps the table handles */
+    return mrc == 0 ? PB_OK : pb_store_error(err, mrc, "opening the ledger");
+}
+
+const pb_log_rules *
+pb_log_rules_of(const pb_store *store)
+{
+    PB_ASSERT(store != NULL);
+    return store->rules;
+}
+
+int
+pb_log_open(const char *path, int flags, const pb_log_rules *rules, pb_store **store_out,
+            pb_error *err)
+{
+    struct stat st;
+    int exists = stat(path, &st) == 0;
+    int create = (flags & PB_STORE_CREATE) != 0;
+    if (create && exists) {
+        return pb_error_set(err, PB_EEXIST, path, "a file already exists there");
+    }
+    if (!create && !exists) {
+        return pb_error_set(err, PB_ENOLEDGER, path,
+                            "no ledger here (make one with `poolbook init`)");
+    }
+    pb_store *s = calloc(1, sizeof(*s));
+    if (s == NULL) {
+        return pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
+    }
+    s->rdonly = (flags & PB_STORE_RDONLY) != 0 && !create;
+    s->rules = rules;
+    int rc = PB_OK;
+    int mrc = mdb_env_create(&s->env);
+    if (mrc == 0) {
+        mrc = mdb_env_set_maxdbs(s->env, 8);
+    }
+    if (mrc == 0) {
+        mrc = mdb_env_set_mapsize(s->env, STORE_MAP_BYTES);
+    }
+    if (mrc == 0) {
+        mrc = mdb_env_open(s->env, path, MDB_NOSUBDIR | (s->rdonly ? MDB_RDONLY : 0), 0600);
+    }
+    if (mrc != 0) {
+        rc = mrc == EINVAL || mrc == MDB_INVALID || mrc == MDB_VERSION_MISMATCH
+                 ? pb_error_set(err, PB_ENOLEDGER, path, "not an LMDB ledger file: %s",
+                                mdb_strerror(mrc))
+                 : pb_store_error(err, mrc, "opening the ledger");
+    }
+    if (rc == PB_OK) {
+        rc = init_tables(s, create, err);
+    }
+    if (rc != PB_OK) {
+        pb_error_prefix_where(err, path);
+        pb_store_close(s);
+        if (create) {
+            char lock[4096];
+            snprintf(lock, sizeof(lock), "%s-lock", path);
+            unlink(path);
+            unlink(lock);
+        }
+        return rc;
+    }
+    *store_out = s;
+    return PB_OK;
+}
+
+void
+pb_store_close(pb_store *store)
+{
+    if (store == NULL) {
+        return;
+    }
+    if (store->env != NULL) {
+        mdb_env_close(store->env);
+    }
+    free(store);
+}
+
+/* ---- reading within a transaction -------------------------------------- */
+
+static int
+txn_size(const pb_store *s, MDB_txn *txn, uint64_t *size_out, pb_error *err)
+{
+    MDB_cursor *cur = NULL;
+    int mrc = mdb_cursor_open(txn, s->records, &cur);
+    if (mrc != 0) {
+        return pb_store_error(err, mrc, "reading the log");
+    }
+    MDB_val k;
+    MDB_val v;
+    mrc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
+    mdb_cursor_close(cur);
+    if (mrc == MDB_NOTFOUND) {
+        *size_out = 0;
+        return PB_OK;
+    }
+    if (mrc != 0) {
+        return pb_store_error(err, mrc, "reading the log");
+    }
+    if (k.mv_size != 8) {
+        return pb_error_set(err, PB_ESTORE, NULL, "the log has a malformed index key");
+    }
+    *size_out = get_be64(k.mv_data) + 1;
+    return PB_OK;
+}
+
+static int
+txn_hash_get(const pb_store *s, MDB_txn *txn, uint32_t level, uint64_t index, uint8_t out[32],
+             pb_error *err)
+{
+    uint8_t key[9];
+    key[0] = (uint8_t)level;
+    put_be64(key + 1, index);
+    MDB_val k = {sizeof(key), key};
+    MDB_val v;
+    int mrc = mdb_get(txn, s->hashes, &k, &v);
+    if (mrc == MDB_NOTFOUND || (mrc == 0 && v.mv_size != 32)) {
+        return pb_error_set(err, PB_ESTORE, NULL, "tree hash (level %u, index %llu) is missing",
+                            level, (unsigned long long)index);
+    }
+    if (mrc != 0) {
+        return pb_store_error(err, mrc, "reading a tree hash");
+    }
+    memcpy(out, v.mv_data, 32);
+    return PB_OK;
+}
+
+static int
+txn_hash_put(const pb_store *s, MDB_txn *txn, uint32_t level, uint64_t index,
+             const uint8_t hash[32], pb_error *err)
+{
+    uint8_t key[9];
+    key[0] = (uint8_t)level;
+    put_be64(key + 1, index);
+    MDB_val k = {sizeof(key), key};
+    MDB_val v = {32, (void *)hash};
+    int mrc = mdb_put(txn, s->hashes, &k, &v, MDB_NOOVERWRITE);
+    return mrc == 0 ? PB_OK : pb_store_error(err, mrc, "writing a tree hash");
+}
+
+/* ---- appending ----------------------------------------------------------- */
+
+/* What is checked before the write transaction: form and canonical bytes. */
+struct prepared {
+    json_t *record;
+    char *bytes;
+    size_t len;
+    const char *id;
+};
+
+static int
+prepare(const pb_log_rules *rules, json_t *record, struct prepared *p, pb_error *err)
+{
+    memset(p, 0, sizeof(*p));
+    int rc = pb_log_check_form(record, rules, err);
+    if (rc == PB_OK) {
+        rc = pb_json_canonical(record, &p->bytes, &p->len, err);
+    }
+    if (rc == PB_OK && p->len > PB_RECORD_BYTES_MAX) {
+        rc = pb_error_set(err, PB_ETOOBIG, "$", "record is %zu bytes, over the limit of %d", p->len,
+                          PB_RECORD_BYTES_MAX);
+    }
+    p->record = record;
+    p->id = json_string_value(json_object_get(json_object_get(record, "entry"), "id"));
+    return rc;
+}
+
+/* DESIGN 4: leaf (0, n), then each parent that leaf completes. */
+static int
+append_tree(const pb_store *s, MDB_txn *txn, uint64_t n, const struct prepared *p, pb_error *err)
+{
+    uint8_t h[32];
+    pb_merkle_leaf_hash(p->bytes, p->len, h);
+    int rc = txn_hash_put(s, txn, 0, n, h, err);
+    uint32_t level = 0;
+    uint64_t idx = n;
+    while (rc == PB_OK && (idx & 1) == 1) {
+        uint8_t left[32];
+        rc = txn_hash_get(s, txn, level, idx - 1, left, err);
+        if (rc == PB_OK) {
+            pb_merkle_node_hash(left, h, h);
+            level++;
+            idx >>= 1;
+            rc = txn_hash_put(s, txn, level, idx, h, err);
+        }
+    }
+    return rc;
+}
+
+/* Is this id taken? 1: by this very record (nothing to do), 0: free. */
+static int
+check_id(const pb_store *s, MDB_txn *txn, const struct prepared *p, int *present_out,
+         uint64_t *index_out, pb_error *err)
+{
+    MDB_val k = {strlen(p->id), (void *)p->id};
+    MDB_val v;
+    *present_out = 0;
+    int mrc = mdb_get(txn, s->ids, &k, &v);
+    if (mrc == MDB_NOTFOUND) {
+        return PB_OK;
+    }
+    if (mrc != 0 || v.mv_size != 8) {
+        return pb_store_error(err, mrc != 0 ? mrc : MDB_CORRUPTED, "reading the id index");
+    }
+    uint64_t index = get_be64(v.mv_data);
+    uint8_t key[8];
+    put_be64(key, index);
+    MDB_val rk = {8, key};
+    MDB_val rv;
+    mrc = mdb_get(txn, s->records, &rk, &rv);
+    if (mrc != 0) {
+        return pb_store_error(err, mrc, "reading a record");
+    }
+    if (rv.mv_size == p->len && memcmp(rv.mv_data, p->bytes, p->len) == 0) {
+        *present_out = 1;
+        *index_out = index;
+        return PB_OK;
+    }
+    return pb_error_set(err, PB_EID_EXISTS_DIFFERENT, "$.entry.id",
+                        "id \"%s\" is already used by a different record at index %llu", p->id,
+                        (unsigned long long)index);
+}
+
+static int
+write_record(const pb_store *s, MDB_txn *txn, uint64_t n, const struct prepared *p, pb_error *err)
+{
+    uint8_t key[8];
+    put_be64(key, n);
+    MDB_val k = {8, key};
+    MDB_val v = {p->len, p->bytes};
+    int mrc = mdb_put(txn, s->records, &k, &v, MDB_NOOVERWRITE | MDB_APPEND);
+    if (mrc == 0 && p->id != NULL) { /* NULL only when loading a bundle's unchecked record */
+        MDB_val ik = {strlen(p->id), (void *)p->id};
+        MDB_val iv = {8, key};
+        mrc = mdb_put(txn, s->ids, &ik, &iv, MDB_NOOVERWRITE);
+    }
+    if (mrc != 0) {
+        return pb_store_error(err, mrc, "writing a record");
+    }
+    return append_tree(s, txn, n, p, err);
+}
+
+struct batch_result {
+    uint64_t appended;
+    uint64_t present;
+    uint64_t last_index;
+    int last_present;
+};
+
+/* Admit and write each prepared record; signatures queued, then checked
+ * together before the commit. err->index: position in the batch. */
+static int
+append_in_txn(pb_store *s, MDB_txn *txn, struct prepared *ps, size_t count,
+              struct batch_result *res, pb_error *err)
+{
+    uint64_t n = 0;
+    int rc = txn_size(s, txn, &n, err);
+    uint64_t first = n;
+    pb_state state = {txn, s->state};
+    pb_sigbatch batch;
+    pb_sigbatch_init(&batch);
+    size_t failed_at = count;
+    /* Batch positions of the records written, for mapping a bad signature back. */
+    size_t *positions = calloc(count + 1, sizeof(size_t));
+    if (positions == NULL) {
+        rc = pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
+    }
+    for (size_t i = 0; rc == PB_OK && i < count; i++) {
+        int present = 0;
+        uint64_t at = 0;
+        rc = check_id(s, txn, &ps[i], &present, &at, err);
+        if (rc == PB_OK && present) {
+            res->present++;
+            res->last_index = at;
+            res->last_present = 1;
+            continue;
+        }
+        if (rc == PB_OK) {
+            rc = s->rules->admit(&state, ps[i].record, n, &batch, err);
+        }
+        if (rc == PB_OK) {
+            rc = write_record(s, txn, n, &ps[i], err);
+        }
+        if (rc != PB_OK) {
+            failed_at = i;
+            break;
+        }
+        positions[n - first] = i;
+        res->last_index = n;
+        res->last_present = 0;
+        res->appended++;
+        n++;
+    }
+    /* The first bad record wins: a bad signature before a refused record. */
+    pb_error sig_err;
+    pb_error_init(&sig_err);
+    if (positions != NULL && pb_sigbatch_run(&batch, 0, &sig_err) != PB_OK) {
+        size_t pos = positions[(uint64_t)sig_err.index - first];
+        if (pos < failed_at) {
+            if (err != NULL) {
+                pb_error_init(err);
+            }
+            pb_error_set(err, PB_ESIG_INVALID, "$.sigs", "%s", sig_err.text);
+            failed_at = pos;
+            rc = PB_ESIG_INVALID;
+        }
+    }
+    if (rc != PB_OK && err != NULL) {
+        err->index = (int64_t)failed_at;
+    }
+    pb_sigbatch_free(&batch);
+    free(positions);
+    return rc;
+}
+
+static int
+append_records(pb_store *store, json_t *const *records, size_t count, struct batch_result *res,
+               pb_error *err)
+{
+    PB_ASSERT(store != NULL && (records != NULL || count == 0));
+    if (count > PB_BATCH_RECORDS_MAX) {
+        return pb_error_set(err, PB_ETOOBIG, NULL, "%zu records, over the batch limit of %d", count,
+                            PB_BATCH_RECORDS_MAX);
+    }
+    if (store->rdonly) {
+        return pb_error_set(err, PB_EUSAGE, NULL, "the ledger is open read-only");
+    }
+    if (store->rules == NULL) {
+        return pb_error_set(err, PB_EUSAGE, NULL, "the ledger is open without entry rules");
+    }
+    struct prepared *ps = calloc(count + 1, sizeof(*ps));
+    if (ps == NULL) {
+        return pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
+    }
+    int rc = PB_OK;
+    size_t prepared = 0;
+    for (; rc == PB_OK && prepared < count; prepared++) {
+        rc = prepare(store->rules, records[prepared], &ps[prepared], err);
+        if (rc != PB_OK && err != NULL) {
+            err->index = (int64_t)prepared;
+        }
+    }
+    MDB_txn *txn = NULL;
+    if (rc == PB_OK) {
+        int mrc = mdb_txn_begin(store->env, NULL, 0, &txn);
+        rc = mrc == 0 ? PB_OK : pb_store_error(err, mrc, "starting a write transaction");
+    }
+    if (rc == PB_OK) {
+        rc = append_in_txn(store, txn, ps, count, res, err);
+        if (rc == PB_OK) {
+            int mrc = mdb_txn_commit(txn);
+            rc = mrc == 0 ? PB_OK : pb_store_error(err, mrc, "committing the append");
+        } else {
+            mdb_txn_abort(txn);
+        }
+    }
+    for (size_t i = 0; i < prepared; i++) {
+        free(ps[i].bytes);
+    }
+    free(ps);
+    return rc;
+}
+
+int
+pb_store_append_batch(pb_store *store, json_t *const *records, size_t count, uint64_t *appended_out,
+                      uint64_t *present_out, pb_error *err)
+{
+    struct batch_result res = {0, 0, 0, 0};
+    int rc = append_records(store, records, count, &res, err);
+    if (rc == PB_OK && appended_out != NULL) {
+        *appended_out = res.appended;
+    }
+    if (rc == PB_OK && present_out != NULL) {
+        *present_out = res.present;
+    }
+    return rc;
+}
+
+int
+pb_store_append(pb_store *store, json_t *record, uint64_t *index_out, int *present_out,
+                pb_error *err)
+{
+    struct batch_result res = {0, 0, 0, 0};
+    json_t *one[1] = {record};
+    int rc = append_records(store, one, 1, &res, err);
+    if (rc != PB_OK) {
+        if (err != NULL) {
+            err->index = -1; /* a single record: no batch position */
+        }
+        return rc;
+    }
+    *index_out = res.last_index;
+    *present_out = res.last_present;
+    return PB_OK;
+}
+
+/* ---- snapshots: one read transaction ----------------------------------- */
+
+int
+pb_snapshot_open(pb_store *store, pb_snapshot *snap, pb_error *err)
+{
+    memset(snap, 0, sizeof(*snap));
+    snap->store = store;
+    int mrc = mdb_txn_begin(store->env, NULL, MDB_RDONLY, &snap->txn);
+    if (mrc != 0) {
+        snap->txn = NULL;
+        return pb_store_error(err, mrc, "starting a read transaction");
+    }
+    int rc = txn_size(store, snap->txn, &snap->size, err);
+    if (rc != PB_OK) {
+        pb_snapshot_close(snap);
+    }
+    return rc;
+}
+
+void
+pb_snapshot_close(pb_snapshot *snap)
+{
+    if (snap->txn != NULL) {
+        mdb_txn_abort(snap->txn);
+        snap->txn = NULL;
+    }
+}
+
+int
+pb_snapshot_record(const pb_snapshot *snap, uint64_t index, const char **buf_out, size_t *len_out,
+                   pb_error *err)
+{
+    uint8_t key[8];
+    put_be64(key, index);
+    MDB_val k = {8, key};
+    MDB_val v;
+    int mrc = mdb_get(snap->txn, snap->store->records, &k, &v);
+    if (mrc == MDB_NOTFOUND) {
+        return pb_error_set(err, PB_ENOTFOUND, NULL, "no record at index %llu",
+                            (unsigned long long)index);
+    }
+    if (mrc != 0) {
+        return pb_store_error(err, mrc, "reading a record");
+    }
+    *buf_out = v.mv_data;
+    *len_out = v.mv_size;
+    return PB_OK;
+}
+
+int
+pb_snapshot_hash(void *ctx, uint32_t level, uint64_t index, uint8_t out[32], pb_error *err)
+{
+    const pb_snapshot *snap = ctx;
+    return txn_hash_get(snap->store, snap->txn, level, index, out, err);
+}
+
+int
+pb_snapshot_find(const pb_snapshot *snap, const char *id, uint64_t *index_out, pb_error *err)
+{
+    MDB_val k = {strlen(id), (void *)id};
+    MDB_val v;
+    int mrc = mdb_get(snap->txn, snap->store->ids, &k, &v);
+    if (mrc == MDB_NOTFOUND) {
+        return PB_ENOTFOUND;
+    }
+    if (mrc != 0 || v.mv_size != 8) {
+        return pb_store_error(err, mrc != 0 ? mrc : MDB_CORRUPTED, "reading the id index");
+    }
+    *index_out = get_be64(v.mv_data);
+    return PB_OK;
+}
+
+int
+pb_snapshot_id_count(const pb_snapshot *snap, uint64_t *count_out, pb_error *err)
+{
+    MDB_stat st;
+    int mrc = mdb_stat(snap->txn, snap->store->ids, &st);
+    if (mrc != 0) {
+        return pb_store_error(err, mrc, "reading the id index");
+    }
+    *count_out = st.ms_entries;
+    return PB_OK;
+}
+
+void
+pb_snapshot_state(const pb_snapshot *snap, pb_state *state_out)
+{
+    state_out->txn = snap->txn;
+    state_out->dbi = snap->store->state;
+}
+
+/* ---- simple reads -------------------------------------------------------- */
+
+int
+pb_store_size(pb_store *store, uint64_t *size_out, pb_error *err)
+{
+    pb_snapshot snap;
+    int rc = pb_snapshot_open(store, &snap, err);
+    if (rc == PB_OK) {
+        *size_out = snap.size;
+        pb_snapshot_close(&snap);
+    }
+    return rc;
+}
+
+int
+pb_store_origin(pb_store *store, char *buf, size_t size, pb_error *err)
+{
+    pb_snapshot snap;
+    int rc = pb_snapshot_open(store, &snap, err);
+    if (rc != PB_OK) {
+        return rc;
+    }
+    pb_state state;
+    pb_snapshot_state(&snap, &state);
+    json_t *origin = NULL;
+    rc = pb_state_get(&state, "origin", &origin, err);
+    if (rc == PB_ENOTFOUND) {
+        rc = pb_error_set(err, PB_EGENESIS, NULL, "the ledger has no genesis entry yet");
+    } else if (rc == PB_OK) {
+        snprintf(buf, size, "%s", json_string_value(origin));
+        json_decref(origin);
+    }
+    pb_snapshot_close(&snap);
+    return rc;
+}
+
+int
+pb_store_record(pb_store *store, uint64_t index, char **buf_out, size_t *len_out, pb_error *err)
+{
+    pb_snapshot snap;
+    int rc = pb_snapshot_open(store, &snap, err);
+    if (rc != PB_OK) {
+        return rc;
+    }
+    const char *bytes = NULL;
+    size_t len = 0;
+    rc = pb_snapshot_record(&snap, index, &bytes, &len, err);
+    if (rc == PB_OK) {
+        char *copy = malloc(len + 1);
+        if (copy == NULL) {
+            rc = pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
+        } else {
+            memcpy(copy, bytes, len);
+            copy[len] = '\0';
+            *buf_out = copy;
+            *len_out = len;
+        }
+    }
+    pb_snapshot_close(&snap);
+    return rc;
+}
+
+int
+pb_store_find(pb_store *store, const char *id, uint64_t *index_out, pb_error *err)
+{
+    pb_snapshot snap;
+    int rc = pb_snapshot_open(store, &snap, err);
+    if (rc != PB_OK) {
+        return rc;
+    }
+    rc = pb_snapshot_find(&snap, id, index_out, err);
+    if (rc == PB_ENOTFOUND) {
+        rc = pb_error_set(err, PB_ENOTFOUND, NULL, "no entry with id \"%s\"", id);
+    }
+    pb_snapshot_close(&snap);
+    return rc;
+}
+
+int
+pb_store_root(pb_store *store, uint64_t tree_size, uint8_t root_out[32], pb_error *err)
+{
+    pb_snapshot snap;
+    int rc = pb_snapshot_open(store, &snap, err);
+    if (rc != PB_OK) {
+        return rc;
+    }
+    if (tree_size == 0 || tree_size > snap.size) {
+        rc = pb_error_set(err, PB_ERANGE, NULL, "tree size %llu is not between 1 and %llu",
+                          (unsigned long long)tree_size, (unsigned long long)snap.size);
+    } else {
+        rc = pb_merkle_range_hash(pb_snapshot_hash, &snap, 0, tree_size, root_out, err);
+    }
+    pb_snapshot_close(&snap);
+    return rc;
+}
+
+int
+pb_store_key(pb_store *store, const char *keyid, json_t **key_out, pb_error *err)
+{
+    pb_snapshot snap;
+    int rc = pb_snapshot_open(store, &snap, err);
+    if (rc != PB_OK) {
+        return rc;
+    }
+    pb_state state;
+    pb_snapshot_state(&snap, &state);
+    char skey[PB_KEYID_TEXT_MAX + 8];
+    snprintf(skey, sizeof(skey), "key:%s", keyid);
+    rc = pb_state_get(&state, skey, key_out, err);
+    if (rc == PB_ENOTFOUND) {
+        rc = pb_error_set(err, PB_EKEY_UNKNOWN, NULL, "key %s is not bound in this ledger", keyid);
+    }
+    pb_snapshot_close(&snap);
+    return rc;
+}
+
+/* ---- proofs ------------------------------------------------------------- */
+
+int
+pb_proof_inclusion(pb_store *store, uint64_t index, uint64_t tree_size, pb_proof *out,
+                   pb_error *err)
+{
+    pb_snapshot snap;
+    int rc = pb_snapshot_open(store, &snap, err);
+    if (rc != PB_OK) {
+        return rc;
+    }
+    memset(out, 0, sizeof(*out));
+    if (tree_size == 0 || tree_size > snap.size || index >= tree_size) {
+        rc = pb_error_set(err, PB_ERANGE, NULL,
+                          "index %llu in tree size %llu: the ledger has %llu records",
+                          (unsigned long long)index, (unsigned long long)tree_size,
+                          (unsigned long long)snap.size);
+    }
+    out->index_or_old_size = index;
+    out->tree_size = tree_size;
+    if (rc == PB_OK) {
+        rc = pb_snapshot_hash(&snap, 0, index, out->leaf_or_old_root, err);
+    }
+    if (rc == PB_OK) {
+        rc = pb_merkle_range_hash(pb_snapshot_hash, &snap, 0, tree_size, out->root, err);
+    }
+    if (rc == PB_OK) {
+        rc = pb_merkle_inclusion(pb_snapshot_hash, &snap, index, tree_size, out, err);
+    }
+    pb_snapshot_close(&snap);
+    return rc;
+}
+
+int
+pb_proof_consistency(pb_store *store, uint64_t old_size, uint64_t new_size, pb_proof *out,
+                     pb_error *err)
+{
+    pb_snapshot snap;
+    int rc = pb_snapshot_open(store, &snap, err);
+    if (rc != PB_OK) {
+        return rc;
+    }
+    memset(out, 0, sizeof(*out));
+    if (old_size == 0 || old_size > new_size || new_size > snap.size) {
+        rc = pb_error_set(err, PB_ERANGE, NULL,
+                          "sizes %llu and %llu must satisfy 1 <= old <= new <= %llu",
+                          (unsigned long long)old_size, (unsigned long long)new_size,
+                          (unsigned long long)snap.size);
+    }
+    out->index_or_old_size = old_size;
+    out->tree_size = new_size;
+    if (rc == PB_OK) {
+        rc = pb_merkle_range_hash(pb_snapshot_hash, &snap, 0, old_size, out->leaf_or_old_root, err);
+    }
+    if (rc == PB_OK) {
+        rc = pb_merkle_range_hash(pb_snapshot_hash, &snap, 0, new_size, out->root, err);
+    }
+    if (rc == PB_OK) {
+        rc = pb_merkle_consistency(pb_snapshot_hash, &snap, old_size, new_size, out, err);
+    }
+    pb_snapshot_close(&snap);
+    return rc;
+}
+
+/* ---- checkpoint lines ----------------------------------------------------- */
+
+#define CHECKPOINT_KEY_BYTES (8 + 1 + 16)
+
+int
+pb_store_checkpoint_add(pb_store *store, const pb_checkpoint_line *line, pb_error *err)
+{
+    PB_ASSERT(strlen(line->keyid) == 16);
+    uint8_t key[CHECKPOINT_KEY_BYTES];
+    put_be64(key, line->tree_size);
+    key[8] = (uint8_t)(line->cosign ? 1 : 0);
+    memcpy(key + 9, line->keyid, 16);
+    MDB_txn *txn = NULL;
+    int mrc = mdb_txn_begin(store->env, NULL, 0, &txn);
+    if (mrc != 0) {
+        return pb_store_error(err, mrc, "starting a write transaction");
+    }
+    MDB_val k = {sizeof(key), key};
+    MDB_val v = {strlen(line->line), line->line};
+    mrc = mdb_put(txn, store->checkpoints, &k, &v, MDB_NOOVERWRITE);
+    if (mrc == MDB_KEYEXIST) {
+        /* Ed25519 is deterministic: the same signer over the same tree gives
+         * the same line, so nothing changes. */
+        int same = v.mv_size == strlen(line->line) && memcmp(v.mv_data, line->line, v.mv_size) == 0;
+        mdb_txn_abort(txn);
+        return same ? PB_OK
+                    : pb_error_set(err, PB_ENOTE, NULL,
+                                   "a different signature by %s for tree size %llu is stored",
+                                   line->keyid, (unsigned long long)line->tree_size);
+    }
+    if (mrc == 0) {
+        mrc = mdb_txn_commit(txn);
+        return mrc == 0 ? PB_OK : pb_store_error(err, mrc, "storing a checkpoint");
+    }
+    mdb_txn_abort(txn);
+    return pb_store_error(err, mrc, "storing a checkpoint");
+}
+
+void
+pb_checkpoint_lines_free(pb_checkpoint_line *lines, size_t count)
+{
+    for (size_t i = 0; lines != NULL && i < count; i++) {
+        free(lines[i].line);
+    }
+    free(lines);
+}
+
+static int
+read_checkpoint_line(const MDB_val *k, const MDB_val *v, pb_checkpoint_line *out, pb_error *err)
+{
+    if (k->mv_size != CHECKPOINT_KEY_BYTES || v->mv_size == 0 || v->mv_size > 1024) {
+        return pb_error_set(err, PB_ESTORE, NULL, "a stored checkpoint line is malformed");
+    }
+    const uint8_t *kb = k->mv_data;
+    out->tree_size = get_be64(kb);
+    out->cosign = kb[8];
+    memcpy(out->keyid, kb + 9, 16);
+    out->keyid[16] = '\0';
+    out->line = malloc(v->mv_size + 1);
+    if (out->line == NULL) {
+        return pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
+    }
+    memcpy(out->line, v->mv_data, v->mv_size);
+    out->line[v->mv_size] = '\0';
+    return PB_OK;
+}
+
+int
+pb_snapshot_checkpoint_lines(const pb_snapshot *snap, pb_checkpoint_line **lines_out,
+                             size_t *count_out, pb_error *err)
+{
+    MDB_stat st;
+    int mrc = mdb_stat(snap->txn, snap->store->checkpoints, &st);
+    if (mrc != 0) {
+        return pb_store_error(err, mrc, "reading checkpoints");
+    }
+    pb_checkpoint_line *lines = calloc(st.ms_entries + 1, sizeof(*lines));
+    MDB_cursor *cur = NULL;
+    if (lines == NULL) {
+        return pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
+    }
+    mrc = mdb_cursor_open(snap->txn, snap->store->checkpoints, &cur);
+    if (mrc != 0) {
+        free(lines);
+        return pb_store_error(err, mrc, "reading checkpoints");
+    }
+    size_t n = 0;
+    int rc = PB_OK;
+    MDB_val k;
+    MDB_val v;
+    for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0 && rc == PB_OK && n < st.ms_entries;
+         mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        rc = read_checkpoint_line(&k, &v, &lines[n], err);
+        n += rc == PB_OK;
+    }
+    mdb_cursor_close(cur);
+    if (rc == PB_OK && mrc != 0 && mrc != MDB_NOTFOUND) {
+        rc = pb_store_error(err, mrc, "reading checkpoints");
+    }
+    if (rc != PB_OK) {
+        pb_checkpoint_lines_free(lines, n);
+        return rc;
+    }
+    *lines_out = lines;
+    *count_out = n;
+    return PB_OK;
+}
+
+/* ---- scratch state for verify -------------------------------------------- */
+
+/* A private LMDB environment on a temporary file in $TMPDIR, removed at once
+ * (the mapping keeps it alive until the environment closes): no lock file,
+ * no syncing, nothing left behind even after a crash. */
+static int
+scratch_env_open(MDB_env **env_out, unsigned maxdbs, pb_error *err)
+{
+    const char *dir = getenv("TMPDIR");
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/poolbook-verify-XXXXXX", dir != NULL ? dir : "/tmp");
+    int fd = mkstemp(path);
+    if (fd < 0) {
+        return pb_error_set(err, PB_EIO, path, "cannot make a scratch file: %s", strerror(errno));
+    }
+    close(fd);
+    MDB_env *env = NULL;
+    int mrc = mdb_env_create(&env);
+    if (mrc == 0) {
+        mrc = mdb_env_set_mapsize(env, SCRATCH_MAP_BYTES);
+    }
+    if (mrc == 0) {
+        mrc = mdb_env_set_maxdbs(env, maxdbs);
+    }
+    if (mrc == 0) {
+        mrc = mdb_env_open(env, path, MDB_NOSUBDIR | MDB_NOLOCK | MDB_NOSYNC, 0600);
+    }
+    unlink(path);
+    if (mrc != 0) {
+        if (env != NULL) {
+            mdb_env_close(env);
+        }
+        return pb_store_error(err, mrc, "opening a scratch database");
+    }
+    *env_out = env;
+    return PB_OK;
+}
+
+int
+pb_scratch_open(pb_scratch *scratch, pb_error *err)
+{
+    memset(scratch, 0, sizeof(*scratch));
+    int rc = scratch_env_open(&scratch->env, 2, err);
+    if (rc != PB_OK) {
+        return rc;
+    }
+    int mrc = mdb_txn_begin(scratch->env, NULL, 0, &scratch->state.txn);
+    if (mrc == 0) {
+        mrc = mdb_dbi_open(scratch->state.txn, "state", MDB_CREATE, &scratch->state.dbi);
+    }
+    if (mrc != 0) {
+        pb_scratch_close(scratch);
+        return pb_store_error(err, mrc, "opening a scratch database");
+    }
+    return PB_OK;
+}
+
+int
+pb_scratch_flush(pb_scratch *scratch, pb_error *err)
+{
+    int mrc = mdb_txn_commit(scratch->state.txn);
+    scratch->state.txn = NULL;
+    if (mrc == 0) {
+        mrc = mdb_txn_begin(scratch->env, NULL, 0, &scratch->state.txn);
+    }
+    return mrc == 0 ? PB_OK : pb_store_error(err, mrc, "flushing a scratch database");
+}
+
+void
+pb_scratch_close(pb_scratch *scratch)
+{
+    if (scratch->state.txn != NULL) {
+        mdb_txn_abort(scratch->state.txn);
+        scratch->state.txn = NULL;
+    }
+    if (scratch->env != NULL) {
+        mdb_env_close(scratch->env);
+        scratch->env = NULL;
+    }
+}
+
+/* ---- a scratch ledger, loaded from a bundle ------------------------------ */
+
+/* Records a loader writes between commits: as pb_scratch_flush, so a long
+ * load never holds more dirty pages than LMDB allows in one transaction. */
+#define LOADER_CHUNK_RECORDS 4096
+
+int
+pb_log_open_scratch(const pb_log_rules *rules, pb_store **store_out, pb_error *err)
+{
+    PB_ASSERT(store_out != NULL);
+    pb_store *s = calloc(1, sizeof(*s));
+    if (s == NULL) {
+        return pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
+    }
+    s->rules = rules;
+    int rc = scratch_env_open(&s->env, 8, err);
+    if (rc == PB_OK) {
+        rc = init_tables(s, 1, err);
+    }
+    if (rc != PB_OK) {
+        pb_store_close(s);
+        return rc;
+    }
+    *store_out = s;
+    return PB_OK;
+}
+
+int
+pb_loader_begin(pb_store *store, pb_loader *loader, pb_error *err)
+{
+    PB_ASSERT(store != NULL && loader != NULL && !store->rdonly);
+    memset(loader, 0, sizeof(*loader));
+    loader->store = store;
+    int mrc = mdb_txn_begin(store->env, NULL, 0, &loader->txn);
+    if (mrc != 0) {
+        loader->txn = NULL;
+        return pb_store_error(err, mrc, "starting a write transaction");
+    }
+    int rc = txn_size(store, loader->txn, &loader->size, err);
+    if (rc == PB_OK && loader->size != 0) {
+        rc = pb_error_set(err, PB_EUSAGE, NULL, "a loader needs an empty ledger");
+    }
+    if (rc != PB_OK) {
+        pb_loader_abort(loader);
+    }
+    return rc;
+}
+
+int
+pb_loader_add(pb_loader *loader, const char *bytes, size_t len, const char *id, pb_error *err)
+{
+    PB_ASSERT(loader != NULL && loader->txn != NULL && bytes != NULL);
+    struct prepared p = {NULL, (char *)bytes, len, id};
+    if (id != NULL) {
+        MDB_val k = {strlen(id), (void *)id};
+        MDB_val v;
+        int mrc = mdb_get(loader->txn, loader->store->ids, &k, &v);
+        if (mrc == 0 && v.mv_size == 8) {
+            return pb_error_set(err, PB_EID_EXISTS_DIFFERENT, "$.entry.id",
+                                "id \"%s\" is already used by record %llu", id,
+                                (unsigned long long)get_be64(v.mv_data));
+        }
+        if (mrc != MDB_NOTFOUND) {
+            return pb_store_error(err, mrc != 0 ? mrc : MDB_CORRUPTED, "reading the id index");
+        }
+    }
+    int rc = write_record(loader->store, loader->txn, loader->size, &p, err);
+    if (rc != PB_OK) {
+        return rc;
+    }
+    loader->size++;
+    if (loader->size % LOADER_CHUNK_RECORDS == 0) {
+        int mrc = mdb_txn_commit(loader->txn);
+        loader->txn = NULL;
+        if (mrc == 0) {
+            mrc = mdb_txn_begin(loader->store->env, NULL, 0, &loader->txn);
+        }
+        if (mrc != 0) {
+            loader->txn = NULL;
+            return pb_store_error(err, mrc, "loading records");
+        }
+    }
+    return PB_OK;
+}
+
+int
+pb_loader_commit(pb_loader *loader, pb_error *err)
+{
+    PB_ASSERT(loader != NULL && loader->txn != NULL);
+    int mrc = mdb_txn_commit(loader->txn);
+    loader->txn = NULL;
+    return mrc == 0 ? PB_OK : pb_store_error(err, mrc, "loading records");
+}
+
+void
+pb_loader_abort(pb_loader *loader)
+{
+    if (loader != NULL && loader->txn != NULL) {
+        mdb_txn_abort(loader->txn);
+        loader->txn = NULL;
+    }
+}
+
+/* ---- derived state: rebuild and dump --------------------------------------- */
+
+static int
+replay_all(pb_store *s, MDB_txn *txn, pb_error *err)
+{
+    uint64_t size = 0;
+    int rc = txn_size(s, txn, &size, err);
+    pb_state state = {txn, s->state};
+    pb_sigbatch batch;
+    pb_sigbatch_init(&batch);
+    for (uint64_t i = 0; i < size && rc == PB_OK; i++) {
+        uint8_t key[8];
+        put_be64(key, i);
+        MDB_val k = {8, key};
+        MDB_val v;
+        int mrc = mdb_get(txn, s->records, &k, &v);
+        json_t *record = NULL;
+        rc = mrc == 0 ? PB_OK : pb_store_error(err, mrc, "reading a record");
+        if (rc == PB_OK) {
+            rc = pb_json_parse(v.mv_data, v.mv_size, PB_RECORD_BYTES_MAX, &record, err);
+        }
+        if (rc == PB_OK) {
+            rc = pb_log_check_form(record, s->rules, err);
+        }
+        if (rc == PB_OK) {
+            rc = s->rules->admit(&state, record, i, &batch, err);
+        }
+        if (rc != PB_OK && err != NULL && err->index < 0) {
+            err->index = (int64_t)i;
+        }
+        json_decref(record);
+    }
+    if (rc == PB_OK) {
+        rc = pb_sigbatch_run(&batch, 0, err);
+    }
+    pb_sigbatch_free(&batch);
+    return rc;
+}
+
+int
+pb_store_reindex(pb_store *store, pb_error *err)
+{
+    if (store->rdonly) {
+        return pb_error_set(err, PB_EUSAGE, NULL, "the ledger is open read-only");
+    }
+    if (store->rules == NULL) {
+        return pb_error_set(err, PB_EUSAGE, NULL, "the ledger is open without entry rules");
+    }
+    MDB_txn *txn = NULL;
+    int mrc = mdb_txn_begin(store->env, NULL, 0, &txn);
+    if (mrc != 0) {
+        return pb_store_error(err, mrc, "starting a write transaction");
+    }
+    /* Empty the derived state (not the log) and replay every record into it. */
+    mrc = mdb_drop(txn, store->state, 0);
+    int rc = mrc == 0 ? PB_OK : pb_store_error(err, mrc, "emptying derived state");
+    if (rc == PB_OK) {
+        rc = replay_all(store, txn, err);
+        if (rc != PB_OK && rc != PB_ESTORE && rc != PB_ENOMEM) {
+            char text[PB_ERROR_TEXT_MAX];
+            snprintf(text, sizeof(text), "%s", err != NULL ? err->text : "");
+            int64_t index = err != NULL ? err->index : -1;
+            if (err != NULL) {
+                pb_error_init(err);
+                err->index = index;
+            }
+            rc = pb_error_set(err, PB_EVERIFY, NULL, "record %lld no longer admits: %s",
+                              (long long)index, text);
+        }
+    }
+    if (rc != PB_OK) {
+        mdb_txn_abort(txn);
+        return rc;
+    }
+    mrc = mdb_txn_commit(txn);
+    return mrc == 0 ? PB_OK : pb_store_error(err, mrc, "committing the reindex");
+}
+
+int
+pb_store_state_dump(pb_store *store, char **text_out, pb_error *err)
+{
+    pb_snapshot snap;
+    int rc = pb_snapshot_open(store, &snap, err);
+    if (rc != PB_OK) {
+        return rc;
+    }
+    MDB_cursor *cur = NULL;
+    int mrc = mdb_cursor_open(snap.txn, store->state, &cur);
+    size_t cap = 4096, used = 0;
+    char *out = malloc(cap);
+    if (mrc != 0 || out == NULL) {
+        pb_snapshot_close(&snap);
+        free(out);
+        return mrc != 0 ? pb_store_error(err, mrc, "reading derived state")
+                        : pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
+    }
+    MDB_val k, v;
+    for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0;
+         mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        size_t need = used + k.mv_size + v.mv_size + 3;
+        if (need > cap) {
+            cap = need * 2;
+            char *grown = realloc(out, cap);
+            if (grown == NULL) {
+                rc = pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
+                break;
+            }
+            out = grown;
+        }
+        memcpy(out + used, k.mv_data, k.mv_size);
+        used += k.mv_size;
+        out[used++] = '\t';
+        memcpy(out + used, v.mv_data, v.mv_size);
+        used += v.mv_size;
+        out[used++] = '\n';
+    }
+    out[used] = '\0';
+    mdb_cursor_close(cur);
+    pb_snapshot_close(&snap);
+    if (rc != PB_OK) {
+        free(out);
+        return rc;
+    }
+    *text_out = out;
+    return PB_OK;
+}
