@@ -888,6 +888,115 @@ test_policy_in_force_and_carried_forward_reserve(void **state)
     json_decref(ex);
 }
 
+/* DESIGN 5: a variation keeps what it does not change. S01 agreed at
+ * 5,000,000.00, 400,000.00 vired out to S02 on 2024-06-10 (above the limit:
+ * every signatory); a variation of the virement limit alone on 2024-09-01
+ * leaves S01 at 4,600,000.00; a later one that sets budgets sets them from
+ * its date, and virements after it count on top. */
+static void
+test_vary_keeps_budgets_after_virements(void **state)
+{
+    struct fx *f = *state;
+    json_t *vir = pbt_record(&f->seq, "virement",
+                             json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "pool", "BCF24", "from", "S01",
+                                       "to", "S02", "amount", "400000.00", "date", "2024-06-10",
+                                       "reason", "demand"),
+                             f->sig[DCC], f->sig[ICB], f->sig[TRUST], NULL);
+    assert_int_equal(append(f, vir, NULL), PB_OK);
+    json_t *limit = pbt_record(&f->seq, "pool.vary",
+                               json_pack("{s:s,s:s,s:{s:s},s:s}", "pool", "BCF24", "date",
+                                         "2024-09-01", "set", "virement_limit", "300000.00",
+                                         "reason", "limit"),
+                               f->sig[DCC], f->sig[ICB], f->sig[TRUST], NULL);
+    assert_int_equal(append(f, limit, NULL), PB_OK);
+    json_t *r = NULL;
+    assert_int_equal(pb_pool_report(f->store, "BCF24", "2024/25-Q3", &r, NULL), PB_OK);
+    assert_money(find_id(json_object_get(r, "schemes"), "S01"), "budget", 460000000);
+    assert_money(find_id(json_object_get(r, "schemes"), "S02"), "budget", 240000000);
+    assert_money(json_object_get(r, "totals"), "budget", 2400000000);
+    json_decref(r);
+    /* Set budgets from 2024-10-01: S01 5,200,000.00 and S08 3,800,000.00. */
+    json_t *agreed = pool_object(1);
+    json_t *sc = json_deep_copy(json_object_get(agreed, "schemes"));
+    json_decref(agreed);
+    json_object_set_new(json_array_get(sc, 0), "budget", json_string("5200000.00"));
+    json_object_set_new(json_array_get(sc, 7), "budget", json_string("3800000.00"));
+    json_t *set = pbt_record(&f->seq, "pool.vary",
+                             json_pack("{s:s,s:s,s:{s:o},s:s}", "pool", "BCF24", "date",
+                                       "2024-10-01", "set", "schemes", sc, "reason", "rebase"),
+                             f->sig[DCC], f->sig[ICB], f->sig[TRUST], NULL);
+    assert_int_equal(append(f, set, NULL), PB_OK);
+    vir = pbt_record(&f->seq, "virement",
+                     json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "pool", "BCF24", "from", "S01", "to",
+                               "S03", "amount", "100000.00", "date", "2024-11-10", "reason",
+                               "small"),
+                     f->sig[DCC], NULL);
+    assert_int_equal(append(f, vir, NULL), PB_OK);
+    assert_int_equal(pb_pool_report(f->store, "BCF24", "2024/25-Q3", &r, NULL), PB_OK);
+    assert_money(find_id(json_object_get(r, "schemes"), "S01"), "budget", 510000000);
+    assert_money(find_id(json_object_get(r, "schemes"), "S02"), "budget", 200000000);
+    assert_money(find_id(json_object_get(r, "schemes"), "S03"), "budget", 110000000);
+    assert_money(find_id(json_object_get(r, "schemes"), "S08"), "budget", 380000000);
+    json_decref(r);
+    /* Q2 still shows the budgets before the setting variation. */
+    assert_int_equal(pb_pool_report(f->store, "BCF24", "2024/25-Q2", &r, NULL), PB_OK);
+    assert_money(find_id(json_object_get(r, "schemes"), "S01"), "budget", 460000000);
+    json_decref(r);
+}
+
+/* DESIGN 5: a variation cannot remove a scheme or stream with entries in
+ * the year; it is named with its amount and the way out (budget 0.00). */
+static void
+test_vary_refuses_removing_used_scheme_or_stream(void **state)
+{
+    struct fx *f = *state;
+    assert_int_equal(append(f,
+                            expenditure(f, "S07", "12345.67", "2024-05-20", f->fin[TRUST], NULL),
+                            NULL),
+                     PB_OK);
+    assert_int_equal(
+        append(f, contribution(f, "TRUST", "ADD", "5000.00", "2024-05-21", f->fin[TRUST]), NULL),
+        PB_OK);
+    json_t *agreed = pool_object(1);
+    /* S07's budget moved to S06, S07 dropped. */
+    json_t *sc = json_deep_copy(json_object_get(agreed, "schemes"));
+    json_object_set_new(json_array_get(sc, 5), "budget", json_string("5000000.00"));
+    json_array_remove(sc, 6);
+    refused(f,
+            pbt_record(&f->seq, "pool.vary",
+                       json_pack("{s:s,s:s,s:{s:o},s:s}", "pool", "BCF24", "date", "2024-10-01",
+                                 "set", "schemes", sc, "reason", "merge"),
+                       f->sig[DCC], f->sig[ICB], f->sig[TRUST], NULL),
+            PB_EPOOL,
+            "scheme S07 has entries in 2024/25 (spent 12,345.67): a variation cannot remove it; "
+            "set its budget to 0.00 instead");
+    /* The ADD stream dropped, its 600,000.00 moved to DFG. */
+    json_t *st = json_deep_copy(json_object_get(agreed, "streams"));
+    json_object_set_new(json_array_get(st, 2), "planned", json_string("3600000.00"));
+    json_array_remove(st, 4);
+    refused(f,
+            pbt_record(&f->seq, "pool.vary",
+                       json_pack("{s:s,s:s,s:{s:o},s:s}", "pool", "BCF24", "date", "2024-10-01",
+                                 "set", "streams", st, "reason", "merge"),
+                       f->sig[DCC], f->sig[ICB], f->sig[TRUST], NULL),
+            PB_EPOOL,
+            "stream ADD has entries in 2024/25 (received 5,000.00): a variation cannot remove it; "
+            "set its planned contribution to 0.00 instead");
+    /* A scheme with no entries may go: S05's budget to S04. */
+    sc = json_deep_copy(json_object_get(agreed, "schemes"));
+    json_object_set_new(json_array_get(sc, 3), "budget", json_string("7000000.00"));
+    json_array_remove(sc, 4);
+    assert_int_equal(append(f,
+                            pbt_record(&f->seq, "pool.vary",
+                                       json_pack("{s:s,s:s,s:{s:o},s:s}", "pool", "BCF24", "date",
+                                                 "2024-10-01", "set", "schemes", sc, "reason",
+                                                 "no DFG scheme"),
+                                       f->sig[DCC], f->sig[ICB], f->sig[TRUST], NULL),
+                            NULL),
+                     PB_OK);
+    json_decref(agreed);
+}
+
 int
 main(void)
 {
@@ -913,6 +1022,8 @@ main(void)
         T(test_refuses_agreement_with_malformed_policy),
         T(test_settlement_records_the_ledgers_apportionment),
         T(test_policy_in_force_and_carried_forward_reserve),
+        T(test_vary_keeps_budgets_after_virements),
+        T(test_vary_refuses_removing_used_scheme_or_stream),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -155,6 +155,9 @@ int pb_pool_state_put(const pb_state *state, const char *pool_id, const json_t *
                       pb_error *err);
 /* The scheme or stream object of an agreed pool with that id, borrowed; NULL if none. */
 const json_t *pb_pool_find(const json_t *pool, const char *array, const char *id);
+/* The version of a pool's "versions" in force at day (YYYY-MM-DD): the
+ * latest effective date on or before it, else the first. Borrowed. */
+const json_t *pb_pool_version_at(const json_t *versions, const char *day);
 /* Whether partner is one of the pool's partners. */
 int pb_pool_has_partner(const json_t *pool, const char *partner);
 /* Refuse a day outside the pool's year and term, or in a closed period. */
