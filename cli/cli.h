@@ -68,6 +68,12 @@ char *cli_new_passphrase(const char *passphrase_file, const char *sec_path);
 /* Wipe and free a passphrase from cli_new_passphrase; NULL is allowed. */
 void cli_passphrase_free(char *passphrase);
 
+/* Collect a repeated option ("--name X" or "--name=X") by scanning argv
+ * before the table parser, which keeps only the last; more than max is a
+ * usage error. */
+void cli_collect_repeated(int argc, char **argv, const char *name, const char *const *usage,
+                          const char **out, size_t *count, size_t max);
+
 /* Open the ledger (flags as pb_store_open); exits on failure. */
 pb_store *cli_open_store(int flags);
 

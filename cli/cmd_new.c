@@ -19,6 +19,7 @@ static const char *const new_usage[] = {
     "  new virement --pool P --from S1 --to S2 --amount AMT --date D [--reason TEXT]",
     "  new reversal --target ID --date D --reason TEXT",
     "  new period.close --pool P --period PERIOD [--date D]",
+    "  new period.reopen --pool P --period PERIOD --reason TEXT",
     "  new settlement --pool P [--date D] [--memo M]",
     "  new key.add --partner ID --role ROLE --pubkey FILE.pub",
     "  new key.revoke --partner ID --keyid KEYID --date D --reason TEXT",
@@ -49,27 +50,10 @@ static const char *partner_specs[NEW_REPEAT_MAX];
 static const char *key_specs[NEW_REPEAT_MAX];
 static size_t partner_count, key_count;
 
-/* Collect repeated options ("--partner X" or "--partner=X") by scanning argv
- * before the table parser, which keeps only the last. */
 static void
 collect_repeated(int argc, char **argv, const char *name, const char **out, size_t *count)
 {
-    size_t n = strlen(name);
-    for (int i = 1; i < argc; i++) {
-        const char *value = NULL;
-        if (strcmp(argv[i], name) == 0 && i + 1 < argc) {
-            value = argv[i + 1];
-        } else if (strncmp(argv[i], name, n) == 0 && argv[i][n] == '=') {
-            value = argv[i] + n + 1;
-        }
-        if (value == NULL) {
-            continue;
-        }
-        if (*count >= NEW_REPEAT_MAX) {
-            cli_usage_error(new_usage, "too many %s options", name);
-        }
-        out[(*count)++] = value;
-    }
+    cli_collect_repeated(argc, argv, name, new_usage, out, count, NEW_REPEAT_MAX);
 }
 
 /* Split "A:B:rest" into three parts (rest may contain ':'). */
@@ -240,9 +224,11 @@ static const struct cli_option draft_options[] = {
     {CLI_STRING, 0, "payee", "NAME", &opt_payee, "who was paid (expenditure)"},
     {CLI_STRING, 0, "ref", "REF", &opt_ref, "your reference: invoice, remittance, journal"},
     {CLI_STRING, 0, "memo", "TEXT", &opt_memo, "a note kept with the entry"},
-    {CLI_STRING, 0, "reason", "TEXT", &opt_reason, "why (virement, reversal, pool.vary)"},
+    {CLI_STRING, 0, "reason", "TEXT", &opt_reason,
+     "why (virement, reversal, pool.vary, period.reopen)"},
     {CLI_STRING, 0, "target", "ID", &opt_target, "id of the entry to reverse (reversal)"},
-    {CLI_STRING, 0, "period", "PERIOD", &opt_period, "period to close (period.close)"},
+    {CLI_STRING, 0, "period", "PERIOD", &opt_period,
+     "period to close or reopen (period.close, .reopen)"},
     {CLI_STRING, 0, "file", "FILE", &opt_file, "JSON: the pool (pool.agree), changes (pool.vary)"},
     {CLI_END},
 };
@@ -319,6 +305,11 @@ static const struct draft_type draft_types[] = {
      {{"pool", "pool", DRAFT_TEXT, REQ},
       {"period", "period", DRAFT_PERIOD, REQ},
       {"date", "date", DRAFT_DATE, DRAFT_TODAY}}},
+    {"period.reopen",
+     "--pool P --period PERIOD --reason TEXT",
+     {{"pool", "pool", DRAFT_TEXT, REQ},
+      {"period", "period", DRAFT_PERIOD, REQ},
+      {"reason", "reason", DRAFT_TEXT, REQ}}},
     /* The figures are the ledger's own (settlement_figures). */
     {"settlement",
      "--pool P [--date D] [--memo M]",

@@ -861,6 +861,25 @@ typedef struct pb_verify_report {
  * PB_EVERIFY (the cause in err->text), PB_ESTORE or PB_ENOMEM. */
 int pb_verify(pb_store *store, unsigned threads, pb_verify_report *report_out, pb_error *err);
 
+/* Findings for review, not failures (DESIGN 5, docs/auditor.md), a new
+ * array in record order of objects with "kind":
+ * "revoked-key": a signature on a record appended before the record that
+ *   revoked its key (so it counts) and dated on or after the date the key was
+ *   revoked from: {"index","id","type","date","key","partner","revoked_from",
+ *   "revoked_by"[,"pool"]};
+ * "reopen": a period.reopen: {"index","id","type","pool","period","reason",
+ *   "closed_by","close_id"} (the close it undid).
+ * PB_OK, PB_ESTORE or PB_ENOMEM. */
+int pb_review_findings(pb_store *store, json_t **findings_out, pb_error *err);
+
+/* Anchor a verified ledger to keys the auditor holds (docs/auditor.md): each
+ * trusted key must be bound by the genesis record (the ledger's record 0, or a
+ * bundle's), with the same public key, and a trusted signatory key must have
+ * signed it. Call after pb_verify (which checked those signatures).
+ * PB_OK or PB_EVERIFY naming the first key that fails. */
+int pb_genesis_anchor(const json_t *genesis_record, const pb_pubkey *trusted, size_t count,
+                      pb_error *err);
+
 /* ---------------------------------------------------------------------------
  * Interchange: the audit bundle and the spreadsheet export (DESIGN 8).
  * ledger/bundle.c, ledger/export_csv.c. Formats: docs/bundle.md, docs/csv.md.

@@ -31,13 +31,22 @@ int pb_entry_type_known(const char *type);
 int pb_entry_admit(const pb_state *state, const json_t *record, uint64_t index, pb_sigbatch *defer,
                    pb_error *err);
 
+/* DESIGN 5, docs/entries.md "Dates and the clock": at append (never on
+ * replay), "created" may be at most PB_CLOCK_SKEW_SECONDS after the clock
+ * (pb_now, $POOLBOOK_NOW), and the "date" of an entry that records what
+ * happened (money entries, period.close, settlement; not the effective dates
+ * of pool.vary, key.revoke, partner.succeed) at most PB_DATE_SKEW_DAYS after
+ * the clock's UTC day. */
+#define PB_CLOCK_SKEW_SECONDS 3600
+#define PB_DATE_SKEW_DAYS 1
+int pb_entry_check_clock(const json_t *record, pb_error *err);
+
 /* The rules the log admits records by (rules.c): the functions above. */
 extern const pb_log_rules pb_books_rules;
 
 /* A ledger that lives only as long as its handle, admitting by the books'
  * rules (pb_log_open_scratch with pb_books_rules). */
 int pb_store_open_scratch(pb_store **store_out, pb_error *err);
-
 
 enum {
     PB_ROLE_SIGNATORY = 1 << 0,
@@ -140,7 +149,6 @@ int pb_admit_put_keys(const struct pb_admit *a, const json_t *keys, pb_error *er
 
 /* Whether arr[0..before) has an object whose field equals value. */
 int pb_json_array_has(const json_t *arr, size_t before, const char *field, const char *value);
-
 
 /* ---- pools (entry_pool.c), used by the money entries and reports ---- */
 

@@ -222,22 +222,30 @@ sig_keyid(const struct pb_admit *a, size_t i, char *where, size_t size)
     return json_string_value(json_object_get(json_array_get(sigs, i), "key"));
 }
 
-/* Refuse a key revoked on or before the entry's day. */
+/* DESIGN 5: a key's signatures count only on records appended before the
+ * record that revokes it, whatever date an entry claims. Replay admits in
+ * append order, so a revocation in the state is always an earlier record. */
 static int
-check_not_revoked(const struct pb_admit *a, const char *keyid, const char *revoked,
+check_not_revoked(const struct pb_admit *a, const char *keyid, const json_t *bound,
                   const char *where, pb_error *err)
 {
+    const char *revoked = json_string_value(json_object_get(bound, "revoked_from"));
     int32_t revoked_day = 0;
-    int rc = pb_date_parse(revoked, &revoked_day, err);
-    if (rc != PB_OK || a->day < revoked_day) {
+    int rc = revoked != NULL ? pb_date_parse(revoked, &revoked_day, err) : PB_OK;
+    if (rc != PB_OK || revoked == NULL) {
         return rc;
     }
     char day[PB_DATE_TEXT_MAX];
-    char from[PB_DATE_TEXT_MAX];
     pb_date_format(a->day, day, sizeof(day));
-    pb_date_format(revoked_day, from, sizeof(from));
-    return pb_error_set(err, PB_EKEY_REVOKED, where, "key %s is revoked from %s (entry dated %s)",
-                        keyid, from, day);
+    if (a->day >= revoked_day) {
+        return pb_error_set(err, PB_EKEY_REVOKED, where,
+                            "key %s is revoked from %s (entry dated %s)", keyid, revoked, day);
+    }
+    return pb_error_set(err, PB_EKEY_REVOKED, where,
+                        "key %s was revoked (from %s) by record %lld: it signs nothing appended "
+                        "after that, whatever the entry's date (%s)",
+                        keyid, revoked,
+                        (long long)json_integer_value(json_object_get(bound, "revoked")), day);
 }
 
 int
@@ -253,9 +261,8 @@ pb_admit_signer_from_state(struct pb_admit *a, size_t i, pb_error *err)
         return pb_error_set(err, PB_EKEY_UNKNOWN, where, "key %s is not bound in this ledger",
                             keyid);
     }
-    const char *revoked = json_string_value(json_object_get(bound, "revoked_from"));
-    if (rc == PB_OK && revoked != NULL) {
-        rc = check_not_revoked(a, keyid, revoked, where, err);
+    if (rc == PB_OK) {
+        rc = check_not_revoked(a, keyid, bound, where, err);
     }
     if (rc == PB_OK) {
         rc = pb_admit_signer_from_key(a, i, bound, NULL, err);
@@ -472,6 +479,70 @@ check_origin(const struct pb_admit *a, pb_error *err)
     return rc;
 }
 
+/* Types whose "date" is when a change takes effect, which may be agreed
+ * ahead; every other dated entry records something that has happened. */
+static const char *const effective_date_types[] = {"pool.vary", "key.revoke", "partner.succeed",
+                                                   NULL};
+
+int
+pb_entry_check_clock(const json_t *record, pb_error *err)
+{
+    const json_t *entry = json_object_get(record, "entry");
+    char now_text[32];
+    pb_now(now_text, sizeof(now_text));
+    int64_t now = 0, created = 0;
+    int rc = pb_timestamp_parse(now_text, &now, err);
+    if (rc != PB_OK) {
+        return rc;
+    }
+    const char *created_text = json_string_value(json_object_get(entry, "created"));
+    rc = pb_timestamp_parse(created_text, &created, err);
+    if (rc == PB_OK && created > now + PB_CLOCK_SKEW_SECONDS) {
+        return pb_error_set(err, PB_EDATE, "$.entry.created",
+                            "created %s is in the future: it is now %s (clocks may differ by an "
+                            "hour at most)",
+                            created_text, now_text);
+    }
+    const char *type = json_string_value(json_object_get(entry, "type"));
+    const char *date = json_string_value(json_object_get(entry, "date"));
+    for (size_t i = 0; date != NULL && effective_date_types[i] != NULL; i++) {
+        if (strcmp(type, effective_date_types[i]) == 0) {
+            date = NULL;
+        }
+    }
+    int32_t day = 0;
+    if (rc == PB_OK && date != NULL && pb_date_parse(date, &day, NULL) == PB_OK &&
+        day > now / 86400 + PB_DATE_SKEW_DAYS) {
+        char today[PB_DATE_TEXT_MAX];
+        pb_date_format((int32_t)(now / 86400), today, sizeof(today));
+        return pb_error_set(err, PB_EDATE, "$.entry.date",
+                            "date %s of this %s is in the future: today is %s (at most a day "
+                            "ahead is allowed)",
+                            date, type, today);
+    }
+    return rc;
+}
+
+/* DESIGN 5: no entry claims a "created" before the genesis's. */
+static int
+check_after_genesis(const struct pb_admit *a, pb_error *err)
+{
+    json_t *genesis = NULL;
+    int rc = pb_state_get(a->state, "genesis_created", &genesis, err);
+    if (rc == PB_ENOTFOUND) {
+        return PB_OK; /* this is the genesis */
+    }
+    const char *created = json_string_value(json_object_get(a->entry, "created"));
+    /* Timestamps are fixed-width UTC text: they order as strings. */
+    if (rc == PB_OK && strcmp(created, json_string_value(genesis)) < 0) {
+        rc = pb_error_set(err, PB_EDATE, "$.entry.created",
+                          "created %s is before the ledger's genesis (created %s)", created,
+                          json_string_value(genesis));
+    }
+    json_decref(genesis);
+    return rc;
+}
+
 int
 pb_entry_admit(const pb_state *state, const json_t *record, uint64_t index, pb_sigbatch *defer,
                pb_error *err)
@@ -506,6 +577,9 @@ pb_entry_admit(const pb_state *state, const json_t *record, uint64_t index, pb_s
     memset(&rule, 0, sizeof(rule));
     if (rc == PB_OK) {
         rc = check_origin(a, err);
+    }
+    if (rc == PB_OK) {
+        rc = check_after_genesis(a, err);
     }
     if (rc == PB_OK) {
         rc = t->validate(a, &rule, err);

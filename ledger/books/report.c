@@ -323,6 +323,13 @@ pb_pool_report_state(const pb_state *state, const char *pool_id, const char *per
             pb_money_json(t.received), "settlement", settlement_of(ps));
         rc = *report_out == NULL ? pb_error_set(err, PB_ENOMEM, NULL, "out of memory") : PB_OK;
         rc = rc == PB_OK ? report_names(state, &r, *report_out, err) : rc;
+        /* The periods closed now, and every close and reopen (entry_money.c). */
+        if (rc == PB_OK) {
+            json_object_set(*report_out, "closed", json_object_get(ps, "closed"));
+            const json_t *periods = json_object_get(ps, "periods");
+            json_object_set_new(*report_out, "periods",
+                                periods != NULL ? json_incref((json_t *)periods) : json_array());
+        }
     }
     json_decref(schemes);
     json_decref(streams);

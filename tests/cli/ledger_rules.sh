@@ -139,6 +139,113 @@ expect_eq "S03 budget set to 0.00" "$(budget S03)" "0.00"
 expect_eq "S01 budget set from the variation's date" "$(budget S01)" "4100000.00"
 expect_eq "S01 budget in May, before that variation" "$(budget S01 2024/25-M02)" "3600000.00"
 
+# ---- 2. the clock at append, and no entry before the genesis ----
+refuse "poolbook: error: date 2024-07-02 of this expenditure is in the future: today is 2024-06-30 (at most a day ahead is allowed) (\$.entry.date)" \
+  post expenditure --pool BCF24 --scheme S01 --amount 100 --date 2024-07-02 --payee 'A Ltd' \
+  -k dcc-fin.key
+"$P" new expenditure --pool BCF24 --scheme S01 --amount 100 --date 2024-06-20 --payee 'A Ltd' \
+  --created 2024-06-30T13:00:01Z -o ahead.json 2>/dev/null
+"$P" sign ahead.json -k dcc-fin.key 2>/dev/null
+refuse "poolbook: error: created 2024-06-30T13:00:01Z is in the future: it is now 2024-06-30T12:00:00Z (clocks may differ by an hour at most) (ahead.json line 1, \$.entry.created)" \
+  append ahead.json
+"$P" new expenditure --pool BCF24 --scheme S01 --amount 100 --date 2024-06-20 --payee 'A Ltd' \
+  --created 2024-06-30T11:59:59Z -o early.json 2>/dev/null
+"$P" sign early.json -k dcc-fin.key 2>/dev/null
+refuse "poolbook: error: created 2024-06-30T11:59:59Z is before the ledger's genesis (created 2024-06-30T12:00:00Z) (early.json line 1, \$.entry.created)" \
+  append early.json
+
+# ---- 3. closing periods: on or after the last day; the year by settlement; reopen ----
+refuse "poolbook: error: period 2024/25-Q2 of pool BCF24 cannot be closed before its last day, 2024-09-30 (this close is dated 2024-06-30) (\$.entry.date)" \
+  post period.close --pool BCF24 --period 2024/25-Q2 -k dcc-fin.key
+refuse "poolbook: error: the year 2024/25 of pool BCF24 is closed by its settlement (poolbook new settlement --pool BCF24), not by period.close (\$.entry.period)" \
+  post period.close --pool BCF24 --period 2024/25 -k dcc-fin.key
+checks=$((checks + 1))
+"$P" post period.close --pool BCF24 --period 2024/25-M02 --id close-may -k dcc-fin.key >/dev/null ||
+  fail "close May"
+"$P" new period.reopen --pool BCF24 --period 2024/25-M03 --reason 'closed by mistake' \
+  -o reopen-june.json 2>/dev/null
+for k in dcc-sig.key icb-sig.key; do "$P" sign reopen-june.json -k "$k" 2>/dev/null; done
+refuse "poolbook: error: period 2024/25-M03 of pool BCF24 is not closed (reopen-june.json line 1, \$.entry.period)" \
+  append reopen-june.json
+"$P" new period.reopen --pool BCF24 --period 2024/25-M02 --reason 'invoice INV-77 was missed' \
+  --id reopen-may -o reopen.json 2>/dev/null
+"$P" sign reopen.json -k dcc-sig.key 2>/dev/null
+refuse "poolbook: error: the period.reopen entry still needs a signatory signature of: ICB (reopen.json line 1, \$.sigs)" \
+  append reopen.json
+sign_append reopen.json icb-sig.key
+checks=$((checks + 1))
+"$P" post expenditure --pool BCF24 --scheme S01 --amount 770 --date 2024-05-30 --payee 'INV-77 Ltd' \
+  -k dcc-fin.key >/dev/null || fail "spending in the reopened month"
+"$P" post period.close --pool BCF24 --period 2024/25-M02 --id close-may-2 -k dcc-fin.key >/dev/null
+checks=$((checks + 1))
+"$P" pool show BCF24 >show.txt
+grep -qE '^  2024/25-M02 +reopened on 2024-06-30 by reopen-may \(index [0-9]+\): invoice INV-77 was missed$' show.txt ||
+  fail "pool show lacks the reopen: $(sed -n '/^periods/,$p' show.txt)"
+grep -qE '^  2024/25-M02 +closed +on 2024-06-30 by close-may-2 ' show.txt || fail "pool show lacks the second close"
+checks=$((checks + 1))
+"$P" verify >verify.txt
+grep -qE "^review: record [0-9]+ reopen-may reopened period 2024/25-M02 of pool BCF24, closed by record [0-9]+ close-may: invoice INV-77 was missed$" verify.txt ||
+  fail "verify lacks the reopen: $(cat verify.txt)"
+
+# ---- 4. a reversal needs the authority its target needed ----
+"$P" post virement --pool BCF24 --from S01 --to S02 --amount 50,000 --date 2024-06-10 \
+  --id vir-small -k dcc-sig.key >/dev/null
+refuse "poolbook: error: key A6B779F7B49CF6D6 is DCC's finance key; a reversal entry needs DCC's signatory key (\$.sigs[0].key)" \
+  post reversal --target vir-small --date 2024-06-12 --reason 'withdrawn' -k dcc-fin.key
+checks=$((checks + 1))
+"$P" post reversal --target vir-small --date 2024-06-12 --reason 'withdrawn' -k dcc-sig.key \
+  >/dev/null || fail "reversal of a small virement by the host signatory"
+vir_id=$(python3 -c 'import json; print(json.load(open("vir.json"))["entry"]["id"])')
+refuse "poolbook: error: the reversal entry still needs a signatory signature of: ICB (\$.sigs)" \
+  post reversal --target "$vir_id" --date 2024-06-12 --reason 'withdrawn' -k dcc-sig.key
+"$P" new expenditure --pool BCF24 --scheme S01 --amount 1,000,000 --date 2024-06-11 \
+  --payee 'Big Care Ltd' --id exp-big -o big.json 2>/dev/null
+sign_append big.json dcc-fin.key dcc-sig.key
+refuse "poolbook: error: the reversal entry still needs a signatory signature of: DCC (\$.sigs)" \
+  post reversal --target exp-big --date 2024-06-12 --reason 'wrong supplier' -k dcc-fin.key
+"$P" new reversal --target exp-big --date 2024-06-12 --reason 'wrong supplier' -o rev-big.json 2>/dev/null
+sign_append rev-big.json dcc-fin.key dcc-sig.key
+
+# ---- 5. verify anchored to keys you hold ----
+K=$PB_SRC/tests/data/keys
+checks=$((checks + 1))
+"$P" verify >verify.txt
+grep -q '^self-consistent: [0-9]* records, .*; not anchored to keys you hold (verify --trust KEY.pub ... to anchor it)$' verify.txt ||
+  fail "verify without --trust: $(head -1 verify.txt)"
+checks=$((checks + 1))
+"$P" verify --trust "$K/dcc-sig.pub" --trust "$K/icb-sig.pub" --trust "$K/op.pub" >verify.txt ||
+  fail "verify --trust"
+grep -q '^verified: [0-9]* records, .*; anchored to 3 keys you hold$' verify.txt ||
+  fail "verify --trust: $(head -1 verify.txt)"
+refuse "poolbook: error: the trusted key EE53BFF30D7CED1D is not bound by the ledger's genesis: this is not a ledger founded with the keys you hold (record 0, the genesis)" \
+  verify --trust "$K/dcc-sig.pub" --trust "$K/stranger.pub"
+
+# @ITEMS@
+
+# ---- 2. revocation by append order (last: it revokes ICB's finance key) ----
+# ICB's finance key posts spending dated 30 June; then ICB revokes that key
+# from 25 June (it was lost then). The spending was appended before the
+# revocation, so it counts, and verify and the statements list it for review.
+ICB_FIN=0B6A3010127FFC5C
+"$P" post expenditure --pool BCF24 --scheme S02 --amount 2,500 --date 2024-06-30 \
+  --payee 'Care Ltd' --id exp-late -k icb-fin.key >/dev/null
+"$P" post key.revoke --partner ICB --keyid $ICB_FIN --date 2024-06-25 --reason 'laptop lost' \
+  -k icb-sig.key >/dev/null
+late=$("$P" show exp-late --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["index"])' 2>/dev/null || echo '?')
+checks=$((checks + 1))
+"$P" verify >verify.txt || fail "verify with a finding for review"
+grep -qxF "review: record $late exp-late (expenditure dated 2024-06-30) is signed by key $ICB_FIN of ICB, which record $((late + 1)) revoked from 2024-06-25; appended before the revocation, the signature counts: check that it was genuine" verify.txt ||
+  fail "verify lacks the review line: $(cat verify.txt)"
+checks=$((checks + 1))
+"$P" statement --pool BCF24 --partner ICB --period 2024/25-Q1 >statement.txt 2>&1 ||
+  fail "statement: $(cat statement.txt)"
+grep -qF "for review: record $late exp-late (expenditure dated 2024-06-30) is signed by key $ICB_FIN of ICB" statement.txt ||
+  fail "the statement does not say it uses a record for review"
+# Appended after the revocation, the key signs nothing, whatever the date.
+refuse "poolbook: error: key $ICB_FIN was revoked (from 2024-06-25) by record $((late + 1)): it signs nothing appended after that, whatever the entry's date (2024-06-01) (\$.sigs[0].key)" \
+  post expenditure --pool BCF24 --scheme S02 --amount 10 --date 2024-06-01 --payee 'Care Ltd' \
+  -k icb-fin.key
+
 checks=$((checks + 1))
 "$P" verify >/dev/null || fail "verify"
 echo "ledger_rules: $checks checks, $fails failures"
