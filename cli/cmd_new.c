@@ -24,6 +24,7 @@ static const char *const new_usage[] = {
     "  new key.add --partner ID --role ROLE --pubkey FILE.pub",
     "  new key.revoke --partner ID --keyid KEYID --date D --reason TEXT",
     "  new partner.admit --partner-id ID --kind KIND --name NAME --key ROLE:PUBFILE...",
+    "  new partner.succeed --partner OLD --successor NEW --date D [--reason TEXT]",
     "",
     "Write an unsigned draft entry, to sign with `poolbook sign` and add with",
     "`poolbook append`. The draft goes to -o FILE (default: stdout).",
@@ -39,7 +40,9 @@ static const char *const new_usage[] = {
     "and the new one's); their default ids are key-KEYID, revoke-KEYID, admit-ID.",
     "settlement: the year-end apportionment of the actual outturn, with the figures",
     "computed from the ledger (see `policy explain --actual`); every pool signatory signs.",
-    "Without --id, an id is made from the entry (docs/entries.md).",
+    "Without --id, an id is made from the entry (docs/entries.md). With a ledger at",
+    "hand the draft is checked against it (pools, schemes, streams, partners, a",
+    "variation's balance) unless --no-check.",
     NULL,
 };
 
@@ -211,7 +214,8 @@ parties_draft(const char *type, const char *id, const char *created, json_t *fie
  * what the finance lead typed and says which option was wrong. */
 
 static const char *opt_pool, *opt_stream, *opt_scheme, *opt_from, *opt_to, *opt_amount, *opt_date,
-    *opt_payee, *opt_ref, *opt_memo, *opt_reason, *opt_target, *opt_period, *opt_file;
+    *opt_payee, *opt_ref, *opt_memo, *opt_reason, *opt_target, *opt_period, *opt_file,
+    *opt_successor;
 
 static const struct cli_option draft_options[] = {
     {CLI_STRING, 0, "pool", "POOL", &opt_pool, "the pool's id"},
@@ -230,6 +234,8 @@ static const struct cli_option draft_options[] = {
     {CLI_STRING, 0, "period", "PERIOD", &opt_period,
      "period to close or reopen (period.close, .reopen)"},
     {CLI_STRING, 0, "file", "FILE", &opt_file, "JSON: the pool (pool.agree), changes (pool.vary)"},
+    {CLI_STRING, 0, "successor", "ID", &opt_successor,
+     "the partner that succeeds (partner.succeed)"},
     {CLI_END},
 };
 
@@ -310,6 +316,12 @@ static const struct draft_type draft_types[] = {
      {{"pool", "pool", DRAFT_TEXT, REQ},
       {"period", "period", DRAFT_PERIOD, REQ},
       {"reason", "reason", DRAFT_TEXT, REQ}}},
+    {"partner.succeed",
+     "--partner OLD --successor NEW --date D [--reason TEXT]",
+     {{"partner", "partner", DRAFT_TEXT, REQ},
+      {"successor", "successor", DRAFT_TEXT, REQ},
+      {"date", "date", DRAFT_DATE, REQ},
+      {"reason", "reason", DRAFT_TEXT, OPT}}},
     /* The figures are the ledger's own (settlement_figures). */
     {"settlement",
      "--pool P [--date D] [--memo M]",
@@ -696,12 +708,20 @@ cmd_new(int argc, char **argv)
 {
     pb_error err;
     pb_error_init(&err);
+    static int no_check;
     static const struct cli_option extra[] = {
         {CLI_STRING, 'o', "output", "FILE", &opt_out, "write the draft here (default: stdout)"},
+        {CLI_FLAG, 0, "no-check", NULL, &no_check,
+         "do not check the draft against the ledger (e.g. it needs entries not yet appended)"},
         {CLI_END},
     };
     json_t *record = cli_new_draft(argc, argv, new_usage, extra, &err);
     if (record == NULL) {
+        cli_fail(&err);
+    }
+    /* docs/entries.md "Drafts": checked before anyone signs. */
+    if (!no_check && cli_check_draft(record, &err) != PB_OK) {
+        json_decref(record);
         cli_fail(&err);
     }
     cli_write_record(opt_out, record);

@@ -872,6 +872,15 @@ int pb_verify(pb_store *store, unsigned threads, pb_verify_report *report_out, p
  * PB_OK, PB_ESTORE or PB_ENOMEM. */
 int pb_review_findings(pb_store *store, json_t **findings_out, pb_error *err);
 
+/* Check a draft (possibly partly signed) against the ledger's state before
+ * anyone else signs it (docs/entries.md "Drafts"): its form, every check its
+ * type makes against the state (pool, scheme, stream, partner exist; a
+ * variation balanced), and that the signing rule accepts each signature so
+ * far; a refused key's message names whose key it is and ends with the keys
+ * the entry needs. Nothing is written; signature bytes and completeness are
+ * left to append. PB_OK or the append's refusal code. */
+int pb_draft_check(pb_store *store, json_t *record, pb_error *err);
+
 /* Anchor a verified ledger to keys the auditor holds (docs/auditor.md): each
  * trusted key must be bound by the genesis record (the ledger's record 0, or a
  * bundle's), with the same public key, and a trusted signatory key must have

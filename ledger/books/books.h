@@ -41,6 +41,13 @@ int pb_entry_admit(const pb_state *state, const json_t *record, uint64_t index, 
 #define PB_DATE_SKEW_DAYS 1
 int pb_entry_check_clock(const json_t *record, pb_error *err);
 
+/* Check a draft against state before it is complete (docs/entries.md
+ * "Drafts"): every state check of its type, and that the signing rule accepts
+ * each signature so far (key bound, not revoked, its partner and role); a
+ * refused key's message ends with what the entry needs. Nothing is applied
+ * and signature bytes are not checked. */
+int pb_entry_check_draft(const pb_state *state, const json_t *record, pb_error *err);
+
 /* The rules the log admits records by (rules.c): the functions above. */
 extern const pb_log_rules pb_books_rules;
 

@@ -23,11 +23,11 @@ static const struct {
     const char *type;
     const char *short_name;
 } id_shorts[] = {
-    {"contribution", "con"},     {"expenditure", "exp"},     {"forecast", "fc"},
-    {"virement", "vir"},         {"reversal", "rev"},        {"period.close", "close"},
-    {"pool.agree", "agree"},     {"pool.vary", "vary"},      {"key.add", "key"},
-    {"key.revoke", "revoke"},    {"partner.admit", "admit"}, {"settlement", "settle"},
-    {"period.reopen", "reopen"},
+    {"contribution", "con"},     {"expenditure", "exp"},      {"forecast", "fc"},
+    {"virement", "vir"},         {"reversal", "rev"},         {"period.close", "close"},
+    {"pool.agree", "agree"},     {"pool.vary", "vary"},       {"key.add", "key"},
+    {"key.revoke", "revoke"},    {"partner.admit", "admit"},  {"settlement", "settle"},
+    {"period.reopen", "reopen"}, {"partner.succeed", "succ"},
 };
 
 #define SHORT_NAME_BYTES_MAX 6 /* "revoke" */
@@ -446,4 +446,22 @@ pb_draft_document(const char *origin, const char *id, const char *created, const
         json_object_set_new(entry, "title", json_string(title));
     }
     return finish_draft(entry, record_out, err);
+}
+
+int
+pb_draft_check(pb_store *store, json_t *record, pb_error *err)
+{
+    int rc = pb_record_check_form(record, err);
+    pb_snapshot snap;
+    if (rc == PB_OK) {
+        rc = pb_snapshot_open(store, &snap, err);
+    }
+    if (rc != PB_OK) {
+        return rc;
+    }
+    pb_state state;
+    pb_snapshot_state(&snap, &state);
+    rc = pb_entry_check_draft(&state, record, err);
+    pb_snapshot_close(&snap);
+    return rc;
 }

@@ -543,23 +543,13 @@ check_after_genesis(const struct pb_admit *a, pb_error *err)
     return rc;
 }
 
-int
-pb_entry_admit(const pb_state *state, const json_t *record, uint64_t index, pb_sigbatch *defer,
-               pb_error *err)
+/* The admission's setup and its checks against state: the day, origin,
+ * genesis order, the type's own checks (which fill rule) and that the rule
+ * accepts every signer. */
+static int
+admit_checks(struct pb_admit *a, const struct pb_entry_type *t, struct pb_sign_rule *rule,
+             pb_error *err)
 {
-    struct pb_admit *a = calloc(1, sizeof(*a));
-    if (a == NULL) {
-        return pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
-    }
-    a->state = state;
-    a->record = record;
-    a->entry = json_object_get(record, "entry");
-    a->type = json_string_value(json_object_get(a->entry, "type"));
-    a->index = index;
-    a->defer = defer;
-    a->held = json_array();
-    const struct pb_entry_type *t = find_type(a->type);
-    PB_ASSERT(t != NULL); /* the form was checked */
     int64_t seconds = 0;
     int rc =
         pb_timestamp_parse(json_string_value(json_object_get(a->entry, "created")), &seconds, err);
@@ -573,8 +563,7 @@ pb_entry_admit(const pb_state *state, const json_t *record, uint64_t index, pb_s
             snprintf(err->where, sizeof(err->where), "$.entry.date");
         }
     }
-    struct pb_sign_rule rule;
-    memset(&rule, 0, sizeof(rule));
+    memset(rule, 0, sizeof(*rule));
     if (rc == PB_OK) {
         rc = check_origin(a, err);
     }
@@ -582,11 +571,49 @@ pb_entry_admit(const pb_state *state, const json_t *record, uint64_t index, pb_s
         rc = check_after_genesis(a, err);
     }
     if (rc == PB_OK) {
-        rc = t->validate(a, &rule, err);
+        rc = t->validate(a, rule, err);
     }
     if (rc == PB_OK) {
-        rc = check_signers_allowed(a, &rule, err);
+        rc = check_signers_allowed(a, rule, err);
     }
+    return rc;
+}
+
+static struct pb_admit *
+admit_new(const pb_state *state, const json_t *record, uint64_t index, pb_sigbatch *defer)
+{
+    struct pb_admit *a = calloc(1, sizeof(*a));
+    if (a != NULL) {
+        a->state = state;
+        a->record = record;
+        a->entry = json_object_get(record, "entry");
+        a->type = json_string_value(json_object_get(a->entry, "type"));
+        a->index = index;
+        a->defer = defer;
+        a->held = json_array();
+    }
+    return a;
+}
+
+static void
+admit_free(struct pb_admit *a)
+{
+    json_decref(a->held);
+    free(a);
+}
+
+int
+pb_entry_admit(const pb_state *state, const json_t *record, uint64_t index, pb_sigbatch *defer,
+               pb_error *err)
+{
+    struct pb_admit *a = admit_new(state, record, index, defer);
+    if (a == NULL) {
+        return pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
+    }
+    const struct pb_entry_type *t = find_type(a->type);
+    PB_ASSERT(t != NULL); /* the form was checked */
+    struct pb_sign_rule rule;
+    int rc = admit_checks(a, t, &rule, err);
     if (rc == PB_OK) {
         rc = check_signers_complete(a, &rule, err);
     }
@@ -599,7 +626,77 @@ pb_entry_admit(const pb_state *state, const json_t *record, uint64_t index, pb_s
     if (rc == PB_OK) {
         rc = t->apply(a, err);
     }
-    json_decref(a->held);
-    free(a);
+    admit_free(a);
+    return rc;
+}
+
+/* "a finance key of DCC or ICB; a signatory key of each of DCC, ICB" */
+static void
+describe_rule(const struct pb_sign_rule *rule, char *buf, size_t size)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t r = 0; r < rule->count; r++) {
+        const struct pb_sign_req *req = &rule->reqs[r];
+        char roles[64], who[PB_ERROR_TEXT_MAX / 4];
+        describe_roles(req->roles, roles, sizeof(roles));
+        size_t w = 0;
+        who[0] = '\0';
+        const char *sep = req->min_partners > 1 ? ", " : " or ";
+        for (size_t p = 0; p < req->partner_count; p++) {
+            int n = snprintf(who + w, sizeof(who) - w, "%s%s", p > 0 ? sep : "", req->partners[p]);
+            w += n > 0 && (size_t)n < sizeof(who) - w ? (size_t)n : 0;
+        }
+        char part[PB_ERROR_TEXT_MAX / 2];
+        if (req->partner_count == 0) {
+            snprintf(part, sizeof(part), "a %s key of any partner", roles);
+        } else if (req->min_partners > 1 && req->min_partners == req->partner_count) {
+            snprintf(part, sizeof(part), "a %s key of each of %s", roles, who);
+        } else if (req->min_partners > 1) {
+            snprintf(part, sizeof(part), "%s keys of %zu of %s", roles, req->min_partners, who);
+        } else {
+            snprintf(part, sizeof(part), "a %s key of %s", roles, who);
+        }
+        int n = snprintf(buf + used, size - used, "%s%s", r > 0 ? "; and " : "", part);
+        used += n > 0 && (size_t)n < size - used ? (size_t)n : 0;
+    }
+}
+
+int
+pb_entry_check_draft(const pb_state *state, const json_t *record, pb_error *err)
+{
+    const char *type = json_string_value(json_object_get(json_object_get(record, "entry"), "type"));
+    const struct pb_entry_type *t = find_type(type != NULL ? type : "");
+    PB_ASSERT(t != NULL); /* the form was checked */
+    /* First unsigned: the state checks, and the rule (who must sign). */
+    json_t *bare = json_pack("{s:O,s:[]}", "entry", json_object_get(record, "entry"), "sigs");
+    struct pb_admit *a = bare != NULL ? admit_new(state, bare, 0, NULL) : NULL;
+    if (a == NULL) {
+        json_decref(bare);
+        return pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
+    }
+    struct pb_sign_rule rule;
+    int rc = admit_checks(a, t, &rule, err);
+    char needs[PB_ERROR_TEXT_MAX / 2];
+    describe_rule(&rule, needs, sizeof(needs));
+    /* Then with its signatures: each key bound, not revoked, accepted. */
+    struct pb_admit *b = rc == PB_OK ? admit_new(state, record, 0, NULL) : NULL;
+    if (rc == PB_OK && b == NULL) {
+        rc = pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
+    }
+    if (b != NULL) {
+        struct pb_sign_rule with;
+        pb_error local;
+        pb_error_init(&local);
+        rc = admit_checks(b, t, &with, &local);
+        if (rc != PB_OK && err != NULL) {
+            pb_error_init(err);
+            pb_error_set(err, rc, local.where, "%s; the %s entry needs %s", local.text, type,
+                         needs);
+        }
+        admit_free(b);
+    }
+    admit_free(a);
+    json_decref(bare);
     return rc;
 }

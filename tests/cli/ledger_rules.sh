@@ -127,9 +127,12 @@ s = p["schemes"]
 s[0]["budget"] = "4100000.00"; s[1]["budget"] = "3900000.00"; s[2]["budget"] = "0.00"
 json.dump({"schemes": s}, open("zero-s03.json", "w"))
 PY
+# 6. With the ledger at hand, `new` refuses the draft before anyone signs it.
+refuse "poolbook: error: scheme S03 has entries in 2024/25 (spent 12,345.67): a variation cannot remove it; set its budget to 0.00 instead (\$.entry.set.schemes)" \
+  new pool.vary --pool BCF24 --date 2024-06-15 --file drop-s03.json --reason 'merge' -o drop.json
 "$P" new pool.vary --pool BCF24 --date 2024-06-15 --file drop-s03.json --reason 'merge' \
-  -o drop.json 2>/dev/null
-for k in dcc-sig.key icb-sig.key; do "$P" sign drop.json -k "$k" 2>/dev/null; done
+  --no-check -o drop.json 2>/dev/null
+for k in dcc-sig.key icb-sig.key; do "$P" sign drop.json --no-check -k "$k" 2>/dev/null; done
 refuse "poolbook: error: scheme S03 has entries in 2024/25 (spent 12,345.67): a variation cannot remove it; set its budget to 0.00 instead (drop.json line 1, \$.entry.set.schemes)" \
   append drop.json
 "$P" new pool.vary --pool BCF24 --date 2024-06-15 --file zero-s03.json --reason 'merge' \
@@ -144,13 +147,13 @@ refuse "poolbook: error: date 2024-07-02 of this expenditure is in the future: t
   post expenditure --pool BCF24 --scheme S01 --amount 100 --date 2024-07-02 --payee 'A Ltd' \
   -k dcc-fin.key
 "$P" new expenditure --pool BCF24 --scheme S01 --amount 100 --date 2024-06-20 --payee 'A Ltd' \
-  --created 2024-06-30T13:00:01Z -o ahead.json 2>/dev/null
+  --created 2024-06-30T13:00:01Z --no-check -o ahead.json 2>/dev/null
 "$P" sign ahead.json -k dcc-fin.key 2>/dev/null
 refuse "poolbook: error: created 2024-06-30T13:00:01Z is in the future: it is now 2024-06-30T12:00:00Z (clocks may differ by an hour at most) (ahead.json line 1, \$.entry.created)" \
   append ahead.json
 "$P" new expenditure --pool BCF24 --scheme S01 --amount 100 --date 2024-06-20 --payee 'A Ltd' \
-  --created 2024-06-30T11:59:59Z -o early.json 2>/dev/null
-"$P" sign early.json -k dcc-fin.key 2>/dev/null
+  --created 2024-06-30T11:59:59Z --no-check -o early.json 2>/dev/null
+"$P" sign early.json --no-check -k dcc-fin.key 2>/dev/null
 refuse "poolbook: error: created 2024-06-30T11:59:59Z is before the ledger's genesis (created 2024-06-30T12:00:00Z) (early.json line 1, \$.entry.created)" \
   append early.json
 
@@ -163,8 +166,8 @@ checks=$((checks + 1))
 "$P" post period.close --pool BCF24 --period 2024/25-M02 --id close-may -k dcc-fin.key >/dev/null ||
   fail "close May"
 "$P" new period.reopen --pool BCF24 --period 2024/25-M03 --reason 'closed by mistake' \
-  -o reopen-june.json 2>/dev/null
-for k in dcc-sig.key icb-sig.key; do "$P" sign reopen-june.json -k "$k" 2>/dev/null; done
+  --no-check -o reopen-june.json 2>/dev/null
+for k in dcc-sig.key icb-sig.key; do "$P" sign reopen-june.json --no-check -k "$k" 2>/dev/null; done
 refuse "poolbook: error: period 2024/25-M03 of pool BCF24 is not closed (reopen-june.json line 1, \$.entry.period)" \
   append reopen-june.json
 "$P" new period.reopen --pool BCF24 --period 2024/25-M02 --reason 'invoice INV-77 was missed' \
@@ -219,6 +222,36 @@ grep -q '^verified: [0-9]* records, .*; anchored to 3 keys you hold$' verify.txt
   fail "verify --trust: $(head -1 verify.txt)"
 refuse "poolbook: error: the trusted key EE53BFF30D7CED1D is not bound by the ledger's genesis: this is not a ledger founded with the keys you hold (record 0, the genesis)" \
   verify --trust "$K/dcc-sig.pub" --trust "$K/stranger.pub"
+
+# ---- 6. drafts checked before anyone signs; sign refuses a key the rule would not take ----
+refuse "poolbook: error: pool BCF24 has no scheme \"S09\" (\$.entry.scheme)" \
+  new expenditure --pool BCF24 --scheme S09 --amount 10 --date 2024-06-20 --payee 'A Ltd'
+refuse "poolbook: error: no pool \"BCF99\" is agreed in this ledger (\$.entry.pool)" \
+  new forecast --pool BCF99 --scheme S01 --amount 10 --date 2024-06-20
+refuse "poolbook: error: stream NHSMIN is paid by ICB, not DCC (\$.entry.partner)" \
+  new contribution --pool BCF24 --partner DCC --stream NHSMIN --amount 10 --date 2024-06-20
+"$P" new expenditure --pool BCF24 --scheme S02 --amount 10 --date 2024-06-20 --payee 'A Ltd' \
+  -o sign-me.json 2>/dev/null
+cp sign-me.json sign-me.orig
+refuse "poolbook: error: key B78212BAE33D64E1 is ICB's signatory key; a expenditure entry needs ICB's finance key; the expenditure entry needs a finance key of ICB or DCC (sign-me.json, \$.sigs[0].key)" \
+  sign sign-me.json -k icb-sig.key
+checks=$((checks + 1))
+cmp -s sign-me.json sign-me.orig || fail "a refused sign changed the draft"
+refuse "poolbook: error: key EE53BFF30D7CED1D is not bound in this ledger; the expenditure entry needs a finance key of ICB or DCC (sign-me.json, \$.sigs[0].key)" \
+  sign sign-me.json -k stranger.key
+"$P" sign sign-me.json --no-check -k stranger.key 2>/dev/null
+checks=$((checks + 1))
+"$P" unsign sign-me.json EE53BFF30D7CED1D 2>/dev/null || fail "unsign"
+cmp -s sign-me.json sign-me.orig || fail "unsign did not restore the draft"
+refuse "poolbook: error: the draft has no signature by key EE53BFF30D7CED1D (sign-me.json)" \
+  unsign sign-me.json EE53BFF30D7CED1D
+
+checks=$((checks + 1))
+"$P" new partner.succeed --partner ICB --successor DCC --date 2024-07-01 --reason 'merger' \
+  -o succeed.json 2>/dev/null || fail "new partner.succeed"
+grep -q '"type":"partner.succeed"' succeed.json || fail "new partner.succeed: $(cat succeed.json)"
+refuse "poolbook: error: NOPE is not a partner: admit it first with partner.admit (\$.entry.successor)" \
+  new partner.succeed --partner ICB --successor NOPE --date 2024-07-01
 
 # @ITEMS@
 
