@@ -881,6 +881,16 @@ int pb_review_findings(pb_store *store, json_t **findings_out, pb_error *err);
  * left to append. PB_OK or the append's refusal code. */
 int pb_draft_check(pb_store *store, json_t *record, pb_error *err);
 
+/* Whether two entries record the same thing: equal but for "created" (and
+ * so, with default ids, the same id): re-posting one is "already present". */
+int pb_entry_same_business(const json_t *a, const json_t *b);
+
+/* The id of the first contribution (expenditure) with the same "ref" for the
+ * same pool and partner (scheme) as record's entry, in id_out. PB_OK,
+ * PB_ENOTFOUND (none, or the entry has no ref), PB_ESTORE. */
+int pb_money_ref_first(pb_store *store, const json_t *record, char *id_out, size_t size,
+                       pb_error *err);
+
 /* Anchor a verified ledger to keys the auditor holds (docs/auditor.md): each
  * trusted key must be bound by the genesis record (the ledger's record 0, or a
  * bundle's), with the same public key, and a trusted signatory key must have

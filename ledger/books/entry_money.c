@@ -9,6 +9,7 @@
  */
 #include "books/books.h"
 
+#include <sodium.h>
 #include <string.h>
 
 /* The pool's state for an entry's "pool" field (a new reference). */
@@ -210,6 +211,74 @@ find_scheme(const json_t *ps, const struct pb_admit *a, const char *field, const
     return PB_OK;
 }
 
+/* ---- references ------------------------------------------------------------ */
+
+/* "ref:<POOL>:<partner or scheme>:<32 hex of SHA-256 of the ref>", the state
+ * key of the first contribution or expenditure with that reference. */
+static int
+ref_key(const json_t *entry, char *buf, size_t size)
+{
+    const char *type = json_string_value(json_object_get(entry, "type"));
+    const char *ref = json_string_value(json_object_get(entry, "ref"));
+    const char *pool = json_string_value(json_object_get(entry, "pool"));
+    const char *party = NULL;
+    if (type != NULL && strcmp(type, "contribution") == 0) {
+        party = json_string_value(json_object_get(entry, "partner"));
+    } else if (type != NULL && strcmp(type, "expenditure") == 0) {
+        party = json_string_value(json_object_get(entry, "scheme"));
+    }
+    if (ref == NULL || pool == NULL || party == NULL) {
+        return 0;
+    }
+    uint8_t digest[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256(digest, (const unsigned char *)ref, strlen(ref));
+    char hex[33];
+    sodium_bin2hex(hex, sizeof(hex), digest, 16);
+    snprintf(buf, size, "ref:%s:%s:%s", pool, party, hex);
+    return 1;
+}
+
+/* Remember the first entry with its reference (docs/entries.md). */
+static int
+put_ref(const struct pb_admit *a, pb_error *err)
+{
+    char key[2 * PB_ID_BYTES_MAX + 48];
+    if (!ref_key(a->entry, key, sizeof(key))) {
+        return PB_OK;
+    }
+    json_t *have = NULL;
+    int rc = pb_state_get(a->state, key, &have, err);
+    json_decref(have);
+    if (rc == PB_ENOTFOUND) {
+        rc = pb_state_put(a->state, key, json_object_get(a->entry, "id"), err);
+    }
+    return rc;
+}
+
+int
+pb_money_ref_first(pb_store *store, const json_t *record, char *id_out, size_t size, pb_error *err)
+{
+    char key[2 * PB_ID_BYTES_MAX + 48];
+    if (!ref_key(json_object_get(record, "entry"), key, sizeof(key))) {
+        return PB_ENOTFOUND;
+    }
+    pb_snapshot snap;
+    int rc = pb_snapshot_open(store, &snap, err);
+    if (rc != PB_OK) {
+        return rc;
+    }
+    pb_state state;
+    pb_snapshot_state(&snap, &state);
+    json_t *id = NULL;
+    rc = pb_state_get(&state, key, &id, err);
+    if (rc == PB_OK) {
+        snprintf(id_out, size, "%s", json_string_value(id));
+    }
+    json_decref(id);
+    pb_snapshot_close(&snap);
+    return rc;
+}
+
 /* ---- contribution --------------------------------------------------------- */
 
 static int
@@ -269,6 +338,9 @@ apply_contribution(const struct pb_admit *a, pb_error *err)
     }
     if (rc == PB_OK) {
         rc = put_money_index(a, json_string_value(json_object_get(a->entry, "partner")), ps, err);
+    }
+    if (rc == PB_OK) {
+        rc = put_ref(a, err);
     }
     json_decref(ps);
     return rc;
@@ -362,6 +434,9 @@ apply_expenditure(const struct pb_admit *a, pb_error *err)
     }
     if (rc == PB_OK) {
         rc = put_money_index(a, first_signer(a, PB_ROLE_FINANCE, "?"), ps, err);
+    }
+    if (rc == PB_OK) {
+        rc = put_ref(a, err);
     }
     json_decref(ps);
     return rc;

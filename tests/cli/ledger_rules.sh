@@ -253,6 +253,23 @@ grep -q '"type":"partner.succeed"' succeed.json || fail "new partner.succeed: $(
 refuse "poolbook: error: NOPE is not a partner: admit it first with partner.admit (\$.entry.successor)" \
   new partner.succeed --partner ICB --successor NOPE --date 2024-07-01
 
+# ---- 7. posting is idempotent; a reference used twice is refused ----
+C7=(contribution --pool BCF24 --partner ICB --stream NHSMIN --amount 1,500,000 --date 2024-06-05
+  --ref REM-0605 -k icb-fin.key)
+out1=$("$P" post "${C7[@]}")
+con_id=${out1##* }
+checks=$((checks + 1))
+out2=$(POOLBOOK_NOW=2024-06-30T12:01:00Z "$P" post "${C7[@]}")
+[ "$out2" = "already present at index ${out1#appended at index }" ] ||
+  fail "re-posting a minute later: '$out2' (first: '$out1')"
+refuse "poolbook: error: reference REM-0605 is already used by $con_id for pool BCF24: if this is another payment under the same reference, post it with --allow-same-ref (--ref)" \
+  post contribution --pool BCF24 --partner ICB --stream NHSMIN --amount 1,400,000 \
+  --date 2024-06-05 --ref REM-0605 -k icb-fin.key
+checks=$((checks + 1))
+"$P" post contribution --pool BCF24 --partner ICB --stream NHSMIN --amount 1,400,000 \
+  --date 2024-06-05 --ref REM-0605 --allow-same-ref -k icb-fin.key | grep -q '^appended at index' ||
+  fail "post --allow-same-ref"
+
 # @ITEMS@
 
 # ---- 2. revocation by append order (last: it revokes ICB's finance key) ----

@@ -69,7 +69,7 @@ if prefix.startswith("="):
     if e["id"] != prefix[1:]:
         problems.append(f"id {e['id']}, want {prefix[1:]}")
 else:
-    hexpart = hashlib.sha256(canon({k: v for k, v in e.items() if k != "id"}).encode()).hexdigest()[:8]
+    hexpart = hashlib.sha256(canon({k: v for k, v in e.items() if k not in ("id", "created")}).encode()).hexdigest()[:8]
     if e["id"] != prefix + hexpart:
         problems.append(f"id {e['id']}, want {prefix}{hexpart}")
     if len(e["id"]) > 64 or not re.fullmatch(r"[A-Za-z0-9._:-]+", e["id"]):
