@@ -6,6 +6,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char *const new_usage[] = {
     "new TYPE [the type's options] [--id ID] [--created TIME] [-o FILE]",
@@ -703,6 +704,88 @@ cli_new_draft(int argc, char **argv, const char *const *usage, const struct cli_
     cli_usage_error(new_usage, "cannot make a draft of '%s' with these arguments", type);
 }
 
+/* The amount of the row of rows with id, as display text, or NULL. */
+static const char *
+row_amount(const json_t *rows, const char *id, const char *field, char *buf, size_t size)
+{
+    for (size_t i = 0; i < json_array_size(rows); i++) {
+        const json_t *r = json_array_get(rows, i);
+        if (strcmp(json_string_value(json_object_get(r, "id")), id) == 0) {
+            int64_t pence = 0;
+            if (pb_money_parse(json_string_value(json_object_get(r, field)), &pence, NULL) !=
+                    PB_OK ||
+                pb_money_format_display(pence, buf, size) != PB_OK) {
+                return NULL;
+            }
+            return buf;
+        }
+    }
+    return NULL;
+}
+
+/* One array of a variation (schemes by budget, streams by planned) against
+ * the pool's figures now (after virements). */
+static void
+diff_rows(const json_t *now, const json_t *next, const char *what, const char *field)
+{
+    char was[PB_MONEY_TEXT_MAX + 8], will[PB_MONEY_TEXT_MAX + 8];
+    for (size_t i = 0; i < json_array_size(next); i++) {
+        const char *id = json_string_value(json_object_get(json_array_get(next, i), "id"));
+        const char *a = row_amount(now, id, field, was, sizeof(was));
+        const char *b = row_amount(next, id, field, will, sizeof(will));
+        if (a == NULL) {
+            fprintf(stderr, "  %s %s added: %s %s\n", what, id, field, b != NULL ? b : "?");
+        } else if (b != NULL && strcmp(a, b) != 0) {
+            fprintf(stderr, "  %s %s %s: %s -> %s\n", what, id, field, a, b);
+        }
+    }
+    for (size_t i = 0; i < json_array_size(now); i++) {
+        const char *id = json_string_value(json_object_get(json_array_get(now, i), "id"));
+        if (row_amount(next, id, field, was, sizeof(was)) == NULL) {
+            fprintf(stderr, "  %s %s removed\n", what, id);
+        }
+    }
+}
+
+/* docs/entries.md "Drafts": what a variation would change, on stderr, before
+ * anyone signs: budgets and planned contributions against the pool's figures
+ * now (after virements), and each other field it sets. */
+static void
+print_vary_diff(const json_t *record)
+{
+    const json_t *entry = json_object_get(record, "entry");
+    const json_t *set = json_object_get(entry, "set");
+    const char *pool = json_string_value(json_object_get(entry, "pool"));
+    if (access(cli_ledger_path(), F_OK) != 0) {
+        return;
+    }
+    pb_store *store = cli_open_store(PB_STORE_RDONLY);
+    json_t *report = NULL;
+    if (pb_pool_report(store, pool, NULL, &report, NULL) == PB_OK) {
+        fprintf(stderr, "poolbook: the variation of pool %s from %s changes:\n", pool,
+                json_string_value(json_object_get(entry, "date")));
+        const char *key;
+        const json_t *value;
+        json_object_foreach((json_t *)set, key, value)
+        {
+            if (strcmp(key, "schemes") == 0) {
+                diff_rows(json_object_get(report, "schemes"), value, "scheme", "budget");
+            } else if (strcmp(key, "streams") == 0) {
+                diff_rows(json_object_get(report, "streams"), value, "stream", "planned");
+            } else {
+                char *text = json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY);
+                fprintf(stderr, "  %s set to %s\n", key, text != NULL ? text : "?");
+                free(text);
+            }
+        }
+        if (json_object_get(set, "schemes") == NULL) {
+            fprintf(stderr, "  scheme budgets unchanged (virements so far kept)\n");
+        }
+    }
+    json_decref(report);
+    pb_store_close(store);
+}
+
 int
 cmd_new(int argc, char **argv)
 {
@@ -723,6 +806,10 @@ cmd_new(int argc, char **argv)
     if (!no_check && cli_check_draft(record, &err) != PB_OK) {
         json_decref(record);
         cli_fail(&err);
+    }
+    const char *type = json_string_value(json_object_get(json_object_get(record, "entry"), "type"));
+    if (!no_check && strcmp(type, "pool.vary") == 0) {
+        print_vary_diff(record);
     }
     cli_write_record(opt_out, record);
     if (strcmp(opt_out, "-") != 0) {

@@ -136,7 +136,14 @@ for k in dcc-sig.key icb-sig.key; do "$P" sign drop.json --no-check -k "$k" 2>/d
 refuse "poolbook: error: scheme S03 has entries in 2024/25 (spent 12,345.67): a variation cannot remove it; set its budget to 0.00 instead (drop.json line 1, \$.entry.set.schemes)" \
   append drop.json
 "$P" new pool.vary --pool BCF24 --date 2024-06-15 --file zero-s03.json --reason 'merge' \
-  -o zero.json 2>/dev/null
+  -o zero.json 2>zero.diff
+# 6. Before anyone signs, `new` prints what the variation changes.
+checks=$((checks + 1))
+printf '%s\n' "poolbook: the variation of pool BCF24 from 2024-06-15 changes:" \
+  "  scheme S01 budget: 3,600,000.00 -> 4,100,000.00" \
+  "  scheme S03 budget: 500,000.00 -> 0.00" >zero.want
+grep -v '^poolbook: draft written' zero.diff | cmp -s - zero.want ||
+  fail "variation diff: $(cat zero.diff)"
 sign_append zero.json dcc-sig.key icb-sig.key
 expect_eq "S03 budget set to 0.00" "$(budget S03)" "0.00"
 expect_eq "S01 budget set from the variation's date" "$(budget S01)" "4100000.00"
