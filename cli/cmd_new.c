@@ -808,7 +808,8 @@ cmd_new(int argc, char **argv)
         cli_fail(&err);
     }
     const char *type = json_string_value(json_object_get(json_object_get(record, "entry"), "type"));
-    if (!no_check && strcmp(type, "pool.vary") == 0) {
+    /* With the draft on stdout, stderr stays quiet (scripts read the draft). */
+    if (!no_check && strcmp(type, "pool.vary") == 0 && strcmp(opt_out, "-") != 0) {
         print_vary_diff(record);
     }
     cli_write_record(opt_out, record);

@@ -263,6 +263,7 @@ cmd_verify(int argc, char **argv)
     }
     json_decref(genesis);
     if (rc != PB_OK) {
+        json_decref(findings);
         if (json) {
             printf("{\"ok\":false,\"index\":%lld,\"line\":%lld}\n", (long long)err.index,
                    (long long)err.line);
