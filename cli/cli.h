@@ -68,6 +68,16 @@ char *cli_new_passphrase(const char *passphrase_file, const char *sec_path);
 /* Wipe and free a passphrase from cli_new_passphrase; NULL is allowed. */
 void cli_passphrase_free(char *passphrase);
 
+/* Collect a repeated option ("--name X" or "--name=X") by scanning argv
+ * before the table parser, which keeps only the last; more than max is a
+ * usage error. */
+void cli_collect_repeated(int argc, char **argv, const char *name, const char *const *usage,
+                          const char **out, size_t *count, size_t max);
+
+/* With a ledger at hand (the ledger file exists and has a genesis), check a
+ * draft against its state (pb_draft_check); PB_OK without one. */
+int cli_check_draft(json_t *record, pb_error *err);
+
 /* Open the ledger (flags as pb_store_open); exits on failure. */
 pb_store *cli_open_store(int flags);
 
@@ -88,6 +98,7 @@ int cmd_reindex(int argc, char **argv);
 int cmd_proof(int argc, char **argv);
 int cmd_show(int argc, char **argv);
 int cmd_sign(int argc, char **argv);
+int cmd_unsign(int argc, char **argv);
 int cmd_statement(int argc, char **argv);
 int cmd_statements(int argc, char **argv);
 int cmd_verify(int argc, char **argv);

@@ -6,6 +6,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char *const new_usage[] = {
     "new TYPE [the type's options] [--id ID] [--created TIME] [-o FILE]",
@@ -19,10 +20,12 @@ static const char *const new_usage[] = {
     "  new virement --pool P --from S1 --to S2 --amount AMT --date D [--reason TEXT]",
     "  new reversal --target ID --date D --reason TEXT",
     "  new period.close --pool P --period PERIOD [--date D]",
+    "  new period.reopen --pool P --period PERIOD --reason TEXT",
     "  new settlement --pool P [--date D] [--memo M]",
     "  new key.add --partner ID --role ROLE --pubkey FILE.pub",
     "  new key.revoke --partner ID --keyid KEYID --date D --reason TEXT",
     "  new partner.admit --partner-id ID --kind KIND --name NAME --key ROLE:PUBFILE...",
+    "  new partner.succeed --partner OLD --successor NEW --date D [--reason TEXT]",
     "",
     "Write an unsigned draft entry, to sign with `poolbook sign` and add with",
     "`poolbook append`. The draft goes to -o FILE (default: stdout).",
@@ -38,7 +41,9 @@ static const char *const new_usage[] = {
     "and the new one's); their default ids are key-KEYID, revoke-KEYID, admit-ID.",
     "settlement: the year-end apportionment of the actual outturn, with the figures",
     "computed from the ledger (see `policy explain --actual`); every pool signatory signs.",
-    "Without --id, an id is made from the entry (docs/entries.md).",
+    "Without --id, an id is made from the entry (docs/entries.md). With a ledger at",
+    "hand the draft is checked against it (pools, schemes, streams, partners, a",
+    "variation's balance) unless --no-check.",
     NULL,
 };
 
@@ -49,27 +54,10 @@ static const char *partner_specs[NEW_REPEAT_MAX];
 static const char *key_specs[NEW_REPEAT_MAX];
 static size_t partner_count, key_count;
 
-/* Collect repeated options ("--partner X" or "--partner=X") by scanning argv
- * before the table parser, which keeps only the last. */
 static void
 collect_repeated(int argc, char **argv, const char *name, const char **out, size_t *count)
 {
-    size_t n = strlen(name);
-    for (int i = 1; i < argc; i++) {
-        const char *value = NULL;
-        if (strcmp(argv[i], name) == 0 && i + 1 < argc) {
-            value = argv[i + 1];
-        } else if (strncmp(argv[i], name, n) == 0 && argv[i][n] == '=') {
-            value = argv[i] + n + 1;
-        }
-        if (value == NULL) {
-            continue;
-        }
-        if (*count >= NEW_REPEAT_MAX) {
-            cli_usage_error(new_usage, "too many %s options", name);
-        }
-        out[(*count)++] = value;
-    }
+    cli_collect_repeated(argc, argv, name, new_usage, out, count, NEW_REPEAT_MAX);
 }
 
 /* Split "A:B:rest" into three parts (rest may contain ':'). */
@@ -227,7 +215,8 @@ parties_draft(const char *type, const char *id, const char *created, json_t *fie
  * what the finance lead typed and says which option was wrong. */
 
 static const char *opt_pool, *opt_stream, *opt_scheme, *opt_from, *opt_to, *opt_amount, *opt_date,
-    *opt_payee, *opt_ref, *opt_memo, *opt_reason, *opt_target, *opt_period, *opt_file;
+    *opt_payee, *opt_ref, *opt_memo, *opt_reason, *opt_target, *opt_period, *opt_file,
+    *opt_successor;
 
 static const struct cli_option draft_options[] = {
     {CLI_STRING, 0, "pool", "POOL", &opt_pool, "the pool's id"},
@@ -240,10 +229,14 @@ static const struct cli_option draft_options[] = {
     {CLI_STRING, 0, "payee", "NAME", &opt_payee, "who was paid (expenditure)"},
     {CLI_STRING, 0, "ref", "REF", &opt_ref, "your reference: invoice, remittance, journal"},
     {CLI_STRING, 0, "memo", "TEXT", &opt_memo, "a note kept with the entry"},
-    {CLI_STRING, 0, "reason", "TEXT", &opt_reason, "why (virement, reversal, pool.vary)"},
+    {CLI_STRING, 0, "reason", "TEXT", &opt_reason,
+     "why (virement, reversal, pool.vary, period.reopen)"},
     {CLI_STRING, 0, "target", "ID", &opt_target, "id of the entry to reverse (reversal)"},
-    {CLI_STRING, 0, "period", "PERIOD", &opt_period, "period to close (period.close)"},
+    {CLI_STRING, 0, "period", "PERIOD", &opt_period,
+     "period to close or reopen (period.close, .reopen)"},
     {CLI_STRING, 0, "file", "FILE", &opt_file, "JSON: the pool (pool.agree), changes (pool.vary)"},
+    {CLI_STRING, 0, "successor", "ID", &opt_successor,
+     "the partner that succeeds (partner.succeed)"},
     {CLI_END},
 };
 
@@ -319,6 +312,17 @@ static const struct draft_type draft_types[] = {
      {{"pool", "pool", DRAFT_TEXT, REQ},
       {"period", "period", DRAFT_PERIOD, REQ},
       {"date", "date", DRAFT_DATE, DRAFT_TODAY}}},
+    {"period.reopen",
+     "--pool P --period PERIOD --reason TEXT",
+     {{"pool", "pool", DRAFT_TEXT, REQ},
+      {"period", "period", DRAFT_PERIOD, REQ},
+      {"reason", "reason", DRAFT_TEXT, REQ}}},
+    {"partner.succeed",
+     "--partner OLD --successor NEW --date D [--reason TEXT]",
+     {{"partner", "partner", DRAFT_TEXT, REQ},
+      {"successor", "successor", DRAFT_TEXT, REQ},
+      {"date", "date", DRAFT_DATE, REQ},
+      {"reason", "reason", DRAFT_TEXT, OPT}}},
     /* The figures are the ledger's own (settlement_figures). */
     {"settlement",
      "--pool P [--date D] [--memo M]",
@@ -700,18 +704,113 @@ cli_new_draft(int argc, char **argv, const char *const *usage, const struct cli_
     cli_usage_error(new_usage, "cannot make a draft of '%s' with these arguments", type);
 }
 
+/* The amount of the row of rows with id, as display text, or NULL. */
+static const char *
+row_amount(const json_t *rows, const char *id, const char *field, char *buf, size_t size)
+{
+    for (size_t i = 0; i < json_array_size(rows); i++) {
+        const json_t *r = json_array_get(rows, i);
+        if (strcmp(json_string_value(json_object_get(r, "id")), id) == 0) {
+            int64_t pence = 0;
+            if (pb_money_parse(json_string_value(json_object_get(r, field)), &pence, NULL) !=
+                    PB_OK ||
+                pb_money_format_display(pence, buf, size) != PB_OK) {
+                return NULL;
+            }
+            return buf;
+        }
+    }
+    return NULL;
+}
+
+/* One array of a variation (schemes by budget, streams by planned) against
+ * the pool's figures now (after virements). */
+static void
+diff_rows(const json_t *now, const json_t *next, const char *what, const char *field)
+{
+    char was[PB_MONEY_TEXT_MAX + 8], will[PB_MONEY_TEXT_MAX + 8];
+    for (size_t i = 0; i < json_array_size(next); i++) {
+        const char *id = json_string_value(json_object_get(json_array_get(next, i), "id"));
+        const char *a = row_amount(now, id, field, was, sizeof(was));
+        const char *b = row_amount(next, id, field, will, sizeof(will));
+        if (a == NULL) {
+            fprintf(stderr, "  %s %s added: %s %s\n", what, id, field, b != NULL ? b : "?");
+        } else if (b != NULL && strcmp(a, b) != 0) {
+            fprintf(stderr, "  %s %s %s: %s -> %s\n", what, id, field, a, b);
+        }
+    }
+    for (size_t i = 0; i < json_array_size(now); i++) {
+        const char *id = json_string_value(json_object_get(json_array_get(now, i), "id"));
+        if (row_amount(next, id, field, was, sizeof(was)) == NULL) {
+            fprintf(stderr, "  %s %s removed\n", what, id);
+        }
+    }
+}
+
+/* docs/entries.md "Drafts": what a variation would change, on stderr, before
+ * anyone signs: budgets and planned contributions against the pool's figures
+ * now (after virements), and each other field it sets. */
+static void
+print_vary_diff(const json_t *record)
+{
+    const json_t *entry = json_object_get(record, "entry");
+    const json_t *set = json_object_get(entry, "set");
+    const char *pool = json_string_value(json_object_get(entry, "pool"));
+    if (access(cli_ledger_path(), F_OK) != 0) {
+        return;
+    }
+    pb_store *store = cli_open_store(PB_STORE_RDONLY);
+    json_t *report = NULL;
+    if (pb_pool_report(store, pool, NULL, &report, NULL) == PB_OK) {
+        fprintf(stderr, "poolbook: the variation of pool %s from %s changes:\n", pool,
+                json_string_value(json_object_get(entry, "date")));
+        const char *key;
+        const json_t *value;
+        json_object_foreach((json_t *)set, key, value)
+        {
+            if (strcmp(key, "schemes") == 0) {
+                diff_rows(json_object_get(report, "schemes"), value, "scheme", "budget");
+            } else if (strcmp(key, "streams") == 0) {
+                diff_rows(json_object_get(report, "streams"), value, "stream", "planned");
+            } else {
+                char *text = json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY);
+                fprintf(stderr, "  %s set to %s\n", key, text != NULL ? text : "?");
+                free(text);
+            }
+        }
+        if (json_object_get(set, "schemes") == NULL) {
+            fprintf(stderr, "  scheme budgets unchanged (virements so far kept)\n");
+        }
+    }
+    json_decref(report);
+    pb_store_close(store);
+}
+
 int
 cmd_new(int argc, char **argv)
 {
     pb_error err;
     pb_error_init(&err);
+    static int no_check;
     static const struct cli_option extra[] = {
         {CLI_STRING, 'o', "output", "FILE", &opt_out, "write the draft here (default: stdout)"},
+        {CLI_FLAG, 0, "no-check", NULL, &no_check,
+         "do not check the draft against the ledger (e.g. it needs entries not yet appended)"},
         {CLI_END},
     };
     json_t *record = cli_new_draft(argc, argv, new_usage, extra, &err);
     if (record == NULL) {
         cli_fail(&err);
+    }
+    /* docs/entries.md "Drafts": checked before anyone signs. */
+    if (!no_check && cli_check_draft(record, &err) != PB_OK) {
+        json_decref(record);
+        cli_fail(&err);
+    }
+    const char *type = json_string_value(json_object_get(json_object_get(record, "entry"), "type"));
+    /* With the draft on stdout, stderr stays quiet (scripts read the draft). */
+    if (!no_check && strcmp(type, "pool.vary") == 0 && strcmp(opt_out, "-") != 0) {
+        print_vary_diff(record);
     }
     cli_write_record(opt_out, record);
     if (strcmp(opt_out, "-") != 0) {

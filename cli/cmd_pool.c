@@ -30,6 +30,28 @@ display(const json_t *v, char *buf, size_t size)
     return buf;
 }
 
+/* Every period.close and period.reopen of the pool, in append order. */
+static void
+print_periods(const json_t *r)
+{
+    const json_t *periods = json_object_get(r, "periods");
+    if (json_array_size(periods) > 0) {
+        printf("\nperiods closed and reopened:\n");
+    }
+    for (size_t i = 0; i < json_array_size(periods); i++) {
+        const json_t *e = json_array_get(periods, i);
+        const char *reason = json_string_value(json_object_get(e, "reason"));
+        printf("  %-12s %-8s on %s by %s (index %" JSON_INTEGER_FORMAT ")%s%s\n",
+               json_string_value(json_object_get(e, "period")),
+               strcmp(json_string_value(json_object_get(e, "action")), "close") == 0 ? "closed"
+                                                                                     : "reopened",
+               json_string_value(json_object_get(e, "date")),
+               json_string_value(json_object_get(e, "id")),
+               json_integer_value(json_object_get(e, "index")), reason != NULL ? ": " : "",
+               reason != NULL ? reason : "");
+    }
+}
+
 /* A settled year: the recorded apportionment and the closing reserve. */
 static void
 print_settlement(const json_t *st)
@@ -112,6 +134,7 @@ print_text(const json_t *r)
            display(json_object_get(t, "planned"), a, sizeof(a)),
            display(json_object_get(t, "received"), b, sizeof(b)));
     print_settlement(json_object_get(r, "settlement"));
+    print_periods(r);
 }
 
 int

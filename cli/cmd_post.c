@@ -4,6 +4,9 @@
  */
 #include "cli.h"
 
+#include <stdlib.h>
+#include <string.h>
+
 static const char *const post_usage[] = {
     "post TYPE [the type's options] -k SECKEY [--passphrase-file FILE] [--id ID] [--json]",
     "  post document FILE --title TITLE",
@@ -28,13 +31,60 @@ static const char *const post_usage[] = {
     NULL,
 };
 
+/* docs/entries.md "Default ids": the id derives from what the entry records,
+ * not when it was drafted, so the same post run again finds its id; if the
+ * entry there records the same (all but "created"), it is already present. */
+static int
+already_posted(pb_store *store, const json_t *entry, uint64_t *index, int *present, pb_error *err)
+{
+    const char *id = json_string_value(json_object_get(entry, "id"));
+    if (pb_store_find(store, id, index, NULL) != PB_OK) {
+        return PB_OK;
+    }
+    char *buf = NULL;
+    size_t len = 0;
+    json_t *have = NULL;
+    int rc = pb_store_record(store, *index, &buf, &len, err);
+    if (rc == PB_OK) {
+        rc = pb_json_parse(buf, len, PB_RECORD_BYTES_MAX, &have, err);
+    }
+    free(buf);
+    *present = rc == PB_OK && pb_entry_same_business(json_object_get(have, "entry"), entry);
+    json_decref(have);
+    return rc;
+}
+
+/* A second payment under a reference already used for the pool and partner
+ * (scheme) but with other figures is refused unless --allow-same-ref. */
+static int
+same_ref_elsewhere(pb_store *store, const json_t *record, const char *id, pb_error *err)
+{
+    char first[PB_ID_BYTES_MAX + 1];
+    if (pb_money_ref_first(store, record, first, sizeof(first), NULL) != PB_OK ||
+        strcmp(first, id) == 0) {
+        return PB_OK;
+    }
+    const json_t *entry = json_object_get(record, "entry");
+    (void)err;
+    fprintf(stderr,
+            "poolbook: error: reference %s is already used by %s for pool %s: if this is another "
+            "payment under the same reference, post it with --allow-same-ref (--ref)\n",
+            json_string_value(json_object_get(entry, "ref")), first,
+            json_string_value(json_object_get(entry, "pool")));
+    pb_store_close(store);
+    exit(1);
+}
+
 int
 cmd_post(int argc, char **argv)
 {
     const char *key_path = NULL;
     const char *pass_file = NULL;
     int json = 0;
+    int allow_same_ref = 0;
     const struct cli_option extra[] = {
+        {CLI_FLAG, 0, "allow-same-ref", NULL, &allow_same_ref,
+         "post a second payment under a reference already used (other figures)"},
         {CLI_STRING, 'k', "key-file", "SECKEY", &key_path, "the secret key to sign with"},
         {CLI_STRING, 0, "passphrase-file", "FILE", &pass_file, "file holding its passphrase"},
         {CLI_FLAG, 0, "json", NULL, &json, "print the result as JSON"},
@@ -55,14 +105,21 @@ cmd_post(int argc, char **argv)
     pb_store *store = rc == PB_OK ? cli_open_store(0) : NULL;
     uint64_t index = 0;
     int present = 0;
+    const json_t *entry = json_object_get(record, "entry");
+    const char *id = json_string_value(json_object_get(entry, "id"));
     if (rc == PB_OK) {
+        rc = already_posted(store, entry, &index, &present, &err);
+    }
+    if (rc == PB_OK && !present && !allow_same_ref) {
+        rc = same_ref_elsewhere(store, record, id, &err);
+    }
+    if (rc == PB_OK && !present) {
         rc = pb_store_append(store, record, &index, &present, &err);
     }
     pb_store_close(store);
     if (rc != PB_OK) {
         cli_fail(&err);
     }
-    const char *id = json_string_value(json_object_get(json_object_get(record, "entry"), "id"));
     if (json) {
         printf("{\"index\":%llu,\"id\":\"%s\",\"present\":%s}\n", (unsigned long long)index, id,
                present ? "true" : "false");

@@ -4,14 +4,74 @@
  */
 #include "cli.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static const char *const sign_usage[] = {
-    "sign DRAFT -k SECKEY [--passphrase-file FILE] [-o FILE]",
+    "sign DRAFT -k SECKEY [--passphrase-file FILE] [-o FILE] [--no-check]",
     "Add a signature by SECKEY to the draft record in DRAFT (written back in",
     "place unless -o is given). Signing twice with one key changes nothing.",
+    "With a ledger at hand, the draft is checked against it first and a key the",
+    "entry's rule would not accept (unbound, revoked, wrong partner or role) is",
+    "refused, naming whose key it is and which keys the entry needs.",
     NULL,
 };
+
+static const char *const unsign_usage[] = {
+    "unsign DRAFT KEYID [-o FILE]",
+    "Remove the signature by key KEYID (16 hex digits) from the draft record in",
+    "DRAFT (written back in place unless -o is given).",
+    NULL,
+};
+
+/* The one record of a draft file; exits otherwise. */
+static void
+read_draft(const char *path, struct cli_records *recs)
+{
+    cli_read_records(path, recs);
+    if (recs->count != 1) {
+        fprintf(stderr, "poolbook: error: a draft holds one record, this has %zu (%s)\n",
+                recs->count, path);
+        exit(1);
+    }
+}
+
+int
+cmd_unsign(int argc, char **argv)
+{
+    const char *out = NULL;
+    const struct cli_option options[] = {
+        {CLI_STRING, 'o', "output", "FILE", &out, "write the draft here"},
+        {CLI_END},
+    };
+    int argi = cli_parse(argc, argv, unsign_usage, options);
+    if (argi + 2 != argc) {
+        cli_usage_error(unsign_usage, "unsign needs one DRAFT and one KEYID");
+    }
+    const char *path = argv[argi];
+    const char *keyid = argv[argi + 1];
+    struct cli_records recs;
+    read_draft(path, &recs);
+    json_t *sigs = json_object_get(recs.records[0], "sigs");
+    size_t found = json_array_size(sigs);
+    for (size_t i = 0; i < json_array_size(sigs); i++) {
+        if (strcmp(json_string_value(json_object_get(json_array_get(sigs, i), "key")), keyid) ==
+            0) {
+            found = i;
+        }
+    }
+    if (found == json_array_size(sigs)) {
+        fprintf(stderr, "poolbook: error: the draft has no signature by key %s (%s)\n", keyid,
+                path);
+        cli_records_free(&recs);
+        return 1;
+    }
+    json_array_remove(sigs, found);
+    cli_write_record(out != NULL ? out : path, recs.records[0]);
+    fprintf(stderr, "poolbook: signature by %s removed (%zu left)\n", keyid, json_array_size(sigs));
+    cli_records_free(&recs);
+    return 0;
+}
 
 int
 cmd_sign(int argc, char **argv)
@@ -19,10 +79,12 @@ cmd_sign(int argc, char **argv)
     const char *key_path = NULL;
     const char *pass_file = NULL;
     const char *out = NULL;
+    int no_check = 0;
     const struct cli_option options[] = {
         {CLI_STRING, 'k', "key-file", "SECKEY", &key_path, "the secret key to sign with"},
         {CLI_STRING, 0, "passphrase-file", "FILE", &pass_file, "file holding its passphrase"},
         {CLI_STRING, 'o', "output", "FILE", &out, "write the signed draft here"},
+        {CLI_FLAG, 0, "no-check", NULL, &no_check, "do not check the draft against the ledger"},
         {CLI_END},
     };
     int argi = cli_parse(argc, argv, sign_usage, options);
@@ -31,12 +93,7 @@ cmd_sign(int argc, char **argv)
     }
     const char *path = argv[argi];
     struct cli_records recs;
-    cli_read_records(path, &recs);
-    if (recs.count != 1) {
-        fprintf(stderr, "poolbook: error: a draft holds one record, this has %zu (%s)\n",
-                recs.count, path);
-        return 1;
-    }
+    read_draft(path, &recs);
     pb_seckey *key = cli_load_seckey(key_path, pass_file);
     pb_error err;
     pb_error_init(&err);
@@ -44,6 +101,9 @@ cmd_sign(int argc, char **argv)
     pb_pubkey pub;
     pb_seckey_public(key, &pub);
     pb_seckey_free(key);
+    if (rc == PB_OK && !no_check) {
+        rc = cli_check_draft(recs.records[0], &err);
+    }
     if (rc != PB_OK) {
         cli_fail_input(&err, path, 0);
     }

@@ -10,32 +10,160 @@
 #include <string.h>
 
 static const char *const verify_usage[] = {
-    "verify [--threads N] [--json] [--bundle FILE [--key PUBFILE]]",
+    "verify [--trust PUBFILE...] [--threads N] [--json] [--bundle FILE [--key PUBFILE]]",
     "Check every record, signature, key binding, tree hash and checkpoint from",
     "the records alone. Names the first bad record index and why (exit 1).",
     "--bundle checks an audit bundle (`poolbook export --format jsonl`) the same",
     "way with no ledger file, and names the bundle's first bad line.",
+    "--trust anchors the check to keys you hold (minisign .pub files, or a file",
+    "listing them one a line): the genesis must bind each, and each signatory key",
+    "among them must have signed it. Without --trust the result says the ledger",
+    "is self-consistent, not anchored: anyone can make a consistent ledger.",
     NULL,
 };
 
+#define TRUST_MAX 64
+
+struct trusted {
+    pb_pubkey keys[TRUST_MAX];
+    size_t count;
+};
+
 static void
-print_report(const pb_verify_report *report, int json)
+trust_add(struct trusted *t, const char *path)
+{
+    pb_error err;
+    pb_error_init(&err);
+    if (t->count >= TRUST_MAX) {
+        cli_usage_error(verify_usage, "more than %d trusted keys", TRUST_MAX);
+    }
+    if (pb_pubkey_load(path, &t->keys[t->count], &err) != PB_OK) {
+        cli_fail(&err);
+    }
+    t->count++;
+}
+
+/* A .pub file, or a file listing .pub files one a line (blank lines and
+ * lines starting with # skipped; relative paths from the list's folder). */
+static void
+trust_load(struct trusted *t, const char *path)
+{
+    size_t len = 0;
+    char *text = cli_read_file(path, 1 << 20, &len);
+    int is_key = strncmp(text, "untrusted comment:", 18) == 0;
+    if (is_key) {
+        free(text);
+        trust_add(t, path);
+        return;
+    }
+    const char *slash = strrchr(path, '/');
+    int dir_len = slash != NULL ? (int)(slash - path) : 0;
+    char *save = NULL;
+    for (char *line = strtok_r(text, "\r\n", &save); line != NULL;
+         line = strtok_r(NULL, "\r\n", &save)) {
+        if (line[0] == '\0' || line[0] == '#') {
+            continue;
+        }
+        char full[4096];
+        if (line[0] == '/' || slash == NULL) {
+            snprintf(full, sizeof(full), "%s", line);
+        } else {
+            snprintf(full, sizeof(full), "%.*s/%s", dir_len, path, line);
+        }
+        trust_add(t, full);
+    }
+    free(text);
+}
+
+/* Findings for review (pb_review_findings): one line each after the result. */
+static void
+print_review(const json_t *findings)
+{
+    for (size_t i = 0; i < json_array_size(findings); i++) {
+        const json_t *f = json_array_get(findings, i);
+        if (strcmp(json_string_value(json_object_get(f, "kind")), "reopen") == 0) {
+            printf("review: record %lld %s reopened period %s of pool %s, closed by record %lld "
+                   "%s: %s\n",
+                   (long long)json_integer_value(json_object_get(f, "index")),
+                   json_string_value(json_object_get(f, "id")),
+                   json_string_value(json_object_get(f, "period")),
+                   json_string_value(json_object_get(f, "pool")),
+                   (long long)json_integer_value(json_object_get(f, "closed_by")),
+                   json_string_value(json_object_get(f, "close_id")),
+                   json_string_value(json_object_get(f, "reason")));
+            continue;
+        }
+        printf("review: record %lld %s (%s dated %s) is signed by key %s of %s, which record %lld "
+               "revoked from %s; appended before the revocation, the signature counts: check "
+               "that it was genuine\n",
+               (long long)json_integer_value(json_object_get(f, "index")),
+               json_string_value(json_object_get(f, "id")),
+               json_string_value(json_object_get(f, "type")),
+               json_string_value(json_object_get(f, "date")),
+               json_string_value(json_object_get(f, "key")),
+               json_string_value(json_object_get(f, "partner")),
+               (long long)json_integer_value(json_object_get(f, "revoked_by")),
+               json_string_value(json_object_get(f, "revoked_from")));
+    }
+}
+
+static void
+print_report(const pb_verify_report *report, int json, const json_t *findings, size_t anchored)
 {
     char root[sodium_base64_ENCODED_LEN(32, sodium_base64_VARIANT_ORIGINAL)];
     sodium_bin2base64(root, sizeof(root), report->root, 32, sodium_base64_VARIANT_ORIGINAL);
     if (json) {
-        printf("{\"ok\":true,\"records\":%llu,\"signatures\":%llu,\"checkpoints\":%llu,"
-               "\"cosignatures\":%llu,\"root\":\"%s\"}\n",
-               (unsigned long long)report->records, (unsigned long long)report->signatures,
-               (unsigned long long)report->checkpoints, (unsigned long long)report->cosignatures,
-               root);
+        char *review = json_array_size(findings) > 0 ? json_dumps(findings, JSON_COMPACT) : NULL;
+        printf("{\"ok\":true,\"anchored\":%s,\"records\":%llu,\"signatures\":%llu,"
+               "\"checkpoints\":%llu,\"cosignatures\":%llu,\"root\":\"%s\"%s%s}\n",
+               anchored > 0 ? "true" : "false", (unsigned long long)report->records,
+               (unsigned long long)report->signatures, (unsigned long long)report->checkpoints,
+               (unsigned long long)report->cosignatures, root, review != NULL ? ",\"review\":" : "",
+               review != NULL ? review : "");
+        free(review);
     } else {
-        printf("verified: %llu records, %llu signatures, %llu checkpoints, %llu cosignatures\n"
+        /* Without keys you hold, consistency is all that was shown: anyone
+         * can make a consistent ledger (docs/auditor.md). */
+        char anchor[64];
+        snprintf(anchor, sizeof(anchor), "anchored to %zu key%s you hold", anchored,
+                 anchored == 1 ? "" : "s");
+        printf("%s: %llu records, %llu signatures, %llu checkpoints, %llu cosignatures; %s\n"
                "root: %s\n",
-               (unsigned long long)report->records, (unsigned long long)report->signatures,
-               (unsigned long long)report->checkpoints, (unsigned long long)report->cosignatures,
+               anchored > 0 ? "verified" : "self-consistent", (unsigned long long)report->records,
+               (unsigned long long)report->signatures, (unsigned long long)report->checkpoints,
+               (unsigned long long)report->cosignatures,
+               anchored > 0 ? anchor
+                            : "not anchored to keys you hold (verify --trust KEY.pub ... to anchor "
+                              "it)",
                root);
+        print_review(findings);
     }
+}
+
+/* The record on line 2 of a bundle file (its genesis), or NULL. */
+static json_t *
+bundle_genesis(const char *path, pb_error *err)
+{
+    FILE *in = fopen(path, "rb");
+    if (in == NULL) {
+        cli_die_env("cannot open %s: %s", path, strerror(errno));
+    }
+    char *line = NULL;
+    size_t cap = 0;
+    json_t *record = NULL;
+    for (int n = 0; n < 2 && getline(&line, &cap, in) >= 0; n++) {
+        if (n == 1) {
+            json_t *l = NULL;
+            if (pb_json_parse(line, strcspn(line, "\n"), PB_BUNDLE_LINE_BYTES_MAX, &l, err) ==
+                PB_OK) {
+                record = json_incref(json_object_get(l, "record"));
+            }
+            json_decref(l);
+        }
+    }
+    free(line);
+    fclose(in);
+    return record;
 }
 
 /* verify --bundle: no ledger is opened. */
@@ -66,15 +194,21 @@ cmd_verify(int argc, char **argv)
     const char *threads_text = NULL;
     const char *bundle_path = NULL;
     const char *key_path = NULL;
+    const char *trust_last = NULL;
     int json = 0;
     const struct cli_option options[] = {
         {CLI_STRING, 0, "threads", "N", &threads_text, "threads for signatures (default: cores)"},
         {CLI_FLAG, 0, "json", NULL, &json, "print the result as JSON"},
         {CLI_STRING, 0, "bundle", "FILE", &bundle_path, "verify an audit bundle (- for stdin)"},
+        {CLI_STRING, 0, "trust", "PUBFILE", &trust_last,
+         "a key you hold, or a file listing them (repeat)"},
         {CLI_STRING, 'p', "key", "PUBFILE", &key_path,
          "with --bundle: a key you hold that must sign the latest checkpoint"},
         {CLI_END},
     };
+    const char *trust_paths[TRUST_MAX];
+    size_t trust_count = 0;
+    cli_collect_repeated(argc, argv, "--trust", verify_usage, trust_paths, &trust_count, TRUST_MAX);
     int argi = cli_parse(argc, argv, verify_usage, options);
     if (argi != argc) {
         cli_usage_error(verify_usage, "unexpected argument '%s'", argv[argi]);
@@ -82,25 +216,61 @@ cmd_verify(int argc, char **argv)
     if (key_path != NULL && bundle_path == NULL) {
         cli_usage_error(verify_usage, "--key goes with --bundle");
     }
+    if (trust_count > 0 && bundle_path != NULL && strcmp(bundle_path, "-") == 0) {
+        cli_usage_error(verify_usage, "--trust with --bundle needs the bundle as a file, not -");
+    }
+    static struct trusted trusted;
+    for (size_t i = 0; i < trust_count; i++) {
+        trust_load(&trusted, trust_paths[i]);
+    }
     unsigned threads = threads_text != NULL ? (unsigned)strtoul(threads_text, NULL, 10) : 0;
     pb_error err;
     pb_error_init(&err);
     pb_verify_report report;
+    json_t *findings = NULL;
     int rc = PB_OK;
+    json_t *genesis = NULL;
     if (bundle_path != NULL) {
         rc = verify_bundle(bundle_path, key_path, threads, &report, &err);
+        if (rc == PB_OK && trusted.count > 0) {
+            genesis = bundle_genesis(bundle_path, &err);
+        }
     } else {
         pb_store *store = cli_open_store(PB_STORE_RDONLY);
         rc = pb_verify(store, threads, &report, &err);
+        if (rc == PB_OK) {
+            rc = pb_review_findings(store, &findings, &err);
+        }
+        char *buf = NULL;
+        size_t len = 0;
+        if (rc == PB_OK && trusted.count > 0 &&
+            pb_store_record(store, 0, &buf, &len, &err) == PB_OK) {
+            rc = pb_json_parse(buf, len, PB_RECORD_BYTES_MAX, &genesis, &err);
+        }
+        free(buf);
         pb_store_close(store);
     }
+    if (rc == PB_OK && trusted.count > 0) {
+        if (genesis == NULL) {
+            cli_die_env("%s: no genesis record to anchor", bundle_path != NULL ? bundle_path : "");
+        }
+        rc = pb_genesis_anchor(genesis, trusted.keys, trusted.count, &err);
+        if (rc != PB_OK && bundle_path != NULL) {
+            snprintf(err.where, sizeof(err.where), "%s line 2, the genesis", bundle_path);
+        } else if (rc != PB_OK) {
+            snprintf(err.where, sizeof(err.where), "record 0, the genesis");
+        }
+    }
+    json_decref(genesis);
     if (rc != PB_OK) {
+        json_decref(findings);
         if (json) {
             printf("{\"ok\":false,\"index\":%lld,\"line\":%lld}\n", (long long)err.index,
                    (long long)err.line);
         }
         return cli_report(&err);
     }
-    print_report(&report, json);
+    print_report(&report, json, findings, trusted.count);
+    json_decref(findings);
     return 0;
 }

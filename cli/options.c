@@ -135,3 +135,25 @@ cli_parse(int argc, char **argv, const char *const *usage, const struct cli_opti
     free(positionals);
     return first;
 }
+
+void
+cli_collect_repeated(int argc, char **argv, const char *name, const char *const *usage,
+                     const char **out, size_t *count, size_t max)
+{
+    size_t n = strlen(name);
+    for (int i = 1; i < argc; i++) {
+        const char *value = NULL;
+        if (strcmp(argv[i], name) == 0 && i + 1 < argc) {
+            value = argv[i + 1];
+        } else if (strncmp(argv[i], name, n) == 0 && argv[i][n] == '=') {
+            value = argv[i] + n + 1;
+        }
+        if (value == NULL) {
+            continue;
+        }
+        if (*count >= max) {
+            cli_usage_error(usage, "too many %s options", name);
+        }
+        out[(*count)++] = value;
+    }
+}

@@ -215,3 +215,24 @@ cli_open_store(int flags)
     }
     return store;
 }
+
+int
+cli_check_draft(json_t *record, pb_error *err)
+{
+    const char *type = json_string_value(json_object_get(json_object_get(record, "entry"), "type"));
+    if (type == NULL || strcmp(type, "genesis") == 0 || access(cli_ledger_path(), F_OK) != 0) {
+        return PB_OK; /* no ledger at hand: checked at append */
+    }
+    pb_store *store = cli_open_store(PB_STORE_RDONLY);
+    uint64_t size = 0;
+    int rc = pb_store_size(store, &size, err);
+    /* An id the ledger holds: the append will say "already present" or
+     * refuse the reuse; the entry itself was checked when first appended. */
+    const char *id = json_string_value(json_object_get(json_object_get(record, "entry"), "id"));
+    uint64_t at = 0;
+    if (rc == PB_OK && size > 0 && (id == NULL || pb_store_find(store, id, &at, NULL) != PB_OK)) {
+        rc = pb_draft_check(store, record, err);
+    }
+    pb_store_close(store);
+    return rc;
+}

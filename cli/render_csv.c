@@ -160,6 +160,10 @@ csv_integrity(FILE *f, const json_t *st)
     ROW(f, "Integrity", "verified_records", n[2]);
     ROW(f, "Integrity", "verified_signatures", n[3]);
     ROW(f, "Integrity", "verified_root", render_str(v, "root"));
+    json_array_foreach(json_object_get(v, "review"), i, line)
+    {
+        ROW(f, "Integrity", "review", render_str(line, "text"));
+    }
 }
 
 int

@@ -347,6 +347,12 @@ html_integrity(FILE *f, const json_t *st)
             json_integer_value(json_object_get(v, "cosignatures")));
     esc(f, render_str(v, "root"));
     fputs("</span></p>\n", f);
+    json_array_foreach(json_object_get(v, "review"), i, line)
+    {
+        fputs("<p class=\"flag\">For review: ", f);
+        esc(f, render_str(line, "text"));
+        fputs("</p>\n", f);
+    }
 }
 
 int

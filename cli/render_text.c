@@ -151,6 +151,10 @@ text_integrity(FILE *f, const json_t *st)
             json_integer_value(json_object_get(v, "signatures")),
             json_integer_value(json_object_get(v, "checkpoints")),
             json_integer_value(json_object_get(v, "cosignatures")), render_str(v, "root"));
+    json_array_foreach(json_object_get(v, "review"), i, line)
+    {
+        fprintf(f, "  for review: %s\n", render_str(line, "text"));
+    }
 }
 
 int

@@ -142,6 +142,11 @@ sheet_summary(const struct book *b, const json_t *st)
     }
     text(ws, r, 0, "Verification", NULL);
     text(ws, r++, 1, render_str(json_object_get(in, "verification"), "result"), NULL);
+    json_array_foreach(json_object_get(json_object_get(in, "verification"), "review"), i, v)
+    {
+        text(ws, r, 0, "For review", b->bold);
+        text(ws, r++, 1, render_str(v, "text"), NULL);
+    }
 }
 
 static void

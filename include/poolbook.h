@@ -861,6 +861,44 @@ typedef struct pb_verify_report {
  * PB_EVERIFY (the cause in err->text), PB_ESTORE or PB_ENOMEM. */
 int pb_verify(pb_store *store, unsigned threads, pb_verify_report *report_out, pb_error *err);
 
+/* Findings for review, not failures (DESIGN 5, docs/auditor.md), a new
+ * array in record order of objects with "kind":
+ * "revoked-key": a signature on a record appended before the record that
+ *   revoked its key (so it counts) and dated on or after the date the key was
+ *   revoked from: {"index","id","type","date","key","partner","revoked_from",
+ *   "revoked_by"[,"pool"]};
+ * "reopen": a period.reopen: {"index","id","type","pool","period","reason",
+ *   "closed_by","close_id"} (the close it undid).
+ * PB_OK, PB_ESTORE or PB_ENOMEM. */
+int pb_review_findings(pb_store *store, json_t **findings_out, pb_error *err);
+
+/* Check a draft (possibly partly signed) against the ledger's state before
+ * anyone else signs it (docs/entries.md "Drafts"): its form, every check its
+ * type makes against the state (pool, scheme, stream, partner exist; a
+ * variation balanced), and that the signing rule accepts each signature so
+ * far; a refused key's message names whose key it is and ends with the keys
+ * the entry needs. Nothing is written; signature bytes and completeness are
+ * left to append. PB_OK or the append's refusal code. */
+int pb_draft_check(pb_store *store, json_t *record, pb_error *err);
+
+/* Whether two entries record the same thing: equal but for "created" (and
+ * so, with default ids, the same id): re-posting one is "already present". */
+int pb_entry_same_business(const json_t *a, const json_t *b);
+
+/* The id of the first contribution (expenditure) with the same "ref" for the
+ * same pool and partner (scheme) as record's entry, in id_out. PB_OK,
+ * PB_ENOTFOUND (none, or the entry has no ref), PB_ESTORE. */
+int pb_money_ref_first(pb_store *store, const json_t *record, char *id_out, size_t size,
+                       pb_error *err);
+
+/* Anchor a verified ledger to keys the auditor holds (docs/auditor.md): each
+ * trusted key must be bound by the genesis record (the ledger's record 0, or a
+ * bundle's), with the same public key, and a trusted signatory key must have
+ * signed it. Call after pb_verify (which checked those signatures).
+ * PB_OK or PB_EVERIFY naming the first key that fails. */
+int pb_genesis_anchor(const json_t *genesis_record, const pb_pubkey *trusted, size_t count,
+                      pb_error *err);
+
 /* ---------------------------------------------------------------------------
  * Interchange: the audit bundle and the spreadsheet export (DESIGN 8).
  * ledger/bundle.c, ledger/export_csv.c. Formats: docs/bundle.md, docs/csv.md.

@@ -61,14 +61,16 @@ while IFS=$'\t' read -r date title content; do
   "$P" sign draft.json -k "$signer" 2>/dev/null
   cat draft.json >> batch.jsonl
 done < <(tail -n +2 "$root/examples/demo/documents.tsv")
-"$P" append batch.jsonl
+# Appended as the year's file of documents, after its last one: no record may
+# be created in the future of the appending clock (docs/entries.md).
+POOLBOOK_NOW=2025-03-31T18:00:00Z "$P" append batch.jsonl
 "$P" log | tail -n 3
 
 step "the pool agreement, signed by both partners' signatories"
 POOLBOOK_NOW=2024-04-01T10:00:00Z "$P" new pool.agree --file "$root/examples/demo/pool.json" -o agree.json
 "$P" sign agree.json -k keys/dcc-signatory.key
 "$P" sign agree.json -k keys/icb-signatory.key
-"$P" append agree.json
+POOLBOOK_NOW=2024-04-01T10:00:00Z "$P" append agree.json
 
 step "a year of contributions, spending and quarterly forecasts, each quarter closed"
 # Illustrative figures: each scheme spends about a twelfth of its budget a
@@ -105,7 +107,8 @@ for m in $(seq 1 12); do
       fc=$(( budgets[s] + (s - 2) * 45000 * q ))
       post forecast --pool BCF24 --scheme "S0$((s + 1))" --amount "$fc" --date "$d-28" -k "keys/${leads[s]}-finance.key"
     done
-    POOLBOOK_NOW="${d}-28T18:00:00Z" post period.close --pool BCF24 --period "2024/25-Q$q" -k keys/dcc-finance.key
+    # A quarter is closed on or after its last day (docs/entries.md).
+    POOLBOOK_NOW="$(date -u -d "$d-01 +1 month -1 day" +%F)T18:00:00Z" post period.close --pool BCF24 --period "2024/25-Q$q" -k keys/dcc-finance.key
   fi
 done
 unset POOLBOOK_NOW

@@ -376,7 +376,14 @@ test_revoke_by_own_signatory_and_the_date_rule(void **state)
             text);
     refused(f, sign(document("doc-after", "2024-12-25T10:00:00Z"), &f->dcc_fin, NULL),
             PB_EKEY_REVOKED, NULL);
-    append_ok(f, sign(document("doc-before", "2024-06-30T23:59:59Z"), &f->dcc_fin, NULL));
+    /* DESIGN 5: and it signs nothing appended after its revocation, whatever
+     * date the entry claims (revocation by append order). */
+    snprintf(text, sizeof(text),
+             "key %s was revoked (from 2024-07-01) by record 1: it signs nothing appended after "
+             "that, whatever the entry's date (2024-06-30)",
+             f->dcc_fin.keyid);
+    refused(f, sign(document("doc-before", "2024-06-30T23:59:59Z"), &f->dcc_fin, NULL),
+            PB_EKEY_REVOKED, text);
     /* Revoking twice. */
     snprintf(text, sizeof(text), "key %s is already revoked from 2024-07-01", f->dcc_fin.keyid);
     refused(f, sign(key_revoke("rev-2", "DCC", f->dcc_fin.keyid, "2024-08-01"), &f->dcc_sig, NULL),
@@ -385,7 +392,7 @@ test_revoke_by_own_signatory_and_the_date_rule(void **state)
     assert_int_equal(pb_store_key(f->store, f->dcc_fin.keyid, &bound, NULL), PB_OK);
     assert_string_equal(json_string_value(json_object_get(bound, "revoked_from")), "2024-07-01");
     json_decref(bound);
-    verify_ok(f, 3);
+    verify_ok(f, 2);
 }
 
 static void
@@ -449,8 +456,9 @@ test_entry_date_field_is_the_day_checked(void **state)
     verify_ok(f, 2);
 }
 
-/* A revoked key signs no key or partner entry, even one dated before its
- * revocation: else it could bind a fresh key for whoever holds it. */
+/* A revoked key signs nothing appended after its revocation, even an entry
+ * dated before it: else it could bind a fresh key for whoever holds it, or
+ * post spending backdated to when it was still good. */
 static void
 test_revoked_key_signs_no_key_entries(void **state)
 {
@@ -460,8 +468,8 @@ test_revoked_key_signs_no_key_entries(void **state)
               sign(key_revoke("rev-1", "DCC", f->dcc_sig.keyid, "2024-09-01"), &f->icb_sig, NULL));
     char text[200];
     snprintf(text, sizeof(text),
-             "key %s is revoked from 2024-09-01: a revoked key signs no key.add entry, whatever "
-             "its date",
+             "key %s was revoked (from 2024-09-01) by record 1: it signs nothing appended after "
+             "that, whatever the entry's date (2024-08-01)",
              f->dcc_sig.keyid);
     refused(f,
             sign(key_add("key-1", "DCC", &f->spare, "signatory", "2024-08-01T09:00:00Z"),
@@ -469,9 +477,88 @@ test_revoked_key_signs_no_key_entries(void **state)
             PB_EKEY_REVOKED, text);
     refused(f, sign(key_revoke("rev-2", "DCC", f->dcc_fin.keyid, "2024-08-01"), &f->dcc_sig, NULL),
             PB_EKEY_REVOKED, NULL);
-    /* Other entries dated before the revocation are still its to sign. */
-    append_ok(f, sign(document("doc-1", "2024-08-01T09:00:00Z"), &f->dcc_sig, NULL));
-    verify_ok(f, 3);
+    refused(f, sign(document("doc-1", "2024-08-01T09:00:00Z"), &f->dcc_sig, NULL), PB_EKEY_REVOKED,
+            text);
+    verify_ok(f, 2);
+}
+
+/* DESIGN 5: revocation by append order, no "created" before the genesis's,
+ * and the clock checked at append only (never when verify replays). A record
+ * appended before a backdated revocation but dated after it counts, and is a
+ * finding for review. */
+static void
+test_revocation_order_genesis_and_clock(void **state)
+{
+    struct fixture *f = *state;
+    found(f);
+    assert_int_equal(setenv("POOLBOOK_NOW", "2024-07-10T12:00:00Z", 1), 0);
+    refused(f, sign(document("doc-early", "2024-04-01T08:59:59Z"), &f->dcc_fin, NULL), PB_EDATE,
+            "created 2024-04-01T08:59:59Z is before the ledger's genesis (created "
+            "2024-04-01T09:00:00Z)");
+    refused(f, sign(document("doc-ahead", "2024-07-10T13:00:01Z"), &f->dcc_fin, NULL), PB_EDATE,
+            "created 2024-07-10T13:00:01Z is in the future: it is now 2024-07-10T12:00:00Z "
+            "(clocks may differ by an hour at most)");
+    append_ok(f, sign(document("doc-1", "2024-07-10T13:00:00Z"), &f->dcc_fin, NULL));
+    append_ok(f, sign(document("doc-2", "2024-06-30T12:00:00Z"), &f->dcc_fin, NULL));
+    /* DCC learns its finance key was lost on 1 July, and revokes it from then. */
+    append_ok(f,
+              sign(key_revoke("rev-1", "DCC", f->dcc_fin.keyid, "2024-07-01"), &f->dcc_sig, NULL));
+    json_t *findings = NULL;
+    assert_int_equal(pb_review_findings(f->store, &findings, NULL), PB_OK);
+    assert_int_equal(json_array_size(findings), 1);
+    const json_t *one = json_array_get(findings, 0);
+    assert_int_equal(json_integer_value(json_object_get(one, "index")), 1);
+    assert_string_equal(json_string_value(json_object_get(one, "id")), "doc-1");
+    assert_string_equal(json_string_value(json_object_get(one, "key")), f->dcc_fin.keyid);
+    assert_string_equal(json_string_value(json_object_get(one, "date")), "2024-07-10");
+    assert_string_equal(json_string_value(json_object_get(one, "revoked_from")), "2024-07-01");
+    assert_int_equal(json_integer_value(json_object_get(one, "revoked_by")), 3);
+    json_decref(findings);
+    /* verify replays without the clock: a clock set back finds nothing wrong. */
+    assert_int_equal(setenv("POOLBOOK_NOW", "2024-07-01T00:00:00Z", 1), 0);
+    verify_ok(f, 4);
+    assert_int_equal(unsetenv("POOLBOOK_NOW"), 0);
+}
+
+/* Anchoring (docs/auditor.md): each trusted key bound by the genesis, and a
+ * trusted signatory key among its signers. spare is bound as a second DCC
+ * signatory that did not sign; uh_sig is not bound at all. */
+static void
+test_genesis_anchor(void **state)
+{
+    struct fixture *f = *state;
+    json_array_append_new(f->keys, json_pack("{s:s,s:s,s:s,s:s}", "key", f->spare.keyid, "pubkey",
+                                             f->spare.b64, "partner", "DCC", "role", "signatory"));
+    found(f);
+    char *buf = NULL;
+    size_t len = 0;
+    json_t *genesis = NULL;
+    assert_int_equal(pb_store_record(f->store, 0, &buf, &len, NULL), PB_OK);
+    assert_int_equal(pb_json_parse(buf, len, PB_RECORD_BYTES_MAX, &genesis, NULL), PB_OK);
+    free(buf);
+    pb_pubkey k[3];
+    assert_int_equal(pb_pubkey_parse(f->dcc_sig.b64, &k[0], NULL), PB_OK);
+    assert_int_equal(pb_pubkey_parse(f->op.b64, &k[1], NULL), PB_OK);
+    assert_int_equal(pb_pubkey_parse(f->icb_fin.b64, &k[2], NULL), PB_OK);
+    assert_int_equal(pb_genesis_anchor(genesis, k, 3, NULL), PB_OK);
+    pb_error err;
+    pb_error_init(&err);
+    char text[200];
+    assert_int_equal(pb_pubkey_parse(f->spare.b64, &k[1], NULL), PB_OK);
+    assert_int_equal(pb_genesis_anchor(genesis, k, 2, &err), PB_EVERIFY);
+    snprintf(text, sizeof(text),
+             "the trusted key %s (DCC's signatory) is bound by the genesis but did not sign it",
+             f->spare.keyid);
+    assert_string_equal(err.text, text);
+    assert_int_equal(pb_pubkey_parse(f->uh_sig.b64, &k[1], NULL), PB_OK);
+    pb_error_init(&err);
+    assert_int_equal(pb_genesis_anchor(genesis, k, 2, &err), PB_EVERIFY);
+    snprintf(text, sizeof(text),
+             "the trusted key %s is not bound by the ledger's genesis: this is not a ledger "
+             "founded with the keys you hold",
+             f->uh_sig.keyid);
+    assert_string_equal(err.text, text);
+    json_decref(genesis);
 }
 
 int
@@ -493,6 +580,8 @@ main(void)
         cmocka_unit_test_setup_teardown(test_revoke_by_every_other_partner, setup, teardown),
         cmocka_unit_test_setup_teardown(test_revoke_refusals, setup, teardown),
         cmocka_unit_test_setup_teardown(test_entry_date_field_is_the_day_checked, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_revocation_order_genesis_and_clock, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_genesis_anchor, setup, teardown),
         cmocka_unit_test_setup_teardown(test_revoked_key_signs_no_key_entries, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -888,6 +888,269 @@ test_policy_in_force_and_carried_forward_reserve(void **state)
     json_decref(ex);
 }
 
+/* DESIGN 5: a variation keeps what it does not change. S01 agreed at
+ * 5,000,000.00, 400,000.00 vired out to S02 on 2024-06-10 (above the limit:
+ * every signatory); a variation of the virement limit alone on 2024-09-01
+ * leaves S01 at 4,600,000.00; a later one that sets budgets sets them from
+ * its date, and virements after it count on top. */
+static void
+test_vary_keeps_budgets_after_virements(void **state)
+{
+    struct fx *f = *state;
+    json_t *vir = pbt_record(&f->seq, "virement",
+                             json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "pool", "BCF24", "from", "S01",
+                                       "to", "S02", "amount", "400000.00", "date", "2024-06-10",
+                                       "reason", "demand"),
+                             f->sig[DCC], f->sig[ICB], f->sig[TRUST], NULL);
+    assert_int_equal(append(f, vir, NULL), PB_OK);
+    json_t *limit =
+        pbt_record(&f->seq, "pool.vary",
+                   json_pack("{s:s,s:s,s:{s:s},s:s}", "pool", "BCF24", "date", "2024-09-01", "set",
+                             "virement_limit", "300000.00", "reason", "limit"),
+                   f->sig[DCC], f->sig[ICB], f->sig[TRUST], NULL);
+    assert_int_equal(append(f, limit, NULL), PB_OK);
+    json_t *r = NULL;
+    assert_int_equal(pb_pool_report(f->store, "BCF24", "2024/25-Q3", &r, NULL), PB_OK);
+    assert_money(find_id(json_object_get(r, "schemes"), "S01"), "budget", 460000000);
+    assert_money(find_id(json_object_get(r, "schemes"), "S02"), "budget", 240000000);
+    assert_money(json_object_get(r, "totals"), "budget", 2400000000);
+    json_decref(r);
+    /* Set budgets from 2024-10-01: S01 5,200,000.00 and S08 3,800,000.00. */
+    json_t *agreed = pool_object(1);
+    json_t *sc = json_deep_copy(json_object_get(agreed, "schemes"));
+    json_decref(agreed);
+    json_object_set_new(json_array_get(sc, 0), "budget", json_string("5200000.00"));
+    json_object_set_new(json_array_get(sc, 7), "budget", json_string("3800000.00"));
+    json_t *set = pbt_record(&f->seq, "pool.vary",
+                             json_pack("{s:s,s:s,s:{s:o},s:s}", "pool", "BCF24", "date",
+                                       "2024-10-01", "set", "schemes", sc, "reason", "rebase"),
+                             f->sig[DCC], f->sig[ICB], f->sig[TRUST], NULL);
+    assert_int_equal(append(f, set, NULL), PB_OK);
+    vir =
+        pbt_record(&f->seq, "virement",
+                   json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "pool", "BCF24", "from", "S01", "to",
+                             "S03", "amount", "100000.00", "date", "2024-11-10", "reason", "small"),
+                   f->sig[DCC], NULL);
+    assert_int_equal(append(f, vir, NULL), PB_OK);
+    assert_int_equal(pb_pool_report(f->store, "BCF24", "2024/25-Q3", &r, NULL), PB_OK);
+    assert_money(find_id(json_object_get(r, "schemes"), "S01"), "budget", 510000000);
+    assert_money(find_id(json_object_get(r, "schemes"), "S02"), "budget", 200000000);
+    assert_money(find_id(json_object_get(r, "schemes"), "S03"), "budget", 110000000);
+    assert_money(find_id(json_object_get(r, "schemes"), "S08"), "budget", 380000000);
+    json_decref(r);
+    /* Q2 still shows the budgets before the setting variation. */
+    assert_int_equal(pb_pool_report(f->store, "BCF24", "2024/25-Q2", &r, NULL), PB_OK);
+    assert_money(find_id(json_object_get(r, "schemes"), "S01"), "budget", 460000000);
+    json_decref(r);
+}
+
+/* DESIGN 5: a variation cannot remove a scheme or stream with entries in
+ * the year; it is named with its amount and the way out (budget 0.00). */
+static void
+test_vary_refuses_removing_used_scheme_or_stream(void **state)
+{
+    struct fx *f = *state;
+    assert_int_equal(
+        append(f, expenditure(f, "S07", "12345.67", "2024-05-20", f->fin[TRUST], NULL), NULL),
+        PB_OK);
+    assert_int_equal(
+        append(f, contribution(f, "TRUST", "ADD", "5000.00", "2024-05-21", f->fin[TRUST]), NULL),
+        PB_OK);
+    json_t *agreed = pool_object(1);
+    /* S07's budget moved to S06, S07 dropped. */
+    json_t *sc = json_deep_copy(json_object_get(agreed, "schemes"));
+    json_object_set_new(json_array_get(sc, 5), "budget", json_string("5000000.00"));
+    json_array_remove(sc, 6);
+    refused(f,
+            pbt_record(&f->seq, "pool.vary",
+                       json_pack("{s:s,s:s,s:{s:o},s:s}", "pool", "BCF24", "date", "2024-10-01",
+                                 "set", "schemes", sc, "reason", "merge"),
+                       f->sig[DCC], f->sig[ICB], f->sig[TRUST], NULL),
+            PB_EPOOL,
+            "scheme S07 has entries in 2024/25 (spent 12,345.67): a variation cannot remove it; "
+            "set its budget to 0.00 instead");
+    /* The ADD stream dropped, its 600,000.00 moved to DFG. */
+    json_t *st = json_deep_copy(json_object_get(agreed, "streams"));
+    json_object_set_new(json_array_get(st, 2), "planned", json_string("3600000.00"));
+    json_array_remove(st, 4);
+    refused(f,
+            pbt_record(&f->seq, "pool.vary",
+                       json_pack("{s:s,s:s,s:{s:o},s:s}", "pool", "BCF24", "date", "2024-10-01",
+                                 "set", "streams", st, "reason", "merge"),
+                       f->sig[DCC], f->sig[ICB], f->sig[TRUST], NULL),
+            PB_EPOOL,
+            "stream ADD has entries in 2024/25 (received 5,000.00): a variation cannot remove it; "
+            "set its planned contribution to 0.00 instead");
+    /* A scheme with no entries may go: S05's budget to S04. */
+    sc = json_deep_copy(json_object_get(agreed, "schemes"));
+    json_object_set_new(json_array_get(sc, 3), "budget", json_string("7000000.00"));
+    json_array_remove(sc, 4);
+    assert_int_equal(
+        append(f,
+               pbt_record(&f->seq, "pool.vary",
+                          json_pack("{s:s,s:s,s:{s:o},s:s}", "pool", "BCF24", "date", "2024-10-01",
+                                    "set", "schemes", sc, "reason", "no DFG scheme"),
+                          f->sig[DCC], f->sig[ICB], f->sig[TRUST], NULL),
+               NULL),
+        PB_OK);
+    json_decref(agreed);
+}
+
+/* DESIGN 5: at append a money entry's date is at most a day ahead of the
+ * clock; a variation's date is when it takes effect and may be ahead. */
+static void
+test_money_dates_not_in_the_future(void **state)
+{
+    struct fx *f = *state;
+    assert_int_equal(setenv("POOLBOOK_NOW", "2024-06-30T12:00:00Z", 1), 0);
+    refused(f, expenditure(f, "S01", "100.00", "2024-07-02", f->fin[DCC], NULL), PB_EDATE,
+            "date 2024-07-02 of this expenditure is in the future: today is 2024-06-30 (at most a "
+            "day ahead is allowed)");
+    int rc = append(f, expenditure(f, "S01", "100.00", "2024-07-01", f->fin[DCC], NULL), NULL);
+    json_t *vary =
+        pbt_record(&f->seq, "pool.vary",
+                   json_pack("{s:s,s:s,s:{s:s},s:s}", "pool", "BCF24", "date", "2024-10-01", "set",
+                             "virement_limit", "300000.00", "reason", "from October"),
+                   f->sig[DCC], f->sig[ICB], f->sig[TRUST], NULL);
+    int rc_vary = append(f, vary, NULL);
+    assert_int_equal(unsetenv("POOLBOOK_NOW"), 0);
+    assert_int_equal(rc, PB_OK);
+    assert_int_equal(rc_vary, PB_OK);
+}
+
+static json_t *
+close_dated(struct fx *f, const char *period, const char *date)
+{
+    return pbt_record(&f->seq, "period.close",
+                      json_pack("{s:s,s:s,s:s}", "pool", "BCF24", "period", period, "date", date),
+                      f->fin[DCC], NULL);
+}
+
+/* DESIGN 5: a quarter is closed on or after its last day; the year only by
+ * its settlement; a mistaken close is undone in the open by period.reopen,
+ * with the pool's approval rule, and the report and the review list both. */
+static void
+test_period_close_rules_and_reopen(void **state)
+{
+    struct fx *f = *state;
+    refused(f, close_dated(f, "2024/25-Q1", "2024-06-29"), PB_EPERIOD,
+            "period 2024/25-Q1 of pool BCF24 cannot be closed before its last day, 2024-06-30 "
+            "(this close is dated 2024-06-29)");
+    refused(f, close_dated(f, "2024/25-M02", "2024-05-30"), PB_EPERIOD,
+            "cannot be closed before its last day, 2024-05-31");
+    refused(f, close_dated(f, "2024/25", "2025-04-02"), PB_EPERIOD,
+            "the year 2024/25 of pool BCF24 is closed by its settlement (poolbook new settlement "
+            "--pool BCF24), not by period.close");
+    assert_int_equal(append(f, close_dated(f, "2024/25-Q1", "2024-06-30"), NULL), PB_OK);
+    refused(f, expenditure(f, "S01", "100.00", "2024-06-15", f->fin[DCC], NULL), PB_EPERIOD_CLOSED,
+            "period 2024/25-Q1 of pool BCF24 is closed");
+    json_t *fields = json_pack("{s:s,s:s,s:s}", "pool", "BCF24", "period", "2024/25-Q2", "reason",
+                               "closed in error");
+    refused(f,
+            pbt_record(&f->seq, "period.reopen", json_deep_copy(fields), f->sig[DCC], f->sig[ICB],
+                       f->sig[TRUST], NULL),
+            PB_EPERIOD, "period 2024/25-Q2 of pool BCF24 is not closed");
+    json_object_set_new(fields, "period", json_string("2024/25-Q1"));
+    refused(f,
+            pbt_record(&f->seq, "period.reopen", json_deep_copy(fields), f->sig[DCC], f->sig[ICB],
+                       NULL),
+            PB_ESIG_MISSING, "still needs a signatory signature of: TRUST");
+    refused(f,
+            pbt_record(&f->seq, "period.reopen", json_deep_copy(fields), f->fin[DCC], f->sig[ICB],
+                       f->sig[TRUST], NULL),
+            PB_EKEY_WRONG_ROLE, NULL);
+    assert_int_equal(append(f,
+                            pbt_record(&f->seq, "period.reopen", fields, f->sig[DCC], f->sig[ICB],
+                                       f->sig[TRUST], NULL),
+                            NULL),
+                     PB_OK);
+    assert_int_equal(
+        append(f, expenditure(f, "S01", "100.00", "2024-06-15", f->fin[DCC], NULL), NULL), PB_OK);
+    assert_int_equal(append(f, close_dated(f, "2024/25-Q1", "2024-07-01"), NULL), PB_OK);
+    json_t *r = NULL;
+    assert_int_equal(pb_pool_report(f->store, "BCF24", "2024/25-Q1", &r, NULL), PB_OK);
+    const json_t *periods = json_object_get(r, "periods");
+    assert_int_equal(json_array_size(periods), 3);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(periods, 1), "action")),
+                        "reopen");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(periods, 1), "reason")),
+                        "closed in error");
+    assert_int_equal(json_array_size(json_object_get(r, "closed")), 1);
+    json_decref(r);
+    json_t *findings = NULL;
+    assert_int_equal(pb_review_findings(f->store, &findings, NULL), PB_OK);
+    assert_int_equal(json_array_size(findings), 1);
+    const json_t *one = json_array_get(findings, 0);
+    assert_string_equal(json_string_value(json_object_get(one, "kind")), "reopen");
+    assert_string_equal(json_string_value(json_object_get(one, "period")), "2024/25-Q1");
+    assert_int_equal(json_integer_value(json_object_get(one, "closed_by")), 2);
+    json_decref(findings);
+    pb_verify_report vr;
+    assert_int_equal(pb_verify(f->store, 0, &vr, NULL), PB_OK);
+}
+
+/* Append rec (which must be admitted) and return its id in buf. */
+static const char *
+append_id(struct fx *f, json_t *rec, char *buf, size_t size)
+{
+    snprintf(buf, size, "%s",
+             json_string_value(json_object_get(json_object_get(rec, "entry"), "id")));
+    pb_error err;
+    int rc = append(f, rec, &err);
+    if (rc != PB_OK) {
+        fail_msg("append refused: %s", err.text);
+    }
+    return buf;
+}
+
+static json_t *
+reversal(struct fx *f, const char *target, pb_seckey *k1, pb_seckey *k2, pb_seckey *k3)
+{
+    return pbt_record(&f->seq, "reversal",
+                      json_pack("{s:s,s:s,s:s}", "target", target, "date", "2024-06-20", "reason",
+                                "entered in error"),
+                      k1, k2, k3, NULL);
+}
+
+static json_t *
+virement(struct fx *f, const char *amount, pb_seckey *k1, pb_seckey *k2, pb_seckey *k3)
+{
+    return pbt_record(&f->seq, "virement",
+                      json_pack("{s:s,s:s,s:s,s:s,s:s}", "pool", "BCF24", "from", "S01", "to",
+                                "S02", "amount", amount, "date", "2024-06-10"),
+                      k1, k2, k3, NULL);
+}
+
+/* DESIGN 5: a reversal needs the authority its target needed. */
+static void
+test_reversal_needs_the_targets_authority(void **state)
+{
+    struct fx *f = *state;
+    char small[64], large[64], key[64], text[200];
+    /* A virement within the limit: the host's signatory, not its finance key. */
+    append_id(f, virement(f, "100000.00", f->sig[DCC], NULL, NULL), small, sizeof(small));
+    refused(f, reversal(f, small, f->fin[DCC], NULL, NULL), PB_EKEY_WRONG_ROLE,
+            "a reversal entry needs DCC's signatory key");
+    assert_int_equal(append(f, reversal(f, small, f->sig[DCC], NULL, NULL), NULL), PB_OK);
+    /* Above the limit: the approval rule, every pool signatory. */
+    append_id(f, virement(f, "300000.00", f->sig[DCC], f->sig[ICB], f->sig[TRUST]), large,
+              sizeof(large));
+    refused(f, reversal(f, large, f->sig[DCC], NULL, NULL), PB_ESIG_MISSING,
+            "the reversal entry still needs a signatory signature of: ICB, TRUST");
+    assert_int_equal(append(f, reversal(f, large, f->sig[DCC], f->sig[ICB], f->sig[TRUST]), NULL),
+                     PB_OK);
+    /* Key-decision spending: the finance key and the host's signatory. */
+    append_id(f, expenditure(f, "S01", "1200000.00", "2024-06-01", f->fin[DCC], f->sig[DCC]), key,
+              sizeof(key));
+    snprintf(text, sizeof(text), "the reversal entry still needs a signatory signature of: DCC");
+    refused(f, reversal(f, key, f->fin[DCC], NULL, NULL), PB_ESIG_MISSING, text);
+    refused(f, reversal(f, key, f->sig[DCC], NULL, NULL), PB_ESIG_MISSING,
+            "the reversal entry still needs a finance signature of: DCC");
+    assert_int_equal(append(f, reversal(f, key, f->fin[DCC], f->sig[DCC], NULL), NULL), PB_OK);
+    pb_verify_report vr;
+    assert_int_equal(pb_verify(f->store, 0, &vr, NULL), PB_OK);
+}
+
 int
 main(void)
 {
@@ -913,6 +1176,11 @@ main(void)
         T(test_refuses_agreement_with_malformed_policy),
         T(test_settlement_records_the_ledgers_apportionment),
         T(test_policy_in_force_and_carried_forward_reserve),
+        T(test_vary_keeps_budgets_after_virements),
+        T(test_vary_refuses_removing_used_scheme_or_stream),
+        T(test_money_dates_not_in_the_future),
+        T(test_period_close_rules_and_reopen),
+        T(test_reversal_needs_the_targets_authority),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -36,7 +36,7 @@ before_agreement() {
     --name "Casterbridge Community Health NHS Foundation Trust" \
     --key signatory:keys/cch-signatory.pub --key finance:keys/cch-finance.pub -o admit.json
   for s in "${SIGNATORIES[@]}"; do pbq sign admit.json -k "keys/$s.key"; done
-  "$P" append admit.json
+  POOLBOOK_NOW=2024-03-25T09:00:00Z "$P" append admit.json
 }
 
 before_quarter() {
@@ -47,6 +47,6 @@ before_quarter() {
     --reason "ICB winter discharge funding of 2,400,000.00 added to discharge to assess; risk share revised" \
     -o vary.json
   for s in "${SIGNATORIES[@]}"; do pbq sign vary.json -k "keys/$s.key"; done
-  "$P" append vary.json
+  POOLBOOK_NOW="${VARY_DATE}T09:00:00Z" "$P" append vary.json
 }
 source "$root/examples/lib/example.sh"

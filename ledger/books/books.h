@@ -31,13 +31,29 @@ int pb_entry_type_known(const char *type);
 int pb_entry_admit(const pb_state *state, const json_t *record, uint64_t index, pb_sigbatch *defer,
                    pb_error *err);
 
+/* DESIGN 5, docs/entries.md "Dates and the clock": at append (never on
+ * replay), "created" may be at most PB_CLOCK_SKEW_SECONDS after the clock
+ * (pb_now, $POOLBOOK_NOW), and the "date" of an entry that records what
+ * happened (money entries, period.close, settlement; not the effective dates
+ * of pool.vary, key.revoke, partner.succeed) at most PB_DATE_SKEW_DAYS after
+ * the clock's UTC day. */
+#define PB_CLOCK_SKEW_SECONDS 3600
+#define PB_DATE_SKEW_DAYS 1
+int pb_entry_check_clock(const json_t *record, pb_error *err);
+
+/* Check a draft against state before it is complete (docs/entries.md
+ * "Drafts"): every state check of its type, and that the signing rule accepts
+ * each signature so far (key bound, not revoked, its partner and role); a
+ * refused key's message ends with what the entry needs. Nothing is applied
+ * and signature bytes are not checked. */
+int pb_entry_check_draft(const pb_state *state, const json_t *record, pb_error *err);
+
 /* The rules the log admits records by (rules.c): the functions above. */
 extern const pb_log_rules pb_books_rules;
 
 /* A ledger that lives only as long as its handle, admitting by the books'
  * rules (pb_log_open_scratch with pb_books_rules). */
 int pb_store_open_scratch(pb_store **store_out, pb_error *err);
-
 
 enum {
     PB_ROLE_SIGNATORY = 1 << 0,
@@ -141,7 +157,6 @@ int pb_admit_put_keys(const struct pb_admit *a, const json_t *keys, pb_error *er
 /* Whether arr[0..before) has an object whose field equals value. */
 int pb_json_array_has(const json_t *arr, size_t before, const char *field, const char *value);
 
-
 /* ---- pools (entry_pool.c), used by the money entries and reports ---- */
 
 extern const struct pb_entry_type pb_entry_types_pool[];
@@ -155,6 +170,9 @@ int pb_pool_state_put(const pb_state *state, const char *pool_id, const json_t *
                       pb_error *err);
 /* The scheme or stream object of an agreed pool with that id, borrowed; NULL if none. */
 const json_t *pb_pool_find(const json_t *pool, const char *array, const char *id);
+/* The version of a pool's "versions" in force at day (YYYY-MM-DD): the
+ * latest effective date on or before it, else the first. Borrowed. */
+const json_t *pb_pool_version_at(const json_t *versions, const char *day);
 /* Whether partner is one of the pool's partners. */
 int pb_pool_has_partner(const json_t *pool, const char *partner);
 /* Refuse a day outside the pool's year and term, or in a closed period. */

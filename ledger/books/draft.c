@@ -23,10 +23,11 @@ static const struct {
     const char *type;
     const char *short_name;
 } id_shorts[] = {
-    {"contribution", "con"},  {"expenditure", "exp"},     {"forecast", "fc"},
-    {"virement", "vir"},      {"reversal", "rev"},        {"period.close", "close"},
-    {"pool.agree", "agree"},  {"pool.vary", "vary"},      {"key.add", "key"},
-    {"key.revoke", "revoke"}, {"partner.admit", "admit"}, {"settlement", "settle"},
+    {"contribution", "con"},     {"expenditure", "exp"},      {"forecast", "fc"},
+    {"virement", "vir"},         {"reversal", "rev"},         {"period.close", "close"},
+    {"pool.agree", "agree"},     {"pool.vary", "vary"},       {"key.add", "key"},
+    {"key.revoke", "revoke"},    {"partner.admit", "admit"},  {"settlement", "settle"},
+    {"period.reopen", "reopen"}, {"partner.succeed", "succ"},
 };
 
 #define SHORT_NAME_BYTES_MAX 6 /* "revoke" */
@@ -65,7 +66,10 @@ pool_of(const json_t *entry, const char **where_out)
     return json_string_value(pool);
 }
 
-/* The 8 lowercase hex digits of SHA-256 of the canonical entry without "id". */
+/* The 8 lowercase hex digits of SHA-256 of the canonical entry without "id"
+ * and "created": the id derives from what the entry records, not from when it
+ * was drafted, so posting the same payment again is "already present"
+ * (docs/entries.md "Default ids"). */
 static int
 content_hex(const json_t *entry, char hex[2 * DEFAULT_ID_HASH_BYTES + 1], pb_error *err)
 {
@@ -74,6 +78,7 @@ content_hex(const json_t *entry, char hex[2 * DEFAULT_ID_HASH_BYTES + 1], pb_err
         return pb_error_set(err, PB_ENOMEM, NULL, "out of memory making a default id");
     }
     json_object_del(copy, "id");
+    json_object_del(copy, "created");
     char *canon = NULL;
     size_t len = 0;
     int rc = pb_json_canonical(copy, &canon, &len, err);
@@ -445,4 +450,34 @@ pb_draft_document(const char *origin, const char *id, const char *created, const
         json_object_set_new(entry, "title", json_string(title));
     }
     return finish_draft(entry, record_out, err);
+}
+
+int
+pb_draft_check(pb_store *store, json_t *record, pb_error *err)
+{
+    int rc = pb_record_check_form(record, err);
+    pb_snapshot snap;
+    if (rc == PB_OK) {
+        rc = pb_snapshot_open(store, &snap, err);
+    }
+    if (rc != PB_OK) {
+        return rc;
+    }
+    pb_state state;
+    pb_snapshot_state(&snap, &state);
+    rc = pb_entry_check_draft(&state, record, err);
+    pb_snapshot_close(&snap);
+    return rc;
+}
+
+int
+pb_entry_same_business(const json_t *a, const json_t *b)
+{
+    json_t *x = json_copy((json_t *)a), *y = json_copy((json_t *)b);
+    json_object_del(x, "created");
+    json_object_del(y, "created");
+    int same = x != NULL && y != NULL && json_equal(x, y);
+    json_decref(x);
+    json_decref(y);
+    return same;
 }

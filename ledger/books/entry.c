@@ -222,22 +222,30 @@ sig_keyid(const struct pb_admit *a, size_t i, char *where, size_t size)
     return json_string_value(json_object_get(json_array_get(sigs, i), "key"));
 }
 
-/* Refuse a key revoked on or before the entry's day. */
+/* DESIGN 5: a key's signatures count only on records appended before the
+ * record that revokes it, whatever date an entry claims. Replay admits in
+ * append order, so a revocation in the state is always an earlier record. */
 static int
-check_not_revoked(const struct pb_admit *a, const char *keyid, const char *revoked,
+check_not_revoked(const struct pb_admit *a, const char *keyid, const json_t *bound,
                   const char *where, pb_error *err)
 {
+    const char *revoked = json_string_value(json_object_get(bound, "revoked_from"));
     int32_t revoked_day = 0;
-    int rc = pb_date_parse(revoked, &revoked_day, err);
-    if (rc != PB_OK || a->day < revoked_day) {
+    int rc = revoked != NULL ? pb_date_parse(revoked, &revoked_day, err) : PB_OK;
+    if (rc != PB_OK || revoked == NULL) {
         return rc;
     }
     char day[PB_DATE_TEXT_MAX];
-    char from[PB_DATE_TEXT_MAX];
     pb_date_format(a->day, day, sizeof(day));
-    pb_date_format(revoked_day, from, sizeof(from));
-    return pb_error_set(err, PB_EKEY_REVOKED, where, "key %s is revoked from %s (entry dated %s)",
-                        keyid, from, day);
+    if (a->day >= revoked_day) {
+        return pb_error_set(err, PB_EKEY_REVOKED, where,
+                            "key %s is revoked from %s (entry dated %s)", keyid, revoked, day);
+    }
+    return pb_error_set(err, PB_EKEY_REVOKED, where,
+                        "key %s was revoked (from %s) by record %lld: it signs nothing appended "
+                        "after that, whatever the entry's date (%s)",
+                        keyid, revoked,
+                        (long long)json_integer_value(json_object_get(bound, "revoked")), day);
 }
 
 int
@@ -253,9 +261,8 @@ pb_admit_signer_from_state(struct pb_admit *a, size_t i, pb_error *err)
         return pb_error_set(err, PB_EKEY_UNKNOWN, where, "key %s is not bound in this ledger",
                             keyid);
     }
-    const char *revoked = json_string_value(json_object_get(bound, "revoked_from"));
-    if (rc == PB_OK && revoked != NULL) {
-        rc = check_not_revoked(a, keyid, revoked, where, err);
+    if (rc == PB_OK) {
+        rc = check_not_revoked(a, keyid, bound, where, err);
     }
     if (rc == PB_OK) {
         rc = pb_admit_signer_from_key(a, i, bound, NULL, err);
@@ -472,23 +479,77 @@ check_origin(const struct pb_admit *a, pb_error *err)
     return rc;
 }
 
+/* Types whose "date" is when a change takes effect, which may be agreed
+ * ahead; every other dated entry records something that has happened. */
+static const char *const effective_date_types[] = {"pool.vary", "key.revoke", "partner.succeed",
+                                                   NULL};
+
 int
-pb_entry_admit(const pb_state *state, const json_t *record, uint64_t index, pb_sigbatch *defer,
-               pb_error *err)
+pb_entry_check_clock(const json_t *record, pb_error *err)
 {
-    struct pb_admit *a = calloc(1, sizeof(*a));
-    if (a == NULL) {
-        return pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
+    const json_t *entry = json_object_get(record, "entry");
+    char now_text[32];
+    pb_now(now_text, sizeof(now_text));
+    int64_t now = 0, created = 0;
+    int rc = pb_timestamp_parse(now_text, &now, err);
+    if (rc != PB_OK) {
+        return rc;
     }
-    a->state = state;
-    a->record = record;
-    a->entry = json_object_get(record, "entry");
-    a->type = json_string_value(json_object_get(a->entry, "type"));
-    a->index = index;
-    a->defer = defer;
-    a->held = json_array();
-    const struct pb_entry_type *t = find_type(a->type);
-    PB_ASSERT(t != NULL); /* the form was checked */
+    const char *created_text = json_string_value(json_object_get(entry, "created"));
+    rc = pb_timestamp_parse(created_text, &created, err);
+    if (rc == PB_OK && created > now + PB_CLOCK_SKEW_SECONDS) {
+        return pb_error_set(err, PB_EDATE, "$.entry.created",
+                            "created %s is in the future: it is now %s (clocks may differ by an "
+                            "hour at most)",
+                            created_text, now_text);
+    }
+    const char *type = json_string_value(json_object_get(entry, "type"));
+    const char *date = json_string_value(json_object_get(entry, "date"));
+    for (size_t i = 0; date != NULL && effective_date_types[i] != NULL; i++) {
+        if (strcmp(type, effective_date_types[i]) == 0) {
+            date = NULL;
+        }
+    }
+    int32_t day = 0;
+    if (rc == PB_OK && date != NULL && pb_date_parse(date, &day, NULL) == PB_OK &&
+        day > now / 86400 + PB_DATE_SKEW_DAYS) {
+        char today[PB_DATE_TEXT_MAX];
+        pb_date_format((int32_t)(now / 86400), today, sizeof(today));
+        return pb_error_set(err, PB_EDATE, "$.entry.date",
+                            "date %s of this %s is in the future: today is %s (at most a day "
+                            "ahead is allowed)",
+                            date, type, today);
+    }
+    return rc;
+}
+
+/* DESIGN 5: no entry claims a "created" before the genesis's. */
+static int
+check_after_genesis(const struct pb_admit *a, pb_error *err)
+{
+    json_t *genesis = NULL;
+    int rc = pb_state_get(a->state, "genesis_created", &genesis, err);
+    if (rc == PB_ENOTFOUND) {
+        return PB_OK; /* this is the genesis */
+    }
+    const char *created = json_string_value(json_object_get(a->entry, "created"));
+    /* Timestamps are fixed-width UTC text: they order as strings. */
+    if (rc == PB_OK && strcmp(created, json_string_value(genesis)) < 0) {
+        rc = pb_error_set(err, PB_EDATE, "$.entry.created",
+                          "created %s is before the ledger's genesis (created %s)", created,
+                          json_string_value(genesis));
+    }
+    json_decref(genesis);
+    return rc;
+}
+
+/* The admission's setup and its checks against state: the day, origin,
+ * genesis order, the type's own checks (which fill rule) and that the rule
+ * accepts every signer. */
+static int
+admit_checks(struct pb_admit *a, const struct pb_entry_type *t, struct pb_sign_rule *rule,
+             pb_error *err)
+{
     int64_t seconds = 0;
     int rc =
         pb_timestamp_parse(json_string_value(json_object_get(a->entry, "created")), &seconds, err);
@@ -502,17 +563,57 @@ pb_entry_admit(const pb_state *state, const json_t *record, uint64_t index, pb_s
             snprintf(err->where, sizeof(err->where), "$.entry.date");
         }
     }
-    struct pb_sign_rule rule;
-    memset(&rule, 0, sizeof(rule));
+    memset(rule, 0, sizeof(*rule));
     if (rc == PB_OK) {
         rc = check_origin(a, err);
     }
     if (rc == PB_OK) {
-        rc = t->validate(a, &rule, err);
+        rc = check_after_genesis(a, err);
     }
     if (rc == PB_OK) {
-        rc = check_signers_allowed(a, &rule, err);
+        rc = t->validate(a, rule, err);
     }
+    if (rc == PB_OK) {
+        rc = check_signers_allowed(a, rule, err);
+    }
+    return rc;
+}
+
+static struct pb_admit *
+admit_new(const pb_state *state, const json_t *record, uint64_t index, pb_sigbatch *defer)
+{
+    struct pb_admit *a = calloc(1, sizeof(*a));
+    if (a != NULL) {
+        a->state = state;
+        a->record = record;
+        a->entry = json_object_get(record, "entry");
+        a->type = json_string_value(json_object_get(a->entry, "type"));
+        a->index = index;
+        a->defer = defer;
+        a->held = json_array();
+    }
+    return a;
+}
+
+static void
+admit_free(struct pb_admit *a)
+{
+    json_decref(a->held);
+    free(a);
+}
+
+int
+pb_entry_admit(const pb_state *state, const json_t *record, uint64_t index, pb_sigbatch *defer,
+               pb_error *err)
+{
+    struct pb_admit *a = admit_new(state, record, index, defer);
+    if (a == NULL) {
+        return pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
+    }
+    const struct pb_entry_type *t = find_type(a->type);
+    PB_ASSERT(t != NULL); /* the form was checked */
+    struct pb_sign_rule rule;
+    int rc = admit_checks(a, t, &rule, err);
     if (rc == PB_OK) {
         rc = check_signers_complete(a, &rule, err);
     }
@@ -525,7 +626,77 @@ pb_entry_admit(const pb_state *state, const json_t *record, uint64_t index, pb_s
     if (rc == PB_OK) {
         rc = t->apply(a, err);
     }
-    json_decref(a->held);
-    free(a);
+    admit_free(a);
+    return rc;
+}
+
+/* "a finance key of DCC or ICB; a signatory key of each of DCC, ICB" */
+static void
+describe_rule(const struct pb_sign_rule *rule, char *buf, size_t size)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t r = 0; r < rule->count; r++) {
+        const struct pb_sign_req *req = &rule->reqs[r];
+        char roles[64], who[PB_ERROR_TEXT_MAX / 4];
+        describe_roles(req->roles, roles, sizeof(roles));
+        size_t w = 0;
+        who[0] = '\0';
+        const char *sep = req->min_partners > 1 ? ", " : " or ";
+        for (size_t p = 0; p < req->partner_count; p++) {
+            int n = snprintf(who + w, sizeof(who) - w, "%s%s", p > 0 ? sep : "", req->partners[p]);
+            w += n > 0 && (size_t)n < sizeof(who) - w ? (size_t)n : 0;
+        }
+        char part[PB_ERROR_TEXT_MAX / 2];
+        if (req->partner_count == 0) {
+            snprintf(part, sizeof(part), "a %s key of any partner", roles);
+        } else if (req->min_partners > 1 && req->min_partners == req->partner_count) {
+            snprintf(part, sizeof(part), "a %s key of each of %s", roles, who);
+        } else if (req->min_partners > 1) {
+            snprintf(part, sizeof(part), "%s keys of %zu of %s", roles, req->min_partners, who);
+        } else {
+            snprintf(part, sizeof(part), "a %s key of %s", roles, who);
+        }
+        int n = snprintf(buf + used, size - used, "%s%s", r > 0 ? "; and " : "", part);
+        used += n > 0 && (size_t)n < size - used ? (size_t)n : 0;
+    }
+}
+
+int
+pb_entry_check_draft(const pb_state *state, const json_t *record, pb_error *err)
+{
+    const char *type = json_string_value(json_object_get(json_object_get(record, "entry"), "type"));
+    const struct pb_entry_type *t = find_type(type != NULL ? type : "");
+    PB_ASSERT(t != NULL); /* the form was checked */
+    /* First unsigned: the state checks, and the rule (who must sign). */
+    json_t *bare = json_pack("{s:O,s:[]}", "entry", json_object_get(record, "entry"), "sigs");
+    struct pb_admit *a = bare != NULL ? admit_new(state, bare, 0, NULL) : NULL;
+    if (a == NULL) {
+        json_decref(bare);
+        return pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
+    }
+    struct pb_sign_rule rule;
+    int rc = admit_checks(a, t, &rule, err);
+    char needs[PB_ERROR_TEXT_MAX / 2];
+    describe_rule(&rule, needs, sizeof(needs));
+    /* Then with its signatures: each key bound, not revoked, accepted. */
+    struct pb_admit *b = rc == PB_OK ? admit_new(state, record, 0, NULL) : NULL;
+    if (rc == PB_OK && b == NULL) {
+        rc = pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
+    }
+    if (b != NULL) {
+        struct pb_sign_rule with;
+        pb_error local;
+        pb_error_init(&local);
+        rc = admit_checks(b, t, &with, &local);
+        if (rc != PB_OK && err != NULL) {
+            pb_error_init(err);
+            pb_error_set(err, rc, local.where, "%s; the %s entry needs %s", local.text, type,
+                         needs);
+        }
+        admit_free(b);
+    }
+    admit_free(a);
+    json_decref(bare);
     return rc;
 }

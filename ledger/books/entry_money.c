@@ -9,6 +9,7 @@
  */
 #include "books/books.h"
 
+#include <sodium.h>
 #include <string.h>
 
 /* The pool's state for an entry's "pool" field (a new reference). */
@@ -82,16 +83,61 @@ amount_of(const struct pb_admit *a, int64_t *pence)
     return pb_money_parse(json_string_value(json_object_get(a->entry, "amount")), pence, NULL);
 }
 
-/* Record a reversible entry for a later reversal. */
+/* What a money entry of type needs besides the finance key (DESIGN 5), by
+ * the pool's limits: the approval rule (a virement above the limit) and the
+ * host's signatory (a virement within the limit; spending or a virement at or
+ * above the key-decision threshold). A forecast or contribution needs neither. */
+struct money_needs {
+    int approval;
+    int host_signatory;
+};
+
+static struct money_needs
+needs_of(const json_t *pool, const char *type, int64_t pence)
+{
+    int64_t limit = 0, threshold = 0;
+    PB_ASSERT(pb_money_parse(json_string_value(json_object_get(pool, "virement_limit")), &limit,
+                             NULL) == PB_OK);
+    PB_ASSERT(pb_money_parse(json_string_value(json_object_get(pool, "key_decision_threshold")),
+                             &threshold, NULL) == PB_OK);
+    int virement = strcmp(type, "virement") == 0;
+    int key_decision =
+        threshold > 0 && pence >= threshold && (virement || strcmp(type, "expenditure") == 0);
+    struct money_needs n = {virement && pence > limit,
+                            (virement && pence <= limit) || key_decision};
+    return n;
+}
+
+/* Add the requirements of needs to rule: the approval rule, the host's signatory. */
+static void
+add_needs(const json_t *pool, struct money_needs needs, struct pb_sign_rule *rule)
+{
+    if (needs.approval) {
+        pb_pool_approval_rule(pool, rule);
+    }
+    if (needs.host_signatory) {
+        struct pb_sign_req *req = pb_sign_rule_add(rule, PB_ROLE_SIGNATORY);
+        pb_sign_req_partner(req, json_string_value(json_object_get(pool, "host")));
+        req->min_partners = 1;
+    }
+}
+
+/* Record a reversible entry for a later reversal, with what it needed (in
+ * pool ps) so that its reversal needs the same (DESIGN 5). */
 static int
-put_money_index(const struct pb_admit *a, const char *by, pb_error *err)
+put_money_index(const struct pb_admit *a, const char *by, const json_t *ps, pb_error *err)
 {
     const char *id = json_string_value(json_object_get(a->entry, "id"));
+    int64_t pence = 0;
+    PB_ASSERT(amount_of(a, &pence) == PB_OK);
+    struct money_needs needs = needs_of(json_object_get(ps, "pool"), a->type, pence);
     json_t *m = json_deep_copy(a->entry);
     json_object_del(m, "v");
     json_object_del(m, "ledger");
     json_object_del(m, "created");
     json_object_set_new(m, "by", json_string(by));
+    json_object_set_new(m, "needs_approval", json_boolean(needs.approval));
+    json_object_set_new(m, "needs_host_signatory", json_boolean(needs.host_signatory));
     char key[PB_ID_BYTES_MAX + 8];
     snprintf(key, sizeof(key), "m:%s", id);
     int rc = pb_state_put(a->state, key, m, err);
@@ -165,6 +211,74 @@ find_scheme(const json_t *ps, const struct pb_admit *a, const char *field, const
     return PB_OK;
 }
 
+/* ---- references ------------------------------------------------------------ */
+
+/* "ref:<POOL>:<partner or scheme>:<32 hex of SHA-256 of the ref>", the state
+ * key of the first contribution or expenditure with that reference. */
+static int
+ref_key(const json_t *entry, char *buf, size_t size)
+{
+    const char *type = json_string_value(json_object_get(entry, "type"));
+    const char *ref = json_string_value(json_object_get(entry, "ref"));
+    const char *pool = json_string_value(json_object_get(entry, "pool"));
+    const char *party = NULL;
+    if (type != NULL && strcmp(type, "contribution") == 0) {
+        party = json_string_value(json_object_get(entry, "partner"));
+    } else if (type != NULL && strcmp(type, "expenditure") == 0) {
+        party = json_string_value(json_object_get(entry, "scheme"));
+    }
+    if (ref == NULL || pool == NULL || party == NULL) {
+        return 0;
+    }
+    uint8_t digest[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256(digest, (const unsigned char *)ref, strlen(ref));
+    char hex[33];
+    sodium_bin2hex(hex, sizeof(hex), digest, 16);
+    snprintf(buf, size, "ref:%s:%s:%s", pool, party, hex);
+    return 1;
+}
+
+/* Remember the first entry with its reference (docs/entries.md). */
+static int
+put_ref(const struct pb_admit *a, pb_error *err)
+{
+    char key[2 * PB_ID_BYTES_MAX + 48];
+    if (!ref_key(a->entry, key, sizeof(key))) {
+        return PB_OK;
+    }
+    json_t *have = NULL;
+    int rc = pb_state_get(a->state, key, &have, err);
+    json_decref(have);
+    if (rc == PB_ENOTFOUND) {
+        rc = pb_state_put(a->state, key, json_object_get(a->entry, "id"), err);
+    }
+    return rc;
+}
+
+int
+pb_money_ref_first(pb_store *store, const json_t *record, char *id_out, size_t size, pb_error *err)
+{
+    char key[2 * PB_ID_BYTES_MAX + 48];
+    if (!ref_key(json_object_get(record, "entry"), key, sizeof(key))) {
+        return PB_ENOTFOUND;
+    }
+    pb_snapshot snap;
+    int rc = pb_snapshot_open(store, &snap, err);
+    if (rc != PB_OK) {
+        return rc;
+    }
+    pb_state state;
+    pb_snapshot_state(&snap, &state);
+    json_t *id = NULL;
+    rc = pb_state_get(&state, key, &id, err);
+    if (rc == PB_OK) {
+        snprintf(id_out, size, "%s", json_string_value(id));
+    }
+    json_decref(id);
+    pb_snapshot_close(&snap);
+    return rc;
+}
+
 /* ---- contribution --------------------------------------------------------- */
 
 static int
@@ -218,9 +332,17 @@ apply_contribution(const struct pb_admit *a, pb_error *err)
     const char *pool = json_string_value(json_object_get(a->entry, "pool"));
     int rc = agg_add(a, pool, a->day, "received",
                      json_string_value(json_object_get(a->entry, "stream")), pence, err);
+    json_t *ps = NULL;
     if (rc == PB_OK) {
-        rc = put_money_index(a, json_string_value(json_object_get(a->entry, "partner")), err);
+        rc = entry_pool(a, &ps, err);
     }
+    if (rc == PB_OK) {
+        rc = put_money_index(a, json_string_value(json_object_get(a->entry, "partner")), ps, err);
+    }
+    if (rc == PB_OK) {
+        rc = put_ref(a, err);
+    }
+    json_decref(ps);
     return rc;
 }
 
@@ -277,14 +399,10 @@ validate_scheme_money(struct pb_admit *a, struct pb_sign_rule *rule, int key_dec
     pb_admit_keep(a, ps);
     pb_sign_req_partner(req, lead);
     pb_sign_req_partner(req, host);
-    int64_t pence = 0, threshold = 0;
+    int64_t pence = 0;
     PB_ASSERT(amount_of(a, &pence) == PB_OK);
-    PB_ASSERT(pb_money_parse(json_string_value(json_object_get(pool, "key_decision_threshold")),
-                             &threshold, NULL) == PB_OK);
-    if (key_decision && threshold > 0 && pence >= threshold) {
-        struct pb_sign_req *host_req = pb_sign_rule_add(rule, PB_ROLE_SIGNATORY);
-        pb_sign_req_partner(host_req, host);
-        host_req->min_partners = 1;
+    if (key_decision) {
+        add_needs(pool, needs_of(pool, a->type, pence), rule);
     }
     json_decref(ps);
     return PB_OK;
@@ -310,9 +428,17 @@ apply_expenditure(const struct pb_admit *a, pb_error *err)
     const char *pool = json_string_value(json_object_get(a->entry, "pool"));
     int rc = agg_add(a, pool, a->day, "actual",
                      json_string_value(json_object_get(a->entry, "scheme")), pence, err);
+    json_t *ps = NULL;
     if (rc == PB_OK) {
-        rc = put_money_index(a, first_signer(a, PB_ROLE_FINANCE, "?"), err);
+        rc = entry_pool(a, &ps, err);
     }
+    if (rc == PB_OK) {
+        rc = put_money_index(a, first_signer(a, PB_ROLE_FINANCE, "?"), ps, err);
+    }
+    if (rc == PB_OK) {
+        rc = put_ref(a, err);
+    }
+    json_decref(ps);
     return rc;
 }
 
@@ -390,21 +516,9 @@ validate_virement(struct pb_admit *a, struct pb_sign_rule *rule, pb_error *err)
     }
     pb_admit_keep(a, ps);
     const json_t *pool = json_object_get(ps, "pool");
-    const char *host = json_string_value(json_object_get(pool, "host"));
-    int64_t pence = 0, limit = 0, threshold = 0;
+    int64_t pence = 0;
     PB_ASSERT(amount_of(a, &pence) == PB_OK);
-    PB_ASSERT(pb_money_parse(json_string_value(json_object_get(pool, "virement_limit")), &limit,
-                             NULL) == PB_OK);
-    PB_ASSERT(pb_money_parse(json_string_value(json_object_get(pool, "key_decision_threshold")),
-                             &threshold, NULL) == PB_OK);
-    if (pence > limit) {
-        pb_pool_approval_rule(pool, rule);
-    }
-    if (pence <= limit || (threshold > 0 && pence >= threshold)) {
-        struct pb_sign_req *req = pb_sign_rule_add(rule, PB_ROLE_SIGNATORY);
-        pb_sign_req_partner(req, host);
-        req->min_partners = 1;
-    }
+    add_needs(pool, needs_of(pool, a->type, pence), rule);
     json_decref(ps);
     return PB_OK;
 }
@@ -446,7 +560,7 @@ apply_virement(const struct pb_admit *a, pb_error *err)
         if (rc == PB_OK) {
             const char *host =
                 json_string_value(json_object_get(json_object_get(ps, "pool"), "host"));
-            rc = put_money_index(a, host, err);
+            rc = put_money_index(a, host, ps, err);
         }
         json_decref(ps);
     }
@@ -509,11 +623,20 @@ validate_reversal(struct pb_admit *a, struct pb_sign_rule *rule, pb_error *err)
         rc = pb_admit_signers_from_state(a, err);
     }
     if (rc == PB_OK) {
-        /* DESIGN 5: the finance key of the partner that signed the original. */
+        /* DESIGN 5: a reversal needs the signatures its target needed: the
+         * finance key of the partner that signed a contribution or spending,
+         * and what the target needed besides (docs/entries.md). */
         pb_admit_keep(a, m);
-        struct pb_sign_req *req = pb_sign_rule_add(rule, PB_ROLE_FINANCE);
-        pb_sign_req_partner(req, json_string_value(json_object_get(m, "by")));
-        req->min_partners = 1;
+        pb_admit_keep(a, ps);
+        const json_t *pool = json_object_get(ps, "pool");
+        struct money_needs needs = {json_is_true(json_object_get(m, "needs_approval")),
+                                    json_is_true(json_object_get(m, "needs_host_signatory"))};
+        if (strcmp(type, "virement") != 0) {
+            struct pb_sign_req *req = pb_sign_rule_add(rule, PB_ROLE_FINANCE);
+            pb_sign_req_partner(req, json_string_value(json_object_get(m, "by")));
+            req->min_partners = 1;
+        }
+        add_needs(pool, needs, rule);
     }
     json_decref(ps);
     json_decref(m);
@@ -585,6 +708,39 @@ check_close(const json_t *entry, pb_error *err)
 }
 
 static int
+period_closed(const json_t *ps, const char *label)
+{
+    const json_t *closed = json_object_get(ps, "closed");
+    for (size_t i = 0; i < json_array_size(closed); i++) {
+        if (strcmp(json_string_value(json_array_get(closed, i)), label) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* The pool state's "periods": each close and reopen in append order, for
+ * reports and verify (docs/entries.md). */
+static int
+log_period_event(const struct pb_admit *a, json_t *ps, const char *action)
+{
+    json_t *events = json_object_get(ps, "periods");
+    if (events == NULL) {
+        events = json_array();
+        json_object_set_new(ps, "periods", events);
+    }
+    char day[PB_DATE_TEXT_MAX];
+    pb_date_format(a->day, day, sizeof(day));
+    json_t *e = json_pack("{s:O,s:s,s:O,s:I,s:s}", "period", json_object_get(a->entry, "period"),
+                          "action", action, "id", json_object_get(a->entry, "id"), "index",
+                          (json_int_t)a->index, "date", day);
+    if (e != NULL && json_object_get(a->entry, "reason") != NULL) {
+        json_object_set(e, "reason", json_object_get(a->entry, "reason"));
+    }
+    return e != NULL && json_array_append_new(events, e) == 0 ? PB_OK : PB_ENOMEM;
+}
+
+static int
 validate_close(struct pb_admit *a, struct pb_sign_rule *rule, pb_error *err)
 {
     json_t *ps = NULL;
@@ -602,13 +758,27 @@ validate_close(struct pb_admit *a, struct pb_sign_rule *rule, pb_error *err)
                               json_string_value(json_object_get(pool, "id")), year.label);
         }
     }
-    const json_t *closed = json_object_get(ps, "closed");
-    for (size_t i = 0; rc == PB_OK && i < json_array_size(closed); i++) {
-        if (strcmp(json_string_value(json_array_get(closed, i)), p.label) == 0) {
-            rc = pb_error_set(err, PB_EPERIOD_CLOSED, "$.entry.period",
-                              "period %s of pool %s is already closed", p.label,
-                              json_string_value(json_object_get(pool, "id")));
-        }
+    const char *pool_id = json_string_value(json_object_get(pool, "id"));
+    if (rc == PB_OK && p.kind == PB_PERIOD_YEAR) {
+        /* DESIGN 5: the year is closed by its settlement. */
+        rc = pb_error_set(err, PB_EPERIOD, "$.entry.period",
+                          "the year %s of pool %s is closed by its settlement (poolbook new "
+                          "settlement --pool %s), not by period.close",
+                          p.label, pool_id, pool_id);
+    }
+    if (rc == PB_OK && a->day < p.last_day) {
+        /* DESIGN 5: a period is closed on or after its last day. */
+        char last[PB_DATE_TEXT_MAX], day[PB_DATE_TEXT_MAX];
+        pb_date_format(p.last_day, last, sizeof(last));
+        pb_date_format(a->day, day, sizeof(day));
+        rc = pb_error_set(err, PB_EPERIOD, "$.entry.date",
+                          "period %s of pool %s cannot be closed before its last day, %s (this "
+                          "close is dated %s)",
+                          p.label, pool_id, last, day);
+    }
+    if (rc == PB_OK && period_closed(ps, p.label)) {
+        rc = pb_error_set(err, PB_EPERIOD_CLOSED, "$.entry.period",
+                          "period %s of pool %s is already closed", p.label, pool_id);
     }
     if (rc == PB_OK) {
         rc = pb_admit_signers_from_state(a, err);
@@ -632,7 +802,84 @@ apply_close(const struct pb_admit *a, pb_error *err)
     int rc = pb_pool_state(a->state, pool, &ps, err);
     if (rc == PB_OK) {
         json_array_append(json_object_get(ps, "closed"), json_object_get(a->entry, "period"));
-        rc = pb_pool_state_put(a->state, pool, ps, err);
+        rc = log_period_event(a, ps, "close") == PB_OK
+                 ? pb_pool_state_put(a->state, pool, ps, err)
+                 : pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
+    }
+    json_decref(ps);
+    return rc;
+}
+
+/* ---- period.reopen ----------------------------------------------------------- */
+
+/* DESIGN 5: a closed quarter (or month) reopened in the open, with a reason,
+ * by the pool's approval rule; a settled year is not reopened. */
+static int
+check_reopen(const json_t *entry, pb_error *err)
+{
+    static const char *const allowed[] = {"v",    "type",   "id",     "ledger", "created",
+                                          "pool", "period", "reason", NULL};
+    static const char *const required[] = {"pool", "period", "reason", NULL};
+    int rc = pb_field_allowed(entry, allowed, "$.entry", err);
+    if (rc == PB_OK) {
+        rc = require_strings(entry, required, err);
+    }
+    pb_period p;
+    if (rc == PB_OK) {
+        rc = pb_period_parse(json_string_value(json_object_get(entry, "period")), &p, err);
+        if (rc != PB_OK && err != NULL && err->where[0] == '\0') {
+            snprintf(err->where, sizeof(err->where), "$.entry.period");
+        }
+    }
+    return rc;
+}
+
+static int
+validate_reopen(struct pb_admit *a, struct pb_sign_rule *rule, pb_error *err)
+{
+    json_t *ps = NULL;
+    pb_period p;
+    int rc = entry_pool(a, &ps, err);
+    const json_t *pool = json_object_get(ps, "pool");
+    const char *pool_id = json_string_value(json_object_get(pool, "id"));
+    PB_ASSERT(pb_period_parse(json_string_value(json_object_get(a->entry, "period")), &p, NULL) ==
+              PB_OK);
+    if (rc == PB_OK && json_object_get(ps, "settlement") != NULL) {
+        rc = pb_error_set(err, PB_EPERIOD_CLOSED, "$.entry.period",
+                          "pool %s's year is settled: its periods cannot be reopened", pool_id);
+    }
+    if (rc == PB_OK && !period_closed(ps, p.label)) {
+        rc = pb_error_set(err, PB_EPERIOD, "$.entry.period", "period %s of pool %s is not closed",
+                          p.label, pool_id);
+    }
+    if (rc == PB_OK) {
+        rc = pb_admit_signers_from_state(a, err);
+    }
+    if (rc == PB_OK) {
+        pb_admit_keep(a, ps);
+        pb_pool_approval_rule(pool, rule);
+    }
+    json_decref(ps);
+    return rc;
+}
+
+static int
+apply_reopen(const struct pb_admit *a, pb_error *err)
+{
+    json_t *ps = NULL;
+    const char *pool = json_string_value(json_object_get(a->entry, "pool"));
+    const char *label = json_string_value(json_object_get(a->entry, "period"));
+    int rc = pb_pool_state(a->state, pool, &ps, err);
+    if (rc == PB_OK) {
+        json_t *closed = json_object_get(ps, "closed");
+        for (size_t i = json_array_size(closed); i > 0; i--) {
+            if (strcmp(json_string_value(json_array_get(closed, i - 1)), label) == 0) {
+                json_array_remove(closed, i - 1);
+            }
+        }
+        rc = log_period_event(a, ps, "reopen") == PB_OK
+                 ? pb_pool_state_put(a->state, pool, ps, err)
+                 : pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
     }
     json_decref(ps);
     return rc;
@@ -643,6 +890,7 @@ const struct pb_entry_type pb_entry_types_money[] = {
     {"expenditure", check_expenditure, validate_expenditure, apply_expenditure},
     {"forecast", check_forecast, validate_forecast, apply_forecast},
     {"period.close", check_close, validate_close, apply_close},
+    {"period.reopen", check_reopen, validate_reopen, apply_reopen},
     {"reversal", check_reversal, validate_reversal, apply_reversal},
     {"virement", check_virement, validate_virement, apply_virement},
     {NULL, NULL, NULL, NULL},

@@ -216,6 +216,9 @@ apply_genesis(const struct pb_admit *a, pb_error *err)
 {
     int rc = pb_state_put(a->state, "origin", json_object_get(a->entry, "ledger"), err);
     if (rc == PB_OK) {
+        rc = pb_state_put(a->state, "genesis_created", json_object_get(a->entry, "created"), err);
+    }
+    if (rc == PB_OK) {
         rc = pb_admit_put_partners(a, json_object_get(a->entry, "partners"), err);
     }
     if (rc == PB_OK) {
@@ -364,36 +367,6 @@ check_key_unbound(struct pb_admit *a, const char *keyid, const char *where, pb_e
     return rc;
 }
 
-/* A key with a revocation signs nothing about keys and partners, whatever the
- * entry's date: else a leaked key, once revoked, could sign a key.add dated
- * before its revocation and so bind a fresh key for whoever holds it. */
-static int
-refuse_revoked_signers(struct pb_admit *a, pb_error *err)
-{
-    for (size_t i = 0; i < a->signer_count; i++) {
-        char skey[PB_KEYID_TEXT_MAX + 8];
-        snprintf(skey, sizeof(skey), "key:%s", a->signers[i].keyid);
-        const json_t *bound = NULL;
-        int rc = pb_admit_state_get(a, skey, &bound, err);
-        if (rc == PB_ENOTFOUND) {
-            continue; /* a key the entry itself binds */
-        }
-        if (rc != PB_OK) {
-            return rc;
-        }
-        const char *from = json_string_value(json_object_get(bound, "revoked_from"));
-        if (from != NULL) {
-            char where[64];
-            snprintf(where, sizeof(where), "$.sigs[%zu].key", i);
-            return pb_error_set(err, PB_EKEY_REVOKED, where,
-                                "key %s is revoked from %s: a revoked key signs no %s entry, "
-                                "whatever its date",
-                                a->signers[i].keyid, from, a->type);
-        }
-    }
-    return PB_OK;
-}
-
 /* ---- partner.admit ------------------------------------------------------- */
 
 static int
@@ -496,9 +469,6 @@ validate_admit(struct pb_admit *a, struct pb_sign_rule *rule, pb_error *err)
     if (rc == PB_OK) {
         rc = admit_signers(a, keys, id, err);
     }
-    if (rc == PB_OK) {
-        rc = refuse_revoked_signers(a, err);
-    }
     if (rc != PB_OK) {
         return rc;
     }
@@ -594,9 +564,6 @@ validate_key_add(struct pb_admit *a, struct pb_sign_rule *rule, pb_error *err)
     }
     if (rc == PB_OK) {
         rc = pb_admit_signers_from_state(a, err);
-    }
-    if (rc == PB_OK) {
-        rc = refuse_revoked_signers(a, err);
     }
     if (rc == PB_OK) {
         /* DESIGN 5: a signatory of that partner. */
@@ -714,9 +681,6 @@ validate_key_revoke(struct pb_admit *a, struct pb_sign_rule *rule, pb_error *err
                             "key %s is already revoked from %s", keyid, from);
     }
     rc = pb_admit_signers_from_state(a, err);
-    if (rc == PB_OK) {
-        rc = refuse_revoked_signers(a, err);
-    }
     if (rc == PB_OK) {
         rc = revoke_rule(a, partner, rule, err);
     }

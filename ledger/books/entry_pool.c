@@ -437,7 +437,24 @@ pb_pool_approval_rule(const json_t *pool, struct pb_sign_rule *rule)
     }
 }
 
-/* A version: the budgets and planned contributions from a date. */
+const json_t *
+pb_pool_version_at(const json_t *versions, const char *day)
+{
+    const json_t *best = json_array_get(versions, 0);
+    for (size_t i = 1; i < json_array_size(versions); i++) {
+        const json_t *v = json_array_get(versions, i);
+        const char *d = json_string_value(json_object_get(v, "date"));
+        if (strcmp(d, day) <= 0 &&
+            strcmp(d, json_string_value(json_object_get(best, "date"))) >= 0) {
+            best = v;
+        }
+    }
+    return best;
+}
+
+/* A version: the budgets and planned contributions from a date. Its
+ * "budgets_from" is the date its budgets were set, from which virements
+ * count (pb_pool_version_at, report.c). */
 static json_t *
 make_version(const json_t *pool, const char *date, uint64_t index)
 {
@@ -457,8 +474,9 @@ make_version(const json_t *pool, const char *date, uint64_t index)
     }
     /* The policy too: a variation may change it, and a period is apportioned
      * under the policy in force at its end (DESIGN 6). */
-    return json_pack("{s:s,s:I,s:o,s:o,s:O}", "date", date, "index", (json_int_t)index, "budgets",
-                     budgets, "planned", planned, "policy", json_object_get(pool, "policy"));
+    return json_pack("{s:s,s:s,s:I,s:o,s:o,s:O}", "date", date, "budgets_from", date, "index",
+                     (json_int_t)index, "budgets", budgets, "planned", planned, "policy",
+                     json_object_get(pool, "policy"));
 }
 
 static int
@@ -604,6 +622,83 @@ varied_pool(const json_t *pool, const json_t *set)
     return next;
 }
 
+/* The money of the year under item (a scheme: "actual", a stream:
+ * "received") from the monthly aggregates (entry_money.c); *used_out is set
+ * when any entry of the year names it (spending, receipts, forecasts,
+ * virements, reversals). */
+static int
+item_in_year(const pb_state *state, const char *pool_id, const char *part, const char *item,
+             int *used_out, int64_t *amount_out, pb_error *err)
+{
+    *used_out = 0;
+    *amount_out = 0;
+    int rc = PB_OK;
+    for (int m = 1; m <= 12 && rc == PB_OK; m++) {
+        char key[PB_ID_BYTES_MAX + 16];
+        snprintf(key, sizeof(key), "agg:%s:%02d", pool_id, m);
+        json_t *agg = NULL;
+        rc = pb_state_get(state, key, &agg, err);
+        if (rc == PB_ENOTFOUND) {
+            rc = PB_OK;
+            continue;
+        }
+        const json_t *v = json_object_get(json_object_get(agg, part), item);
+        if (rc == PB_OK && v != NULL) {
+            *used_out = 1;
+            rc = pb_money_add(*amount_out, pb_money_of_json(v), amount_out, err);
+        }
+        *used_out |= json_object_get(json_object_get(agg, "fc"), item) != NULL;
+        const json_t *vire = json_object_get(agg, "vire");
+        for (size_t i = 0; i < json_array_size(vire); i++) {
+            const json_t *e = json_array_get(vire, i);
+            *used_out |= strcmp(json_string_value(json_object_get(e, "from")), item) == 0 ||
+                         strcmp(json_string_value(json_object_get(e, "to")), item) == 0;
+        }
+        json_decref(agg);
+    }
+    return rc;
+}
+
+/* DESIGN 5: a variation cannot remove a scheme or stream that has entries in
+ * the year; its budget (or planned contribution) is set to 0.00 instead. */
+static int
+check_nothing_removed(const pb_state *state, const json_t *pool, const json_t *next, pb_error *err)
+{
+    static const struct {
+        const char *array, *part, *what, *money, *field;
+    } kinds[] = {{"schemes", "actual", "scheme", "spent", "budget"},
+                 {"streams", "received", "stream", "received", "planned contribution"}};
+    const char *pool_id = json_string_value(json_object_get(pool, "id"));
+    const char *year = json_string_value(json_object_get(pool, "year"));
+    for (size_t k = 0; k < 2; k++) {
+        const json_t *was = json_object_get(pool, kinds[k].array);
+        for (size_t i = 0; i < json_array_size(was); i++) {
+            const char *item = json_string_value(json_object_get(json_array_get(was, i), "id"));
+            if (pb_pool_find(next, kinds[k].array, item) != NULL) {
+                continue;
+            }
+            int used = 0;
+            int64_t amount = 0;
+            int rc = item_in_year(state, pool_id, kinds[k].part, item, &used, &amount, err);
+            if (rc != PB_OK) {
+                return rc;
+            }
+            if (used) {
+                char text[PB_MONEY_TEXT_MAX];
+                pb_money_format_display(amount, text, sizeof(text));
+                char where[32];
+                snprintf(where, sizeof(where), "$.entry.set.%s", kinds[k].array);
+                return pb_error_set(err, PB_EPOOL, where,
+                                    "%s %s has entries in %s (%s %s): a variation cannot remove "
+                                    "it; set its %s to 0.00 instead",
+                                    kinds[k].what, item, year, kinds[k].money, text,
+                                    kinds[k].field);
+            }
+        }
+    }
+    return PB_OK;
+}
+
 static int
 validate_vary(struct pb_admit *a, struct pb_sign_rule *rule, pb_error *err)
 {
@@ -617,6 +712,9 @@ validate_vary(struct pb_admit *a, struct pb_sign_rule *rule, pb_error *err)
     if (rc == PB_OK) {
         next = varied_pool(json_object_get(ps, "pool"), json_object_get(a->entry, "set"));
         rc = check_pool_object(next, "$.entry.set", err);
+    }
+    if (rc == PB_OK) {
+        rc = check_nothing_removed(a->state, json_object_get(ps, "pool"), next, err);
     }
     if (rc == PB_OK) {
         rc = partners_exist(a->state, next, err);
@@ -641,9 +739,18 @@ apply_vary(const struct pb_admit *a, pb_error *err)
     json_t *ps = NULL;
     int rc = pb_pool_state(a->state, id, &ps, err);
     if (rc == PB_OK) {
-        json_t *next = varied_pool(json_object_get(ps, "pool"), json_object_get(a->entry, "set"));
+        const json_t *set = json_object_get(a->entry, "set");
+        json_t *next = varied_pool(json_object_get(ps, "pool"), set);
         const char *date = json_string_value(json_object_get(a->entry, "date"));
-        json_array_append_new(json_object_get(ps, "versions"), make_version(next, date, a->index));
+        json_t *version = make_version(next, date, a->index);
+        if (json_object_get(set, "schemes") == NULL) {
+            /* DESIGN 5: a variation keeps what it does not change: the
+             * budgets in force at its date, virements since included. */
+            const json_t *was = pb_pool_version_at(json_object_get(ps, "versions"), date);
+            json_object_set(version, "budgets", json_object_get(was, "budgets"));
+            json_object_set(version, "budgets_from", json_object_get(was, "budgets_from"));
+        }
+        json_array_append_new(json_object_get(ps, "versions"), version);
         json_object_set_new(ps, "pool", next);
         rc = pb_pool_state_put(a->state, id, ps, err);
     }

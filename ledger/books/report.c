@@ -18,22 +18,6 @@ struct report {
     int first_month; /* the period's first financial month */
 };
 
-/* The version in force at day: the latest effective date on or before it. */
-static const json_t *
-version_at(const json_t *versions, const char *day)
-{
-    const json_t *best = json_array_get(versions, 0);
-    for (size_t i = 1; i < json_array_size(versions); i++) {
-        const json_t *v = json_array_get(versions, i);
-        const char *d = json_string_value(json_object_get(v, "date"));
-        if (strcmp(d, day) <= 0 &&
-            strcmp(d, json_string_value(json_object_get(best, "date"))) >= 0) {
-            best = v;
-        }
-    }
-    return best;
-}
-
 /* Sum of agg[part][name] over months 1..end. */
 static int
 sum_months(const struct report *r, const char *part, const char *name, int64_t *out, pb_error *err)
@@ -49,13 +33,13 @@ sum_months(const struct report *r, const char *part, const char *name, int64_t *
 }
 
 /* Budget after virements: the version's budget, plus virements dated on or
- * after the version took effect and on or before the period end. */
+ * after its budgets were set and on or before the period end. */
 static int
 budget_of(const struct report *r, const char *scheme, const char *end, int64_t *out, pb_error *err)
 {
     int64_t budget =
         pb_money_of_json(json_object_get(json_object_get(r->version, "budgets"), scheme));
-    const char *from_day = json_string_value(json_object_get(r->version, "date"));
+    const char *from_day = json_string_value(json_object_get(r->version, "budgets_from"));
     int rc = PB_OK;
     for (int m = 1; m <= r->end_month && rc == PB_OK; m++) {
         const json_t *vire = json_object_get(r->aggs[m], "vire");
@@ -232,7 +216,7 @@ load_report(const pb_state *state, const json_t *ps, const char *period_text, in
     r->first_month = (int)first.number;
     char end[PB_DATE_TEXT_MAX];
     pb_date_format(r->period.last_day, end, sizeof(end));
-    r->version = version_at(json_object_get(ps, "versions"), end);
+    r->version = pb_pool_version_at(json_object_get(ps, "versions"), end);
     /* DESIGN 6: at the year end, once settled, the actual outturn. */
     r->actual =
         actual || (r->period.kind == PB_PERIOD_YEAR && json_object_get(ps, "settlement") != NULL);
@@ -339,6 +323,13 @@ pb_pool_report_state(const pb_state *state, const char *pool_id, const char *per
             pb_money_json(t.received), "settlement", settlement_of(ps));
         rc = *report_out == NULL ? pb_error_set(err, PB_ENOMEM, NULL, "out of memory") : PB_OK;
         rc = rc == PB_OK ? report_names(state, &r, *report_out, err) : rc;
+        /* The periods closed now, and every close and reopen (entry_money.c). */
+        if (rc == PB_OK) {
+            json_object_set(*report_out, "closed", json_object_get(ps, "closed"));
+            const json_t *periods = json_object_get(ps, "periods");
+            json_object_set_new(*report_out, "periods",
+                                periods != NULL ? json_incref((json_t *)periods) : json_array());
+        }
     }
     json_decref(schemes);
     json_decref(streams);

@@ -19,6 +19,7 @@ const pb_log_rules pb_books_rules = {
     .type_known = pb_entry_type_known,
     .check_fields = pb_entry_check_fields,
     .admit = pb_entry_admit,
+    .check_new = pb_entry_check_clock,
 };
 
 int

@@ -215,8 +215,58 @@ checkpoint_of(const char *note)
  * and the result of verifying the whole ledger, which also checks every
  * stored checkpoint's root and signatures. A ledger that fails verification
  * is refused a statement. */
+/* The findings for review (pb_review_findings) that touch the pool: its own
+ * entries, and entries of no pool (documents, keys, partners), each with the
+ * sentence a statement prints. A new reference, or NULL when there are none. */
 static int
-integrity_of(pb_store *store, uint64_t tree_size, json_t **out, pb_error *err)
+review_of(pb_store *store, const char *pool_id, json_t **out, pb_error *err)
+{
+    json_t *all = NULL;
+    *out = NULL;
+    int rc = pb_review_findings(store, &all, err);
+    for (size_t i = 0; rc == PB_OK && i < json_array_size(all); i++) {
+        json_t *f = json_array_get(all, i);
+        const char *pool = json_string_value(json_object_get(f, "pool"));
+        if (pool != NULL && strcmp(pool, pool_id) != 0) {
+            continue;
+        }
+        char text[PB_ERROR_TEXT_MAX];
+        if (strcmp(json_string_value(json_object_get(f, "kind")), "reopen") == 0) {
+            snprintf(text, sizeof(text),
+                     "record %lld %s reopened period %s, closed by record %lld %s: %s",
+                     (long long)json_integer_value(json_object_get(f, "index")),
+                     json_string_value(json_object_get(f, "id")),
+                     json_string_value(json_object_get(f, "period")),
+                     (long long)json_integer_value(json_object_get(f, "closed_by")),
+                     json_string_value(json_object_get(f, "close_id")),
+                     json_string_value(json_object_get(f, "reason")));
+        } else {
+            snprintf(
+                text, sizeof(text),
+                "record %lld %s (%s dated %s) is signed by key %s of %s, revoked from %s by "
+                "record %lld; appended before the revocation, it counts in these figures: check "
+                "that it was genuine",
+                (long long)json_integer_value(json_object_get(f, "index")),
+                json_string_value(json_object_get(f, "id")),
+                json_string_value(json_object_get(f, "type")),
+                json_string_value(json_object_get(f, "date")),
+                json_string_value(json_object_get(f, "key")),
+                json_string_value(json_object_get(f, "partner")),
+                json_string_value(json_object_get(f, "revoked_from")),
+                (long long)json_integer_value(json_object_get(f, "revoked_by")));
+        }
+        json_object_set_new(f, "text", json_string(text));
+        if (*out == NULL) {
+            *out = json_array();
+        }
+        json_array_append(*out, f);
+    }
+    json_decref(all);
+    return rc;
+}
+
+static int
+integrity_of(pb_store *store, const char *pool_id, uint64_t tree_size, json_t **out, pb_error *err)
 {
     char *note = NULL;
     json_t *checkpoint = NULL;
@@ -248,6 +298,11 @@ integrity_of(pb_store *store, uint64_t tree_size, json_t **out, pb_error *err)
                       "cosignatures", (json_int_t)vr.cosignatures, "root", root);
         checkpoint = NULL;
         rc = *out != NULL ? PB_OK : pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
+    }
+    json_t *review = NULL;
+    rc = rc == PB_OK ? review_of(store, pool_id, &review, err) : rc;
+    if (rc == PB_OK && review != NULL) {
+        json_object_set_new(json_object_get(*out, "verification"), "review", review);
     }
     json_decref(checkpoint);
     return rc;
@@ -325,7 +380,7 @@ pb_statement(pb_store *store, const char *pool_id, const char *partner_id, const
              ? figures_of(store, pool_id, partner_id, period, &report, &explain, &tree_size, err)
              : rc;
     rc = rc == PB_OK ? positions_of(report, explain, partner_id, positions, err) : rc;
-    rc = rc == PB_OK ? integrity_of(store, tree_size, &integrity, err) : rc;
+    rc = rc == PB_OK ? integrity_of(store, pool_id, tree_size, &integrity, err) : rc;
     if (rc == PB_OK) {
         *statement_out = statement_object(report, explain, partner_id, positions, integrity);
         positions = integrity = NULL;

@@ -131,6 +131,10 @@ typedef struct pb_log_rules {
      * aborts the transaction. */
     int (*admit)(const pb_state *state, const json_t *record, uint64_t index, pb_sigbatch *defer,
                  pb_error *err);
+    /* Checks made only when a record is first appended (pb_store_append and
+     * batches), never when records are replayed (reindex, verify, a bundle):
+     * those that depend on the clock at the time of append. NULL: none. */
+    int (*check_new)(const json_t *record, pb_error *err);
 } pb_log_rules;
 
 /* pb_store_open with the rules records are admitted by (borrowed; they must

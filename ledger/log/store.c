@@ -388,6 +388,9 @@ append_in_txn(pb_store *s, MDB_txn *txn, struct prepared *ps, size_t count,
             res->last_present = 1;
             continue;
         }
+        if (rc == PB_OK && s->rules->check_new != NULL) {
+            rc = s->rules->check_new(ps[i].record, err);
+        }
         if (rc == PB_OK) {
             rc = s->rules->admit(&state, ps[i].record, n, &batch, err);
         }

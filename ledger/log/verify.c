@@ -251,6 +251,24 @@ verify_checkpoints(struct verifier *v, pb_error *err)
         v->report->cosignatures += rc == PB_OK && l->cosign;
     }
     json_decref(o);
+    /* A cosignature witnesses the operator's checkpoint: one on a tree size
+     * the operator never signed vouches for nothing (docs/auditor.md). */
+    for (size_t i = 0; rc == PB_OK && i < v->line_count; i++) {
+        int signed_by_operator = !v->lines[i].cosign;
+        for (size_t j = 0; !signed_by_operator && j < v->line_count; j++) {
+            signed_by_operator =
+                !v->lines[j].cosign && v->lines[j].tree_size == v->lines[i].tree_size;
+        }
+        if (!signed_by_operator) {
+            char text[160];
+            snprintf(text, sizeof(text),
+                     "checkpoint of tree size %llu: cosigned by key %s, but the operator never "
+                     "signed that checkpoint",
+                     (unsigned long long)v->lines[i].tree_size, v->lines[i].keyid);
+            rc = fail(err, (int64_t)v->lines[i].tree_size - 1, text);
+            v->hooks->bad_checkpoint = v->lines[i].tree_size;
+        }
+    }
     /* Successive checkpoints: the stored tree proves the older is a prefix. */
     for (size_t i = 1; rc == PB_OK && i < v->line_count; i++) {
         if (v->lines[i].tree_size == v->lines[i - 1].tree_size) {

@@ -90,7 +90,7 @@ else
   fail "verify --bundle: $out (the ledger gave $ledger_json)"
 fi
 checks=$((checks + 1))
-if out=$("$P" verify --bundle - <b.jsonl 2>&1) && [[ "$out" == "verified: 17 records"* ]]; then
+if out=$("$P" verify --bundle - <b.jsonl 2>&1) && [[ "$out" == "self-consistent: 17 records"* ]]; then
   echo "ok: from stdin"
 else
   fail "verify --bundle - : $out"
@@ -195,6 +195,29 @@ expect_bad trusted-finance 20 "not signed by the trusted key A6B779F7B49CF6D6" -
 "$P" keygen -W outsider >/dev/null
 cp b.jsonl trusted-outsider.jsonl
 expect_bad trusted-outsider 1 "is not bound by the bundle's records" --key outsider.pub
+
+# ---- anchoring to keys you hold (verify --trust) -------------------------------------
+# A cosignature on a checkpoint the operator never signed vouches for nothing.
+edit cosign-alone 'import json; o = json.loads(lines[18]); del o["note"][4]; del o["keys"][0]; lines[18] = json.dumps(o, sort_keys=True, separators=(",", ":"), ensure_ascii=False) + "\n"'
+expect_bad cosign-alone 19 "checkpoint of tree size 7: cosigned by key 694E10DE9B09AAA1, but the operator never signed that checkpoint"
+keys=$PB_SRC/tests/data/keys
+checks=$((checks + 1))
+out=$("$P" verify --bundle b.jsonl --trust "$keys/dcc-sig.pub" --trust "$keys/icb-sig.pub" \
+  --trust "$keys/op.pub" 2>&1) || fail "verify --trust: $out"
+[[ "$out" == "verified: 17 records, 19 signatures, 2 checkpoints, 2 cosignatures; anchored to 3 keys you hold"* ]] ||
+  fail "verify --trust result line: $out"
+# A file listing the keys (relative to the list's folder), and --json.
+mkdir -p held && cp "$keys"/{dcc-sig,icb-sig,op}.pub held/
+printf '# the keys we were handed in person\ndcc-sig.pub\nicb-sig.pub\n\nop.pub\n' >held/keys.txt
+checks=$((checks + 1))
+out=$("$P" verify --bundle b.jsonl --trust held/keys.txt --json 2>&1) || fail "verify --trust list: $out"
+[[ "$out" == '{"ok":true,"anchored":true,"records":17,'* ]] || fail "verify --trust --json: $out"
+# A key bound only later (by key.add), or never, does not anchor the genesis.
+cp b.jsonl trusted-later.jsonl
+checks=$((checks + 1))
+out=$("$P" verify --bundle trusted-later.jsonl --trust "$keys/stranger.pub" 2>&1) && fail "trusted a key the genesis does not bind"
+[ "$out" = "poolbook: error: the trusted key EE53BFF30D7CED1D is not bound by the ledger's genesis: this is not a ledger founded with the keys you hold (trusted-later.jsonl line 2, the genesis)" ] ||
+  fail "trusted-later: $out"
 
 # ---- usage and environment --------------------------------------------------------
 checks=$((checks + 1))

@@ -83,14 +83,15 @@ for m in $(seq 1 12); do
     post contribution --pool BCF24 --partner ICB --stream NHSMIN --amount 25,000 --date "$d-16" \
       --ref RA-WRONG --id con-wrong -k icb-fin.key
     post reversal --target con-wrong --date "$d-20" --reason "paid in error" -k icb-fin.key
-    post reversal --target vir-aug --date "$d-20" --reason "virement withdrawn" -k dcc-fin.key
+    post reversal --target vir-aug --date "$d-20" --reason "virement withdrawn" -k dcc-sig.key
   fi
   if [ $((m % 3)) = 0 ]; then
     q=$((m / 3))
     post forecast --pool BCF24 --scheme S01 --amount $((5000000 + q * 40000)) --date "$d-28" -k dcc-fin.key
     post forecast --pool BCF24 --scheme S02 --amount $((2500000 - q * 15000)) --date "$d-28" -k dcc-fin.key
     post forecast --pool BCF24 --scheme S03 --amount 500000 --date "$d-28" -k dcc-fin.key
-    POOLBOOK_NOW="${d}-28T18:00:00Z" post period.close --pool BCF24 --period "2024/25-Q$q" -k dcc-fin.key
+    # A quarter is closed on or after its last day (docs/entries.md).
+    POOLBOOK_NOW="$(date -u -d "$d-01 +1 month -1 day" +%F)T18:00:00Z" post period.close --pool BCF24 --period "2024/25-Q$q" -k dcc-fin.key
   fi
 done
 "$P" verify >/dev/null || fail "verify the year"

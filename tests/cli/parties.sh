@@ -69,17 +69,19 @@ keyid=$("$P" post key.add --partner UHDB --role finance --pubkey uhdb-fin2.pub -
 expect "already present at index 3 key-$keyid" "$P" append again.json
 grep -q "$fin2" again.json || fail "the draft does not carry the public key"
 
-# DCC revokes its finance key from 1 July; it still signs an entry dated 30 June.
-expect "appended at index 4 revoke-A6B779F7B49CF6D6" \
+# DCC's finance key signs an entry dated 30 June; then DCC revokes it from
+# 1 July. Appended after the revocation, the key signs nothing, whatever date
+# the entry claims (DESIGN 5: revocation by append order).
+expect "appended at index 4 inv-1048" \
+  "$P" post document invoice.txt --title "Invoice 1048" --id inv-1048 -k dcc-fin.key
+expect "appended at index 5 revoke-A6B779F7B49CF6D6" \
   "$P" post key.revoke --partner DCC --keyid A6B779F7B49CF6D6 --date 2024-07-01 \
   --reason "Laptop lost" -k dcc-sig.key
-expect "appended at index 5 inv-1048" \
-  "$P" post document invoice.txt --title "Invoice 1048" --id inv-1048 -k dcc-fin.key
 if "$P" post document invoice.txt --title "Invoice 1049" --id inv-1049 -k dcc-fin.key \
-  --created 2024-07-01T08:00:00Z 2>err.txt; then
-  fail "a revoked key signed an entry dated on its revocation day"
+  2>err.txt; then
+  fail "a revoked key signed an entry appended after its revocation"
 fi
-grep -q "is revoked from 2024-07-01 (entry dated 2024-07-01)" err.txt ||
+grep -qF "key A6B779F7B49CF6D6 was revoked (from 2024-07-01) by record 5: it signs nothing appended after that, whatever the entry's date (2024-06-30)" err.txt ||
   fail "revoked: $(cat err.txt)"
 
 "$P" verify >/dev/null 2>err.txt || fail "verify: $(cat err.txt)"

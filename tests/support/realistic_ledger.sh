@@ -64,6 +64,7 @@ realistic_ledger() {
     -k dcc-fin.key >/dev/null
   "$P" post key.add --partner ICB --role finance --pubkey stranger.pub --id key-icb-fin2 \
     -k icb-sig.key >/dev/null
+  export POOLBOOK_NOW=2024-07-10T12:00:00Z
   "$P" post expenditure --pool BCF24 --scheme S06 --amount 250,000 --date 2024-07-10 \
     --payee 'Intermediate care' --id exp-s06-jul -k stranger.key >/dev/null
   "$P" checkpoint -k op.key >/dev/null
