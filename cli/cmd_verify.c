@@ -25,16 +25,21 @@ print_report(const pb_verify_report *report, int json)
     sodium_bin2base64(root, sizeof(root), report->root, 32, sodium_base64_VARIANT_ORIGINAL);
     if (json) {
         printf("{\"ok\":true,\"records\":%llu,\"signatures\":%llu,\"checkpoints\":%llu,"
-               "\"cosignatures\":%llu,\"root\":\"%s\"}\n",
+               "\"cosignatures\":%llu,\"witnessed\":%llu,\"root\":\"%s\"}\n",
                (unsigned long long)report->records, (unsigned long long)report->signatures,
                (unsigned long long)report->checkpoints, (unsigned long long)report->cosignatures,
-               root);
+               (unsigned long long)report->witnessed, root);
     } else {
-        printf("verified: %llu records, %llu signatures, %llu checkpoints, %llu cosignatures\n"
+        char witnessed[48] = "";
+        if (report->witnessed > 0) { /* cosignature/v1 lines of partners' witnesses */
+            snprintf(witnessed, sizeof(witnessed), " (%llu by witnesses)",
+                     (unsigned long long)report->witnessed);
+        }
+        printf("verified: %llu records, %llu signatures, %llu checkpoints, %llu cosignatures%s\n"
                "root: %s\n",
                (unsigned long long)report->records, (unsigned long long)report->signatures,
                (unsigned long long)report->checkpoints, (unsigned long long)report->cosignatures,
-               root);
+               witnessed, root);
     }
 }
 

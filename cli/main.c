@@ -35,6 +35,7 @@ static const struct command commands[] = {
     {"statement", cmd_statement, "a partner's statement for a period"},
     {"statements", cmd_statements, "every partner's statement, signed manifest"},
     {"verify", cmd_verify, "verify the whole ledger"},
+    {"witness", cmd_witness, "run a partner's witness that cosigns only a consistent ledger"},
     {NULL, NULL, NULL},
 };
 
