@@ -14,7 +14,7 @@ set -euo pipefail
 : "${POOLBOOK:?}" "${PB_SRC:?}" "${PB_BUILD:?}"
 P=$POOLBOOK
 work=$(mktemp -d)
-source "$PB_SRC/tests/support/witness.sh"
+source "$PB_SRC/examples/lib/witness.sh"
 trap 'witness_stop_all; rm -rf "$work"' EXIT
 cd "$work"
 fail() { echo "witness.sh: FAIL: $*" >&2; exit 1; }

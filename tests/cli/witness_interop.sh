@@ -14,7 +14,7 @@ set -euo pipefail
 P=$POOLBOOK
 GOSRC=/usr/share/gocode
 work=$(mktemp -d)
-source "$PB_SRC/tests/support/witness.sh"
+source "$PB_SRC/examples/lib/witness.sh"
 trap 'witness_stop_all; rm -rf "$work"' EXIT
 cd "$work"
 fail() { echo "witness_interop.sh: FAIL: $*" >&2; exit 1; }

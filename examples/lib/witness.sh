@@ -1,4 +1,4 @@
-# witness.sh — sourced by the witness tests and the witnessed example: start
+# witness.sh — sourced by the witnessed example and the witness tests: start
 # `poolbook witness` on a free loopback port and stop it. Needs $P (the
 # poolbook binary). Every witness started is recorded in WITNESS_PIDS, so a
 # trap can stop them all: trap 'witness_stop_all; ...' EXIT.
