@@ -60,6 +60,21 @@ ask_witnesses(pb_store *store, uint64_t tree_size, const char *const *urls, size
                 urls[i], (unsigned long long)out.tree_size, out.name, out.keyid,
                 (unsigned long long)out.old_size);
     }
+    /* docs/witness.md: the witness policy says when a checkpoint is final. */
+    int final = 0;
+    size_t cosigned = 0;
+    pb_error err;
+    pb_error_init(&err);
+    int rc = pb_checkpoint_final(store, tree_size, &final, &cosigned, &err);
+    if (rc == PB_OK) {
+        fprintf(stderr,
+                "poolbook: the checkpoint is %s under the ledger's witness policy (%zu "
+                "witness cosignatures)\n",
+                final ? "final" : "NOT final", cosigned);
+    } else if (rc != PB_ENOTFOUND) {
+        int code = cli_report(&err);
+        exit_code = exit_code != 0 ? exit_code : code;
+    }
     return exit_code;
 }
 

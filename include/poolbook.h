@@ -924,6 +924,14 @@ typedef struct pb_witness_outcome {
  * the URL. */
 int pb_checkpoint_witness(pb_store *store, uint64_t tree_size, const char *url,
                           pb_witness_outcome *out, pb_error *err);
+/* Whether the stored checkpoint of tree_size (0: the latest) is final under
+ * the ledger's witness policy (the latest witness.policy entry, C2SP
+ * tlog-policy): *final_out 1 when the witnesses whose cosignature/v1 lines it
+ * carries (each verified against its bound auditor key) meet the quorum, else
+ * 0; *cosigned_out how many such lines. PB_OK, PB_ENOTFOUND (no such
+ * checkpoint, or no witness policy: err says which), PB_ESTORE, PB_ENOMEM. */
+int pb_checkpoint_final(pb_store *store, uint64_t tree_size, int *final_out, size_t *cosigned_out,
+                        pb_error *err);
 /* The cosigner verifier key of a public key under name:
  * "<name>+<8 hex>+<base64(0x04 || key)>" (tlog-cosignature), a new malloc'd string. */
 int pb_cosig_verifier(const char *name, const pb_pubkey *key, char **out, pb_error *err);

@@ -42,17 +42,33 @@ before_agreement() {
   witness_start icbw keys/icb-auditor.key witnesses/icb.state --log "$ORIGIN=$vk" --name "$ICB_WITNESS"
   echo "council's witness: $bccw_url  $bccw_vkey"
   echo "ICB's witness:     $icbw_url  $icbw_vkey"
+  step "the witness policy (C2SP tlog-policy): a checkpoint is final when both have cosigned"
+  {
+    echo "# Barsetshire BCF: a checkpoint is final once both partners' auditors witness it."
+    echo "log $vk"
+    echo "witness bcc-audit $bccw_vkey $bccw_url"
+    echo "witness icb-audit $icbw_vkey $icbw_url"
+    echo "group both-partners all bcc-audit icb-audit"
+    echo "quorum both-partners"
+  } >witness-policy.txt
+  cat witness-policy.txt
+  pbq new witness.policy --file witness-policy.txt -o witness-policy.json
+  for s in "${SIGNATORIES[@]}"; do pbq sign witness-policy.json -k "keys/$s.key"; done
+  "$P" append witness-policy.json
 }
 
 # A checkpoint sent to both witnesses; both must cosign it.
 witnessed_checkpoint() {
   local label=$1
   shift
-  "$P" checkpoint "$@" --witness "$bccw_url" --witness "$icbw_url" >"checkpoints/$label.txt"
+  "$P" checkpoint "$@" --witness "$bccw_url" --witness "$icbw_url" >"checkpoints/$label.txt" \
+    2>"checkpoints/$label.err" || { cat "checkpoints/$label.err" >&2; exit 1; }
+  grep -q '^poolbook: the checkpoint is final under' "checkpoints/$label.err" ||
+    { echo "$name: the $label checkpoint is not final" >&2; cat "checkpoints/$label.err" >&2; exit 1; }
   local n
   n=$(grep -cE "^— ($BCC_WITNESS|$ICB_WITNESS) " "checkpoints/$label.txt" || true)
   [ "$n" = 2 ] || { echo "$name: the $label checkpoint has $n witness cosignatures, not 2" >&2; exit 1; }
-  echo "$label: tree size $(sed -n 2p "checkpoints/$label.txt") cosigned by both partners' witnesses"
+  echo "$label: tree size $(sed -n 2p "checkpoints/$label.txt") cosigned by both partners' witnesses: final"
 }
 
 after_quarter() {

@@ -333,4 +333,56 @@ int pb_http_request(const char *method, const char *url, const char *path_suffix
                     size_t body_len, pb_http_response *out, pb_error *err);
 void pb_http_response_free(pb_http_response *response);
 
+/* ---------------------------------------------------------------------------
+ * Witness policy (witness_policy.c): C2SP tlog-policy, parsed and evaluated.
+ * ------------------------------------------------------------------------- */
+
+/* tlog-policy: "supports at least up to 32 logs, 32 witnesses, and 32 groups". */
+#define PB_WPOLICY_LOGS_MAX 32
+#define PB_WPOLICY_NAMES_MAX 64
+/* The derived-state key under which the books keep the policy in force:
+ * {"policy": [lines], "index": record}. Like "origin", read by the log. */
+#define PB_WPOLICY_STATE_KEY "witness_policy"
+
+typedef struct pb_wpolicy_name {
+    char name[256];     /* the policy's name for the witness or group */
+    int is_group;       /* 0 a witness, 1 a group */
+    char key_name[256]; /* a witness: its key name */
+    pb_pubkey key;      /* a witness: its Ed25519 cosigner key */
+    char url[256];      /* a witness: its submission prefix, or "" */
+    unsigned threshold; /* a group: how many members must have witnessed */
+    unsigned member_count;
+    unsigned members[PB_WPOLICY_NAMES_MAX]; /* a group: indexes of names defined above */
+} pb_wpolicy_name;
+
+typedef struct pb_wpolicy {
+    size_t log_count;
+    struct {
+        char name[256];
+        pb_pubkey key;
+    } logs[PB_WPOLICY_LOGS_MAX];
+    size_t name_count;
+    pb_wpolicy_name names[PB_WPOLICY_NAMES_MAX];
+    int has_quorum;
+    int quorum; /* index into names, or -1 for "quorum none" */
+} pb_wpolicy;
+
+/* A witness that cosigned: its key name and key (from a verified line). */
+typedef struct pb_wpolicy_cosigner {
+    char name[256];
+    pb_pubkey key;
+} pb_wpolicy_cosigner;
+
+/* Parse a tlog-policy text (log, witness, group and quorum lines; comments
+ * and blank lines ignored). PB_OK, PB_EPOLICY (what and which line in the
+ * text), PB_ETOOBIG, PB_EKEYFILE (a malformed vkey). out is about 100 KiB:
+ * allocate it. */
+int pb_wpolicy_parse(const char *text, pb_wpolicy *out, pb_error *err);
+/* The same from a JSON array of lines (how a witness.policy entry holds it),
+ * at most PB_WPOLICY_LINES_MAX. */
+#define PB_WPOLICY_LINES_MAX 256
+int pb_wpolicy_parse_lines(const json_t *lines, pb_wpolicy *out, pb_error *err);
+/* Whether the quorum is met by these cosigners (1) or not (0). */
+int pb_wpolicy_met(const pb_wpolicy *policy, const pb_wpolicy_cosigner *cosigners, size_t count);
+
 #endif /* POOLBOOK_LOG_H */

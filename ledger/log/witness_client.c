@@ -264,3 +264,85 @@ pb_checkpoint_witness(pb_store *store, uint64_t tree_size, const char *url, pb_w
     free(note);
     return rc;
 }
+
+/* The witnesses of the stored lines of tree_size, each verified. */
+static int
+collect_cosigners(const pb_snapshot *snap, const pb_state *state, uint64_t tree_size,
+                  const char *body, pb_wpolicy_cosigner *out, size_t *count_out, pb_error *err)
+{
+    pb_checkpoint_line *lines = NULL;
+    size_t count = 0;
+    size_t n = 0;
+    int rc = pb_snapshot_checkpoint_lines(snap, &lines, &count, err);
+    for (size_t i = 0; rc == PB_OK && i < count && n < PB_NOTE_LINES_MAX; i++) {
+        char keyid[PB_KEYID_TEXT_MAX];
+        char skey[PB_KEYID_TEXT_MAX + 8];
+        json_t *bound = NULL;
+        if (lines[i].tree_size != tree_size || lines[i].cosign != 2 ||
+            pb_cosig_find_key(state, body, lines[i].line, out[n].name, sizeof(out[n].name), keyid,
+                              NULL) != PB_OK) {
+            continue;
+        }
+        snprintf(skey, sizeof(skey), "key:%s", keyid);
+        if (pb_state_get(state, skey, &bound, NULL) == PB_OK &&
+            pb_pubkey_parse(json_string_value(json_object_get(bound, "pubkey")), &out[n].key,
+                            NULL) == PB_OK) {
+            n++;
+        }
+        json_decref(bound);
+    }
+    pb_checkpoint_lines_free(lines, count);
+    *count_out = n;
+    return rc;
+}
+
+int
+pb_checkpoint_final(pb_store *store, uint64_t tree_size, int *final_out, size_t *cosigned_out,
+                    pb_error *err)
+{
+    PB_ASSERT(store != NULL && final_out != NULL && cosigned_out != NULL);
+    char *note = NULL;
+    int rc = pb_checkpoint_get(store, tree_size, &note, err);
+    pb_snapshot snap;
+    int snap_open = 0;
+    if (rc == PB_OK) {
+        rc = pb_snapshot_open(store, &snap, err);
+        snap_open = rc == PB_OK;
+    }
+    pb_state state;
+    json_t *held = NULL;
+    if (rc == PB_OK) {
+        pb_snapshot_state(&snap, &state);
+        rc = pb_state_get(&state, PB_WPOLICY_STATE_KEY, &held, err);
+        if (rc == PB_ENOTFOUND) {
+            rc = pb_error_set(err, PB_ENOTFOUND, NULL, "the ledger has no witness.policy entry");
+        }
+    }
+    pb_wpolicy *pol = rc == PB_OK ? calloc(1, sizeof(*pol)) : NULL;
+    pb_wpolicy_cosigner *cos = rc == PB_OK ? calloc(PB_NOTE_LINES_MAX, sizeof(*cos)) : NULL;
+    if (rc == PB_OK && (pol == NULL || cos == NULL)) {
+        rc = pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
+    }
+    if (rc == PB_OK) {
+        rc = pb_wpolicy_parse_lines(json_object_get(held, "policy"), pol, err);
+    }
+    size_t n = 0;
+    if (rc == PB_OK) {
+        char body[1024];
+        snprintf(body, sizeof(body), "%.*s", (int)(strstr(note, "\n\n") - note) + 1, note);
+        uint64_t size = strtoull(strchr(note, '\n') + 1, NULL, 10);
+        rc = collect_cosigners(&snap, &state, size, body, cos, &n, err);
+    }
+    if (rc == PB_OK) {
+        *final_out = pb_wpolicy_met(pol, cos, n);
+        *cosigned_out = n;
+    }
+    free(cos);
+    free(pol);
+    json_decref(held);
+    if (snap_open) {
+        pb_snapshot_close(&snap);
+    }
+    free(note);
+    return rc;
+}

@@ -186,4 +186,41 @@ doc "$POOLBOOK_LEDGER" "minutes-6-host"
 [ "$(grep -c 'cosigned tree size 6' err.txt)" = 2 ] || fail "two witnesses: $(cat err.txt)"
 [ "$(grep -c '^— poolbook-witness/' note6.txt)" = 2 ] || fail "two witness lines expected"
 "$P" verify | grep -q "(5 by witnesses)" || fail "verify: $("$P" verify)"
+# 9. The witness policy (C2SP tlog-policy, a witness.policy entry signed by
+# every partner's signatory) says when a checkpoint is final: both witnesses.
+cat >policy.txt <<EOF
+# Derbyshire BCF: both partners' auditors must witness a checkpoint
+log $VK
+witness icb $icb_vkey $icb_url
+witness dcc $dcc_vkey $dcc_url
+group both all icb dcc
+quorum both
+EOF
+refuse_policy() { # refuse_policy FILE EXPECTED-LINE [SIGNERS...]
+  local file=$1 want=$2 rc=0
+  shift 2
+  root_before=$(root_of "$POOLBOOK_LEDGER")
+  "$P" new witness.policy --file "$file" -o wp-bad.json 2>/dev/null || true
+  for k in "$@"; do "$P" sign wp-bad.json -k "$k" >/dev/null 2>&1 || true; done
+  "$P" append wp-bad.json >/dev/null 2>err.txt || rc=$?
+  [ "$rc" = 1 ] && [ "$(cat err.txt)" = "$want" ] || fail "policy $file: exit $rc, $(cat err.txt)"
+  [ "$(root_of "$POOLBOOK_LEDGER")" = "$root_before" ] || fail "a refused policy changed the root"
+}
+refuse_policy policy.txt "poolbook: error: the witness.policy entry still needs a signatory signature of: ICB (wp-bad.json line 1, \$.sigs)" dcc-sig.key
+sed 's/^group both all icb dcc$/group both 3 icb dcc/' policy.txt >policy-3of2.txt
+"$P" new witness.policy --file policy-3of2.txt -o /dev/null 2>err.txt && fail "3 of 2 accepted by new"
+grep -qx 'poolbook: error: policy line 5: threshold 3 is not all, any or 1..2 (--file)' err.txt ||
+  fail "3 of 2: $(cat err.txt)"
+{ grep -v '^quorum' policy.txt; echo "witness stranger $stranger_vkey"; echo "quorum both"; } >policy-stranger.txt
+refuse_policy policy-stranger.txt "poolbook: error: witness stranger's key is not an auditor key bound in this ledger (wp-bad.json line 1, \$.entry.policy)" dcc-sig.key icb-sig.key
+"$P" new witness.policy --file policy.txt -o wp.json 2>/dev/null
+"$P" sign wp.json -k dcc-sig.key 2>/dev/null
+"$P" sign wp.json -k icb-sig.key 2>/dev/null
+"$P" append wp.json >/dev/null
+"$P" checkpoint -k op.key --witness "$icb_url" >/dev/null 2>err.txt || { cat err.txt; fail "policy: icb"; }
+grep -qx 'poolbook: the checkpoint is NOT final under the ledger.s witness policy (1 witness cosignatures)' err.txt ||
+  fail "one of two witnesses: $(cat err.txt)"
+"$P" checkpoint --witness "$dcc_url" >/dev/null 2>err.txt || { cat err.txt; fail "policy: dcc"; }
+grep -qx 'poolbook: the checkpoint is final under the ledger.s witness policy (2 witness cosignatures)' err.txt ||
+  fail "both witnesses: $(cat err.txt)"
 echo "witness.sh: every check passed"
