@@ -38,6 +38,7 @@ extern const pb_log_rules pb_books_rules;
  * rules (pb_log_open_scratch with pb_books_rules). */
 int pb_store_open_scratch(pb_store **store_out, pb_error *err);
 
+
 enum {
     PB_ROLE_SIGNATORY = 1 << 0,
     PB_ROLE_FINANCE = 1 << 1,
@@ -139,6 +140,7 @@ int pb_admit_put_keys(const struct pb_admit *a, const json_t *keys, pb_error *er
 
 /* Whether arr[0..before) has an object whose field equals value. */
 int pb_json_array_has(const json_t *arr, size_t before, const char *field, const char *value);
+
 
 /* ---- pools (entry_pool.c), used by the money entries and reports ---- */
 

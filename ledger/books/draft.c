@@ -23,10 +23,10 @@ static const struct {
     const char *type;
     const char *short_name;
 } id_shorts[] = {
-    {"contribution", "con"},    {"expenditure", "exp"},     {"forecast", "fc"},
-    {"virement", "vir"},        {"reversal", "rev"},        {"period.close", "close"},
-    {"pool.agree", "agree"},    {"pool.vary", "vary"},      {"key.add", "key"},
-    {"key.revoke", "revoke"},   {"partner.admit", "admit"}, {"settlement", "settle"},
+    {"contribution", "con"},  {"expenditure", "exp"},     {"forecast", "fc"},
+    {"virement", "vir"},      {"reversal", "rev"},        {"period.close", "close"},
+    {"pool.agree", "agree"},  {"pool.vary", "vary"},      {"key.add", "key"},
+    {"key.revoke", "revoke"}, {"partner.admit", "admit"}, {"settlement", "settle"},
     {"witness.policy", "wpol"},
 };
 

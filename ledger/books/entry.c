@@ -410,8 +410,11 @@ pb_admit_put_keys(const struct pb_admit *a, const json_t *keys, pb_error *err)
 /* ---- the tables ---------------------------------------------------------- */
 
 static const struct pb_entry_type *const type_tables[] = {
-    pb_entry_types_parties, pb_entry_types_pool,    pb_entry_types_money,
-    pb_entry_types_settle,  pb_entry_types_witness,
+    pb_entry_types_parties,
+    pb_entry_types_pool,
+    pb_entry_types_money,
+    pb_entry_types_settle,
+    pb_entry_types_witness,
 };
 
 static const struct pb_entry_type *
