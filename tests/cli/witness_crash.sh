@@ -44,7 +44,7 @@ held_root() {
 seed=${PB_CRASH_SEED:-20241207}
 echo "witness_crash.sh: seed $seed"
 RANDOM=$seed
-rounds=8
+rounds=6
 witness_start w aud.key w.state --log "$ORIGIN=$VK"
 # Calibrate: one checkpoint with an exchange of two requests (409, then the proof).
 "$PB_BUILD/gen_docs" $ORIGIN dcc-fin.key c0 20 >batch.jsonl
