@@ -43,6 +43,26 @@ print_report(const pb_verify_report *report, int json)
     }
 }
 
+/* With a witness policy in the ledger (docs/witness.md): is the latest
+ * checkpoint final? Every witness line was verified just before. */
+static void
+print_finality(pb_store *store)
+{
+    int final = 0;
+    size_t cosigned = 0;
+    uint64_t size = 0;
+    char *note = NULL;
+    if (pb_checkpoint_final(store, 0, &final, &cosigned, NULL) != PB_OK ||
+        pb_checkpoint_get(store, 0, &note, NULL) != PB_OK) {
+        return; /* no policy, or no checkpoint: nothing to say */
+    }
+    size = strtoull(strchr(note, '\n') + 1, NULL, 10);
+    free(note);
+    printf("witness policy: the latest checkpoint (tree size %llu) is %s (%zu witness "
+           "cosignatures)\n",
+           (unsigned long long)size, final ? "final" : "NOT final", cosigned);
+}
+
 /* verify --bundle: no ledger is opened. */
 static int
 verify_bundle(const char *path, const char *key_path, unsigned threads, pb_verify_report *report,
@@ -97,6 +117,10 @@ cmd_verify(int argc, char **argv)
     } else {
         pb_store *store = cli_open_store(PB_STORE_RDONLY);
         rc = pb_verify(store, threads, &report, &err);
+        if (rc == PB_OK && !json) {
+            print_report(&report, json);
+            print_finality(store);
+        }
         pb_store_close(store);
     }
     if (rc != PB_OK) {
@@ -106,6 +130,8 @@ cmd_verify(int argc, char **argv)
         }
         return cli_report(&err);
     }
-    print_report(&report, json);
+    if (bundle_path != NULL || json) {
+        print_report(&report, json);
+    }
     return 0;
 }

@@ -223,6 +223,8 @@ grep -qx 'poolbook: the checkpoint is NOT final under the ledger.s witness polic
 "$P" checkpoint --witness "$dcc_url" >/dev/null 2>err.txt || { cat err.txt; fail "policy: dcc"; }
 grep -qx 'poolbook: the checkpoint is final under the ledger.s witness policy (2 witness cosignatures)' err.txt ||
   fail "both witnesses: $(cat err.txt)"
+"$P" verify | grep -qx 'witness policy: the latest checkpoint (tree size 7) is final (2 witness cosignatures)' ||
+  fail "verify does not say the checkpoint is final: $("$P" verify)"
 # 10. The audit bundle carries the witness lines, and verify --bundle checks them.
 "$P" export --format jsonl -o bundle.jsonl
 "$P" verify --bundle bundle.jsonl --key op.pub >out.txt 2>&1 || { cat out.txt; fail "verify --bundle"; }
