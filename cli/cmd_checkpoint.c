@@ -18,7 +18,8 @@ static const char *const checkpoint_usage[] = {
     "--witness sends the checkpoint (the new one, or with --size N a stored one)",
     "to each partner's witness (C2SP tlog-witness), keeps the cosignatures they",
     "return beside it, says on stderr which witnesses signed, and exits 1 if any",
-    "refused (docs/witness.md). --witness repeats.",
+    "refused (docs/witness.md). --witness repeats. --witnesses asks every witness",
+    "the ledger's witness policy names, at the URL it gives.",
     NULL,
 };
 
@@ -119,6 +120,7 @@ cmd_checkpoint(int argc, char **argv)
     const char *pub_path = NULL;
     const char *size_text = NULL;
     const char *witness_opt = NULL;
+    int policy_witnesses = 0;
     int show = 0;
     int verifier = 0;
     const struct cli_option options[] = {
@@ -129,6 +131,7 @@ cmd_checkpoint(int argc, char **argv)
         {CLI_FLAG, 0, "verifier", NULL, &verifier, "print the note verifier key of -p PUBFILE"},
         {CLI_STRING, 'p', "pubkey", "PUBFILE", &pub_path, "a public key file (--verifier)"},
         {CLI_STRING, 0, "witness", "URL", &witness_opt, "a witness to ask (repeats)"},
+        {CLI_FLAG, 0, "witnesses", NULL, &policy_witnesses, "ask the witness policy's witnesses"},
         {CLI_END},
     };
     int argi = cli_parse(argc, argv, checkpoint_usage, options);
@@ -137,8 +140,22 @@ cmd_checkpoint(int argc, char **argv)
     }
     const char *urls[CHECKPOINT_WITNESSES_MAX];
     size_t url_count = witness_urls(argc, argv, urls);
-    int writes = key_path != NULL || url_count > 0;
+    int writes = key_path != NULL || url_count > 0 || policy_witnesses;
     pb_store *store = cli_open_store(writes ? 0 : PB_STORE_RDONLY);
+    char policy_urls[CHECKPOINT_WITNESSES_MAX][PB_WITNESS_URL_MAX];
+    if (policy_witnesses) {
+        size_t n = 0;
+        pb_error perr;
+        pb_error_init(&perr);
+        if (pb_witness_policy_urls(store, policy_urls, CHECKPOINT_WITNESSES_MAX - url_count, &n,
+                                   &perr) != PB_OK) {
+            pb_store_close(store);
+            cli_fail(&perr);
+        }
+        for (size_t i = 0; i < n; i++) {
+            urls[url_count++] = policy_urls[i];
+        }
+    }
     pb_error err;
     pb_error_init(&err);
     char *note = NULL;

@@ -932,6 +932,12 @@ int pb_checkpoint_witness(pb_store *store, uint64_t tree_size, const char *url,
  * checkpoint, or no witness policy: err says which), PB_ESTORE, PB_ENOMEM. */
 int pb_checkpoint_final(pb_store *store, uint64_t tree_size, int *final_out, size_t *cosigned_out,
                         pb_error *err);
+/* The URLs of the witnesses named in the ledger's witness policy (those
+ * given one), in policy order, into urls (max of them). PB_OK, PB_ENOTFOUND
+ * (no policy, or no URL in it), PB_ETOOBIG (over max), PB_ESTORE, PB_ENOMEM. */
+#define PB_WITNESS_URL_MAX 256
+int pb_witness_policy_urls(pb_store *store, char (*urls)[PB_WITNESS_URL_MAX], size_t max,
+                           size_t *count_out, pb_error *err);
 /* The cosigner verifier key of a public key under name:
  * "<name>+<8 hex>+<base64(0x04 || key)>" (tlog-cosignature), a new malloc'd string. */
 int pb_cosig_verifier(const char *name, const pb_pubkey *key, char **out, pb_error *err);

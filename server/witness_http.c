@@ -13,6 +13,7 @@
 
 #include <arpa/inet.h>
 #include <microhttpd.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +26,25 @@
 struct witness_http {
     struct MHD_Daemon *daemon;
     pb_witness *witness;
+    int started;       /* 0 while starting: libmicrohttpd's messages are kept */
+    char startup[160]; /* the last message while starting, for the one-line error */
 };
+
+/* libmicrohttpd's own messages: kept while starting (the command reports one
+ * line), then printed as the witness's. */
+static void
+mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    struct witness_http *h = cls;
+    char text[256];
+    vsnprintf(text, sizeof(text), fmt, ap);
+    text[strcspn(text, "\n")] = '\0';
+    if (!h->started) {
+        snprintf(h->startup, sizeof(h->startup), "%s", text);
+    } else {
+        fprintf(stderr, "poolbook witness: %s\n", text);
+    }
+}
 
 /* A request body being collected. */
 struct upload {
@@ -209,12 +228,15 @@ witness_http_start(pb_witness *witness, const char *address, uint16_t port, uint
         MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, port, NULL, NULL, handle, h,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa, MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)WITNESS_HTTP_TIMEOUT_S,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned int)WITNESS_HTTP_CONNECTIONS_MAX, MHD_OPTION_END);
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned int)WITNESS_HTTP_CONNECTIONS_MAX,
+        MHD_OPTION_EXTERNAL_LOGGER, mhd_log, h, MHD_OPTION_END);
     if (h->daemon == NULL) {
-        snprintf(msg, msg_size, "cannot listen on %s:%u", address, (unsigned)port);
+        snprintf(msg, msg_size, "cannot listen on %s:%u%s%s", address, (unsigned)port,
+                 h->startup[0] != '\0' ? ": " : "", h->startup);
         free(h);
         return NULL;
     }
+    h->started = 1;
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(h->daemon, MHD_DAEMON_INFO_BIND_PORT);
     *port_out = info != NULL ? info->port : port;
     return h;

@@ -57,11 +57,12 @@ before_agreement() {
   "$P" append witness-policy.json
 }
 
-# A checkpoint sent to both witnesses; both must cosign it.
+# A checkpoint sent to the witnesses the policy names (--witnesses); both
+# must cosign it, and poolbook must find it final under the policy.
 witnessed_checkpoint() {
   local label=$1
   shift
-  "$P" checkpoint "$@" --witness "$bccw_url" --witness "$icbw_url" >"checkpoints/$label.txt" \
+  "$P" checkpoint "$@" --witnesses >"checkpoints/$label.txt" \
     2>"checkpoints/$label.err" || { cat "checkpoints/$label.err" >&2; exit 1; }
   grep -q '^poolbook: the checkpoint is final under' "checkpoints/$label.err" ||
     { echo "$name: the $label checkpoint is not final" >&2; cat "checkpoints/$label.err" >&2; exit 1; }

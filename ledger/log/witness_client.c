@@ -346,3 +346,49 @@ pb_checkpoint_final(pb_store *store, uint64_t tree_size, int *final_out, size_t 
     free(note);
     return rc;
 }
+
+int
+pb_witness_policy_urls(pb_store *store, char (*urls)[PB_WITNESS_URL_MAX], size_t max,
+                       size_t *count_out, pb_error *err)
+{
+    PB_ASSERT(store != NULL && urls != NULL && count_out != NULL);
+    *count_out = 0;
+    pb_snapshot snap;
+    int rc = pb_snapshot_open(store, &snap, err);
+    if (rc != PB_OK) {
+        return rc;
+    }
+    pb_state state;
+    pb_snapshot_state(&snap, &state);
+    json_t *held = NULL;
+    rc = pb_state_get(&state, PB_WPOLICY_STATE_KEY, &held, err);
+    if (rc == PB_ENOTFOUND) {
+        rc = pb_error_set(err, PB_ENOTFOUND, NULL,
+                          "the ledger has no witness.policy entry naming witnesses");
+    }
+    pb_wpolicy *pol = rc == PB_OK ? calloc(1, sizeof(*pol)) : NULL;
+    if (rc == PB_OK && pol == NULL) {
+        rc = pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
+    }
+    if (rc == PB_OK) {
+        rc = pb_wpolicy_parse_lines(json_object_get(held, "policy"), pol, err);
+    }
+    for (size_t i = 0; rc == PB_OK && i < pol->name_count; i++) {
+        const pb_wpolicy_name *n = &pol->names[i];
+        if (n->is_group || n->url[0] == '\0') {
+            continue;
+        }
+        if (*count_out == max) {
+            rc = pb_error_set(err, PB_ETOOBIG, NULL, "the policy names over %zu witness URLs", max);
+        } else {
+            snprintf(urls[(*count_out)++], PB_WITNESS_URL_MAX, "%s", n->url);
+        }
+    }
+    if (rc == PB_OK && *count_out == 0) {
+        rc = pb_error_set(err, PB_ENOTFOUND, NULL, "the witness policy gives no witness URL");
+    }
+    free(pol);
+    json_decref(held);
+    pb_snapshot_close(&snap);
+    return rc;
+}

@@ -223,10 +223,33 @@ grep -qx 'poolbook: the checkpoint is NOT final under the ledger.s witness polic
 "$P" checkpoint --witness "$dcc_url" >/dev/null 2>err.txt || { cat err.txt; fail "policy: dcc"; }
 grep -qx 'poolbook: the checkpoint is final under the ledger.s witness policy (2 witness cosignatures)' err.txt ||
   fail "both witnesses: $(cat err.txt)"
+"$P" checkpoint -k op.key --witnesses >/dev/null 2>err.txt || { cat err.txt; fail "--witnesses"; }
+[ "$(grep -c 'cosigned tree size 7' err.txt)" = 2 ] && grep -q 'is final under' err.txt ||
+  fail "--witnesses: $(cat err.txt)"
 "$P" verify | grep -qx 'witness policy: the latest checkpoint (tree size 7) is final (2 witness cosignatures)' ||
   fail "verify does not say the checkpoint is final: $("$P" verify)"
 # 10. The audit bundle carries the witness lines, and verify --bundle checks them.
 "$P" export --format jsonl -o bundle.jsonl
 "$P" verify --bundle bundle.jsonl --key op.pub >out.txt 2>&1 || { cat out.txt; fail "verify --bundle"; }
 grep -q '(7 by witnesses)' out.txt || fail "verify --bundle: $(cat out.txt)"
+# 11. The witness's own bad input: one line, the right exit code.
+wbad() { # wbad EXIT EXPECTED-LINE ARGS...
+  local want_rc=$1 want=$2 rc=0
+  shift 2
+  timeout 10 "$P" witness "$@" >/dev/null 2>err.txt || rc=$?
+  [ "$rc" = "$want_rc" ] && [ "$(cat err.txt)" = "$want" ] || fail "witness $*: exit $rc, $(cat err.txt)"
+}
+wbad 2 "poolbook: error: witness needs -k AUDITORKEY and --state FILE (usage: poolbook witness --listen ADDR:PORT -k AUDITORKEY --state FILE --log ORIGIN=VKEY... [--name NAME])" \
+  --listen 127.0.0.1:0 -k aud.key --log "$ORIGIN=$VK"
+wbad 2 "poolbook: error: --listen needs ADDR:PORT, e.g. 127.0.0.1:8080 (usage: poolbook witness --listen ADDR:PORT -k AUDITORKEY --state FILE --log ORIGIN=VKEY... [--name NAME])" \
+  --listen 127.0.0.1 -k aud.key --state x.state --log "$ORIGIN=$VK"
+wbad 2 "poolbook: error: give at least one --log ORIGIN=VKEY (usage: poolbook witness --listen ADDR:PORT -k AUDITORKEY --state FILE --log ORIGIN=VKEY... [--name NAME])" \
+  --listen 127.0.0.1:0 -k aud.key --state x.state
+wbad 3 "poolbook: error: \"not-a-key\" is not a note verifier key <name>+<8 hex>+<base64 of 0x01 or 0x04 and 32 bytes> (--log $ORIGIN)" \
+  --listen 127.0.0.1:0 -k aud.key --state x.state --log "$ORIGIN=not-a-key"
+wbad 3 "poolbook: error: the key of log $ORIGIN is a cosigner key; a log signs with an Ed25519 note key (0x01) (--log $ORIGIN)" \
+  --listen 127.0.0.1:0 -k aud.key --state x.state --log "$ORIGIN=$icb_vkey"
+port=${icb_url##*:}
+wbad 3 "poolbook: error: cannot listen on 127.0.0.1:$port: Failed to bind to port $port: Address already in use (--listen 127.0.0.1:$port)" \
+  --listen "127.0.0.1:$port" -k aud.key --state x.state --log "$ORIGIN=$VK"
 echo "witness.sh: every check passed"
