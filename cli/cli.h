@@ -102,6 +102,7 @@ int cmd_unsign(int argc, char **argv);
 int cmd_statement(int argc, char **argv);
 int cmd_statements(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
+int cmd_witness(int argc, char **argv);
 
 /* Records read from a file or stdin: one JSON value spanning the whole input,
  * or JSON lines (one record per non-blank line). lines[i] is the input line

@@ -9,12 +9,75 @@
 #include <string.h>
 
 static const char *const checkpoint_usage[] = {
-    "checkpoint -k OPERATORKEY | --show [--size N] | --verifier -p PUBFILE",
+    "checkpoint -k OPERATORKEY [--witness URL...] | --show [--size N] | --witness URL... [--size "
+    "N]",
+    "         | --verifier -p PUBFILE",
     "Sign and store a checkpoint of the whole ledger with the operator key and",
     "print it (a C2SP signed note). --show prints a stored checkpoint (default:",
     "the latest). --verifier prints the note verifier key of a public key.",
+    "--witness sends the checkpoint (the new one, or with --size N a stored one)",
+    "to each partner's witness (C2SP tlog-witness), keeps the cosignatures they",
+    "return beside it, says on stderr which witnesses signed, and exits 1 if any",
+    "refused (docs/witness.md). --witness repeats. --witnesses asks every witness",
+    "the ledger's witness policy names, at the URL it gives.",
     NULL,
 };
+
+#define CHECKPOINT_WITNESSES_MAX 16
+
+/* Every --witness URL (the option repeats). */
+static size_t
+witness_urls(int argc, char **argv, const char **urls)
+{
+    size_t n = 0;
+    for (int i = 1; i < argc && n < CHECKPOINT_WITNESSES_MAX; i++) {
+        if (strcmp(argv[i], "--witness") == 0 && i + 1 < argc) {
+            urls[n++] = argv[++i];
+        } else if (strncmp(argv[i], "--witness=", 10) == 0) {
+            urls[n++] = argv[i] + 10;
+        }
+    }
+    return n;
+}
+
+/* Ask each witness; report each on stderr. Returns the exit code: 0 when all
+ * cosigned, else that of the first refusal. */
+static int
+ask_witnesses(pb_store *store, uint64_t tree_size, const char *const *urls, size_t count)
+{
+    int exit_code = 0;
+    for (size_t i = 0; i < count; i++) {
+        pb_error err;
+        pb_error_init(&err);
+        pb_witness_outcome out;
+        if (pb_checkpoint_witness(store, tree_size, urls[i], &out, &err) != PB_OK) {
+            int code = cli_report(&err);
+            exit_code = exit_code != 0 ? exit_code : code;
+            continue;
+        }
+        fprintf(stderr,
+                "poolbook: witness %s cosigned tree size %llu as %s (auditor key %s, "
+                "from size %llu)\n",
+                urls[i], (unsigned long long)out.tree_size, out.name, out.keyid,
+                (unsigned long long)out.old_size);
+    }
+    /* docs/witness.md: the witness policy says when a checkpoint is final. */
+    int final = 0;
+    size_t cosigned = 0;
+    pb_error err;
+    pb_error_init(&err);
+    int rc = pb_checkpoint_final(store, tree_size, &final, &cosigned, &err);
+    if (rc == PB_OK) {
+        fprintf(stderr,
+                "poolbook: the checkpoint is %s under the ledger's witness policy (%zu "
+                "witness cosignatures)\n",
+                final ? "final" : "NOT final", cosigned);
+    } else if (rc != PB_ENOTFOUND) {
+        int code = cli_report(&err);
+        exit_code = exit_code != 0 ? exit_code : code;
+    }
+    return exit_code;
+}
 
 static int
 print_verifier(pb_store *store, const char *pub_path)
@@ -56,6 +119,8 @@ cmd_checkpoint(int argc, char **argv)
     const char *pass_file = NULL;
     const char *pub_path = NULL;
     const char *size_text = NULL;
+    const char *witness_opt = NULL;
+    int policy_witnesses = 0;
     int show = 0;
     int verifier = 0;
     const struct cli_option options[] = {
@@ -65,13 +130,32 @@ cmd_checkpoint(int argc, char **argv)
         {CLI_STRING, 0, "size", "N", &size_text, "with --show: the checkpoint of tree size N"},
         {CLI_FLAG, 0, "verifier", NULL, &verifier, "print the note verifier key of -p PUBFILE"},
         {CLI_STRING, 'p', "pubkey", "PUBFILE", &pub_path, "a public key file (--verifier)"},
+        {CLI_STRING, 0, "witness", "URL", &witness_opt, "a witness to ask (repeats)"},
+        {CLI_FLAG, 0, "witnesses", NULL, &policy_witnesses, "ask the witness policy's witnesses"},
         {CLI_END},
     };
     int argi = cli_parse(argc, argv, checkpoint_usage, options);
     if (argi != argc) {
         cli_usage_error(checkpoint_usage, "unexpected argument '%s'", argv[argi]);
     }
-    pb_store *store = cli_open_store(key_path != NULL ? 0 : PB_STORE_RDONLY);
+    const char *urls[CHECKPOINT_WITNESSES_MAX];
+    size_t url_count = witness_urls(argc, argv, urls);
+    int writes = key_path != NULL || url_count > 0 || policy_witnesses;
+    pb_store *store = cli_open_store(writes ? 0 : PB_STORE_RDONLY);
+    char policy_urls[CHECKPOINT_WITNESSES_MAX][PB_WITNESS_URL_MAX];
+    if (policy_witnesses) {
+        size_t n = 0;
+        pb_error perr;
+        pb_error_init(&perr);
+        if (pb_witness_policy_urls(store, policy_urls, CHECKPOINT_WITNESSES_MAX - url_count, &n,
+                                   &perr) != PB_OK) {
+            pb_store_close(store);
+            cli_fail(&perr);
+        }
+        for (size_t i = 0; i < n; i++) {
+            urls[url_count++] = policy_urls[i];
+        }
+    }
     pb_error err;
     pb_error_init(&err);
     char *note = NULL;
@@ -84,15 +168,23 @@ cmd_checkpoint(int argc, char **argv)
         pb_store_close(store);
         return rc;
     }
+    uint64_t size = size_text != NULL ? strtoull(size_text, NULL, 10) : 0;
+    int witness_exit = 0;
     if (show) {
-        uint64_t size = size_text != NULL ? strtoull(size_text, NULL, 10) : 0;
         rc = pb_checkpoint_get(store, size, &note, &err);
     } else if (key_path != NULL) {
         pb_seckey *key = cli_load_seckey(key_path, pass_file);
         rc = pb_checkpoint_create(store, key, &note, &err);
         pb_seckey_free(key);
-    } else {
-        cli_usage_error(checkpoint_usage, "give -k OPERATORKEY, --show or --verifier");
+        size = 0; /* the new checkpoint is the latest */
+    } else if (url_count == 0) {
+        cli_usage_error(checkpoint_usage, "give -k OPERATORKEY, --show, --witness or --verifier");
+    }
+    if (rc == PB_OK && url_count > 0 && !show) {
+        witness_exit = ask_witnesses(store, size, urls, url_count);
+        free(note);
+        note = NULL;
+        rc = pb_checkpoint_get(store, size, &note, &err);
     }
     pb_store_close(store);
     if (rc != PB_OK && err.where[0] == '\0' && key_path != NULL) {
@@ -103,5 +195,5 @@ cmd_checkpoint(int argc, char **argv)
     }
     fputs(note, stdout);
     free(note);
-    return 0;
+    return witness_exit;
 }

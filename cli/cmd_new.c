@@ -26,6 +26,7 @@ static const char *const new_usage[] = {
     "  new key.revoke --partner ID --keyid KEYID --date D --reason TEXT",
     "  new partner.admit --partner-id ID --kind KIND --name NAME --key ROLE:PUBFILE...",
     "  new partner.succeed --partner OLD --successor NEW --date D [--reason TEXT]",
+    "  new witness.policy --file POLICY.txt [--memo M]",
     "",
     "Write an unsigned draft entry, to sign with `poolbook sign` and add with",
     "`poolbook append`. The draft goes to -o FILE (default: stdout).",
@@ -234,13 +235,21 @@ static const struct cli_option draft_options[] = {
     {CLI_STRING, 0, "target", "ID", &opt_target, "id of the entry to reverse (reversal)"},
     {CLI_STRING, 0, "period", "PERIOD", &opt_period,
      "period to close or reopen (period.close, .reopen)"},
-    {CLI_STRING, 0, "file", "FILE", &opt_file, "JSON: the pool (pool.agree), changes (pool.vary)"},
+    {CLI_STRING, 0, "file", "FILE", &opt_file,
+     "the pool (pool.agree), changes (pool.vary), a tlog-policy (witness.policy)"},
     {CLI_STRING, 0, "successor", "ID", &opt_successor,
      "the partner that succeeds (partner.succeed)"},
     {CLI_END},
 };
 
-enum draft_kind { DRAFT_TEXT = 1, DRAFT_AMOUNT, DRAFT_DATE, DRAFT_PERIOD, DRAFT_FILE };
+enum draft_kind {
+    DRAFT_TEXT = 1,
+    DRAFT_AMOUNT,
+    DRAFT_DATE,
+    DRAFT_PERIOD,
+    DRAFT_FILE,
+    DRAFT_TEXTFILE
+};
 enum draft_need { DRAFT_OPTIONAL = 0, DRAFT_REQUIRED, DRAFT_TODAY /* optional, default today */ };
 
 struct draft_field {
@@ -323,6 +332,10 @@ static const struct draft_type draft_types[] = {
       {"successor", "successor", DRAFT_TEXT, REQ},
       {"date", "date", DRAFT_DATE, REQ},
       {"reason", "reason", DRAFT_TEXT, OPT}}},
+    /* A C2SP tlog-policy text (docs/witness.md). */
+    {"witness.policy",
+     "--file POLICY.txt [--memo M]",
+     {{"file", "policy", DRAFT_TEXTFILE, REQ}, {"memo", "memo", DRAFT_TEXT, OPT}}},
     /* The figures are the ledger's own (settlement_figures). */
     {"settlement",
      "--pool P [--date D] [--memo M]",
@@ -433,6 +446,41 @@ set_file_field(json_t *fields, const char *name, const char *path, pb_error *err
     return PB_OK;
 }
 
+/* A text file's lines as an array of strings, tabs as spaces (witness.policy:
+ * canonical JSON strings hold no control characters). */
+static int
+set_text_file_field(json_t *fields, const char *name, const char *path, pb_error *err)
+{
+    size_t len = 0;
+    char *text = cli_read_file(path, PB_INPUT_BYTES_MAX, &len);
+    json_t *lines = json_array();
+    json_t *one = json_object();
+    int rc = PB_OK;
+    for (char *p = text; rc == PB_OK && *p != '\0';) {
+        size_t n = strcspn(p, "\n");
+        char saved = p[n];
+        p[n] = '\0';
+        for (char *t = strchr(p, '\t'); t != NULL; t = strchr(t, '\t')) {
+            *t = ' ';
+        }
+        rc = pb_fields_set_text(one, name, p, err); /* checks it is text */
+        if (rc == PB_OK && json_array_append(lines, json_object_get(one, name)) != 0) {
+            cli_die_env("out of memory reading %s", path);
+        }
+        p += n + (saved != '\0');
+    }
+    if (rc == PB_OK && json_object_set(fields, name, lines) != 0) {
+        cli_die_env("out of memory reading %s", path);
+    }
+    if (rc != PB_OK && err != NULL) {
+        snprintf(err->where, sizeof(err->where), "%s", path);
+    }
+    json_decref(one);
+    json_decref(lines);
+    free(text);
+    return rc;
+}
+
 /* Fill fields from the options of dt; today is the YYYY-MM-DD of --created. */
 static int
 set_draft_fields(const struct draft_type *dt, const char *today, json_t *fields, pb_error *err)
@@ -456,6 +504,9 @@ set_draft_fields(const struct draft_type *dt, const char *today, json_t *fields,
             break;
         case DRAFT_FILE:
             rc = value != NULL ? set_file_field(fields, f->field, value, err) : PB_OK;
+            break;
+        case DRAFT_TEXTFILE:
+            rc = value != NULL ? set_text_file_field(fields, f->field, value, err) : PB_OK;
             break;
         default:
             rc = pb_fields_set_text(fields, f->field, value, err);

@@ -115,23 +115,28 @@ print_report(const pb_verify_report *report, int json, const json_t *findings, s
     if (json) {
         char *review = json_array_size(findings) > 0 ? json_dumps(findings, JSON_COMPACT) : NULL;
         printf("{\"ok\":true,\"anchored\":%s,\"records\":%llu,\"signatures\":%llu,"
-               "\"checkpoints\":%llu,\"cosignatures\":%llu,\"root\":\"%s\"%s%s}\n",
+               "\"checkpoints\":%llu,\"cosignatures\":%llu,\"witnessed\":%llu,\"root\":\"%s\"%s%s}\n",
                anchored > 0 ? "true" : "false", (unsigned long long)report->records,
                (unsigned long long)report->signatures, (unsigned long long)report->checkpoints,
-               (unsigned long long)report->cosignatures, root, review != NULL ? ",\"review\":" : "",
-               review != NULL ? review : "");
+               (unsigned long long)report->cosignatures, (unsigned long long)report->witnessed,
+               root, review != NULL ? ",\"review\":" : "", review != NULL ? review : "");
         free(review);
     } else {
         /* Without keys you hold, consistency is all that was shown: anyone
          * can make a consistent ledger (docs/auditor.md). */
+        char witnessed[48] = "";
+        if (report->witnessed > 0) { /* cosignature/v1 lines of partners' witnesses */
+            snprintf(witnessed, sizeof(witnessed), " (%llu by witnesses)",
+                     (unsigned long long)report->witnessed);
+        }
         char anchor[64];
         snprintf(anchor, sizeof(anchor), "anchored to %zu key%s you hold", anchored,
                  anchored == 1 ? "" : "s");
-        printf("%s: %llu records, %llu signatures, %llu checkpoints, %llu cosignatures; %s\n"
+        printf("%s: %llu records, %llu signatures, %llu checkpoints, %llu cosignatures%s; %s\n"
                "root: %s\n",
                anchored > 0 ? "verified" : "self-consistent", (unsigned long long)report->records,
                (unsigned long long)report->signatures, (unsigned long long)report->checkpoints,
-               (unsigned long long)report->cosignatures,
+               (unsigned long long)report->cosignatures, witnessed,
                anchored > 0 ? anchor
                             : "not anchored to keys you hold (verify --trust KEY.pub ... to anchor "
                               "it)",
@@ -164,6 +169,27 @@ bundle_genesis(const char *path, pb_error *err)
     free(line);
     fclose(in);
     return record;
+}
+
+/* With a witness policy in the ledger (docs/witness.md): is the latest
+ * checkpoint final? Every witness line was verified just before. */
+static void
+finality_line(pb_store *store, char *line, size_t line_size)
+{
+    int final = 0;
+    size_t cosigned = 0;
+    uint64_t tree_size = 0;
+    char *note = NULL;
+    if (pb_checkpoint_final(store, 0, &final, &cosigned, NULL) != PB_OK ||
+        pb_checkpoint_get(store, 0, &note, NULL) != PB_OK) {
+        return; /* no policy, or no checkpoint: nothing to say */
+    }
+    tree_size = strtoull(strchr(note, '\n') + 1, NULL, 10);
+    free(note);
+    snprintf(line, line_size,
+             "witness policy: the latest checkpoint (tree size %llu) is %s (%zu witness "
+             "cosignatures)\n",
+             (unsigned long long)tree_size, final ? "final" : "NOT final", cosigned);
 }
 
 /* verify --bundle: no ledger is opened. */
@@ -230,6 +256,7 @@ cmd_verify(int argc, char **argv)
     json_t *findings = NULL;
     int rc = PB_OK;
     json_t *genesis = NULL;
+    char finality[160] = "";
     if (bundle_path != NULL) {
         rc = verify_bundle(bundle_path, key_path, threads, &report, &err);
         if (rc == PB_OK && trusted.count > 0) {
@@ -248,6 +275,9 @@ cmd_verify(int argc, char **argv)
             rc = pb_json_parse(buf, len, PB_RECORD_BYTES_MAX, &genesis, &err);
         }
         free(buf);
+        if (rc == PB_OK && !json) {
+            finality_line(store, finality, sizeof(finality));
+        }
         pb_store_close(store);
     }
     if (rc == PB_OK && trusted.count > 0) {
@@ -272,5 +302,6 @@ cmd_verify(int argc, char **argv)
     }
     print_report(&report, json, findings, trusted.count);
     json_decref(findings);
+    fputs(finality, stdout);
     return 0;
 }

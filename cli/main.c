@@ -36,6 +36,7 @@ static const struct command commands[] = {
     {"statements", cmd_statements, "every partner's statement, signed manifest"},
     {"unsign", cmd_unsign, "remove a signature from a draft"},
     {"verify", cmd_verify, "verify the whole ledger"},
+    {"witness", cmd_witness, "run a partner's witness that cosigns only a consistent ledger"},
     {NULL, NULL, NULL},
 };
 

@@ -156,6 +156,10 @@ csv_integrity(FILE *f, const json_t *st)
     {
         ROW(f, "Integrity", "checkpoint_signature", json_string_value(line));
     }
+    json_array_foreach(json_object_get(cp, "witnesses"), i, line)
+    {
+        ROW(f, "Integrity", "checkpoint_witness", json_string_value(line));
+    }
     ROW(f, "Integrity", "verification", render_str(v, "result"));
     ROW(f, "Integrity", "verified_records", n[2]);
     ROW(f, "Integrity", "verified_signatures", n[3]);

@@ -331,7 +331,16 @@ html_integrity(FILE *f, const json_t *st)
             esc(f, json_string_value(line));
             fputs("</li>\n", f);
         }
-        fputs("</ul>\n", f);
+        fputs("</ul>\n<p>Witnessed by: ", f);
+        if (json_array_size(json_object_get(cp, "witnesses")) == 0) {
+            fputs("no partner's witness", f);
+        }
+        json_array_foreach(json_object_get(cp, "witnesses"), i, line)
+        {
+            fputs(i > 0 ? ", " : "", f);
+            esc(f, json_string_value(line));
+        }
+        fputs(".</p>\n", f);
     } else {
         fputs("<p>Checkpoint: none covers these records yet.</p>\n", f);
     }

@@ -140,6 +140,15 @@ text_integrity(FILE *f, const json_t *st)
         {
             fprintf(f, "    %s\n", json_string_value(line));
         }
+        fprintf(f, "  witnessed by: %s",
+                json_array_size(json_object_get(cp, "witnesses")) == 0
+                    ? "no partner's witness (docs/witness.md)"
+                    : "");
+        json_array_foreach(json_object_get(cp, "witnesses"), i, line)
+        {
+            fprintf(f, "%s%s", i > 0 ? ", " : "", json_string_value(line));
+        }
+        fputc('\n', f);
     } else {
         fprintf(f, "  checkpoint: none covers these records yet (poolbook checkpoint)\n");
     }

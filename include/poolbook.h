@@ -74,6 +74,7 @@ enum pb_code {
     PB_EEXIST = -5,      /* the file to create exists already */
     PB_EKEYFILE = -6,    /* a key file is malformed */
     PB_EPASSPHRASE = -7, /* wrong or missing passphrase */
+    PB_ENET = -8,        /* a witness could not be reached, or answered outside the protocol */
     /* Input form: exit 1. */
     PB_EJSON = -20, /* malformed or truncated JSON */
     PB_EJSON_DUPKEY = -21,
@@ -120,6 +121,7 @@ enum pb_code {
     PB_EPROOF = -72,    /* a Merkle proof does not check */
     PB_ENOTE = -73,     /* a checkpoint note is malformed or its signature bad */
     PB_EVERIFY = -74,   /* the ledger failed verification */
+    PB_ECONFLICT = -75, /* a witness holds another size or root of that log (a fork, a rollback) */
     /* Programmer error in arguments: exit 2. */
     PB_EUSAGE = -90,
 };
@@ -841,6 +843,106 @@ void pb_note_name(const char *origin, const char *partner, const char *role, con
                   char *buf, size_t size);
 
 /* ---------------------------------------------------------------------------
+ * Witnesses: C2SP tlog-witness and tlog-cosignature (DESIGN 9, docs/witness.md).
+ * ledger/log/witness.c (the witness), witness_client.c (the host's side).
+ * ------------------------------------------------------------------------- */
+
+/* A witness serves a partnership's few ledgers: tlog-policy asks
+ * implementations to support at least 32 logs. */
+#define PB_WITNESS_LOGS_MAX 32
+/* An add-checkpoint request: old size, at most 63 proof lines and a note with
+ * at most 100 signature lines fit well within it. */
+#define PB_WITNESS_REQUEST_BYTES_MAX (64 * 1024)
+/* Cosignature lines kept from one witness's answer. */
+#define PB_WITNESS_LINES_MAX 8
+
+/* A witness: its state file, its key and name, the logs it witnesses. Opaque. */
+typedef struct pb_witness pb_witness;
+
+/* Open (creating if absent) the witness state file at state_path, an LMDB file
+ * of one row per origin (size, root, the note cosigned), mode 0600. key signs
+ * the cosignatures (borrowed: it must outlive the handle); name is the
+ * witness's key name (1-255 bytes, no space, '+' or line break; C2SP suggests
+ * a schema-less URL). Close with pb_witness_close. Returns PB_OK, PB_ESTORE
+ * (where names the file), PB_ENOLEDGER (another kind of file), PB_EUSAGE (bad
+ * name) or PB_ENOMEM. */
+int pb_witness_open(const char *state_path, const pb_seckey *key, const char *name,
+                    pb_witness **witness_out, pb_error *err);
+void pb_witness_close(pb_witness *witness);
+/* Witness the log of origin, whose checkpoints are signed by the note
+ * verifier key vkey ("<name>+<hex>+<base64 of 0x01 || key>", as `poolbook
+ * checkpoint --verifier` prints). PB_OK, PB_EKEYFILE (not such a key),
+ * PB_EUSAGE (origin empty, on two lines or configured twice), PB_ETOOBIG (over
+ * PB_WITNESS_LOGS_MAX). */
+int pb_witness_add_log(pb_witness *witness, const char *origin, const char *vkey, pb_error *err);
+/* The witness's cosigner verifier key "<name>+<hex>+<base64 of 0x04 || key>"
+ * (tlog-cosignature), in a new malloc'd string. PB_OK or PB_ENOMEM. */
+int pb_witness_verifier(const pb_witness *witness, char **vkey_out, pb_error *err);
+/* tlog-witness add-checkpoint: request is the body of len bytes (request[len]
+ * must be NUL), now_s the POSIX time to cosign at. Checks, in the spec's order:
+ * the request's form, the origin is witnessed, a log signature verifies, old
+ * size <= checkpoint size, old size equals the size held (0 if none), equal
+ * sizes have equal roots, the consistency proof; then, in the same LMDB write
+ * transaction as the check of the held size, signs and moves the held record
+ * to the checkpoint, and returns the cosignature/v1 line ("— <name>
+ * <base64>\n") in *cosig_out (caller frees) only after the commit. Returns
+ * PB_OK, PB_ENOTE or PB_ETOOBIG (malformed request: HTTP 400), PB_ENOTFOUND
+ * (unknown origin: 404), PB_ESIG_INVALID (no log signature verifies: 403),
+ * PB_ERANGE (old size above the checkpoint's: 400), PB_ECONFLICT (another old
+ * size, or the same size with another root: 409, *held_size_out the size
+ * held), PB_EPROOF (the proof does not check: 422), PB_ESTORE, PB_ENOMEM.
+ * On any error the held record is unchanged. */
+int pb_witness_add_checkpoint(pb_witness *witness, const char *request, size_t len, uint64_t now_s,
+                              char **cosig_out, uint64_t *held_size_out, pb_error *err);
+/* The note the witness last cosigned for origin (body, the log's signature
+ * lines, its cosignature), in a new malloc'd string. PB_OK, PB_ENOTFOUND,
+ * PB_ESTORE, PB_ENOMEM. */
+int pb_witness_latest(pb_witness *witness, const char *origin, char **note_out, pb_error *err);
+
+/* What one witness did with a checkpoint (pb_checkpoint_witness). */
+typedef struct pb_witness_outcome {
+    uint64_t tree_size;            /* the checkpoint sent */
+    uint64_t old_size;             /* the size the proof ran from (what the witness held) */
+    int requests;                  /* 1, or 2 after a 409 */
+    char name[256];                /* the witness's key name */
+    char keyid[PB_KEYID_TEXT_MAX]; /* the auditor key it cosigned with */
+} pb_witness_outcome;
+
+/* Send the stored checkpoint of tree_size (0: the latest) to the witness at
+ * url (http://HOST:PORT[/PREFIX]; POST PREFIX/add-checkpoint), first from old
+ * size 0 and, after a 409, once more with the consistency proof from the size
+ * the witness holds. Each returned cosignature/v1 line that verifies with an
+ * `auditor` key bound in the ledger is stored beside the checkpoint (lines by
+ * other keys are ignored, as tlog-witness asks). Returns PB_OK, PB_ENET
+ * (unreachable, or an answer outside the protocol), PB_ENOTFOUND (no such
+ * checkpoint, or the witness does not witness this origin), PB_ESIG_INVALID
+ * (the witness does not trust the operator key), PB_ECONFLICT (the witness
+ * holds another root at that size, or a larger size than this ledger: a fork
+ * or a rollback), PB_EPROOF (not consistent with what the witness cosigned),
+ * PB_ENOTE, PB_EKEY_UNKNOWN (no returned line verifies with a bound auditor
+ * key), PB_ESTORE, PB_ENOMEM, PB_EUSAGE (not an http:// URL); err->where is
+ * the URL. */
+int pb_checkpoint_witness(pb_store *store, uint64_t tree_size, const char *url,
+                          pb_witness_outcome *out, pb_error *err);
+/* Whether the stored checkpoint of tree_size (0: the latest) is final under
+ * the ledger's witness policy (the latest witness.policy entry, C2SP
+ * tlog-policy): *final_out 1 when the witnesses whose cosignature/v1 lines it
+ * carries (each verified against its bound auditor key) meet the quorum, else
+ * 0; *cosigned_out how many such lines. PB_OK, PB_ENOTFOUND (no such
+ * checkpoint, or no witness policy: err says which), PB_ESTORE, PB_ENOMEM. */
+int pb_checkpoint_final(pb_store *store, uint64_t tree_size, int *final_out, size_t *cosigned_out,
+                        pb_error *err);
+/* The URLs of the witnesses named in the ledger's witness policy (those
+ * given one), in policy order, into urls (max of them). PB_OK, PB_ENOTFOUND
+ * (no policy, or no URL in it), PB_ETOOBIG (over max), PB_ESTORE, PB_ENOMEM. */
+#define PB_WITNESS_URL_MAX 256
+int pb_witness_policy_urls(pb_store *store, char (*urls)[PB_WITNESS_URL_MAX], size_t max,
+                           size_t *count_out, pb_error *err);
+/* The cosigner verifier key of a public key under name:
+ * "<name>+<8 hex>+<base64(0x04 || key)>" (tlog-cosignature), a new malloc'd string. */
+int pb_cosig_verifier(const char *name, const pb_pubkey *key, char **out, pb_error *err);
+
+/* ---------------------------------------------------------------------------
  * Verification (DESIGN 4, 9). ledger/verify.c.
  * ------------------------------------------------------------------------- */
 
@@ -848,7 +950,8 @@ typedef struct pb_verify_report {
     uint64_t records;      /* records checked */
     uint64_t signatures;   /* signatures checked */
     uint64_t checkpoints;  /* checkpoint notes checked */
-    uint64_t cosignatures; /* auditor signature lines checked */
+    uint64_t cosignatures; /* auditor signature lines checked (witnesses' included) */
+    uint64_t witnessed;    /* of which witnesses' cosignature/v1 lines */
     uint8_t root[32];      /* the root recomputed from the records */
 } pb_verify_report;
 

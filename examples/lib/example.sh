@@ -4,7 +4,8 @@
 # signatories), KEYS (every key to make), GENESIS_ARGS (the genesis
 # partners and keys), here (the example's folder) and root; and optionally
 # the functions before_agreement (after genesis) and before_quarter Q
-# (before a quarter's entries are appended). Builds the ledger from nothing:
+# (before a quarter's entries are appended), after_quarter Q (after it is
+# appended and closed), before_statements and after_year (at the very end). Builds the ledger from nothing:
 # keys, genesis, the agreement (pool.json), a year of entries (entries.csv)
 # appended a quarter at a time in one batch and closed, the pool and its risk
 # share at each quarter end, the year-end settlement, the statements for each
@@ -133,6 +134,7 @@ for qi in 0 1 2 3; do
   POOLBOOK_NOW="${QCLOSE[qi]}T09:00:00Z" "$P" append "batches/Q$((qi + 1)).jsonl"
   POOLBOOK_NOW="${QCLOSE[qi]}T09:00:00Z" \
     "$P" post period.close --pool "$POOL" --period "$q" --date "${QCLOSE[qi]}" -k "keys/$HOST-finance.key"
+  if declare -F after_quarter >/dev/null; then after_quarter "$q"; fi
 done
 unset POOLBOOK_NOW
 
@@ -174,10 +176,13 @@ run_statements() {
       -k "keys/$HOST-operator.key"
   done
 }
+if declare -F before_statements >/dev/null; then before_statements; fi
 run_statements
 
 step "checkpoint by the host's operator, and verify every record, signature and tree hash"
 "$P" checkpoint -k "keys/$HOST-operator.key" | tee checkpoint.txt
 "$P" verify
+
+if declare -F after_year >/dev/null; then after_year; fi
 
 step "done: the ledger, its reports and checkpoint are in $out"

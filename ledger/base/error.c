@@ -100,6 +100,7 @@ static const struct {
     {PB_EEXIST, "PB_EEXIST: file exists"},
     {PB_EKEYFILE, "PB_EKEYFILE: malformed key"},
     {PB_EPASSPHRASE, "PB_EPASSPHRASE: wrong or missing passphrase"},
+    {PB_ENET, "PB_ENET: witness unreachable or outside the protocol"},
     {PB_EJSON, "PB_EJSON: malformed JSON"},
     {PB_EJSON_DUPKEY, "PB_EJSON_DUPKEY: duplicate key"},
     {PB_EJSON_FLOAT, "PB_EJSON_FLOAT: floating-point number"},
@@ -143,6 +144,7 @@ static const struct {
     {PB_EPROOF, "PB_EPROOF: proof does not check"},
     {PB_ENOTE, "PB_ENOTE: bad checkpoint note"},
     {PB_EVERIFY, "PB_EVERIFY: verification failed"},
+    {PB_ECONFLICT, "PB_ECONFLICT: a witness holds another size or root"},
     {PB_EUSAGE, "PB_EUSAGE: bad argument"},
 };
 
@@ -166,7 +168,7 @@ pb_exit_code(int code)
     if (code == PB_EUSAGE) {
         return 2;
     }
-    if (code <= PB_ENOMEM && code >= PB_EPASSPHRASE) {
+    if (code <= PB_ENOMEM && code >= PB_ENET) {
         return 3;
     }
     return 1;

@@ -162,6 +162,7 @@ int pb_json_array_has(const json_t *arr, size_t before, const char *field, const
 extern const struct pb_entry_type pb_entry_types_pool[];
 extern const struct pb_entry_type pb_entry_types_money[];
 extern const struct pb_entry_type pb_entry_types_settle[];
+extern const struct pb_entry_type pb_entry_types_witness[];
 
 /* The pool's state: {"pool": agreed object, "versions": [...], "closed": [...]}.
  * A new reference, or PB_EPOOL naming the id. */

@@ -27,7 +27,7 @@ static const struct {
     {"virement", "vir"},         {"reversal", "rev"},         {"period.close", "close"},
     {"pool.agree", "agree"},     {"pool.vary", "vary"},       {"key.add", "key"},
     {"key.revoke", "revoke"},    {"partner.admit", "admit"},  {"settlement", "settle"},
-    {"period.reopen", "reopen"}, {"partner.succeed", "succ"},
+    {"period.reopen", "reopen"}, {"partner.succeed", "succ"}, {"witness.policy", "wpol"},
 };
 
 #define SHORT_NAME_BYTES_MAX 6 /* "revoke" */

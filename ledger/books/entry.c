@@ -421,6 +421,7 @@ static const struct pb_entry_type *const type_tables[] = {
     pb_entry_types_pool,
     pb_entry_types_money,
     pb_entry_types_settle,
+    pb_entry_types_witness,
 };
 
 static const struct pb_entry_type *

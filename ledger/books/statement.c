@@ -184,11 +184,27 @@ apply_settlement(const json_t *report, json_t *statement, pb_error *err)
     return rc == 0 ? PB_OK : pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
 }
 
-/* The signed note split into its parts: size, root and signature lines. */
+/* A partner's witness's cosignature/v1 line adds its name to witnesses. The
+ * lines were checked by the verification the footer also reports. */
+static void
+witness_of(const char *line, json_t *witnesses)
+{
+    char text[1024];
+    char name[256];
+    snprintf(text, sizeof(text), "%s\n", line);
+    if (pb_note_line_kind(text) == 2 &&
+        pb_note_line_name(text, name, sizeof(name), NULL) == PB_OK) {
+        json_array_append_new(witnesses, json_string(name));
+    }
+}
+
+/* The signed note split into its parts: size, root, signature lines and the
+ * witnesses among the signers. */
 static json_t *
 checkpoint_of(const char *note)
 {
     json_t *sigs = json_array();
+    json_t *witnesses = json_array();
     char line[1024];
     const char *p = note;
     uint64_t tree_size = 0;
@@ -203,11 +219,12 @@ checkpoint_of(const char *note)
             snprintf(root, sizeof(root), "%s", line);
         } else if (n > 3 && len > 0) {
             json_array_append_new(sigs, json_string(line));
+            witness_of(line, witnesses);
         }
         p += len + (nl != NULL ? 1 : 0);
     }
-    return json_pack("{s:I,s:s,s:o,s:s}", "tree_size", (json_int_t)tree_size, "root", root,
-                     "signatures", sigs, "note", note);
+    return json_pack("{s:I,s:s,s:o,s:o,s:s}", "tree_size", (json_int_t)tree_size, "root", root,
+                     "signatures", sigs, "witnesses", witnesses, "note", note);
 }
 
 /* The integrity footer: the latest checkpoint if it covers the tree_size

@@ -568,8 +568,12 @@ store_note_lines(struct reader *r, const pb_note *note, const json_t *keys, pb_e
             return bundle_fail(r, err, PB_EFIELD, r->line, -1,
                                "keys[%zu] is not a KEYID of 16 uppercase hex digits", i);
         }
-        pb_checkpoint_line l = {
-            note->tree_size, strcmp(note->names[i], r->origin) != 0, {0}, note->lines[i]};
+        /* The operator signs under the origin; a witness's line is a
+         * cosignature/v1 (docs/witness.md); any other is an auditor's. */
+        int kind = strcmp(note->names[i], r->origin) == 0 ? 0
+                   : pb_note_line_kind(note->lines[i]) == 2 ? 2
+                                                            : 1;
+        pb_checkpoint_line l = {note->tree_size, kind, {0}, note->lines[i]};
         memcpy(l.keyid, keyid, PB_KEYID_TEXT_MAX);
         pb_error local;
         pb_error_init(&local);

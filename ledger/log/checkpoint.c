@@ -5,7 +5,9 @@
  * Ed25519 signature)>", where the key hash is the first 4 bytes of
  * SHA-256(name || "\n" || 0x01 || public key), as golang.org/x/mod/sumdb/note
  * opens it. The operator signs under the ledger's origin; an auditor cosigns
- * under "<origin>/<partner>/<KEYID>".
+ * under "<origin>/<partner>/<KEYID>". A partner's witness adds C2SP
+ * tlog-cosignature cosignature/v1 lines (key hash over 0x04, a timestamp in
+ * the signature), whose bytes are also defined here.
  */
 #include "log/log.h"
 
@@ -431,4 +433,242 @@ pb_checkpoint_cosign(pb_store *store, uint64_t tree_size, const pb_seckey *key, 
                      pb_error *err)
 {
     return sign_checkpoint(store, tree_size, key, 1, note_out, err);
+}
+
+/* ---- exact base64 ---------------------------------------------------------- */
+
+int
+pb_b64_exact(const char *text, size_t len, uint8_t *out, size_t out_max, size_t *out_len)
+{
+    size_t bin_len = 0;
+    const char *end = NULL;
+    if (sodium_base642bin(out, out_max, text, len, NULL, &bin_len, &end,
+                          sodium_base64_VARIANT_ORIGINAL) != 0 ||
+        end != text + len) {
+        return PB_ENOTE;
+    }
+    /* libsodium skips nothing without an ignore set, but a re-spelled final
+     * character can still decode: only the canonical spelling is accepted. */
+    char again[sodium_base64_ENCODED_LEN(128, sodium_base64_VARIANT_ORIGINAL)];
+    if (bin_len > 128) {
+        return PB_ENOTE;
+    }
+    sodium_bin2base64(again, sizeof(again), out, bin_len, sodium_base64_VARIANT_ORIGINAL);
+    if (strlen(again) != len || memcmp(again, text, len) != 0) {
+        return PB_ENOTE;
+    }
+    *out_len = bin_len;
+    return PB_OK;
+}
+
+/* ---- cosignature/v1 (C2SP tlog-cosignature) ------------------------------
+ * A witness's line is a note signature line whose key hash is the first 4
+ * bytes of SHA-256(name || "\n" || 0x04 || public key) and whose signature is
+ * a timestamped_signature: u64 big-endian POSIX time || Ed25519 signature
+ * over "cosignature/v1\ntime <t>\n" followed by the checkpoint's note body. */
+
+#define COSIG_ALG 0x04
+#define COSIG_BLOB_BYTES (4 + 8 + 64)
+
+static void
+cosig_key_hash(const char *name, const pb_pubkey *key, uint8_t out[4])
+{
+    crypto_hash_sha256_state st;
+    uint8_t digest[32];
+    const uint8_t nl_alg[2] = {'\n', COSIG_ALG};
+    crypto_hash_sha256_init(&st);
+    crypto_hash_sha256_update(&st, (const uint8_t *)name, strlen(name));
+    crypto_hash_sha256_update(&st, nl_alg, 2);
+    crypto_hash_sha256_update(&st, key->key, 32);
+    crypto_hash_sha256_final(&st, digest);
+    memcpy(out, digest, 4);
+}
+
+/* The signed message of a cosignature/v1 at timestamp over body, in a new
+ * malloc'd buffer of *len_out bytes (NULL when out of memory). */
+static uint8_t *
+cosig_message(const char *body, uint64_t timestamp, size_t *len_out)
+{
+    char head[64];
+    int n =
+        snprintf(head, sizeof(head), "cosignature/v1\ntime %llu\n", (unsigned long long)timestamp);
+    PB_ASSERT(n > 0 && (size_t)n < sizeof(head));
+    size_t body_len = strlen(body);
+    uint8_t *msg = malloc((size_t)n + body_len);
+    if (msg != NULL) {
+        memcpy(msg, head, (size_t)n);
+        memcpy(msg + n, body, body_len);
+        *len_out = (size_t)n + body_len;
+    }
+    return msg;
+}
+
+int
+pb_cosig_verifier(const char *name, const pb_pubkey *key, char **out, pb_error *err)
+{
+    uint8_t hash[4];
+    cosig_key_hash(name, key, hash);
+    uint8_t raw[33];
+    raw[0] = COSIG_ALG;
+    memcpy(raw + 1, key->key, 32);
+    char b64[sodium_base64_ENCODED_LEN(33, sodium_base64_VARIANT_ORIGINAL)];
+    sodium_bin2base64(b64, sizeof(b64), raw, sizeof(raw), sodium_base64_VARIANT_ORIGINAL);
+    size_t len = strlen(name) + 1 + 8 + 1 + strlen(b64) + 1;
+    char *s = malloc(len);
+    if (s == NULL) {
+        return pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
+    }
+    snprintf(s, len, "%s+%02x%02x%02x%02x+%s", name, hash[0], hash[1], hash[2], hash[3], b64);
+    *out = s;
+    return PB_OK;
+}
+
+int
+pb_cosig_line(const char *body, const char *name, const pb_seckey *key, uint64_t timestamp,
+              char **line_out, pb_error *err)
+{
+    PB_ASSERT(body != NULL && name != NULL && key != NULL && line_out != NULL);
+    PB_ASSERT(timestamp <= (uint64_t)INT64_MAX); /* tlog-cosignature: at most 2^63 - 1 */
+    pb_pubkey pub;
+    pb_seckey_public(key, &pub);
+    uint8_t blob[COSIG_BLOB_BYTES];
+    cosig_key_hash(name, &pub, blob);
+    uint64_t t = timestamp;
+    for (int i = 11; i >= 4; i--) {
+        blob[i] = (uint8_t)(t & 0xff);
+        t >>= 8;
+    }
+    size_t msg_len = 0;
+    uint8_t *msg = cosig_message(body, timestamp, &msg_len);
+    if (msg == NULL) {
+        return pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
+    }
+    int rc = pb_seckey_sign(key, msg, msg_len, blob + 12, err);
+    free(msg);
+    char b64[sodium_base64_ENCODED_LEN(COSIG_BLOB_BYTES, sodium_base64_VARIANT_ORIGINAL)];
+    sodium_bin2base64(b64, sizeof(b64), blob, sizeof(blob), sodium_base64_VARIANT_ORIGINAL);
+    size_t len = strlen(NOTE_DASH) + 1 + strlen(name) + 1 + strlen(b64) + 2;
+    char *line = rc == PB_OK ? malloc(len) : NULL;
+    if (rc == PB_OK && line == NULL) {
+        rc = pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
+    }
+    if (rc == PB_OK) {
+        snprintf(line, len, NOTE_DASH " %s %s\n", name, b64);
+        *line_out = line;
+    }
+    return rc;
+}
+
+/* Split a signature line "— <name> <base64>\n" into its name (into name_buf)
+ * and decoded bytes. PB_OK or PB_ENOTE. */
+static int
+note_line_split(const char *line, char *name_buf, size_t name_size, uint8_t *blob, size_t blob_max,
+                size_t *blob_len, pb_error *err)
+{
+    size_t dash = strlen(NOTE_DASH " ");
+    size_t len = strlen(line);
+    const char *space = strrchr(line, ' ');
+    if (len < dash + 3 || strncmp(line, NOTE_DASH " ", dash) != 0 || line[len - 1] != '\n' ||
+        space == NULL || space < line + dash + 1 || (size_t)(space - line - dash) >= name_size) {
+        return pb_error_set(err, PB_ENOTE, NULL, "not a note signature line \"%.60s\"", line);
+    }
+    snprintf(name_buf, name_size, "%.*s", (int)(space - line - dash), line + dash);
+    if (pb_b64_exact(space + 1, len - (size_t)(space + 1 - line) - 1, blob, blob_max, blob_len) !=
+        PB_OK) {
+        return pb_error_set(err, PB_ENOTE, NULL, "the signature of \"%s\" is not base64", name_buf);
+    }
+    return PB_OK;
+}
+
+int
+pb_cosig_check_line(const char *body, const char *line, const char *name, const pb_pubkey *key,
+                    uint64_t *timestamp_out, pb_error *err)
+{
+    char got_name[NOTE_NAME_MAX];
+    uint8_t blob[COSIG_BLOB_BYTES + 1];
+    size_t blob_len = 0;
+    int rc = note_line_split(line, got_name, sizeof(got_name), blob, sizeof(blob), &blob_len, err);
+    uint8_t want[4];
+    cosig_key_hash(name, key, want);
+    if (rc == PB_OK && (strcmp(got_name, name) != 0 || blob_len != COSIG_BLOB_BYTES ||
+                        memcmp(blob, want, 4) != 0)) {
+        rc = pb_error_set(err, PB_ENOTE, NULL,
+                          "the line is not a cosignature/v1 by \"%s\" with key id %02x%02x%02x%02x",
+                          name, want[0], want[1], want[2], want[3]);
+    }
+    uint64_t t = 0;
+    for (int i = 4; rc == PB_OK && i < 12; i++) {
+        t = (t << 8) | blob[i];
+    }
+    size_t msg_len = 0;
+    uint8_t *msg = rc == PB_OK ? cosig_message(body, t, &msg_len) : NULL;
+    if (rc == PB_OK && msg == NULL) {
+        rc = pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
+    }
+    if (rc == PB_OK && (t > (uint64_t)INT64_MAX ||
+                        crypto_sign_verify_detached(blob + 12, msg, msg_len, key->key) != 0)) {
+        rc = pb_error_set(err, PB_ENOTE, NULL, "the cosignature of \"%s\" does not verify", name);
+    }
+    free(msg);
+    if (rc == PB_OK && timestamp_out != NULL) {
+        *timestamp_out = t;
+    }
+    return rc;
+}
+
+int
+pb_note_line_kind(const char *line)
+{
+    char name[NOTE_NAME_MAX];
+    uint8_t blob[COSIG_BLOB_BYTES + 1];
+    size_t blob_len = 0;
+    if (note_line_split(line, name, sizeof(name), blob, sizeof(blob), &blob_len, NULL) != PB_OK) {
+        return 0;
+    }
+    return blob_len == COSIG_BLOB_BYTES ? 2 : blob_len == 68 ? 1 : 0;
+}
+
+int
+pb_note_line_name(const char *line, char *buf, size_t size, pb_error *err)
+{
+    uint8_t blob[COSIG_BLOB_BYTES + 1];
+    size_t blob_len = 0;
+    return note_line_split(line, buf, size, blob, sizeof(blob), &blob_len, err);
+}
+
+int
+pb_vkey_parse(const char *vkey, char *name_buf, size_t name_size, int *alg_out, pb_pubkey *key_out,
+              pb_error *err)
+{
+    const char *plus1 = strchr(vkey, '+');
+    const char *plus2 = plus1 != NULL ? strchr(plus1 + 1, '+') : NULL;
+    uint8_t raw[34];
+    size_t raw_len = 0;
+    if (plus1 == NULL || plus2 == NULL || plus1 == vkey || plus2 - plus1 != 9 ||
+        (size_t)(plus1 - vkey) >= name_size ||
+        pb_b64_exact(plus2 + 1, strlen(plus2 + 1), raw, sizeof(raw), &raw_len) != PB_OK ||
+        raw_len != 33 || (raw[0] != NOTE_ED25519 && raw[0] != COSIG_ALG)) {
+        return pb_error_set(err, PB_EKEYFILE, NULL,
+                            "\"%.80s\" is not a note verifier key <name>+<8 hex>+<base64 of "
+                            "0x01 or 0x04 and 32 bytes>",
+                            vkey);
+    }
+    snprintf(name_buf, name_size, "%.*s", (int)(plus1 - vkey), vkey);
+    memset(key_out, 0, sizeof(*key_out));
+    memcpy(key_out->key, raw + 1, 32);
+    uint8_t hash[4];
+    if (raw[0] == NOTE_ED25519) {
+        key_hash(name_buf, key_out, hash);
+    } else {
+        cosig_key_hash(name_buf, key_out, hash);
+    }
+    char hex[9];
+    snprintf(hex, sizeof(hex), "%02x%02x%02x%02x", hash[0], hash[1], hash[2], hash[3]);
+    if (strncmp(hex, plus1 + 1, 8) != 0) {
+        return pb_error_set(err, PB_EKEYFILE, NULL,
+                            "the verifier key of \"%s\" has key hash %.8s, not %s", name_buf,
+                            plus1 + 1, hex);
+    }
+    *alg_out = raw[0];
+    return PB_OK;
 }

@@ -178,7 +178,7 @@ void pb_snapshot_state(const pb_snapshot *snap, pb_state *state_out);
  * is ever overwritten; a cosignature is a new line. */
 typedef struct pb_checkpoint_line {
     uint64_t tree_size;
-    int cosign; /* 0 operator, 1 cosigner */
+    int cosign; /* 0 operator, 1 auditor's note signature, 2 witness's cosignature/v1 */
     char keyid[PB_KEYID_TEXT_MAX];
     char *line; /* "— name base64\n", malloc'd */
 } pb_checkpoint_line;
@@ -291,5 +291,102 @@ typedef struct pb_verify_hooks {
  * names its tree size. Codes as pb_verify, and whatever at_end returns. */
 int pb_verify_with(pb_store *store, pb_verify_hooks *hooks, pb_verify_report *report_out,
                    pb_error *err);
+
+/* ---------------------------------------------------------------------------
+ * Witness lines and keys (checkpoint.c), the HTTP client (http.c).
+ * ------------------------------------------------------------------------- */
+
+/* Decode base64 that is spelled exactly as its bytes encode (at most 128
+ * bytes out). PB_OK or PB_ENOTE. */
+int pb_b64_exact(const char *text, size_t len, uint8_t *out, size_t out_max, size_t *out_len);
+/* A cosignature/v1 line by name over the note body at timestamp, "— <name>
+ * <base64(key id || u64 BE timestamp || signature)>\n", new malloc'd string. */
+int pb_cosig_line(const char *body, const char *name, const pb_seckey *key, uint64_t timestamp,
+                  char **line_out, pb_error *err);
+/* Check a cosignature/v1 line: its name, key id and signature over body.
+ * *timestamp_out (may be NULL) gets its time. PB_OK or PB_ENOTE. */
+int pb_cosig_check_line(const char *body, const char *line, const char *name, const pb_pubkey *key,
+                        uint64_t *timestamp_out, pb_error *err);
+/* The kind of a note signature line by its length: 1 a note signature (4 +
+ * 64 bytes), 2 a cosignature/v1 (4 + 8 + 64), 0 neither or malformed. */
+int pb_note_line_kind(const char *line);
+/* The key name of a signature line, into buf. PB_OK or PB_ENOTE. */
+int pb_note_line_name(const char *line, char *buf, size_t size, pb_error *err);
+/* Parse a note verifier key "<name>+<8 hex>+<base64(alg || key)>", alg 0x01
+ * (note signer) or 0x04 (cosigner); the hex must be the key hash. PB_OK or
+ * PB_EKEYFILE. */
+int pb_vkey_parse(const char *vkey, char *name_buf, size_t name_size, int *alg_out,
+                  pb_pubkey *key_out, pb_error *err);
+/* The auditor key bound in state with which a cosignature/v1 line over body
+ * verifies: its KEYID, and the line's name into name. PB_OK, PB_ENOTE,
+ * PB_EKEY_UNKNOWN, PB_ESTORE. */
+int pb_cosig_find_key(const pb_state *state, const char *body, const char *line, char *name,
+                      size_t name_size, char keyid[PB_KEYID_TEXT_MAX], pb_error *err);
+
+typedef struct pb_http_response {
+    int status;
+    char content_type[64]; /* without parameters */
+    char *body;            /* malloc'd, NUL-terminated */
+    size_t body_len;
+} pb_http_response;
+
+/* One HTTP/1.1 request to url (http:// only) plus path_suffix, with body
+ * (NULL: none). Free out with pb_http_response_free. PB_OK (any status),
+ * PB_EUSAGE (not such a URL), PB_ENET, PB_ENOMEM. */
+int pb_http_request(const char *method, const char *url, const char *path_suffix, const char *body,
+                    size_t body_len, pb_http_response *out, pb_error *err);
+void pb_http_response_free(pb_http_response *response);
+
+/* ---------------------------------------------------------------------------
+ * Witness policy (witness_policy.c): C2SP tlog-policy, parsed and evaluated.
+ * ------------------------------------------------------------------------- */
+
+/* tlog-policy: "supports at least up to 32 logs, 32 witnesses, and 32 groups". */
+#define PB_WPOLICY_LOGS_MAX 32
+#define PB_WPOLICY_NAMES_MAX 64
+/* The derived-state key under which the books keep the policy in force:
+ * {"policy": [lines], "index": record}. Like "origin", read by the log. */
+#define PB_WPOLICY_STATE_KEY "witness_policy"
+
+typedef struct pb_wpolicy_name {
+    char name[256];     /* the policy's name for the witness or group */
+    int is_group;       /* 0 a witness, 1 a group */
+    char key_name[256]; /* a witness: its key name */
+    pb_pubkey key;      /* a witness: its Ed25519 cosigner key */
+    char url[256];      /* a witness: its submission prefix, or "" */
+    unsigned threshold; /* a group: how many members must have witnessed */
+    unsigned member_count;
+    unsigned members[PB_WPOLICY_NAMES_MAX]; /* a group: indexes of names defined above */
+} pb_wpolicy_name;
+
+typedef struct pb_wpolicy {
+    size_t log_count;
+    struct {
+        char name[256];
+        pb_pubkey key;
+    } logs[PB_WPOLICY_LOGS_MAX];
+    size_t name_count;
+    pb_wpolicy_name names[PB_WPOLICY_NAMES_MAX];
+    int has_quorum;
+    int quorum; /* index into names, or -1 for "quorum none" */
+} pb_wpolicy;
+
+/* A witness that cosigned: its key name and key (from a verified line). */
+typedef struct pb_wpolicy_cosigner {
+    char name[256];
+    pb_pubkey key;
+} pb_wpolicy_cosigner;
+
+/* Parse a tlog-policy text (log, witness, group and quorum lines; comments
+ * and blank lines ignored). PB_OK, PB_EPOLICY (what and which line in the
+ * text), PB_ETOOBIG, PB_EKEYFILE (a malformed vkey). out is about 100 KiB:
+ * allocate it. */
+int pb_wpolicy_parse(const char *text, pb_wpolicy *out, pb_error *err);
+/* The same from a JSON array of lines (how a witness.policy entry holds it),
+ * at most PB_WPOLICY_LINES_MAX. */
+#define PB_WPOLICY_LINES_MAX 256
+int pb_wpolicy_parse_lines(const json_t *lines, pb_wpolicy *out, pb_error *err);
+/* Whether the quorum is met by these cosigners (1) or not (0). */
+int pb_wpolicy_met(const pb_wpolicy *policy, const pb_wpolicy_cosigner *cosigners, size_t count);
 
 #endif /* POOLBOOK_LOG_H */

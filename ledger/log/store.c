@@ -5,6 +5,8 @@
  *   hashes       level (1) || u64 BE idx -> 32-byte complete-subtree hash
  *   ids          entry id                -> u64 BE index
  *   checkpoints  u64 BE size || kind (1) || KEYID -> signature line
+ *                (kind 0 operator, 1 auditor's note signature, 2 witness's
+ *                cosignature/v1)
  *   state        "origin", "partner:ID", "key:KEYID", ... -> canonical JSON
  *   meta         "format"                -> "poolbook-ledger-v1"
  * Append is one write transaction; nothing is ever updated or deleted.
@@ -789,9 +791,10 @@ int
 pb_store_checkpoint_add(pb_store *store, const pb_checkpoint_line *line, pb_error *err)
 {
     PB_ASSERT(strlen(line->keyid) == 16);
+    PB_ASSERT(line->cosign >= 0 && line->cosign <= 2);
     uint8_t key[CHECKPOINT_KEY_BYTES];
     put_be64(key, line->tree_size);
-    key[8] = (uint8_t)(line->cosign ? 1 : 0);
+    key[8] = (uint8_t)line->cosign;
     memcpy(key + 9, line->keyid, 16);
     MDB_txn *txn = NULL;
     int mrc = mdb_txn_begin(store->env, NULL, 0, &txn);
@@ -805,6 +808,9 @@ pb_store_checkpoint_add(pb_store *store, const pb_checkpoint_line *line, pb_erro
         /* Ed25519 is deterministic: the same signer over the same tree gives
          * the same line, so nothing changes. */
         int same = v.mv_size == strlen(line->line) && memcmp(v.mv_data, line->line, v.mv_size) == 0;
+        /* A witness's cosignature carries its time, so a second one of the
+         * same tree differs: the first is kept, nothing is overwritten. */
+        same = same || line->cosign == 2;
         mdb_txn_abort(txn);
         return same ? PB_OK
                     : pb_error_set(err, PB_ENOTE, NULL,
@@ -837,6 +843,9 @@ read_checkpoint_line(const MDB_val *k, const MDB_val *v, pb_checkpoint_line *out
     const uint8_t *kb = k->mv_data;
     out->tree_size = get_be64(kb);
     out->cosign = kb[8];
+    if (out->cosign > 2) {
+        return pb_error_set(err, PB_ESTORE, NULL, "a stored checkpoint line has kind %d", kb[8]);
+    }
     memcpy(out->keyid, kb + 9, 16);
     out->keyid[16] = '\0';
     out->line = malloc(v->mv_size + 1);

@@ -193,7 +193,8 @@ verify_records(struct verifier *v, pb_error *err)
 }
 
 /* Whose line is it: the key must be bound in the replayed state with the
- * role its position says (operator, or an auditor for a cosignature). */
+ * role its position says (operator, or an auditor for a cosignature and for
+ * a witness's cosignature/v1: a partner's witness signs with its auditor key). */
 static int
 line_signer(struct verifier *v, const pb_checkpoint_line *l, const char *origin, char *name,
             size_t name_size, pb_pubkey *key, pb_error *err)
@@ -214,9 +215,14 @@ line_signer(struct verifier *v, const pb_checkpoint_line *l, const char *origin,
         rc = pb_error_set(err, PB_ENOTE, NULL, "signed by key %s, a %s key, not an %s key",
                           l->keyid, role, want);
     }
-    if (rc == PB_OK) {
+    if (rc == PB_OK && l->cosign == 2) {
+        /* A witness's line names itself; its key id binds name and key. */
+        rc = pb_note_line_name(l->line, name, name_size, err);
+    } else if (rc == PB_OK) {
         pb_note_name(origin, json_string_value(json_object_get(bound, "partner")), role, l->keyid,
                      name, name_size);
+    }
+    if (rc == PB_OK) {
         rc = pb_pubkey_parse(json_string_value(json_object_get(bound, "pubkey")), key, err);
     }
     json_decref(bound);
@@ -237,7 +243,9 @@ verify_checkpoints(struct verifier *v, pb_error *err)
         pb_error_init(&local);
         pb_note_body(json_string_value(o), l->tree_size, v->roots[i], body, sizeof(body));
         int lrc = line_signer(v, l, json_string_value(o), name, sizeof(name), &key, &local);
-        if (lrc == PB_OK) {
+        if (lrc == PB_OK && l->cosign == 2) {
+            lrc = pb_cosig_check_line(body, l->line, name, &key, NULL, &local);
+        } else if (lrc == PB_OK) {
             lrc = pb_note_check_line(body, l->line, name, &key, &local);
         }
         if (lrc != PB_OK) {
@@ -249,6 +257,7 @@ verify_checkpoints(struct verifier *v, pb_error *err)
         }
         v->report->checkpoints += rc == PB_OK && !l->cosign;
         v->report->cosignatures += rc == PB_OK && l->cosign;
+        v->report->witnessed += rc == PB_OK && l->cosign == 2;
     }
     json_decref(o);
     /* A cosignature witnesses the operator's checkpoint: one on a tree size
