@@ -81,7 +81,7 @@ after_quarter() {
   echo "an undisclosed side letter" >side-letter.txt
   POOLBOOK_LEDGER=$out/fork.ledger POOLBOOK_NOW=2024-10-02T09:00:00Z pbq post document \
     side-letter.txt --title "side letter" -k "keys/$HOST-finance.key"
-  POOLBOOK_LEDGER=$out/fork.ledger "$P" append batches/Q3.jsonl
+  POOLBOOK_LEDGER=$out/fork.ledger POOLBOOK_NOW="${QCLOSE[2]}T09:00:00Z" "$P" append batches/Q3.jsonl
   POOLBOOK_LEDGER=$out/fork.ledger "$P" checkpoint -k "keys/$HOST-operator.key" >checkpoints/fork.txt
   local url rc
   for url in "$bccw_url" "$icbw_url"; do

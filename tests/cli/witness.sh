@@ -200,7 +200,10 @@ refuse_policy() { # refuse_policy FILE EXPECTED-LINE [SIGNERS...]
   local file=$1 want=$2 rc=0
   shift 2
   root_before=$(root_of "$POOLBOOK_LEDGER")
-  "$P" new witness.policy --file "$file" -o wp-bad.json 2>/dev/null || true
+  rm -f wp-bad.json
+  # --no-check: the draft goes to append, whose refusal is what is tested here
+  # (new refuses it before anyone signs: checked below).
+  "$P" new witness.policy --no-check --file "$file" -o wp-bad.json 2>/dev/null || true
   for k in "$@"; do "$P" sign wp-bad.json -k "$k" >/dev/null 2>&1 || true; done
   "$P" append wp-bad.json >/dev/null 2>err.txt || rc=$?
   [ "$rc" = 1 ] && [ "$(cat err.txt)" = "$want" ] || fail "policy $file: exit $rc, $(cat err.txt)"
@@ -213,6 +216,10 @@ grep -qx 'poolbook: error: policy line 5: threshold 3 is not all, any or 1..2 (-
   fail "3 of 2: $(cat err.txt)"
 { grep -v '^quorum' policy.txt; echo "witness stranger $stranger_vkey"; echo "quorum both"; } >policy-stranger.txt
 refuse_policy policy-stranger.txt "poolbook: error: witness stranger's key is not an auditor key bound in this ledger (wp-bad.json line 1, \$.entry.policy)" dcc-sig.key icb-sig.key
+"$P" new witness.policy --file policy-stranger.txt -o /dev/null 2>err.txt &&
+  fail "a stranger's witness accepted by new"
+grep -q "witness stranger's key is not an auditor key bound in this ledger" err.txt ||
+  fail "stranger at new: $(cat err.txt)"
 "$P" new witness.policy --file policy.txt -o wp.json 2>/dev/null
 "$P" sign wp.json -k dcc-sig.key 2>/dev/null
 "$P" sign wp.json -k icb-sig.key 2>/dev/null
