@@ -90,6 +90,7 @@ int cmd_show(int argc, char **argv);
 int cmd_sign(int argc, char **argv);
 int cmd_statement(int argc, char **argv);
 int cmd_statements(int argc, char **argv);
+int cmd_tiles(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 
 /* Records read from a file or stdin: one JSON value spanning the whole input,

@@ -34,6 +34,7 @@ static const struct command commands[] = {
     {"sign", cmd_sign, "add a signature to a draft"},
     {"statement", cmd_statement, "a partner's statement for a period"},
     {"statements", cmd_statements, "every partner's statement, signed manifest"},
+    {"tiles", cmd_tiles, "write the log as C2SP tiles for a static web server"},
     {"verify", cmd_verify, "verify the whole ledger"},
     {NULL, NULL, NULL},
 };

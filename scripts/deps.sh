@@ -7,7 +7,7 @@
 # for the statements).
 set -euo pipefail
 build=(cmake gcc make pkgconf liblmdb-dev libsodium-dev libjansson-dev libcmocka-dev libcsv-dev
-       libxlsxwriter-dev)
+       libxlsxwriter-dev libmicrohttpd-dev)
 test=(minisign golang-go golang-golang-x-mod-dev python3 python3-nacl hledger ledger
       python3-openpyxl libxml2-utils chromium)
 want=("${build[@]}")

@@ -270,8 +270,10 @@ prepare(const pb_log_rules *rules, json_t *record, struct prepared *p, pb_error 
         rc = pb_json_canonical(record, &p->bytes, &p->len, err);
     }
     if (rc == PB_OK && p->len > PB_RECORD_BYTES_MAX) {
-        rc = pb_error_set(err, PB_ETOOBIG, "$", "record is %zu bytes, over the limit of %d", p->len,
-                          PB_RECORD_BYTES_MAX);
+        rc = pb_error_set(err, PB_ETOOBIG, "$",
+                          "record is %zu bytes, over the limit of %d that a tile's "
+                          "uint16 length can hold",
+                          p->len, PB_RECORD_BYTES_MAX);
     }
     p->record = record;
     p->id = json_string_value(json_object_get(json_object_get(record, "entry"), "id"));
