@@ -85,6 +85,7 @@ int cmd_policy(int argc, char **argv);
 int cmd_pool(int argc, char **argv);
 int cmd_post(int argc, char **argv);
 int cmd_reindex(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 int cmd_proof(int argc, char **argv);
 int cmd_show(int argc, char **argv);
 int cmd_sign(int argc, char **argv);

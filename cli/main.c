@@ -30,6 +30,7 @@ static const struct command commands[] = {
     {"post", cmd_post, "build, sign and append an entry"},
     {"proof", cmd_proof, "inclusion or consistency proof"},
     {"reindex", cmd_reindex, "rebuild derived state from the records"},
+    {"serve", cmd_serve, "serve the ledger over HTTP (tiles, add-entry)"},
     {"show", cmd_show, "show one record"},
     {"sign", cmd_sign, "add a signature to a draft"},
     {"statement", cmd_statement, "a partner's statement for a period"},

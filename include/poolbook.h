@@ -886,6 +886,15 @@ int pb_tile_parse(const char *path, pb_tile *out, pb_error *err);
 int pb_tile_read(pb_store *store, const pb_tile *tile, uint8_t **buf_out, size_t *len_out,
                  pb_error *err);
 
+/* The C2SP tlog-proof (c2sp.org/tlog-proof@v1) of record index against the
+ * latest stored checkpoint, from one snapshot: the header line, "index <N>",
+ * the RFC 6962 inclusion proof (one base64 hash a line), a blank line and the
+ * checkpoint note with every signature stored for it (cosignatures too).
+ * @param[out] text_out a new malloc'd string the caller frees.
+ * Returns PB_OK; PB_ENOTFOUND (no checkpoint, or the latest does not cover
+ * index yet: sign one with pb_checkpoint_create); PB_ESTORE; PB_ENOMEM. */
+int pb_tlog_proof(pb_store *store, uint64_t index, char **text_out, pb_error *err);
+
 typedef struct pb_tiles_report {
     uint64_t tree_size;     /* the size of the checkpoint published */
     uint64_t tiles_written; /* files written */

@@ -22,6 +22,11 @@
 //
 //	GO111MODULE=off GOPATH=/usr/share/gocode go build -o tiles tests/go/tiles.go
 //	tiles -dir DIR -vkey VERIFIERKEY [-vkey ...] [-min-size N]
+//	tiles -proof FILE -record FILE -vkey VERIFIERKEY
+//
+// The second form checks a c2sp.org/tlog-proof@v1 (the answer to POST
+// /add-entry): its checkpoint opens under the key, and tlog.CheckRecord
+// accepts its inclusion proof for the record's tlog.RecordHash at its index.
 //
 // Prints counts and exits 0, or prints the failures and exits 1; 2 for usage.
 package main
@@ -314,12 +319,70 @@ func checkTamper(dir string, tree tlog.Tree, tiles map[string]tlog.Tile, mem *me
 	return refused, missed
 }
 
+// checkProof checks a tlog-proof text against a record and a verifier key.
+func checkProof(proofFile, recordFile string, vkeys []string) error {
+	text, err := os.ReadFile(proofFile)
+	if err != nil {
+		return err
+	}
+	record, err := os.ReadFile(recordFile)
+	if err != nil {
+		return err
+	}
+	head, cp, ok := strings.Cut(string(text), "\n\n")
+	if !ok {
+		return errors.New("no blank line before the checkpoint")
+	}
+	lines := strings.Split(head, "\n")
+	if len(lines) < 2 || lines[0] != "c2sp.org/tlog-proof@v1" || !strings.HasPrefix(lines[1], "index ") {
+		return fmt.Errorf("header lines %q", lines[:2])
+	}
+	index, err := strconv.ParseInt(strings.TrimPrefix(lines[1], "index "), 10, 64)
+	if err != nil {
+		return err
+	}
+	var proof tlog.RecordProof
+	for _, l := range lines[2:] {
+		h, err := tlog.ParseHash(l)
+		if err != nil {
+			return fmt.Errorf("proof hash %q: %v", l, err)
+		}
+		proof = append(proof, h)
+	}
+	dir, err := os.MkdirTemp("", "tlog-proof")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	if err := os.WriteFile(filepath.Join(dir, "checkpoint"), []byte(cp), 0o644); err != nil {
+		return err
+	}
+	tree, err := openCheckpoint(dir, vkeys)
+	if err != nil {
+		return err
+	}
+	if err := tlog.CheckRecord(proof, tree.N, tree.Hash, index, tlog.RecordHash(record)); err != nil {
+		return fmt.Errorf("CheckRecord(index %d, size %d): %v", index, tree.N, err)
+	}
+	fmt.Printf("tiles: proof of index %d in tree size %d checks\n", index, tree.N)
+	return nil
+}
+
 func main() {
 	dir := flag.String("dir", "", "the folder of tiles")
+	proofFile := flag.String("proof", "", "a tlog-proof to check (with -record)")
+	recordFile := flag.String("record", "", "the record's canonical bytes (with -proof)")
 	minSize := flag.Int64("min-size", 1, "the smallest tree size accepted")
 	var vkeys keys
 	flag.Var(&vkeys, "vkey", "a note verifier key the checkpoint must open with (repeat)")
 	flag.Parse()
+	if *proofFile != "" && *recordFile != "" && len(vkeys) > 0 {
+		if err := checkProof(*proofFile, *recordFile, vkeys); err != nil {
+			fmt.Fprintf(os.Stderr, "tiles: FAIL: %v\n", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if *dir == "" || len(vkeys) == 0 || flag.NArg() != 0 {
 		fmt.Fprintln(os.Stderr, "usage: tiles -dir DIR -vkey KEY [-vkey KEY...] [-min-size N]")
 		os.Exit(2)
