@@ -5,6 +5,7 @@
  * the routes, one JSON log line per request on stderr, and shutdown on
  * SIGTERM or SIGINT that lets requests in progress finish.
  */
+#include "server/httpsig.h"
 #include "server/internal.h"
 
 #include <arpa/inet.h>
@@ -179,9 +180,110 @@ take_body(struct srv_request *r, const char *data, size_t len)
     r->body[r->body_len] = '\0';
 }
 
+/* ---- who may ask: RFC 9421 request signatures and a per-key rate ------- */
+
+struct lookup_ctx {
+    struct MHD_Connection *c;
+    const struct srv_request *r;
+};
+
+static const char *
+request_lookup(void *ctx, const char *name)
+{
+    const struct lookup_ctx *l = ctx;
+    if (strcmp(name, "@method") == 0) {
+        return l->r->method;
+    }
+    if (strcmp(name, "@path") == 0) {
+        return l->r->path;
+    }
+    if (strcmp(name, "@authority") == 0) {
+        return MHD_lookup_connection_value(l->c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
+    }
+    return name[0] == '@' ? NULL : MHD_lookup_connection_value(l->c, MHD_HEADER_KIND, name);
+}
+
+/* Requests per key in the current minute: a small open-addressed table.
+ * When it is full, keys not yet in it are not limited (the connection limits
+ * still hold). */
+#define RATE_KEYS_MAX 1024
+static struct {
+    char keyid[PB_KEYID_TEXT_MAX];
+    int64_t minute;
+    unsigned count;
+} rate_table[RATE_KEYS_MAX];
+static pthread_mutex_t rate_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int
+rate_exceeded(const char *keyid, unsigned per_minute)
+{
+    int64_t minute = (int64_t)time(NULL) / 60;
+    uint32_t h = 2166136261u;
+    for (const char *p = keyid; *p != '\0'; p++) {
+        h = (h ^ (uint8_t)*p) * 16777619u;
+    }
+    int over = 0;
+    pthread_mutex_lock(&rate_lock);
+    for (unsigned i = 0; i < RATE_KEYS_MAX; i++) {
+        size_t slot = (h + i) % RATE_KEYS_MAX;
+        if (rate_table[slot].keyid[0] == '\0') {
+            snprintf(rate_table[slot].keyid, PB_KEYID_TEXT_MAX, "%s", keyid);
+        }
+        if (strcmp(rate_table[slot].keyid, keyid) == 0) {
+            if (rate_table[slot].minute != minute) {
+                rate_table[slot].minute = minute;
+                rate_table[slot].count = 0;
+            }
+            over = ++rate_table[slot].count > per_minute;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&rate_lock);
+    return over;
+}
+
+/* 0 when the request may go on; else the answer was queued (*answered). */
+static int
+authenticate(struct MHD_Connection *c, struct srv_request *r, enum MHD_Result *answered)
+{
+    const pb_server_config *cfg = r->config;
+    int is_read = strcmp(r->method, "GET") == 0 || strcmp(r->method, "HEAD") == 0;
+    if (cfg->unsigned_requests || (is_read && strcmp(r->path, "/checkpoint") == 0) ||
+        (is_read && cfg->public_reads)) {
+        return 0;
+    }
+    pb_error err;
+    pb_error_init(&err);
+    struct lookup_ctx l = {c, r};
+    int rc = pb_httpsig_verify(
+        cfg->store, MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Signature-Input"),
+        MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Signature"), request_lookup, &l, r->body,
+        r->body_len, (int64_t)time(NULL), r->keyid, &err);
+    unsigned status = rc == PB_OK                               ? 0
+                      : rc == PB_EUSAGE || rc == PB_ESIG_FORMAT ? MHD_HTTP_UNAUTHORIZED
+                      : rc == PB_ENOMEM                         ? 500
+                                                                : MHD_HTTP_FORBIDDEN;
+    if (rc == PB_OK &&
+        rate_exceeded(r->keyid, cfg->rate_per_minute != 0 ? cfg->rate_per_minute
+                                                          : PB_SERVER_RATE_PER_MINUTE)) {
+        srv_error(&err, PB_EUSAGE, "key %s made over %u requests this minute", r->keyid,
+                  cfg->rate_per_minute != 0 ? cfg->rate_per_minute : PB_SERVER_RATE_PER_MINUTE);
+        status = MHD_HTTP_TOO_MANY_REQUESTS;
+    }
+    if (status == 0) {
+        return 0;
+    }
+    *answered = srv_answer_error(c, r, status, &err, NULL);
+    return 1;
+}
+
 static enum MHD_Result
 route(struct MHD_Connection *c, struct srv_request *r, const char *url)
 {
+    enum MHD_Result answered = MHD_NO;
+    if (authenticate(c, r, &answered)) {
+        return answered;
+    }
     int get = strcmp(r->method, "GET") == 0 || strcmp(r->method, "HEAD") == 0;
     int post = strcmp(r->method, "POST") == 0;
     pb_error err;

@@ -6,8 +6,11 @@
 # accepts, 409 with the proof when already present; every malformed request
 # (malformed JSON, unbound key, bad signature, an id reused, too large,
 # truncated, a slow client) gets its status and the CLI's one-line message
-# and leaves the ledger unchanged; logs are JSON lines; SIGTERM stops it
-# cleanly. The server is killed on exit whatever happens; every wait is
+# and leaves the ledger unchanged; requests are signed (RFC 9421, ed25519,
+# by tests/tools/httpsig.py on python3-nacl, an implementation that shares no
+# code with the server) and unsigned, stale, forged or unknown-key requests
+# are refused; a second, read-only server with --public-reads serves tiles to
+# anyone; logs are JSON lines; SIGTERM stops it cleanly. The server is killed on exit whatever happens; every wait is
 # bounded.
 set -euo pipefail
 : "${POOLBOOK:?}" "${PB_SRC:?}" "${PB_BUILD:?}"
@@ -22,10 +25,11 @@ command -v curl >/dev/null 2>&1 || fail "no curl (bash scripts/deps.sh test)"
 
 tmp=$(mktemp -d)
 server_pid=
+reader_pid=
 pids=()
 clients=()
 cleanup() {
-  if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
+  for p in $server_pid $reader_pid; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
   rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -58,14 +62,26 @@ doc() {
 state() { "$P" log --json | sha256sum; "$P" verify --json | sha256sum; }
 
 step "start the server on a free port"
-"$P" serve --listen 127.0.0.1:0 -k op.key --ready-file ready --unsigned-requests \
-  --timeout 2 2>serve.log &
+"$P" serve --listen 127.0.0.1:0 -k op.key --ready-file ready --timeout 2 2>serve.log &
 server_pid=$!
 for _ in $(seq 100); do [ -s ready ] && break; sleep 0.1; done
 [ -s ready ] || fail "the server did not start in 10 s"
 URL=$(cat ready)
 case "$URL" in http://127.0.0.1:[0-9]*) ;; *) fail "ready file holds '$URL'" ;; esac
 C=(curl -sS --max-time 10)
+PY=
+for c in /usr/bin/python3 python3; do
+  if "$c" -c 'import nacl.signing' 2>/dev/null; then PY=$c; break; fi
+done
+[ -n "$PY" ] || fail "python3-nacl is not installed (scripts/deps.sh test)"
+HS=("$PY" "$PB_SRC/tests/tools/httpsig.py")
+# signed OUT KEY METHOD PATH [BODYFILE] [httpsig options]: a signed request;
+# prints the status, the body goes to OUT.
+signed() {
+  local out=$1; shift
+  "${HS[@]}" "$1" "$2" "$URL$3" "${@:4}" >"$out.raw" || fail "httpsig.py $*"
+  head -n 1 "$out.raw"; tail -n +2 "$out.raw" >"$out"
+}
 
 step "GET /checkpoint"
 "${C[@]}" -D h.txt "$URL/checkpoint" >cp.txt
@@ -77,7 +93,7 @@ step "POST /add-entry: 200 with a tlog-proof Go checks"
 wait "$go_pid" || fail "building tests/go/tiles.go failed"
 vkey=$("$P" checkpoint --verifier -p op.pub)
 doc 1
-code=$("${C[@]}" -o proof-1.txt -w '%{http_code}' --data-binary @doc-1.json "$URL/add-entry")
+code=$(signed proof-1.txt fin.key POST /add-entry doc-1.json)
 [ "$code" = 200 ] || fail "add-entry: $code $(cat proof-1.txt)"
 head -c -1 doc-1.json >rec-1.bin
 "$tmp/tiles" -proof proof-1.txt -record rec-1.bin -vkey "$vkey"
@@ -86,7 +102,7 @@ grep -qx 'index 1' proof-1.txt || fail "proof index: $(head -2 proof-1.txt)"
   fail "doc-1 is not at index 1"
 
 step "the same record again: 409 with its proof"
-code=$("${C[@]}" -o proof-1b.txt -w '%{http_code}' --data-binary @doc-1.json "$URL/add-entry")
+code=$(signed proof-1b.txt fin.key POST /add-entry doc-1.json)
 [ "$code" = 409 ] || fail "again: $code"
 "$tmp/tiles" -proof proof-1b.txt -record rec-1.bin -vkey "$vkey" >/dev/null
 
@@ -96,7 +112,7 @@ code=$("${C[@]}" -o proof-1b.txt -w '%{http_code}' --data-binary @doc-1.json "$U
 refused() {
   local before code want
   before=$(state)
-  code=$("${C[@]}" -o "resp-$1.txt" -w '%{http_code}' --data-binary @"$3" "$URL/add-entry")
+  code=$(signed "resp-$1.txt" fin.key POST /add-entry "$3")
   [ "$code" = "$2" ] || fail "$1: status $code, expected $2: $(cat "resp-$1.txt")"
   if "$P" append "$3" >/dev/null 2>"cli-$1.txt"; then fail "$1: the CLI appended it"; fi
   want=$(sed "s/($3 line 1/(request body/; s/($3)/(request body)/" "cli-$1.txt")
@@ -126,6 +142,23 @@ code=$("${C[@]}" -o resp-big2.txt -w '%{http_code}' -H 'Transfer-Encoding: chunk
 [ "$code" = 413 ] || fail "oversized, chunked: $code"
 [ "$(state)" = "$before" ] || fail "an oversized request changed the ledger"
 
+step "request signatures: unsigned 401, stale 401, forged 403, unknown key 403, reads too"
+before=$(state)
+doc 5
+[ "$("${C[@]}" -o r.txt -w '%{http_code}' --data-binary @doc-5.json "$URL/add-entry")" = 401 ] ||
+  fail "unsigned add-entry: $(cat r.txt)"
+grep -q "^poolbook: error: the request is not signed" r.txt || fail "unsigned: $(cat r.txt)"
+[ "$(signed r.txt fin.key POST /add-entry doc-5.json --skew -900)" = 401 ] || fail "stale: $(cat r.txt)"
+[ "$(signed r.txt fin.key POST /add-entry doc-5.json --forge)" = 403 ] || fail "forged: $(cat r.txt)"
+grep -q "does not verify" r.txt || fail "forged: $(cat r.txt)"
+[ "$(signed r.txt stranger.key POST /add-entry doc-5.json)" = 403 ] || fail "stranger: $(cat r.txt)"
+grep -q "is not bound in this ledger" r.txt || fail "stranger: $(cat r.txt)"
+[ "$(signed r.txt fin.key POST /add-entry doc-5.json --no-digest)" = 401 ] || fail "no digest"
+[ "$(state)" = "$before" ] || fail "refused requests changed the ledger"
+[ "$("${C[@]}" -o r.txt -w '%{http_code}' "$URL/tile/entries/000.p/2")" = 401 ] || fail "unsigned tile read"
+[ "$(signed r.txt aud.key GET /tile/entries/000.p/2)" = 200 ] || fail "signed tile read (auditor)"
+[ "$(signed r.txt stranger.key GET /tile/entries/000.p/2)" = 403 ] || fail "stranger's tile read"
+
 step "a slow client is cut off at the timeout; the ledger unchanged"
 exec 3<>/dev/tcp/127.0.0.1/"${URL##*:}"
 printf 'POST /add-entry HTTP/1.1\r\nHost: x\r\nContent-Length: 500\r\n\r\n{"entry":' >&3
@@ -136,9 +169,12 @@ exec 3<&-
 [ "$(state)" = "$before" ] || fail "a stalled request changed the ledger"
 
 step "unknown paths and methods"
-[ "$("${C[@]}" -o /dev/null -w '%{http_code}' "$URL/nothing")" = 404 ] || fail "/nothing"
-[ "$("${C[@]}" -o /dev/null -w '%{http_code}' "$URL/tile/0/1")" = 404 ] || fail "/tile/0/1"
-[ "$("${C[@]}" -o /dev/null -w '%{http_code}' -X DELETE "$URL/checkpoint")" = 405 ] || fail "DELETE"
+[ "$("${C[@]}" -o /dev/null -w '%{http_code}' "$URL/nothing")" = 401 ] || fail "unsigned /nothing"
+[ "$(signed r.txt fin.key GET /nothing)" = 404 ] || fail "/nothing"
+[ "$(signed r.txt fin.key GET /tile/0/1)" = 404 ] || fail "/tile/0/1"
+grep -q 'is not a tile path' r.txt || fail "/tile/0/1: $(cat r.txt)"
+[ "$(signed r.txt fin.key GET /tile/0/005)" = 404 ] || fail "/tile/0/005 (not yet in the tree)"
+[ "$(signed r.txt fin.key DELETE /checkpoint)" = 405 ] || fail "DELETE"
 
 step "load: 8 clients x $PER posts at once: 0 lost, 0 duplicated"
 # Drafted first (4 parallel runs), then posted by 8 concurrent clients.
@@ -149,13 +185,13 @@ done
 for p in "${pids[@]}"; do wait "$p" || fail "drafting the load failed"; done
 size_before=$("$P" log --json | wc -l)
 for ((c = 0; c < 8; c++)); do
-  (for ((i = 100 + c * PER; i < 100 + (c + 1) * PER; i++)); do
-     code=$("${C[@]}" -o "load-$i.txt" -w '%{http_code}' --data-binary @"doc-$i.json" "$URL/add-entry")
-     [ "$code" = 200 ] || { echo "doc-$i: $code $(cat "load-$i.txt")"; exit 1; }
-   done) >"client-$c.log" 2>&1 &
+  files=()
+  for ((i = 100 + c * PER; i < 100 + (c + 1) * PER; i++)); do files+=("doc-$i.json"); done
+  "${HS[@]}" fin.key POST "$URL/add-entry" --many "${files[@]}" >"client-$c.log" 2>&1 &
   clients+=($!)
 done
-for p in "${clients[@]}"; do wait "$p" || fail "a client failed: $(cat client-*.log)"; done
+for p in "${clients[@]}"; do wait "$p" || fail "a client failed: $(tail -3 client-*.log)"; done
+[ "$(cat client-*.log | grep -c '^200 ')" -eq $((8 * PER)) ] || fail "not every post answered 200: $(grep -v '^200 ' client-*.log | head -3)"
 "$P" log --json >log.jsonl
 [ "$(wc -l <log.jsonl)" -eq $((size_before + 8 * PER)) ] || fail "$(wc -l <log.jsonl) records, expected $((size_before + 8 * PER))"
 python3 - "$PER" <<'PY' || fail "lost or duplicated records"
@@ -166,25 +202,37 @@ want = {"doc-%d" % i for i in range(100, 100 + 8 * per)}
 assert len(ids) == len(set(ids)), "duplicated"
 assert want <= set(ids), sorted(want - set(ids))[:5]
 PY
-grep -q "^index $size_before\$\|^index [0-9]*\$" load-100.txt || fail "load answer is not a proof"
 "$P" verify >/dev/null || fail "verify after the load"
 
-step "tiles over HTTP equal the static tiles, and Go checks them"
+step "a read-only server with --public-reads: tiles equal the static ones, Go checks them"
+"$P" serve --listen 127.0.0.1:0 --public-reads --rate 3 --ready-file ready2 2>serve2.log &
+reader_pid=$!
+for _ in $(seq 100); do [ -s ready2 ] && break; sleep 0.1; done
+[ -s ready2 ] || fail "the read-only server did not start in 10 s"
+URL2=$(cat ready2)
+[ "$(signed r.txt fin.key POST /add-entry doc-5.json)" = 200 ] || fail "posting doc-5"
+"${HS[@]}" fin.key POST "$URL2/add-entry" doc-5.json >r.txt
+[ "$(head -n 1 r.txt)" = 405 ] || fail "the read-only server took a write: $(cat r.txt)"
+for _ in 1 2; do "${HS[@]}" fin.key POST "$URL2/add-entry" doc-5.json >r.txt; done
+[ "$(head -n 1 r.txt)" = 405 ] || fail "third signed request in the minute: $(cat r.txt)"
+"${HS[@]}" fin.key POST "$URL2/add-entry" doc-5.json >r.txt
+[ "$(head -n 1 r.txt)" = 429 ] || fail "the fourth request in a minute at --rate 3: $(cat r.txt)"
 "$P" tiles --out static >/dev/null
 (cd static && find tile -type f) | sort >list.txt
 grep -qx 'tile/0/000' list.txt || fail "no full tile: $(cat list.txt)"
 mkdir -p fetched
 while read -r t; do
   mkdir -p "fetched/$(dirname "$t")"
-  "${C[@]}" -f -D "h-tile.txt" -o "fetched/$t" "$URL/$t" || fail "GET /$t"
+  "${C[@]}" -f -D "h-tile.txt" -o "fetched/$t" "$URL2/$t" || fail "GET /$t"
   case "$t" in
     *.p/*) grep -qi '^cache-control: public, max-age=60' h-tile.txt || fail "$t cache" ;;
     *) grep -qi '^cache-control: public, max-age=31536000, immutable' h-tile.txt || fail "$t cache" ;;
   esac
 done <list.txt
-"${C[@]}" -o fetched/checkpoint "$URL/checkpoint"
+"${C[@]}" -o fetched/checkpoint "$URL2/checkpoint"
 diff -r static fetched || fail "tiles over HTTP differ from the static ones"
-"$tmp/tiles" -dir fetched -min-size $((size_before + 8 * PER)) -vkey "$vkey"
+kill -TERM "$reader_pid"; wait "$reader_pid" || fail "the read-only server exited $?"; reader_pid=
+"$tmp/tiles" -dir fetched -min-size $((size_before + 8 * PER + 1)) -vkey "$vkey"
 
 step "request logs are JSON lines; SIGTERM stops the server"
 kill -TERM "$server_pid"
@@ -202,6 +250,7 @@ for l in lines:
         assert k in l, (k, l)
 assert any(l["path"] == "/add-entry" and l["status"] == 200 for l in lines)
 assert any(l["status"] == 413 for l in lines)
+assert any(l.get("key") for l in lines)
 ' || fail "request log lines"
 "$P" verify >/dev/null || fail "verify after the run"
 step "done"
