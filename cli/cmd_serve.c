@@ -7,6 +7,7 @@
 #include "cli.h"
 #include "server/server.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
 static const char *const serve_usage[] = {
@@ -14,7 +15,9 @@ static const char *const serve_usage[] = {
     "Serve the ledger over HTTP until SIGTERM: GET /checkpoint and the C2SP",
     "tiles (/tile/<L>/<N>[.p/<W>], /tile/entries/<N>[.p/<W>]); with -k, also",
     "POST /add-entry of a signed record, answered with a C2SP tlog-proof",
-    "against a checkpoint signed with that operator key. Logs one JSON line per",
+    "against a checkpoint signed with that operator key, and drafts for",
+    "co-signing (POST /drafts, GET /drafts[/<id>], POST /drafts/<id>/signatures),",
+    "kept in LEDGER.drafts/ until complete. Logs one JSON line per",
     "request on stderr. Defaults: 4 threads, 10 s idle timeout, 256",
     "connections, 32 per client, 1200 requests a minute per key, bodies of at",
     "most 65535 bytes, headers of at most 32 KiB.",
@@ -76,6 +79,9 @@ cmd_serve(int argc, char **argv)
         .connections_per_client = number(per_client, "--per-client"),
         .rate_per_minute = number(rate, "--rate"),
     };
+    char drafts[4096];
+    snprintf(drafts, sizeof(drafts), "%s.drafts", cli_ledger_path());
+    cfg.drafts_dir = drafts;
     pb_seckey *key = key_path != NULL ? cli_load_seckey(key_path, pass_file) : NULL;
     cfg.operator_key = key;
     cfg.store = cli_open_store(key != NULL ? 0 : PB_STORE_RDONLY);

@@ -493,6 +493,14 @@ void pb_store_close(pb_store *store);
 int pb_store_append(pb_store *store, json_t *record, uint64_t *index_out, int *present_out,
                     pb_error *err);
 
+/* Admit record exactly as pb_store_append would, in a write transaction that
+ * is then aborted: nothing is written. PB_OK means an append now would
+ * succeed (*present_out 1: it is already present; may be NULL); otherwise
+ * the code and err are those pb_store_append would give (PB_ESIG_MISSING:
+ * a draft still waiting for a signature). Used for drafts held for
+ * co-signing (`poolbook serve`). */
+int pb_store_check(pb_store *store, json_t *record, int *present_out, pb_error *err);
+
 /* Append count records in one write transaction: all or none. Records already
  * present (identical) are skipped and counted in *present_out. err->index is
  * the 0-based position of the failing record in the batch. */

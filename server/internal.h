@@ -44,5 +44,15 @@ unsigned srv_status_of(int code);
 enum MHD_Result srv_get_checkpoint(struct MHD_Connection *c, struct srv_request *r);
 enum MHD_Result srv_get_tile(struct MHD_Connection *c, struct srv_request *r, const char *url);
 enum MHD_Result srv_post_add_entry(struct MHD_Connection *c, struct srv_request *r);
+/* Append record (pb_store_append) and answer its tlog-proof: 200, or 409
+ * when already present; a refusal answered with the CLI's line (writes.c). */
+enum MHD_Result srv_append_and_answer(struct MHD_Connection *c, struct srv_request *r,
+                                      json_t *record);
+/* Drafts for co-signing (drafts.c). */
+enum MHD_Result srv_post_draft(struct MHD_Connection *c, struct srv_request *r);
+enum MHD_Result srv_get_drafts(struct MHD_Connection *c, struct srv_request *r);
+enum MHD_Result srv_get_draft(struct MHD_Connection *c, struct srv_request *r, const char *id);
+enum MHD_Result srv_post_draft_signature(struct MHD_Connection *c, struct srv_request *r,
+                                         const char *id);
 
 #endif /* POOLBOOK_SERVER_INTERNAL_H */

@@ -293,11 +293,38 @@ route(struct MHD_Connection *c, struct srv_request *r, const char *url)
     if (get && strncmp(url, "/tile/", 6) == 0) {
         return srv_get_tile(c, r, url);
     }
+    if (post && r->config->operator_key == NULL) {
+        srv_error(&err, PB_EUSAGE,
+                  "this server is read-only: it was started without the operator key (-k)");
+        return srv_answer_error(c, r, MHD_HTTP_METHOD_NOT_ALLOWED, &err, NULL);
+    }
     if (post && strcmp(url, "/add-entry") == 0) {
         return srv_post_add_entry(c, r);
     }
+    if (strcmp(url, "/drafts") == 0 && (get || post)) {
+        return get ? srv_get_drafts(c, r) : srv_post_draft(c, r);
+    }
+    if (strncmp(url, "/drafts/", 8) == 0) {
+        char id[PB_ID_BYTES_MAX + 1];
+        const char *slash = strchr(url + 8, '/');
+        size_t len = slash != NULL ? (size_t)(slash - url - 8) : strlen(url + 8);
+        int id_ok =
+            len > 0 && len <= PB_ID_BYTES_MAX &&
+            strspn(url + 8, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:-") >=
+                len;
+        if (id_ok) {
+            memcpy(id, url + 8, len);
+            id[len] = '\0';
+        }
+        if (id_ok && get && slash == NULL) {
+            return srv_get_draft(c, r, id);
+        }
+        if (id_ok && post && slash != NULL && strcmp(slash, "/signatures") == 0) {
+            return srv_post_draft_signature(c, r, id);
+        }
+    }
     int known = strcmp(url, "/checkpoint") == 0 || strncmp(url, "/tile/", 6) == 0 ||
-                strcmp(url, "/add-entry") == 0;
+                strcmp(url, "/add-entry") == 0 || strncmp(url, "/drafts", 7) == 0;
     srv_error(&err, PB_EUSAGE, known ? "method %s not allowed on %s" : "no such path %s",
               known ? r->method : url, url);
     return srv_answer_error(c, r, known ? MHD_HTTP_METHOD_NOT_ALLOWED : MHD_HTTP_NOT_FOUND, &err,

@@ -27,6 +27,7 @@ typedef struct pb_server_config {
     pb_store *store;                 /* borrowed; open for writing when operator_key is set */
     const pb_seckey *operator_key;   /* signs a checkpoint after each append; NULL: read-only */
     const char *ready_file;          /* NULL, or a file to write "http://HOST:PORT\n" to */
+    const char *drafts_dir;          /* where drafts wait for signatures (<ledger>.drafts) */
     int public_reads;                /* reads need no request signature */
     int unsigned_requests;           /* no request signatures at all (tests, behind a proxy) */
     unsigned threads;                /* 0: PB_SERVER_THREADS */

@@ -34,24 +34,29 @@ proof_of(const pb_server_config *cfg, uint64_t index, char **proof_out, pb_error
 enum MHD_Result
 srv_post_add_entry(struct MHD_Connection *c, struct srv_request *r)
 {
+    pb_error err;
+    pb_error_init(&err);
+    json_t *record = NULL;
+    int rc = pb_json_parse(r->body != NULL ? r->body : "", r->body_len, PB_RECORD_BYTES_MAX,
+                           &record, &err);
+    if (rc != PB_OK) {
+        return srv_answer_error(c, r, srv_status_of(rc), &err, "request body");
+    }
+    enum MHD_Result ok = srv_append_and_answer(c, r, record);
+    json_decref(record);
+    return ok;
+}
+
+enum MHD_Result
+srv_append_and_answer(struct MHD_Connection *c, struct srv_request *r, json_t *record)
+{
     const pb_server_config *cfg = r->config;
     pb_error err;
     pb_error_init(&err);
-    if (cfg->operator_key == NULL) {
-        srv_error(&err, PB_EUSAGE,
-                  "this server is read-only: it was started without the operator key (-k)");
-        return srv_answer_error(c, r, 405, &err, NULL);
-    }
-    json_t *record = NULL;
     uint64_t index = 0;
     int present = 0;
     char *proof = NULL;
-    int rc = pb_json_parse(r->body != NULL ? r->body : "", r->body_len, PB_RECORD_BYTES_MAX,
-                           &record, &err);
-    if (rc == PB_OK) {
-        rc = pb_store_append(cfg->store, record, &index, &present, &err);
-    }
-    json_decref(record);
+    int rc = pb_store_append(cfg->store, record, &index, &present, &err);
     if (rc != PB_OK) {
         return srv_answer_error(c, r, srv_status_of(rc), &err, "request body");
     }

@@ -428,9 +428,10 @@ append_in_txn(pb_store *s, MDB_txn *txn, struct prepared *ps, size_t count,
     return rc;
 }
 
+/* dry: admit everything, then abort instead of committing (pb_store_check). */
 static int
-append_records(pb_store *store, json_t *const *records, size_t count, struct batch_result *res,
-               pb_error *err)
+append_records(pb_store *store, json_t *const *records, size_t count, int dry,
+               struct batch_result *res, pb_error *err)
 {
     PB_ASSERT(store != NULL && (records != NULL || count == 0));
     if (count > PB_BATCH_RECORDS_MAX) {
@@ -462,7 +463,9 @@ append_records(pb_store *store, json_t *const *records, size_t count, struct bat
     }
     if (rc == PB_OK) {
         rc = append_in_txn(store, txn, ps, count, res, err);
-        if (rc == PB_OK) {
+        if (rc == PB_OK && dry) {
+            mdb_txn_abort(txn);
+        } else if (rc == PB_OK) {
             int mrc = mdb_txn_commit(txn);
             rc = mrc == 0 ? PB_OK : pb_store_error(err, mrc, "committing the append");
         } else {
@@ -481,7 +484,7 @@ pb_store_append_batch(pb_store *store, json_t *const *records, size_t count, uin
                       uint64_t *present_out, pb_error *err)
 {
     struct batch_result res = {0, 0, 0, 0};
-    int rc = append_records(store, records, count, &res, err);
+    int rc = append_records(store, records, count, 0, &res, err);
     if (rc == PB_OK && appended_out != NULL) {
         *appended_out = res.appended;
     }
@@ -497,7 +500,7 @@ pb_store_append(pb_store *store, json_t *record, uint64_t *index_out, int *prese
 {
     struct batch_result res = {0, 0, 0, 0};
     json_t *one[1] = {record};
-    int rc = append_records(store, one, 1, &res, err);
+    int rc = append_records(store, one, 1, 0, &res, err);
     if (rc != PB_OK) {
         if (err != NULL) {
             err->index = -1; /* a single record: no batch position */
@@ -507,6 +510,21 @@ pb_store_append(pb_store *store, json_t *record, uint64_t *index_out, int *prese
     *index_out = res.last_index;
     *present_out = res.last_present;
     return PB_OK;
+}
+
+int
+pb_store_check(pb_store *store, json_t *record, int *present_out, pb_error *err)
+{
+    struct batch_result res = {0, 0, 0, 0};
+    json_t *one[1] = {record};
+    int rc = append_records(store, one, 1, 1, &res, err);
+    if (err != NULL && rc != PB_OK) {
+        err->index = -1;
+    }
+    if (rc == PB_OK && present_out != NULL) {
+        *present_out = res.last_present;
+    }
+    return rc;
 }
 
 /* ---- snapshots: one read transaction ----------------------------------- */

@@ -142,6 +142,59 @@ code=$("${C[@]}" -o resp-big2.txt -w '%{http_code}' -H 'Transfer-Encoding: chunk
 [ "$code" = 413 ] || fail "oversized, chunked: $code"
 [ "$(state)" = "$before" ] || fail "an oversized request changed the ledger"
 
+step "drafts: co-signed over HTTP, kept across a restart, appended when complete"
+"$P" keygen -W uhdb-sig >/dev/null
+"$P" new partner.admit --partner-id UHDB --kind trust --name "University Hospitals" \
+  --key signatory:uhdb-sig.pub -o admit.json 2>/dev/null
+cp admit.json admit-dcc.json
+"$P" sign admit-dcc.json -k dcc-sig.key 2>/dev/null
+before=$(state)
+[ "$(signed r.txt dcc-sig.key POST /drafts admit-dcc.json)" = 202 ] || fail "POST /drafts: $(cat r.txt)"
+id=$("$PY" -c 'import json,sys; print(json.load(open("r.txt"))["id"])')
+[ "$id" = admit-UHDB ] || fail "draft id $id"
+grep -q '"needs":"[^"]' r.txt || fail "the draft does not say what it needs: $(cat r.txt)"
+[ -f "$POOLBOOK_LEDGER.drafts/admit-UHDB.json" ] || fail "no draft file beside the ledger"
+[ "$(state)" = "$before" ] || fail "a draft changed the ledger"
+# sig_of KEY: this key's signature object over the draft, made by `poolbook sign`.
+sig_of() {
+  cp admit.json "s-$1.json"
+  "$P" sign "s-$1.json" -k "$1.key" 2>/dev/null
+  "$PY" -c 'import json,sys; r=json.load(open(sys.argv[1])); print(json.dumps(r["sigs"][0]))' \
+    "s-$1.json" >"sig-$1.json"
+}
+sig_of icb-sig
+sig_of uhdb-sig
+"$PY" -c 'import json; s=json.load(open("sig-icb-sig.json")); s["sig"]=s["sig"][:10]+("A" if s["sig"][10]!="A" else "B")+s["sig"][11:]; print(json.dumps(s))' >sig-forged.json
+[ "$(signed r.txt icb-sig.key POST /drafts/admit-UHDB/signatures sig-forged.json)" = 403 ] ||
+  fail "a forged draft signature: $(cat r.txt)"
+kill -TERM "$server_pid"; wait "$server_pid" || fail "restart: the server exited $?"
+rm -f ready
+"$P" serve --listen 127.0.0.1:0 -k op.key --ready-file ready --timeout 2 2>>serve.log &
+server_pid=$!
+for _ in $(seq 100); do [ -s ready ] && break; sleep 0.1; done
+[ -s ready ] || fail "the server did not restart in 10 s"
+URL=$(cat ready)
+[ "$(signed r.txt aud.key GET /drafts)" = 200 ] || fail "GET /drafts"
+"$PY" - <<'PY' || fail "GET /drafts after the restart: $(cat r.txt)"
+import json
+d = json.load(open("r.txt"))
+assert [x["id"] for x in d] == ["admit-UHDB"], d
+assert len(d[0]["signed_by"]) == 1 and d[0]["needs"], d
+PY
+[ "$(signed r.txt icb-sig.key POST /drafts/admit-UHDB/signatures sig-icb-sig.json)" = 202 ] ||
+  fail "ICB's signature: $(cat r.txt)"
+[ "$(state)" = "$before" ] || fail "an incomplete draft changed the ledger"
+# The new partner's key is not bound yet: a bound key (DCC's) carries its signature.
+[ "$(signed r.txt uhdb-sig.key POST /drafts/admit-UHDB/signatures sig-uhdb-sig.json)" = 403 ] ||
+  fail "a request signed by a key not yet bound: $(cat r.txt)"
+[ "$(signed r.txt dcc-sig.key POST /drafts/admit-UHDB/signatures sig-uhdb-sig.json)" = 200 ] ||
+  fail "the last signature: $(cat r.txt)"
+grep -q '^c2sp.org/tlog-proof@v1$' r.txt || fail "no proof for the appended draft"
+"$P" show admit-UHDB >/dev/null || fail "admit-UHDB is not in the log"
+[ ! -f "$POOLBOOK_LEDGER.drafts/admit-UHDB.json" ] || fail "the appended draft is still pending"
+[ "$(signed r.txt aud.key GET /drafts)" = 200 ] && [ "$(cat r.txt)" = "[]" ] ||
+  fail "drafts after the append: $(cat r.txt)"
+
 step "request signatures: unsigned 401, stale 401, forged 403, unknown key 403, reads too"
 before=$(state)
 doc 5
