@@ -847,6 +847,16 @@ int pb_checkpoint_cosign(pb_store *store, uint64_t tree_size, const pb_seckey *k
 /* The stored checkpoint note of tree_size (0: the latest), a new malloc'd string.
  * PB_OK or PB_ENOTFOUND. */
 int pb_checkpoint_get(pb_store *store, uint64_t tree_size, char **note_out, pb_error *err);
+/* Check a checkpoint note received from elsewhere (a server's /checkpoint)
+ * against this ledger and store it: its origin is the ledger's, its root is
+ * the records' root at its tree size, and every signature line verifies
+ * under an operator or auditor key the ledger binds (at least one operator
+ * line). *tree_size_out (may be NULL) receives its size. Nothing is stored
+ * unless every line checks. Returns PB_OK, PB_ENOTE (what is wrong in
+ * err->text), PB_ERANGE (a tree size beyond the records), PB_EGENESIS,
+ * PB_ESTORE or PB_ENOMEM. */
+int pb_checkpoint_import(pb_store *store, const char *note_text, uint64_t *tree_size_out,
+                         pb_error *err);
 /* The note verifier key of a public key under a name:
  * "<name>+<8 hex>+<base64(0x01 || key)>", into a new malloc'd string. */
 int pb_note_verifier(const char *name, const pb_pubkey *key, char **out, pb_error *err);
