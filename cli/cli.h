@@ -89,6 +89,11 @@ void cli_remote_verified(void);
 /* POST /add-entry of record (signed by key, may be NULL); prints as append
  * does. Returns the exit code. */
 int cli_remote_append(json_t *record, const pb_seckey *key, int json);
+/* POST /drafts of an unsigned draft (new); sign the server's draft id with
+ * key and send the signature (sign). Each prints what the server says:
+ * who must still sign, or where it was appended. Return the exit code. */
+int cli_remote_new_draft(json_t *record);
+int cli_remote_sign_draft(const char *id, const pb_seckey *key);
 
 struct cli_http_response {
     int status;

@@ -39,6 +39,8 @@ static const char *const new_usage[] = {
     "settlement: the year-end apportionment of the actual outturn, with the figures",
     "computed from the ledger (see `policy explain --actual`); every pool signatory signs.",
     "Without --id, an id is made from the entry (docs/entries.md).",
+    "With --remote, the draft is sent to the server (POST /drafts) to wait there",
+    "for its signatures (`poolbook --remote URL sign ID -k KEY`).",
     NULL,
 };
 
@@ -712,6 +714,11 @@ cmd_new(int argc, char **argv)
     json_t *record = cli_new_draft(argc, argv, new_usage, extra, &err);
     if (record == NULL) {
         cli_fail(&err);
+    }
+    if (cli_remote() != NULL) {
+        int code = cli_remote_new_draft(record); /* the draft waits on the server */
+        json_decref(record);
+        return code;
     }
     cli_write_record(opt_out, record);
     if (strcmp(opt_out, "-") != 0) {

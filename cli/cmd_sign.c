@@ -10,6 +10,8 @@ static const char *const sign_usage[] = {
     "sign DRAFT -k SECKEY [--passphrase-file FILE] [-o FILE]",
     "Add a signature by SECKEY to the draft record in DRAFT (written back in",
     "place unless -o is given). Signing twice with one key changes nothing.",
+    "With --remote, DRAFT is the id of a draft held by the server: it is fetched,",
+    "signed here and the signature sent; the last signature needed appends it.",
     NULL,
 };
 
@@ -30,6 +32,13 @@ cmd_sign(int argc, char **argv)
         cli_usage_error(sign_usage, "sign needs one DRAFT and -k SECKEY");
     }
     const char *path = argv[argi];
+    if (cli_remote() != NULL) {
+        /* DRAFT is the id of a draft on the server. */
+        pb_seckey *key = cli_load_seckey(key_path, pass_file);
+        int code = cli_remote_sign_draft(path, key);
+        pb_seckey_free(key);
+        return code;
+    }
     struct cli_records recs;
     cli_read_records(path, &recs);
     if (recs.count != 1) {

@@ -309,3 +309,104 @@ cli_remote_append(json_t *record, const pb_seckey *key, int json)
     cli_http_free(&r);
     return 0;
 }
+
+/* Print a refusal from the server as the command line prints its own;
+ * returns the exit code. */
+static int
+refused(const struct cli_http_response *r)
+{
+    if (strncmp(r->body, "poolbook: error: ", 17) == 0) {
+        fputs(r->body, stderr);
+    } else {
+        fprintf(stderr, "poolbook: error: the server answered HTTP %d (%s)\n", r->status,
+                cli_remote());
+    }
+    return r->status >= 500 || r->status == 401 || r->status == 429 ? 3 : 1;
+}
+
+/* 202: the draft waits; say for whom. 200: appended; say where. */
+static int
+report_draft(const struct cli_http_response *r, const char *id)
+{
+    if (r->status == 200 || r->status == 409) {
+        const char *index = strstr(r->body, "\nindex ");
+        printf("%s %llu %s\n", r->status == 409 ? "already present at index" : "appended at index",
+               index != NULL ? strtoull(index + 7, NULL, 10) : 0ULL, id);
+        return 0;
+    }
+    if (r->status != 202) {
+        return refused(r);
+    }
+    json_t *summary = json_loads(r->body, 0, NULL);
+    printf("draft %s is on the server (%zu signature%s); it still needs: %s\n", id,
+           json_array_size(json_object_get(summary, "signed_by")),
+           json_array_size(json_object_get(summary, "signed_by")) == 1 ? "" : "s",
+           json_string_value(json_object_get(summary, "needs")));
+    json_decref(summary);
+    return 0;
+}
+
+int
+cli_remote_new_draft(json_t *record)
+{
+    pb_error err;
+    pb_error_init(&err);
+    char *text = NULL;
+    size_t len = 0;
+    if (pb_json_canonical(record, &text, &len, &err) != PB_OK) {
+        cli_fail(&err);
+    }
+    pb_seckey *key = cli_remote_key();
+    struct cli_http_response r = {0, NULL, 0};
+    cli_http("POST", "/drafts", text, len, key, &r);
+    pb_seckey_free(key);
+    free(text);
+    int code = report_draft(
+        &r, json_string_value(json_object_get(json_object_get(record, "entry"), "id")));
+    cli_http_free(&r);
+    return code;
+}
+
+int
+cli_remote_sign_draft(const char *id, const pb_seckey *key)
+{
+    pb_error err;
+    pb_error_init(&err);
+    char path[PB_ID_BYTES_MAX + 32];
+    snprintf(path, sizeof(path), "/drafts/%s", id);
+    pb_seckey *request_key = cli_remote_key();
+    const pb_seckey *rk = request_key != NULL ? request_key : key;
+    struct cli_http_response r = {0, NULL, 0};
+    cli_http("GET", path, NULL, 0, rk, &r);
+    json_t *record = NULL;
+    int code = r.status == 200 ? 0 : refused(&r);
+    if (code == 0 && (pb_json_parse(r.body, r.len, PB_RECORD_BYTES_MAX, &record, &err) != PB_OK ||
+                      pb_record_sign(record, key, &err) != PB_OK)) {
+        code = cli_report(&err);
+    }
+    cli_http_free(&r);
+    pb_pubkey pub;
+    char keyid[PB_KEYID_TEXT_MAX];
+    pb_seckey_public(key, &pub);
+    pb_keyid_format(pub.key_id, keyid, sizeof(keyid));
+    json_t *mine = NULL;
+    json_t *s = NULL;
+    size_t i = 0;
+    json_array_foreach(json_object_get(record, "sigs"), i, s)
+    {
+        if (strcmp(json_string_value(json_object_get(s, "key")), keyid) == 0) {
+            mine = s;
+        }
+    }
+    char *text = mine != NULL ? json_dumps(mine, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    if (code == 0 && text != NULL) {
+        snprintf(path, sizeof(path), "/drafts/%s/signatures", id);
+        cli_http("POST", path, text, strlen(text), rk, &r);
+        code = report_draft(&r, id);
+        cli_http_free(&r);
+    }
+    free(text);
+    json_decref(record);
+    pb_seckey_free(request_key);
+    return code;
+}

@@ -73,12 +73,32 @@ step "DCC posts from its desk: no ledger file, the request signed by its finance
  out=$(POOLBOOK_REMOTE=$URL POOLBOOK_REMOTE_KEY=fin.key "$P" append inv2.json)
  [ "$out" = "appended at index 2 inv-1048" ] || fail "remote append: $out")
 
+step "two partners co-sign over --remote: a draft on the server, appended at the last signature"
+cp host/dcc-sig.key host/dcc-sig.pub dcc/
+mkdir -p icb && cp host/icb-sig.key host/icb-sig.pub icb/
+(cd dcc
+ "$P" keygen -W uhdb-sig >/dev/null
+ out=$("$P" --remote "$URL" --remote-key dcc-sig.key new partner.admit --partner-id UHDB \
+   --kind trust --name "University Hospitals" --key signatory:uhdb-sig.pub)
+ case "$out" in "draft admit-UHDB is on the server (0 signatures); it still needs: "*) ;;
+   *) fail "remote new: $out" ;; esac
+ out=$("$P" --remote "$URL" sign admit-UHDB -k dcc-sig.key)
+ case "$out" in "draft admit-UHDB is on the server (1 signature); it still needs: "*) ;;
+   *) fail "DCC's remote sign: $out" ;; esac
+ cp uhdb-sig.key ../icb/)
+(cd icb
+ out=$("$P" --remote "$URL" sign admit-UHDB -k icb-sig.key)
+ case "$out" in "draft admit-UHDB is on the server (2 signatures)"*) ;; *) fail "ICB: $out" ;; esac
+ # The new partner's key is not bound yet: ICB's key carries its signature.
+ out=$("$P" --remote "$URL" --remote-key icb-sig.key sign admit-UHDB -k uhdb-sig.key)
+ [ "$out" = "appended at index 3 admit-UHDB" ] || fail "the last signature: $out")
+
 step "the auditor reads and verifies through the mirror"
 (cd auditor
  R=("$P" --remote "$URL" --remote-key aud.key)
- [ "$("${R[@]}" log | wc -l)" -eq 3 ] || fail "remote log: $("${R[@]}" log)"
+ [ "$("${R[@]}" log | wc -l)" -eq 4 ] || fail "remote log: $("${R[@]}" log)"
  "${R[@]}" show inv-1048 | grep -q "Invoice 1048" || fail "remote show"
- "${R[@]}" proof inclusion 1 | grep -q '"tree_size":3' || fail "remote proof"
+ "${R[@]}" proof inclusion 1 | grep -q '"tree_size":4' || fail "remote proof"
  "${R[@]}" verify >/dev/null || fail "remote verify"
  [ -s "$HOME/.cache/poolbook/127.0.0.1_${URL##*:}.ledger.verified-checkpoint" ] ||
    fail "verify kept no checkpoint"
