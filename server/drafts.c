@@ -266,8 +266,8 @@ srv_post_draft_signature(struct MHD_Connection *c, struct srv_request *r, const 
                 break;
             }
         }
-        json_array_append(sigs, json_pack("{s:O, s:O}", "key", json_object_get(sig, "key"), "sig",
-                                          json_object_get(sig, "sig")));
+        json_array_append_new(sigs, json_pack("{s:O, s:O}", "key", json_object_get(sig, "key"),
+                                              "sig", json_object_get(sig, "sig")));
         rc = pb_record_check_form(record, &err);
     }
     enum MHD_Result ok = rc == PB_OK
