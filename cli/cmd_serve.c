@@ -5,6 +5,7 @@
  * server/ (pb_server_run), which calls the library only.
  */
 #include "cli.h"
+#include "render.h"
 #include "server/server.h"
 
 #include <stdio.h>
@@ -17,7 +18,8 @@ static const char *const serve_usage[] = {
     "POST /add-entry of a signed record, answered with a C2SP tlog-proof",
     "against a checkpoint signed with that operator key, and drafts for",
     "co-signing (POST /drafts, GET /drafts[/<id>], POST /drafts/<id>/signatures),",
-    "kept in LEDGER.drafts/ until complete. Logs one JSON line per",
+    "kept in LEDGER.drafts/ until complete; GET /pools/<POOL>[?period=P] is a",
+    "read-only page of the pool (its summary statement in html). Logs one JSON line per",
     "request on stderr. Defaults: 4 threads, 10 s idle timeout, 256",
     "connections, 32 per client, 1200 requests a minute per key, bodies of at",
     "most 65535 bytes, headers of at most 32 KiB.",
@@ -37,6 +39,31 @@ number(const char *text, const char *name)
                         text);
     }
     return (unsigned)v;
+}
+
+/* The pool page: the summary statement of pb_statement in the html format
+ * that `statement` and `statements` write (cli/render_html.c). */
+static int
+render_pool_page(pb_store *store, const char *pool, const char *period, char **html_out,
+                 size_t *len_out, pb_error *err)
+{
+    json_t *statement = NULL;
+    int rc = pb_statement(store, pool, NULL, period, &statement, err);
+    FILE *f = rc == PB_OK ? open_memstream(html_out, len_out) : NULL;
+    if (rc == PB_OK && f == NULL) {
+        rc = PB_ENOMEM;
+    }
+    if (f != NULL) {
+        int failed = render_html(f, statement);
+        failed |= fclose(f) != 0;
+        if (failed) {
+            free(*html_out);
+            *html_out = NULL;
+            rc = PB_ENOMEM;
+        }
+    }
+    json_decref(statement);
+    return rc;
 }
 
 int
@@ -78,6 +105,7 @@ cmd_serve(int argc, char **argv)
         .connections_max = number(conns, "--connections"),
         .connections_per_client = number(per_client, "--per-client"),
         .rate_per_minute = number(rate, "--rate"),
+        .render_pool_page = render_pool_page,
     };
     char drafts[4096];
     snprintf(drafts, sizeof(drafts), "%s.drafts", cli_ledger_path());

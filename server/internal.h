@@ -43,6 +43,8 @@ unsigned srv_status_of(int code);
 /* Routes (reads.c, writes.c). url is the path without the query. */
 enum MHD_Result srv_get_checkpoint(struct MHD_Connection *c, struct srv_request *r);
 enum MHD_Result srv_get_tile(struct MHD_Connection *c, struct srv_request *r, const char *url);
+enum MHD_Result srv_get_pool_page(struct MHD_Connection *c, struct srv_request *r,
+                                  const char *pool);
 enum MHD_Result srv_post_add_entry(struct MHD_Connection *c, struct srv_request *r);
 /* Append record (pb_store_append) and answer its tlog-proof: 200, or 409
  * when already present; a refusal answered with the CLI's line (writes.c). */

@@ -53,3 +53,30 @@ srv_get_tile(struct MHD_Connection *c, struct srv_request *r, const char *url)
     free(buf);
     return ok;
 }
+
+enum MHD_Result
+srv_get_pool_page(struct MHD_Connection *c, struct srv_request *r, const char *pool)
+{
+    pb_error err;
+    pb_error_init(&err);
+    const char *period = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "period");
+    char *html = NULL;
+    size_t len = 0;
+    int rc = PB_ENOTFOUND;
+    if (r->config->render_pool_page == NULL) {
+        srv_error(&err, rc, "this server renders no pool pages");
+    } else {
+        rc = r->config->render_pool_page(r->config->store, pool, period, &html, &len, &err);
+    }
+    if (rc != PB_OK) {
+        unsigned status = rc == PB_EPOOL || rc == PB_ENOTFOUND ? MHD_HTTP_NOT_FOUND
+                          : rc == PB_EPERIOD                   ? MHD_HTTP_BAD_REQUEST
+                                                               : srv_status_of(rc);
+        return srv_answer_error(c, r, status, &err, NULL);
+    }
+    /* A page of figures, read at this moment: cached briefly, no scripts. */
+    enum MHD_Result ok =
+        srv_answer(c, r, 200, "text/html; charset=utf-8", "public, max-age=60", html, len);
+    free(html);
+    return ok;
+}

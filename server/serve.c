@@ -293,6 +293,10 @@ route(struct MHD_Connection *c, struct srv_request *r, const char *url)
     if (get && strncmp(url, "/tile/", 6) == 0) {
         return srv_get_tile(c, r, url);
     }
+    if (get && strncmp(url, "/pools/", 7) == 0 && url[7] != '\0' && strchr(url + 7, '/') == NULL &&
+        strlen(url + 7) <= PB_ID_BYTES_MAX) {
+        return srv_get_pool_page(c, r, url + 7);
+    }
     if (post && r->config->operator_key == NULL) {
         srv_error(&err, PB_EUSAGE,
                   "this server is read-only: it was started without the operator key (-k)");
@@ -324,7 +328,8 @@ route(struct MHD_Connection *c, struct srv_request *r, const char *url)
         }
     }
     int known = strcmp(url, "/checkpoint") == 0 || strncmp(url, "/tile/", 6) == 0 ||
-                strcmp(url, "/add-entry") == 0 || strncmp(url, "/drafts", 7) == 0;
+                strncmp(url, "/pools/", 7) == 0 || strcmp(url, "/add-entry") == 0 ||
+                strncmp(url, "/drafts", 7) == 0;
     srv_error(&err, PB_EUSAGE, known ? "method %s not allowed on %s" : "no such path %s",
               known ? r->method : url, url);
     return srv_answer_error(c, r, known ? MHD_HTTP_METHOD_NOT_ALLOWED : MHD_HTTP_NOT_FOUND, &err,

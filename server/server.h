@@ -35,6 +35,13 @@ typedef struct pb_server_config {
     unsigned connections_max;        /* 0: PB_SERVER_CONNECTIONS_MAX */
     unsigned connections_per_client; /* 0: PB_SERVER_CONNECTIONS_PER_CLIENT */
     unsigned rate_per_minute;        /* 0: PB_SERVER_RATE_PER_MINUTE */
+    /* The read-only page of a pool (GET /pools/<id>[?period=P]): the pool
+     * summary statement rendered as HTML by the command's statement
+     * renderer, handed in by the caller as the log is handed its rules, so
+     * the server lays out nothing itself. NULL: no pages. Returns a PB_
+     * code; *html_out is malloc'd, the server frees it. */
+    int (*render_pool_page)(pb_store *store, const char *pool, const char *period, char **html_out,
+                            size_t *len_out, pb_error *err);
 } pb_server_config;
 
 /* Serve until SIGTERM or SIGINT, then stop accepting, let every request in
