@@ -449,15 +449,17 @@ static int
 import_visit(void *ctx, const char *key, size_t key_len, const char *value, size_t value_len,
              pb_error *err)
 {
-    (void)key_len;
     (void)err;
     struct import_ctx *c = ctx;
     json_t *bound = NULL;
-    if (c->found.line != NULL ||
+    char keyid[PB_KEYID_TEXT_MAX];
+    /* The key is "key:<KEYID>", not NUL-terminated (an LMDB key). */
+    if (c->found.line != NULL || key_len != 4 + PB_KEYID_TEXT_MAX - 1 ||
         pb_json_parse(value, value_len, PB_RECORD_BYTES_MAX, &bound, NULL) != PB_OK) {
         return PB_OK;
     }
-    const char *keyid = key + 4; /* "key:<KEYID>" */
+    memcpy(keyid, key + 4, PB_KEYID_TEXT_MAX - 1);
+    keyid[PB_KEYID_TEXT_MAX - 1] = '\0';
     const char *role = json_string_value(json_object_get(bound, "role"));
     const char *partner = json_string_value(json_object_get(bound, "partner"));
     char name[NOTE_NAME_MAX];

@@ -94,12 +94,15 @@ mkdir -p icb && cp host/icb-sig.key host/icb-sig.pub icb/
  [ "$out" = "appended at index 3 admit-UHDB" ] || fail "the last signature: $out")
 
 step "the auditor reads and verifies through the mirror"
+# The auditor's cosignature on the latest checkpoint travels with it.
+(cd host && "$P" --ledger l.ledger cosign -k aud.key >/dev/null)
 (cd auditor
  R=("$P" --remote "$URL" --remote-key aud.key)
  [ "$("${R[@]}" log | wc -l)" -eq 4 ] || fail "remote log: $("${R[@]}" log)"
  "${R[@]}" show inv-1048 | grep -q "Invoice 1048" || fail "remote show"
  "${R[@]}" proof inclusion 1 | grep -q '"tree_size":4' || fail "remote proof"
- "${R[@]}" verify >/dev/null || fail "remote verify"
+ "${R[@]}" verify --json >v.json || fail "remote verify"
+ grep -q '"cosignatures":1' v.json || fail "the cosignature did not travel: $(cat v.json)"
  [ -s "$HOME/.cache/poolbook/127.0.0.1_${URL##*:}.ledger.verified-checkpoint" ] ||
    fail "verify kept no checkpoint"
  # Unsigned reads of tiles are refused by this server.

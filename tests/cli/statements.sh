@@ -225,6 +225,17 @@ timeout 120 chromium --headless --no-sandbox --disable-gpu --screenshot="$work/p
   --window-size=1200,1600 "$URL/pools/BCF24?period=2024/25-Q2" >/dev/null 2>&1 || true
 [ "$(stat -c %s "$work/page.png" 2>/dev/null || echo 0)" -gt 20000 ] ||
   fail "headless chromium did not render the served page"
+# A partner's statement and the pool's figures through --remote: the same as
+# on the host's ledger (the mirror is the server's log, checked record by record).
+for args in "statement --pool BCF24 --partner DCC --period 2024/25-Q2 --format json" \
+            "pool show BCF24 --period 2024/25-Q2 --json" \
+            "policy explain --pool BCF24 --period 2024/25-Q2 --json"; do
+  # shellcheck disable=SC2086 # word splitting wanted
+  POOLBOOK_REMOTE_CACHE=$work/mirror.ledger "$P" --remote "$URL" $args >remote.out ||
+    fail "--remote $args"
+  # shellcheck disable=SC2086
+  "$P" $args | cmp - remote.out || fail "--remote $args differs from the host's"
+done
 kill -TERM "$server_pid"; wait "$server_pid" || fail "the server exited $? on SIGTERM"; server_pid=
-ok "serve --public-reads: /pools/BCF24 is the summary html, rendered by chromium; unknown pool 404"
+ok "serve --public-reads: /pools/BCF24 is the summary html, rendered by chromium; unknown pool 404; statement, pool show and policy explain through --remote equal the host's"
 echo "statements: $checks checks passed"
