@@ -81,6 +81,41 @@ int cli_check_draft(json_t *record, pb_error *err);
 /* Open the ledger (flags as pb_store_open); exits on failure. */
 pb_store *cli_open_store(int flags);
 
+/* --remote URL (remote.c, httpc.c): the server given by --remote or
+ * $POOLBOOK_REMOTE (NULL: none); the key that signs requests, from
+ * --remote-key or $POOLBOOK_REMOTE_KEY (NULL: unsigned). */
+void cli_set_remote(const char *url);
+void cli_set_remote_key(const char *path);
+const char *cli_remote(void);
+pb_seckey *cli_remote_key(void);
+/* Mirror the server's log into the local cache ledger, every record admitted
+ * and the server's checkpoint checked against the records, and make it the
+ * ledger the command uses. verify: also require the log to extend the
+ * checkpoint verified last (kept when cli_remote_verified is called). Exits
+ * with a one-line error on any fault. */
+void cli_remote_sync(int verify);
+void cli_remote_pending_checkpoint(const char *path, const char *note);
+void cli_remote_verified(void);
+/* POST /add-entry of record (signed by key, may be NULL); prints as append
+ * does. Returns the exit code. */
+int cli_remote_append(json_t *record, const pb_seckey *key, int json);
+/* POST /drafts of an unsigned draft (new); sign the server's draft id with
+ * key and send the signature (sign). Each prints what the server says:
+ * who must still sign, or where it was appended. Return the exit code. */
+int cli_remote_new_draft(json_t *record);
+int cli_remote_sign_draft(const char *id, const pb_seckey *key);
+
+struct cli_http_response {
+    int status;
+    char *body; /* NUL-terminated; len bytes */
+    size_t len;
+};
+/* One request to the --remote server (path after its URL); exits 3 when the
+ * server cannot be reached. Free the answer with cli_http_free. */
+void cli_http(const char *method, const char *path, const void *body, size_t len,
+              const pb_seckey *key, struct cli_http_response *out);
+void cli_http_free(struct cli_http_response *r);
+
 /* Subcommands: int cmd_<name>(int argc, char **argv), argv[0] the name. */
 int cmd_append(int argc, char **argv);
 int cmd_checkpoint(int argc, char **argv);
@@ -95,12 +130,14 @@ int cmd_policy(int argc, char **argv);
 int cmd_pool(int argc, char **argv);
 int cmd_post(int argc, char **argv);
 int cmd_reindex(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 int cmd_proof(int argc, char **argv);
 int cmd_show(int argc, char **argv);
 int cmd_sign(int argc, char **argv);
 int cmd_unsign(int argc, char **argv);
 int cmd_statement(int argc, char **argv);
 int cmd_statements(int argc, char **argv);
+int cmd_tiles(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_witness(int argc, char **argv);
 

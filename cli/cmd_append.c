@@ -12,7 +12,9 @@ static const char *const append_usage[] = {
     "Append signed records: each FILE holds one record or JSON lines; with no",
     "FILE (or '-') they are read from stdin. All are appended in one",
     "transaction, or none. A record already present (identical) is reported",
-    "and skipped; a different record with a used id is refused.",
+    "and skipped; a different record with a used id is refused. With --remote,",
+    "each record is sent to the server (POST /add-entry) in turn, the first refusal",
+    "stopping the run (records before it stay appended).",
     NULL,
 };
 
@@ -59,6 +61,17 @@ cmd_append(int argc, char **argv)
         for (size_t j = 0; j < src[i].recs.count; j++) {
             all[n++] = src[i].recs.records[j];
         }
+    }
+    if (cli_remote() != NULL) {
+        /* One POST /add-entry per record, in order; the first refusal stops. */
+        pb_seckey *key = cli_remote_key();
+        int code = 0;
+        for (size_t i = 0; i < total && code == 0; i++) {
+            code = cli_remote_append(all[i], key, json);
+        }
+        pb_seckey_free(key);
+        free_sources(src, npaths, all);
+        return code;
     }
     pb_store *store = cli_open_store(0);
     uint64_t size_before = 0;

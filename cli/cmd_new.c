@@ -45,6 +45,9 @@ static const char *const new_usage[] = {
     "Without --id, an id is made from the entry (docs/entries.md). With a ledger at",
     "hand the draft is checked against it (pools, schemes, streams, partners, a",
     "variation's balance) unless --no-check.",
+    "Without --id, an id is made from the entry (docs/entries.md).",
+    "With --remote, the draft is sent to the server (POST /drafts) to wait there",
+    "for its signatures (`poolbook --remote URL sign ID -k KEY`).",
     NULL,
 };
 
@@ -852,6 +855,11 @@ cmd_new(int argc, char **argv)
     json_t *record = cli_new_draft(argc, argv, new_usage, extra, &err);
     if (record == NULL) {
         cli_fail(&err);
+    }
+    if (cli_remote() != NULL) {
+        int code = cli_remote_new_draft(record); /* the draft waits on the server */
+        json_decref(record);
+        return code;
     }
     /* docs/entries.md "Drafts": checked before anyone signs. */
     if (!no_check && cli_check_draft(record, &err) != PB_OK) {

@@ -101,6 +101,15 @@ cmd_post(int argc, char **argv)
     }
     pb_seckey *key = cli_load_seckey(key_path, pass_file);
     int rc = pb_record_sign(record, key, &err);
+    if (rc == PB_OK && cli_remote() != NULL) {
+        /* To the server; the entry's key signs the request unless another is given. */
+        pb_seckey *request_key = cli_remote_key();
+        int code = cli_remote_append(record, request_key != NULL ? request_key : key, json);
+        pb_seckey_free(request_key);
+        pb_seckey_free(key);
+        json_decref(record);
+        return code;
+    }
     pb_seckey_free(key);
     pb_store *store = rc == PB_OK ? cli_open_store(0) : NULL;
     uint64_t index = 0;

@@ -14,6 +14,8 @@ static const char *const sign_usage[] = {
     "With a ledger at hand, the draft is checked against it first and a key the",
     "entry's rule would not accept (unbound, revoked, wrong partner or role) is",
     "refused, naming whose key it is and which keys the entry needs.",
+    "With --remote, DRAFT is the id of a draft held by the server: it is fetched,",
+    "signed here and the signature sent; the last signature needed appends it.",
     NULL,
 };
 
@@ -92,6 +94,13 @@ cmd_sign(int argc, char **argv)
         cli_usage_error(sign_usage, "sign needs one DRAFT and -k SECKEY");
     }
     const char *path = argv[argi];
+    if (cli_remote() != NULL) {
+        /* DRAFT is the id of a draft on the server. */
+        pb_seckey *key = cli_load_seckey(key_path, pass_file);
+        int code = cli_remote_sign_draft(path, key);
+        pb_seckey_free(key);
+        return code;
+    }
     struct cli_records recs;
     read_draft(path, &recs);
     pb_seckey *key = cli_load_seckey(key_path, pass_file);

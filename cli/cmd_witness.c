@@ -6,7 +6,7 @@
  * listens and its verifier key, and waits for SIGINT or SIGTERM.
  */
 #include "cli.h"
-#include "witness_http.h"
+#include "server/witness_http.h"
 
 #include <signal.h>
 #include <stdlib.h>

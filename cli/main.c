@@ -30,10 +30,12 @@ static const struct command commands[] = {
     {"post", cmd_post, "build, sign and append an entry"},
     {"proof", cmd_proof, "inclusion or consistency proof"},
     {"reindex", cmd_reindex, "rebuild derived state from the records"},
+    {"serve", cmd_serve, "serve the ledger over HTTP (tiles, add-entry)"},
     {"show", cmd_show, "show one record"},
     {"sign", cmd_sign, "add a signature to a draft"},
     {"statement", cmd_statement, "a partner's statement for a period"},
     {"statements", cmd_statements, "every partner's statement, signed manifest"},
+    {"tiles", cmd_tiles, "write the log as C2SP tiles for a static web server"},
     {"unsign", cmd_unsign, "remove a signature from a draft"},
     {"verify", cmd_verify, "verify the whole ledger"},
     {"witness", cmd_witness, "run a partner's witness that cosigns only a consistent ledger"},
@@ -41,9 +43,13 @@ static const struct command commands[] = {
 };
 
 static const char *const main_usage[] = {
-    "[--ledger FILE] COMMAND [options]",
+    "[--ledger FILE] [--remote URL [--remote-key SECKEY]] COMMAND [options]",
     "A signed, append-only ledger for pooled health and social care budgets.",
     "The ledger is --ledger FILE, else $POOLBOOK_LEDGER, else ./poolbook.ledger.",
+    "--remote URL (or $POOLBOOK_REMOTE) works against a `poolbook serve`: append and",
+    "post send records to it; log, show, pool, policy, statement, statements, proof,",
+    "verify, checkpoint --show, export and new read a local mirror checked against its",
+    "tiles and checkpoint; requests are signed with --remote-key ($POOLBOOK_REMOTE_KEY).",
     "Run `poolbook COMMAND --help` for a command's options.",
     NULL,
 };
@@ -80,6 +86,12 @@ main(int argc, char **argv)
         } else if (strncmp(argv[argi], "--ledger=", 9) == 0) {
             cli_set_ledger_path(argv[argi] + 9);
             argi += 1;
+        } else if (strcmp(argv[argi], "--remote") == 0 && argi + 1 < argc) {
+            cli_set_remote(argv[argi + 1]);
+            argi += 2;
+        } else if (strcmp(argv[argi], "--remote-key") == 0 && argi + 1 < argc) {
+            cli_set_remote_key(argv[argi + 1]);
+            argi += 2;
         } else if (strcmp(argv[argi], "--help") == 0 || strcmp(argv[argi], "-h") == 0) {
             print_main_usage(stdout);
             return cli_finish_stdout();
@@ -91,9 +103,21 @@ main(int argc, char **argv)
         print_main_usage(stderr);
         return 2;
     }
+    static const char *const mirrored[] = {"checkpoint", "export", "log",   "new",  "policy",
+                                           "pool",       "post",   "proof", "show", "statement",
+                                           "statements", "verify", NULL};
+    int help = argi + 1 < argc && strcmp(argv[argi + 1], "--help") == 0;
+    for (size_t i = 0; cli_remote() != NULL && !help && mirrored[i] != NULL; i++) {
+        if (strcmp(mirrored[i], argv[argi]) == 0) {
+            cli_remote_sync(strcmp(argv[argi], "verify") == 0);
+        }
+    }
     for (size_t i = 0; commands[i].name != NULL; i++) {
         if (strcmp(commands[i].name, argv[argi]) == 0) {
             int rc = commands[i].run(argc - argi, argv + argi);
+            if (rc == 0 && cli_remote() != NULL && strcmp(argv[argi], "verify") == 0) {
+                cli_remote_verified(); /* kept only once verify passed */
+            }
             int out = cli_finish_stdout();
             return rc != 0 ? rc : out;
         }

@@ -24,12 +24,18 @@ extern "C" {
  * past it.
  * ------------------------------------------------------------------------- */
 
-/* One entry's canonical JSON; a section 75 agreement with its schemes and
- * policy fits in a few kilobytes, so 64 KiB leaves a wide margin. */
-#define PB_ENTRY_BYTES_MAX (64 * 1024)
-/* A record adds at most PB_SIGS_MAX signature objects of ~110 bytes. */
+/* One stored record in canonical form: C2SP tlog-tiles entry bundles prefix
+ * each record with a big-endian uint16 length (DESIGN 9), so a record is at
+ * most 65,535 bytes. Checked at append; anything larger could never be served
+ * as a tile. */
+#define PB_RECORD_BYTES_MAX 65535
+/* Signatures on one record; each signature object is 123 bytes canonical. */
 #define PB_SIGS_MAX 64
-#define PB_RECORD_BYTES_MAX (PB_ENTRY_BYTES_MAX + PB_SIGS_MAX * 128)
+/* One entry's canonical JSON: what a record holds less room for PB_SIGS_MAX
+ * signatures, so an entry within this limit always fits as a record however
+ * many partners co-sign it (57,343 bytes; a section 75 agreement with its
+ * schemes and policy fits in a few kilobytes). */
+#define PB_ENTRY_BYTES_MAX (PB_RECORD_BYTES_MAX - PB_SIGS_MAX * 128)
 /* One input file or stdin stream read by the CLI (a batch of JSON lines). */
 #define PB_INPUT_BYTES_MAX ((size_t)1 << 30)
 /* Records in one append batch: one LMDB write transaction must stay in memory. */
@@ -56,6 +62,7 @@ extern "C" {
 
 _Static_assert(PB_MONEY_PENCE_MAX < INT64_MAX / 1000, "money headroom");
 _Static_assert(PB_RECORD_BYTES_MAX > PB_ENTRY_BYTES_MAX, "record holds an entry");
+_Static_assert(PB_RECORD_BYTES_MAX <= 0xffff, "a record's length fits a tile bundle's uint16");
 
 /* ---------------------------------------------------------------------------
  * Errors.
@@ -488,6 +495,14 @@ void pb_store_close(pb_store *store);
 int pb_store_append(pb_store *store, json_t *record, uint64_t *index_out, int *present_out,
                     pb_error *err);
 
+/* Admit record exactly as pb_store_append would, in a write transaction that
+ * is then aborted: nothing is written. PB_OK means an append now would
+ * succeed (*present_out 1: it is already present; may be NULL); otherwise
+ * the code and err are those pb_store_append would give (PB_ESIG_MISSING:
+ * a draft still waiting for a signature). Used for drafts held for
+ * co-signing (`poolbook serve`). */
+int pb_store_check(pb_store *store, json_t *record, int *present_out, pb_error *err);
+
 /* Append count records in one write transaction: all or none. Records already
  * present (identical) are skipped and counted in *present_out. err->index is
  * the 0-based position of the failing record in the batch. */
@@ -834,6 +849,16 @@ int pb_checkpoint_cosign(pb_store *store, uint64_t tree_size, const pb_seckey *k
 /* The stored checkpoint note of tree_size (0: the latest), a new malloc'd string.
  * PB_OK or PB_ENOTFOUND. */
 int pb_checkpoint_get(pb_store *store, uint64_t tree_size, char **note_out, pb_error *err);
+/* Check a checkpoint note received from elsewhere (a server's /checkpoint)
+ * against this ledger and store it: its origin is the ledger's, its root is
+ * the records' root at its tree size, and every signature line verifies
+ * under an operator or auditor key the ledger binds (at least one operator
+ * line). *tree_size_out (may be NULL) receives its size. Nothing is stored
+ * unless every line checks. Returns PB_OK, PB_ENOTE (what is wrong in
+ * err->text), PB_ERANGE (a tree size beyond the records), PB_EGENESIS,
+ * PB_ESTORE or PB_ENOMEM. */
+int pb_checkpoint_import(pb_store *store, const char *note_text, uint64_t *tree_size_out,
+                         pb_error *err);
 /* The note verifier key of a public key under a name:
  * "<name>+<8 hex>+<base64(0x01 || key)>", into a new malloc'd string. */
 int pb_note_verifier(const char *name, const pb_pubkey *key, char **out, pb_error *err);
@@ -941,6 +966,72 @@ int pb_witness_policy_urls(pb_store *store, char (*urls)[PB_WITNESS_URL_MAX], si
 /* The cosigner verifier key of a public key under name:
  * "<name>+<8 hex>+<base64(0x04 || key)>" (tlog-cosignature), a new malloc'd string. */
 int pb_cosig_verifier(const char *name, const pb_pubkey *key, char **out, pb_error *err);
+
+/* ---------------------------------------------------------------------------
+ * Tiles: C2SP tlog-tiles (DESIGN 9). ledger/log/tiles.c; docs/server.md.
+ * A hash tile holds up to 256 stored hashes of tree level 8L (32 bytes each);
+ * an entry bundle up to 256 records, each prefixed by its length as a
+ * big-endian uint16 (so PB_RECORD_BYTES_MAX is 65,535).
+ * ------------------------------------------------------------------------- */
+
+#define PB_TILE_WIDTH 256
+/* The level of entry bundles ("tile/entries/..."). */
+#define PB_TILE_ENTRIES (-1)
+/* Bytes of a tile path with its NUL: "tile/entries/x018/.../615.p/255". */
+#define PB_TILE_PATH_MAX 64
+
+typedef struct pb_tile {
+    int level;      /* 0..7, or PB_TILE_ENTRIES */
+    uint64_t n;     /* the tile's number within its level */
+    unsigned width; /* 1..256; 256 is a full tile */
+} pb_tile;
+
+/* Write tile's path ("tile/0/x001/234", "tile/1/000.p/7",
+ * "tile/entries/005") into buf of at least PB_TILE_PATH_MAX bytes. Asserts on
+ * a level, width or buffer out of range. Returns PB_OK. */
+int pb_tile_path(const pb_tile *tile, char *buf, size_t size);
+
+/* Parse a tile path in its one canonical spelling (as pb_tile_path writes it;
+ * "tile/0/x000/001" and "tile/0/1" are refused). Returns PB_OK or
+ * PB_ENOTFOUND (not a tile path; err->text says what a path looks like). */
+int pb_tile_parse(const char *path, pb_tile *out, pb_error *err);
+
+/* The bytes of tile from one read snapshot of the ledger: width * 32 bytes
+ * of a hash tile, or the entry bundle. A tile exists once the ledger holds
+ * every hash (every record) it covers; its bytes never change after that.
+ * @param[out] buf_out a new malloc'd buffer the caller frees.
+ * Returns PB_OK, PB_ENOTFOUND (the ledger does not hold the whole tile yet),
+ * PB_ETOOBIG (a stored record over PB_RECORD_BYTES_MAX: written by an older
+ * poolbook), PB_ESTORE or PB_ENOMEM. */
+int pb_tile_read(pb_store *store, const pb_tile *tile, uint8_t **buf_out, size_t *len_out,
+                 pb_error *err);
+
+/* The C2SP tlog-proof (c2sp.org/tlog-proof@v1) of record index against the
+ * latest stored checkpoint, from one snapshot: the header line, "index <N>",
+ * the RFC 6962 inclusion proof (one base64 hash a line), a blank line and the
+ * checkpoint note with every signature stored for it (cosignatures too).
+ * @param[out] text_out a new malloc'd string the caller frees.
+ * Returns PB_OK; PB_ENOTFOUND (no checkpoint, or the latest does not cover
+ * index yet: sign one with pb_checkpoint_create); PB_ESTORE; PB_ENOMEM. */
+int pb_tlog_proof(pb_store *store, uint64_t index, char **text_out, pb_error *err);
+
+typedef struct pb_tiles_report {
+    uint64_t tree_size;     /* the size of the checkpoint published */
+    uint64_t tiles_written; /* files written */
+    uint64_t tiles_kept;    /* full tiles found already present and identical */
+} pb_tiles_report;
+
+/* Write the C2SP tiles of the tree of the latest stored checkpoint under dir
+ * (dir/tile/<L>/..., dir/tile/entries/...) and then dir/checkpoint, its note
+ * with every cosignature, from one read snapshot, so that any static web
+ * server serves the log. Each file is written to a temporary name and
+ * renamed; the checkpoint goes last, so a reader never finds a checkpoint
+ * whose tiles are missing. A full tile already in dir is compared, not
+ * rewritten. Missing folders are created.
+ * Returns PB_OK; PB_ENOTFOUND (no checkpoint stored); PB_EIO (a file not
+ * written, or a full tile in dir that differs: dir holds another log; where
+ * names the file); PB_EUSAGE (dir too long); PB_ETOOBIG; PB_ESTORE; PB_ENOMEM. */
+int pb_tiles_write(pb_store *store, const char *dir, pb_tiles_report *report_out, pb_error *err);
 
 /* ---------------------------------------------------------------------------
  * Verification (DESIGN 4, 9). ledger/verify.c.

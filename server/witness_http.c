@@ -9,7 +9,7 @@
  *                           409 (text/x.tlog.size: the size held), 422
  *   GET  /latest/<origin>   the note last cosigned for that log, or 404
  */
-#include "witness_http.h"
+#include "server/witness_http.h"
 
 #include <arpa/inet.h>
 #include <microhttpd.h>

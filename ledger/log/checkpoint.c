@@ -672,3 +672,114 @@ pb_vkey_parse(const char *vkey, char *name_buf, size_t name_size, int *alg_out, 
     *alg_out = raw[0];
     return PB_OK;
 }
+
+/* ---- importing a note received from elsewhere (a server's /checkpoint) --- */
+
+struct import_ctx {
+    const char *origin;
+    const char *body;
+    const char *line;
+    const char *name; /* the line's signer name */
+    pb_checkpoint_line found;
+};
+
+/* Visit each bound key: the one whose note name is the line's and whose
+ * signature verifies signs it, as operator or (auditor) cosigner. */
+static int
+import_visit(void *ctx, const char *key, size_t key_len, const char *value, size_t value_len,
+             pb_error *err)
+{
+    (void)err;
+    struct import_ctx *c = ctx;
+    json_t *bound = NULL;
+    char keyid[PB_KEYID_TEXT_MAX];
+    /* The key is "key:<KEYID>", not NUL-terminated (an LMDB key). */
+    if (c->found.line != NULL || key_len != 4 + PB_KEYID_TEXT_MAX - 1 ||
+        pb_json_parse(value, value_len, PB_RECORD_BYTES_MAX, &bound, NULL) != PB_OK) {
+        return PB_OK;
+    }
+    memcpy(keyid, key + 4, PB_KEYID_TEXT_MAX - 1);
+    keyid[PB_KEYID_TEXT_MAX - 1] = '\0';
+    const char *role = json_string_value(json_object_get(bound, "role"));
+    const char *partner = json_string_value(json_object_get(bound, "partner"));
+    char name[NOTE_NAME_MAX];
+    pb_pubkey pub;
+    if (role != NULL && partner != NULL &&
+        (strcmp(role, "operator") == 0 || strcmp(role, "auditor") == 0)) {
+        pb_note_name(c->origin, partner, role, keyid, name, sizeof(name));
+        if (strcmp(name, c->name) == 0 &&
+            pb_pubkey_parse(json_string_value(json_object_get(bound, "pubkey")), &pub, NULL) ==
+                PB_OK &&
+            pb_note_check_line(c->body, c->line, name, &pub, NULL) == PB_OK) {
+            c->found.cosign = strcmp(role, "auditor") == 0;
+            snprintf(c->found.keyid, sizeof(c->found.keyid), "%s", keyid);
+            c->found.line = (char *)c->line;
+        }
+    }
+    json_decref(bound);
+    return PB_OK;
+}
+
+int
+pb_checkpoint_import(pb_store *store, const char *note_text, uint64_t *tree_size_out, pb_error *err)
+{
+    PB_ASSERT(store != NULL && note_text != NULL);
+    pb_note note;
+    pb_snapshot snap;
+    char origin[256];
+    char body[NOTE_BODY_MAX];
+    uint8_t root[32];
+    int rc = pb_note_parse(note_text, &note, err);
+    if (rc != PB_OK) {
+        return rc;
+    }
+    rc = pb_store_origin(store, origin, sizeof(origin), err);
+    if (rc == PB_OK && strcmp(origin, note.origin) != 0) {
+        rc = pb_error_set(err, PB_ENOTE, NULL, "the checkpoint is of \"%s\", not of this ledger",
+                          note.origin);
+    }
+    if (rc == PB_OK) {
+        rc = pb_store_root(store, note.tree_size, root, err);
+    }
+    if (rc == PB_OK && sodium_memcmp(root, note.root, 32) != 0) {
+        rc = pb_error_set(err, PB_ENOTE, NULL,
+                          "the checkpoint's root at tree size %llu is not the records' root",
+                          (unsigned long long)note.tree_size);
+    }
+    pb_note_body(origin, note.tree_size, note.root, body, sizeof(body));
+    int have_operator = 0;
+    pb_checkpoint_line found[PB_NOTE_LINES_MAX];
+    for (size_t i = 0; rc == PB_OK && i < note.line_count; i++) {
+        struct import_ctx c = {origin, body, note.lines[i], note.names[i], {0, 0, {0}, NULL}};
+        rc = pb_snapshot_open(store, &snap, err);
+        if (rc == PB_OK) {
+            pb_state state;
+            pb_snapshot_state(&snap, &state);
+            rc = pb_state_each(&state, "key:", import_visit, &c, err);
+            pb_snapshot_close(&snap);
+        }
+        if (rc == PB_OK && c.found.line == NULL) {
+            rc = pb_error_set(err, PB_ENOTE, NULL,
+                              "signature line %zu (\"%s\") is by no operator or auditor key "
+                              "the ledger binds, or does not verify",
+                              i + 1, note.names[i]);
+        }
+        if (rc == PB_OK) {
+            c.found.tree_size = note.tree_size;
+            have_operator |= !c.found.cosign;
+            found[i] = c.found;
+        }
+    }
+    if (rc == PB_OK && !have_operator) {
+        rc = pb_error_set(err, PB_ENOTE, NULL, "the checkpoint has no operator signature");
+    }
+    /* Every line checked: now store them (each an idempotent add). */
+    for (size_t i = 0; rc == PB_OK && i < note.line_count; i++) {
+        rc = pb_store_checkpoint_add(store, &found[i], err);
+    }
+    if (rc == PB_OK && tree_size_out != NULL) {
+        *tree_size_out = note.tree_size;
+    }
+    pb_note_free(&note);
+    return rc;
+}

@@ -174,6 +174,11 @@ int pb_snapshot_id_count(const pb_snapshot *snap, uint64_t *count_out, pb_error 
 /* The derived state as stored (read-only). */
 void pb_snapshot_state(const pb_snapshot *snap, pb_state *state_out);
 
+/* The bytes of tile in the tree of tree_size (at most the snapshot's size),
+ * as pb_tile_read (tiles.c). */
+int pb_snapshot_tile(const pb_snapshot *snap, uint64_t tree_size, const pb_tile *tile,
+                     uint8_t **buf_out, size_t *len_out, pb_error *err);
+
 /* Checkpoint signature lines are stored one per (tree size, signer): nothing
  * is ever overwritten; a cosignature is a new line. */
 typedef struct pb_checkpoint_line {

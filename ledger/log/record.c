@@ -168,8 +168,9 @@ check_sizes(const json_t *record, pb_error *err)
     free(buf);
     if (rc == PB_OK && len > PB_ENTRY_BYTES_MAX) {
         rc = pb_error_set(err, PB_ETOOBIG, "$.entry",
-                          "entry is %zu bytes in canonical form, over the limit of %d", len,
-                          PB_ENTRY_BYTES_MAX);
+                          "entry is %zu bytes in canonical form, over the limit of %d that "
+                          "keeps a signed record within %d bytes",
+                          len, PB_ENTRY_BYTES_MAX, PB_RECORD_BYTES_MAX);
     }
     return rc;
 }

@@ -272,8 +272,10 @@ prepare(const pb_log_rules *rules, json_t *record, struct prepared *p, pb_error 
         rc = pb_json_canonical(record, &p->bytes, &p->len, err);
     }
     if (rc == PB_OK && p->len > PB_RECORD_BYTES_MAX) {
-        rc = pb_error_set(err, PB_ETOOBIG, "$", "record is %zu bytes, over the limit of %d", p->len,
-                          PB_RECORD_BYTES_MAX);
+        rc = pb_error_set(err, PB_ETOOBIG, "$",
+                          "record is %zu bytes, over the limit of %d that a tile's "
+                          "uint16 length can hold",
+                          p->len, PB_RECORD_BYTES_MAX);
     }
     p->record = record;
     p->id = json_string_value(json_object_get(json_object_get(record, "entry"), "id"));
@@ -431,9 +433,10 @@ append_in_txn(pb_store *s, MDB_txn *txn, struct prepared *ps, size_t count,
     return rc;
 }
 
+/* dry: admit everything, then abort instead of committing (pb_store_check). */
 static int
-append_records(pb_store *store, json_t *const *records, size_t count, struct batch_result *res,
-               pb_error *err)
+append_records(pb_store *store, json_t *const *records, size_t count, int dry,
+               struct batch_result *res, pb_error *err)
 {
     PB_ASSERT(store != NULL && (records != NULL || count == 0));
     if (count > PB_BATCH_RECORDS_MAX) {
@@ -465,7 +468,9 @@ append_records(pb_store *store, json_t *const *records, size_t count, struct bat
     }
     if (rc == PB_OK) {
         rc = append_in_txn(store, txn, ps, count, res, err);
-        if (rc == PB_OK) {
+        if (rc == PB_OK && dry) {
+            mdb_txn_abort(txn);
+        } else if (rc == PB_OK) {
             int mrc = mdb_txn_commit(txn);
             rc = mrc == 0 ? PB_OK : pb_store_error(err, mrc, "committing the append");
         } else {
@@ -484,7 +489,7 @@ pb_store_append_batch(pb_store *store, json_t *const *records, size_t count, uin
                       uint64_t *present_out, pb_error *err)
 {
     struct batch_result res = {0, 0, 0, 0};
-    int rc = append_records(store, records, count, &res, err);
+    int rc = append_records(store, records, count, 0, &res, err);
     if (rc == PB_OK && appended_out != NULL) {
         *appended_out = res.appended;
     }
@@ -500,7 +505,7 @@ pb_store_append(pb_store *store, json_t *record, uint64_t *index_out, int *prese
 {
     struct batch_result res = {0, 0, 0, 0};
     json_t *one[1] = {record};
-    int rc = append_records(store, one, 1, &res, err);
+    int rc = append_records(store, one, 1, 0, &res, err);
     if (rc != PB_OK) {
         if (err != NULL) {
             err->index = -1; /* a single record: no batch position */
@@ -510,6 +515,21 @@ pb_store_append(pb_store *store, json_t *record, uint64_t *index_out, int *prese
     *index_out = res.last_index;
     *present_out = res.last_present;
     return PB_OK;
+}
+
+int
+pb_store_check(pb_store *store, json_t *record, int *present_out, pb_error *err)
+{
+    struct batch_result res = {0, 0, 0, 0};
+    json_t *one[1] = {record};
+    int rc = append_records(store, one, 1, 1, &res, err);
+    if (err != NULL && rc != PB_OK) {
+        err->index = -1;
+    }
+    if (rc == PB_OK && present_out != NULL) {
+        *present_out = res.last_present;
+    }
+    return rc;
 }
 
 /* ---- snapshots: one read transaction ----------------------------------- */

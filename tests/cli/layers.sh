@@ -31,6 +31,17 @@ for layer in $layers; do
     done < <(sed -n 's/^[[:space:]]*#[[:space:]]*include[[:space:]]*"\([^"]*\)".*/\1/p' "$f")
   done
 done
+# server/ calls the library only through its public header (DESIGN 1: it
+# holds no rules of its own), so it includes poolbook.h and server/ headers.
+for f in "$PB_SRC"/server/*.[ch]; do
+  [ -f "$f" ] || continue
+  while IFS= read -r inc; do
+    case "$inc" in
+      poolbook.h | server/*) ;;
+      *) echo "$f includes \"$inc\": server/ may include only poolbook.h and server/"; fail=1 ;;
+    esac
+  done < <(sed -n 's/^[[:space:]]*#[[:space:]]*include[[:space:]]*"\([^"]*\)".*/\1/p' "$f")
+done
 # The library has no other folders of sources.
 if ls "$PB_SRC"/ledger/*.[ch] >/dev/null 2>&1; then
   echo "sources directly under ledger/: put each in its layer folder"; ls "$PB_SRC"/ledger/*.[ch]; fail=1

@@ -5,7 +5,9 @@
 # numbers as the json; the html is well-formed, its tags balance, and headless
 # Chromium renders it to a non-trivial PNG; the manifest verifies with stock
 # minisign and sha256sum, and fails once any file is changed; a second run
-# gives identical files; and the refusals of `statement` and `statements`.
+# gives identical files; the refusals of `statement` and `statements`; and
+# `poolbook serve --public-reads` serves the pool's page, byte for byte the
+# summary html of the run, rendered by headless Chromium with no scripts.
 set -euo pipefail
 : "${POOLBOOK:?}" "${PB_SRC:?}" "${PB_BUILD:?}"
 P=$POOLBOOK
@@ -18,7 +20,8 @@ for tool in minisign xmllint chromium sha256sum; do
   command -v $tool >/dev/null || { echo "$tool is not installed (scripts/deps.sh test)"; exit 1; }
 done
 work=$(mktemp -d /tmp/pb-statements-XXXXXX)
-trap '[ -n "${PB_KEEP:-}" ] || rm -rf "$work"' EXIT
+server_pid=
+trap '[ -z "$server_pid" ] || { kill "$server_pid"; wait "$server_pid"; } 2>/dev/null; [ -n "${PB_KEEP:-}" ] || rm -rf "$work"' EXIT
 checks=0
 fail() { echo "FAIL: $*" >&2; exit 1; }
 ok() { checks=$((checks + 1)); echo "ok $checks - $*"; }
@@ -206,4 +209,33 @@ expect 1 "poolbook: error: key $auditor is ICB's auditor key; statements are sig
   "$P" statements --pool BCF24 --period 2024/25-Q2 --out nope -k keys/icb-auditor.key
 [ ! -e nope ] || fail "a refused run created its folder"
 ok "usage errors exit 2, refusals exit 1, each one line"
+# The read-only page of the pool over HTTP (127.0.0.1, a free port).
+"$P" serve --listen 127.0.0.1:0 --public-reads --ready-file ready 2>serve.log &
+server_pid=$!
+for _ in $(seq 100); do [ -s ready ] && break; sleep 0.1; done
+[ -s ready ] || fail "the server did not start in 10 s"
+URL=$(cat ready)
+code=$(curl -sS --max-time 30 -o page.html -w '%{http_code}' "$URL/pools/BCF24?period=2024/25-Q2")
+[ "$code" = 200 ] || fail "GET /pools/BCF24: $code $(cat page.html)"
+cmp page.html $S/$Q-summary.html || fail "the served page is not the run's summary html"
+! grep -qi '<script' page.html || fail "the page has a script"
+code=$(curl -sS --max-time 30 -o nope.txt -w '%{http_code}' "$URL/pools/NOPE")
+[ "$code" = 404 ] || fail "GET /pools/NOPE: $code $(cat nope.txt)"
+timeout 120 chromium --headless --no-sandbox --disable-gpu --screenshot="$work/page.png" \
+  --window-size=1200,1600 "$URL/pools/BCF24?period=2024/25-Q2" >/dev/null 2>&1 || true
+[ "$(stat -c %s "$work/page.png" 2>/dev/null || echo 0)" -gt 20000 ] ||
+  fail "headless chromium did not render the served page"
+# A partner's statement and the pool's figures through --remote: the same as
+# on the host's ledger (the mirror is the server's log, checked record by record).
+for args in "statement --pool BCF24 --partner DCC --period 2024/25-Q2 --format json" \
+            "pool show BCF24 --period 2024/25-Q2 --json" \
+            "policy explain --pool BCF24 --period 2024/25-Q2 --json"; do
+  # shellcheck disable=SC2086 # word splitting wanted
+  POOLBOOK_REMOTE_CACHE=$work/mirror.ledger "$P" --remote "$URL" $args >remote.out ||
+    fail "--remote $args"
+  # shellcheck disable=SC2086
+  "$P" $args | cmp - remote.out || fail "--remote $args differs from the host's"
+done
+kill -TERM "$server_pid"; wait "$server_pid" || fail "the server exited $? on SIGTERM"; server_pid=
+ok "serve --public-reads: /pools/BCF24 is the summary html, rendered by chromium; unknown pool 404; statement, pool show and policy explain through --remote equal the host's"
 echo "statements: $checks checks passed"
