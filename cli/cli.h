@@ -118,6 +118,16 @@ int cli_write_file(const char *path, int (*write)(FILE *f, void *ctx), void *ctx
 /* Print err naming the input: "(<file> line <n>, <json path>)". */
 _Noreturn void cli_fail_input(pb_error *err, const char *path, int64_t line);
 
+/* Place an error of a query by pool, partner and period (pool show, policy
+ * explain, statement, statements) at what was typed: an entry's JSON path
+ * ($.entry.pool) or no place becomes pool_where ("--pool", or "POOL" for a
+ * positional), --partner or --period, by err's code (hints.c). */
+void cli_name_option(pb_error *err, const char *pool_where);
+
+/* After a draft built by cli_new_draft is refused at append, place the error
+ * at the option that gave the field ("$.entry.pool" is "--pool"). */
+void cli_draft_where(pb_error *err);
+
 /* Build a draft from `new` arguments (cmd_new.c); extra options are the
  * caller's own (post). Returns a new reference, or NULL with err set. */
 json_t *cli_new_draft(int argc, char **argv, const char *const *usage,

@@ -498,6 +498,17 @@ name_draft_input(const struct draft_type *dt, pb_error *err)
     }
 }
 
+/* The type of the last pool or money draft built, for cli_draft_where. */
+static const struct draft_type *draft_type_built;
+
+void
+cli_draft_where(pb_error *err)
+{
+    if (draft_type_built != NULL) {
+        name_draft_input(draft_type_built, err);
+    }
+}
+
 /* DESIGN 6: a settlement records the year's actual outturn apportioned under
  * the policy; the ledger computes the figures and, at append, checks them. */
 static int
@@ -557,6 +568,7 @@ new_pool_or_money(const struct draft_type *dt, const char *verb, const char *cre
         name_draft_input(dt, err);
         return NULL;
     }
+    draft_type_built = dt;
     return record;
 }
 
@@ -635,6 +647,45 @@ new_partner_admit(const char *created, pb_error *err)
 
 #define NEW_OPTIONS_MAX 48
 
+/* Every type new and post make, in the order of the usage lines. */
+static const char *const entry_types[] = {
+    "genesis",     "document", "pool.agree", "pool.vary",     "contribution",
+    "expenditure", "forecast", "virement",   "reversal",      "period.close",
+    "settlement",  "key.add",  "key.revoke", "partner.admit", NULL,
+};
+
+/* Exit 2 if type is none of entry_types (or NULL: none was given), listing
+ * them and, when the typed word begins exactly one of them ("contrib"), that
+ * one. The synopsis shown is the caller's (post's, not new's). */
+static void
+refuse_unknown_type(const char *const *usage, const char *type)
+{
+    char list[256] = "";
+    size_t used = 0;
+    const char *guess = NULL;
+    size_t guesses = 0;
+    for (size_t i = 0; entry_types[i] != NULL; i++) {
+        if (type != NULL && strcmp(entry_types[i], type) == 0) {
+            return;
+        }
+        if (type != NULL && type[0] != '\0' && strncmp(entry_types[i], type, strlen(type)) == 0) {
+            guess = entry_types[i];
+            guesses++;
+        }
+        int n =
+            snprintf(list + used, sizeof(list) - used, "%s%s", i > 0 ? ", " : "", entry_types[i]);
+        used += n > 0 && (size_t)n < sizeof(list) - used ? (size_t)n : 0;
+    }
+    if (type == NULL) {
+        cli_usage_error(usage, "which entry type? one of: %s", list);
+    }
+    if (guesses == 1) {
+        cli_usage_error(usage, "unknown entry type '%s' (did you mean %s?); types: %s", type, guess,
+                        list);
+    }
+    cli_usage_error(usage, "unknown entry type '%s'; types: %s", type, list);
+}
+
 /* Shared with post: parse the `new` options plus extra (post's), build the draft. */
 json_t *
 cli_new_draft(int argc, char **argv, const char *const *usage, const struct cli_option *extra,
@@ -670,7 +721,7 @@ cli_new_draft(int argc, char **argv, const char *const *usage, const struct cli_
     collect_repeated(argc, argv, "--key", key_specs, &key_count);
     int argi = cli_parse(argc, argv, usage, options);
     if (argi >= argc) {
-        cli_usage_error(new_usage, "which entry type?");
+        refuse_unknown_type(usage, NULL);
     }
     char created[32];
     pb_now(created, sizeof(created));
@@ -697,7 +748,8 @@ cli_new_draft(int argc, char **argv, const char *const *usage, const struct cli_
         return new_pool_or_money(find_draft_type(type), usage == new_usage ? "new" : "post",
                                  created, err);
     }
-    cli_usage_error(new_usage, "cannot make a draft of '%s' with these arguments", type);
+    refuse_unknown_type(usage, type);
+    cli_usage_error(usage, "cannot make a draft of '%s' with these arguments", type);
 }
 
 int

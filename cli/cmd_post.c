@@ -4,6 +4,8 @@
  */
 #include "cli.h"
 
+#include <string.h>
+
 static const char *const post_usage[] = {
     "post TYPE [the type's options] -k SECKEY [--passphrase-file FILE] [--id ID] [--json]",
     "  post document FILE --title TITLE",
@@ -60,6 +62,10 @@ cmd_post(int argc, char **argv)
     }
     pb_store_close(store);
     if (rc != PB_OK) {
+        cli_draft_where(&err);
+        if (strncmp(err.where, "$.sigs", 6) == 0) {
+            snprintf(err.where, sizeof(err.where), "-k %s", key_path); /* the one signature */
+        }
         cli_fail(&err);
     }
     const char *id = json_string_value(json_object_get(json_object_get(record, "entry"), "id"));

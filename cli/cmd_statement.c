@@ -54,6 +54,7 @@ cmd_statement(int argc, char **argv)
     int rc = pb_statement(store, pool, partner, period, &statement, &err);
     pb_store_close(store);
     if (rc != PB_OK) {
+        cli_name_option(&err, "--pool");
         render_where(&err);
         cli_fail(&err);
     }

@@ -226,6 +226,7 @@ cmd_statements(int argc, char **argv)
     pb_error_init(&err);
     json_t *summary = NULL;
     if (pb_statement(store, pool, NULL, period, &summary, &err) != PB_OK) {
+        cli_name_option(&err, "--pool");
         render_where(&err);
         cli_fail(&err); /* pool, period and activity checked before anything is written */
     }

@@ -205,6 +205,31 @@ cli_new_passphrase(const char *passphrase_file, const char *sec_path)
     return first;
 }
 
+/* A public key file given where a secret key belongs (-k KEY.pub) is the
+ * likeliest slip of all: say so, and name the secret key file keygen wrote
+ * beside it (BASENAME.key for BASENAME.pub). Returns only if path holds no
+ * public key. */
+static void
+refuse_public_key(const char *path)
+{
+    pb_pubkey pub;
+    if (pb_pubkey_load(path, &pub, NULL) != PB_OK) {
+        return;
+    }
+    char keyid[PB_KEYID_TEXT_MAX];
+    pb_keyid_format(pub.key_id, keyid, sizeof(keyid));
+    size_t len = strlen(path);
+    char secret[PB_ERROR_WHERE_MAX];
+    if (len > 4 && len < sizeof(secret) && strcmp(path + len - 4, ".pub") == 0) {
+        snprintf(secret, sizeof(secret), "%.*s.key", (int)(len - 4), path);
+    } else {
+        snprintf(secret, sizeof(secret), "BASENAME.key, made with BASENAME.pub by keygen");
+    }
+    cli_die_env("%s is the public key %s, not a secret key: sign with its secret key file "
+                "(-k %s)",
+                path, keyid, secret);
+}
+
 pb_seckey *
 cli_load_seckey(const char *path, const char *passphrase_file)
 {
@@ -212,6 +237,7 @@ cli_load_seckey(const char *path, const char *passphrase_file)
     pb_error_init(&err);
     int encrypted = 0;
     if (pb_seckey_file_encrypted(path, &encrypted, &err) != PB_OK) {
+        refuse_public_key(path);
         cli_fail(&err);
     }
     char *passphrase = NULL;

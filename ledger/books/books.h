@@ -38,7 +38,6 @@ extern const pb_log_rules pb_books_rules;
  * rules (pb_log_open_scratch with pb_books_rules). */
 int pb_store_open_scratch(pb_store **store_out, pb_error *err);
 
-
 enum {
     PB_ROLE_SIGNATORY = 1 << 0,
     PB_ROLE_FINANCE = 1 << 1,
@@ -141,7 +140,6 @@ int pb_admit_put_keys(const struct pb_admit *a, const json_t *keys, pb_error *er
 /* Whether arr[0..before) has an object whose field equals value. */
 int pb_json_array_has(const json_t *arr, size_t before, const char *field, const char *value);
 
-
 /* ---- pools (entry_pool.c), used by the money entries and reports ---- */
 
 extern const struct pb_entry_type pb_entry_types_pool[];
@@ -157,6 +155,10 @@ int pb_pool_state_put(const pb_state *state, const char *pool_id, const json_t *
 const json_t *pb_pool_find(const json_t *pool, const char *array, const char *id);
 /* Whether partner is one of the pool's partners. */
 int pb_pool_has_partner(const json_t *pool, const char *partner);
+/* Refuse a partner outside the pool with PB_EPARTNER at where, naming the
+ * pool's partners: "NCCC is not a partner of pool BCF24; partners: DCC, ICB". */
+int pb_pool_check_partner(const json_t *pool, const char *partner, const char *where,
+                          pb_error *err);
 /* Refuse a day outside the pool's year and term, or in a closed period. */
 int pb_pool_check_day(const json_t *pool_state, int32_t day, const char *where, pb_error *err);
 /* Add the pool's approval requirement (DESIGN 5: every partner's signatory by

@@ -211,8 +211,8 @@ line_signer(struct verifier *v, const pb_checkpoint_line *l, const char *origin,
     const char *role = json_string_value(json_object_get(bound, "role"));
     const char *want = l->cosign ? "auditor" : "operator";
     if (strcmp(role, want) != 0) {
-        rc = pb_error_set(err, PB_ENOTE, NULL, "signed by key %s, a %s key, not an %s key",
-                          l->keyid, role, want);
+        rc = pb_error_set(err, PB_ENOTE, NULL, "signed by key %s, %s %s key, not %s %s key",
+                          l->keyid, pb_article(role), role, pb_article(want), want);
     }
     if (rc == PB_OK) {
         pb_note_name(origin, json_string_value(json_object_get(bound, "partner")), role, l->keyid,
