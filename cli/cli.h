@@ -118,6 +118,13 @@ int cli_write_file(const char *path, int (*write)(FILE *f, void *ctx), void *ctx
 /* Print err naming the input: "(<file> line <n>, <json path>)". */
 _Noreturn void cli_fail_input(pb_error *err, const char *path, int64_t line);
 
+/* --dry-run of post, append and import (dry_run.c): check records as an
+ * append would, write nothing, and print what would be appended and the
+ * pools' figures that would change (as text, or the pb_append_preview object
+ * with json). Returns PB_OK, or the append's code with err set (its index the
+ * failing record's position). */
+int cli_dry_run(pb_store *store, json_t *const *records, size_t count, int json, pb_error *err);
+
 /* Place an error of a query by pool, partner and period (pool show, policy
  * explain, statement, statements) at what was typed: an entry's JSON path
  * ($.entry.pool) or no place becomes pool_where ("--pool", or "POOL" for a

@@ -27,6 +27,8 @@ static const char *const post_usage[] = {
     "pool.agree and pool.vary take the options of `new` too, for when one key suffices;",
     "so do key.add, key.revoke and partner.admit.",
     "For a document, the file's SHA-256 and size are recorded (the file stays yours).",
+    "--dry-run checks the entry as the append would, writes nothing, and prints",
+    "what would be appended and the pool's figures that would change.",
     NULL,
 };
 
@@ -36,10 +38,13 @@ cmd_post(int argc, char **argv)
     const char *key_path = NULL;
     const char *pass_file = NULL;
     int json = 0;
+    int dry_run = 0;
     const struct cli_option extra[] = {
         {CLI_STRING, 'k', "key-file", "SECKEY", &key_path, "the secret key to sign with"},
         {CLI_STRING, 0, "passphrase-file", "FILE", &pass_file, "file holding its passphrase"},
         {CLI_FLAG, 0, "json", NULL, &json, "print the result as JSON"},
+        {CLI_FLAG, 0, "dry-run", NULL, &dry_run,
+         "check everything, write nothing: show what would change"},
         {CLI_END},
     };
     pb_error err;
@@ -57,7 +62,9 @@ cmd_post(int argc, char **argv)
     pb_store *store = rc == PB_OK ? cli_open_store(0) : NULL;
     uint64_t index = 0;
     int present = 0;
-    if (rc == PB_OK) {
+    if (rc == PB_OK && dry_run) {
+        rc = cli_dry_run(store, &record, 1, json, &err);
+    } else if (rc == PB_OK) {
         rc = pb_store_append(store, record, &index, &present, &err);
     }
     pb_store_close(store);
@@ -69,7 +76,9 @@ cmd_post(int argc, char **argv)
         cli_fail(&err);
     }
     const char *id = json_string_value(json_object_get(json_object_get(record, "entry"), "id"));
-    if (json) {
+    if (dry_run) {
+        /* printed by cli_dry_run */
+    } else if (json) {
         printf("{\"index\":%llu,\"id\":\"%s\",\"present\":%s}\n", (unsigned long long)index, id,
                present ? "true" : "false");
     } else {

@@ -492,6 +492,23 @@ int pb_store_append(pb_store *store, json_t *record, uint64_t *index_out, int *p
 int pb_store_append_batch(pb_store *store, json_t *const *records, size_t count,
                           uint64_t *appended_out, uint64_t *present_out, pb_error *err);
 
+/* A dry run of pb_store_append_batch (post, append and import --dry-run):
+ * every check the append would make, in a write transaction that is then
+ * aborted, so the ledger's records, root and derived state are untouched.
+ * On success *preview_out (a new reference) says what would happen:
+ *   {"first_index": N, "appended": A, "present": P,
+ *    "records": [{"id", "type"}, ...],               every record given
+ *    "pools": [{"pool", "period", "changes": [{"line", "before", "after",
+ *               "change"}, ...]}, ...]}
+ * where "pools" are the pools the records name (a money entry's pool, an
+ * agreed pool), each with the lines of its whole-year figures (pb_pool_report:
+ * "scheme S01 actual", "stream NHSMIN received", "total variance", ...) that
+ * would change, as canonical money strings; a reversal names no pool, so its
+ * effect shows only in the count. Returns PB_OK or the codes of
+ * pb_store_append_batch (err as there), PB_EPERIOD, PB_EOVERFLOW. */
+int pb_append_preview(pb_store *store, json_t *const *records, size_t count, json_t **preview_out,
+                      pb_error *err);
+
 /* The number of records (the tree size). */
 int pb_store_size(pb_store *store, uint64_t *size_out, pb_error *err);
 /* The ledger's origin, from its genesis entry (PB_EGENESIS when empty). */

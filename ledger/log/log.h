@@ -137,6 +137,20 @@ typedef struct pb_log_rules {
  * outlive the handle). Codes as pb_store_open. */
 int pb_log_open(const char *path, int flags, const pb_log_rules *rules, pb_store **store_out,
                 pb_error *err);
+/* Sees the state a dry run would leave, inside its write transaction. */
+typedef int (*pb_store_inspect)(const pb_state *state, void *ctx, pb_error *err);
+
+/* A dry run of pb_store_append_batch: every check an append makes, in a write
+ * transaction that is then aborted, so nothing is written. When all records
+ * pass, inspect (may be NULL) is called with the state as the append would
+ * leave it, before the abort. *first_out is the index the first new record
+ * would take (the tree size in the transaction; records already present are
+ * skipped, as an append skips them); *appended_out and *present_out count
+ * them. Codes as pb_store_append_batch, plus any code inspect returns. */
+int pb_store_append_dry(pb_store *store, json_t *const *records, size_t count,
+                        pb_store_inspect inspect, void *ctx, uint64_t *first_out,
+                        uint64_t *appended_out, uint64_t *present_out, pb_error *err);
+
 /* The rules a store was opened with (NULL: read-only use of the log). */
 const pb_log_rules *pb_log_rules_of(const pb_store *store);
 /* pb_record_check_form with the given rules for the entry's type and fields

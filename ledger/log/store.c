@@ -358,6 +358,7 @@ struct batch_result {
     uint64_t present;
     uint64_t last_index;
     int last_present;
+    uint64_t first; /* the tree size when the transaction began */
 };
 
 /* Admit and write each prepared record; signatures queued, then checked
@@ -369,6 +370,7 @@ append_in_txn(pb_store *s, MDB_txn *txn, struct prepared *ps, size_t count,
     uint64_t n = 0;
     int rc = txn_size(s, txn, &n, err);
     uint64_t first = n;
+    res->first = n;
     pb_state state = {txn, s->state};
     pb_sigbatch batch;
     pb_sigbatch_init(&batch);
@@ -426,9 +428,37 @@ append_in_txn(pb_store *s, MDB_txn *txn, struct prepared *ps, size_t count,
     return rc;
 }
 
+/* What to do with the write transaction once every record is admitted:
+ * commit it, or (a dry run) show the state to inspect and abort it. */
+struct append_end {
+    int dry_run;
+    pb_store_inspect inspect; /* may be NULL */
+    void *ctx;
+};
+
+/* Commit txn, or for a dry run inspect its state and abort it. Either way the
+ * transaction is over on return. */
+static int
+append_finish(pb_store *store, MDB_txn *txn, const struct append_end *end, pb_error *err)
+{
+    if (!end->dry_run) {
+        int mrc = mdb_txn_commit(txn);
+        return mrc == 0 ? PB_OK : pb_store_error(err, mrc, "committing the append");
+    }
+    int rc = PB_OK;
+    if (end->inspect != NULL) {
+        pb_state state = {txn, store->state};
+        rc = end->inspect(&state, end->ctx, err);
+    }
+    /* A dry run writes nothing: the records, tree hashes, ids and state the
+     * transaction holds are thrown away with it. */
+    mdb_txn_abort(txn);
+    return rc;
+}
+
 static int
 append_records(pb_store *store, json_t *const *records, size_t count, struct batch_result *res,
-               pb_error *err)
+               const struct append_end *end, pb_error *err)
 {
     PB_ASSERT(store != NULL && (records != NULL || count == 0));
     if (count > PB_BATCH_RECORDS_MAX) {
@@ -461,8 +491,7 @@ append_records(pb_store *store, json_t *const *records, size_t count, struct bat
     if (rc == PB_OK) {
         rc = append_in_txn(store, txn, ps, count, res, err);
         if (rc == PB_OK) {
-            int mrc = mdb_txn_commit(txn);
-            rc = mrc == 0 ? PB_OK : pb_store_error(err, mrc, "committing the append");
+            rc = append_finish(store, txn, end, err);
         } else {
             mdb_txn_abort(txn);
         }
@@ -478,8 +507,9 @@ int
 pb_store_append_batch(pb_store *store, json_t *const *records, size_t count, uint64_t *appended_out,
                       uint64_t *present_out, pb_error *err)
 {
+    static const struct append_end commit = {0, NULL, NULL};
     struct batch_result res = {0, 0, 0, 0};
-    int rc = append_records(store, records, count, &res, err);
+    int rc = append_records(store, records, count, &res, &commit, err);
     if (rc == PB_OK && appended_out != NULL) {
         *appended_out = res.appended;
     }
@@ -493,9 +523,10 @@ int
 pb_store_append(pb_store *store, json_t *record, uint64_t *index_out, int *present_out,
                 pb_error *err)
 {
+    static const struct append_end commit = {0, NULL, NULL};
     struct batch_result res = {0, 0, 0, 0};
     json_t *one[1] = {record};
-    int rc = append_records(store, one, 1, &res, err);
+    int rc = append_records(store, one, 1, &res, &commit, err);
     if (rc != PB_OK) {
         if (err != NULL) {
             err->index = -1; /* a single record: no batch position */
@@ -505,6 +536,22 @@ pb_store_append(pb_store *store, json_t *record, uint64_t *index_out, int *prese
     *index_out = res.last_index;
     *present_out = res.last_present;
     return PB_OK;
+}
+
+int
+pb_store_append_dry(pb_store *store, json_t *const *records, size_t count, pb_store_inspect inspect,
+                    void *ctx, uint64_t *first_out, uint64_t *appended_out, uint64_t *present_out,
+                    pb_error *err)
+{
+    const struct append_end dry = {1, inspect, ctx};
+    struct batch_result res = {0, 0, 0, 0, 0};
+    int rc = append_records(store, records, count, &res, &dry, err);
+    if (rc == PB_OK) {
+        *first_out = res.first;
+        *appended_out = res.appended;
+        *present_out = res.present;
+    }
+    return rc;
 }
 
 /* ---- snapshots: one read transaction ----------------------------------- */
