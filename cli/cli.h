@@ -30,8 +30,25 @@ struct cli_option {
  * first positional argument. */
 int cli_parse(int argc, char **argv, const char *const *usage, const struct cli_option *options);
 
-/* Print usage for a command to f. */
+/* Print usage for a command to f (in roff when cli_help_roff is set). */
 void cli_usage(FILE *f, const char *const *usage, const struct cli_option *options);
+
+/* manual.c: `poolbook --man` prints poolbook(1) from the command table (names,
+ * summaries and the commands' functions, NULL-terminated) and each command's
+ * --help, printed in roff in a child process with cli_help_roff set. */
+extern int cli_help_roff;
+int cli_man(const char *const *main_usage, const char *const *names, const char *const *summaries,
+            int (*const *runs)(int, char **));
+/* Write text escaped for roff. */
+void cli_roff_text(FILE *f, const char *text);
+
+/* complete.c: `poolbook __complete types|pools|partners`, one word a line. */
+int cli_complete(int argc, char **argv);
+/* Every entry type new and post make, NULL-terminated (cmd_new.c). */
+const char *const *cli_entry_types(void);
+
+/* --version: the version and the libraries' versions (version.c). */
+void cli_print_version(FILE *f);
 
 /* Exit 2 with "poolbook: error: <msg> (usage: <synopsis>)". */
 _Noreturn void cli_usage_error(const char *const *usage, const char *fmt, ...)

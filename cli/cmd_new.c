@@ -654,6 +654,12 @@ static const char *const entry_types[] = {
     "settlement",  "key.add",  "key.revoke", "partner.admit", NULL,
 };
 
+const char *const *
+cli_entry_types(void)
+{
+    return entry_types;
+}
+
 /* Exit 2 if type is none of entry_types (or NULL: none was given), listing
  * them and, when the typed word begins exactly one of them ("contrib"), that
  * one. The synopsis shown is the caller's (post's, not new's). */
