@@ -61,7 +61,16 @@ _Noreturn void cli_fail(const pb_error *err);
 /* Exit 3 with a message about the environment (a file, a terminal). */
 _Noreturn void cli_die_env(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* The ledger path: --ledger, else $POOLBOOK_LEDGER, else ./poolbook.ledger. */
+/* The value of a key of the config file (config.c, docs/config.md): "ledger",
+ * "key", "passphrase-file", "remote" or "pool"; NULL when not set. Exits 3
+ * naming the file and line if the file cannot be read or has a bad line. */
+const char *cli_config(const char *key);
+/* The secret key to sign with: given (-k), else $POOLBOOK_KEY, else the
+ * config's key; NULL if none. */
+const char *cli_key_path(const char *given);
+
+/* The ledger path: --ledger, else $POOLBOOK_LEDGER, else the config's ledger,
+ * else ./poolbook.ledger. */
 const char *cli_ledger_path(void);
 void cli_set_ledger_path(const char *path);
 

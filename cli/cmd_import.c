@@ -95,7 +95,8 @@ cmd_import(int argc, char **argv)
     int dry_run = 0;
     const struct cli_option options[] = {
         {CLI_STRING, 0, "map", "MAP.json", &map_path, "which column is which (docs/import.md)"},
-        {CLI_STRING, 'k', "key-file", "SECKEY", &key_path, "the secret key to sign with"},
+        {CLI_STRING, 'k', "key-file", "SECKEY", &key_path,
+         "the secret key to sign with (default: $POOLBOOK_KEY, the config's key)"},
         {CLI_STRING, 0, "passphrase-file", "FILE", &pass_file, "file holding its passphrase"},
         {CLI_FLAG, 0, "json", NULL, &json, "print the result as JSON"},
         {CLI_FLAG, 0, "dry-run", NULL, &dry_run,
@@ -106,6 +107,7 @@ cmd_import(int argc, char **argv)
     if (argi + 1 != argc) {
         cli_usage_error(import_usage, "import needs one FILE.csv");
     }
+    key_path = cli_key_path(key_path); /* $POOLBOOK_KEY, the config's key */
     if (map_path == NULL || key_path == NULL) {
         cli_usage_error(import_usage, "import needs --map MAP.json and -k SECKEY");
     }

@@ -230,7 +230,7 @@ static const char *opt_pool, *opt_stream, *opt_scheme, *opt_from, *opt_to, *opt_
     *opt_payee, *opt_ref, *opt_memo, *opt_reason, *opt_target, *opt_period, *opt_file;
 
 static const struct cli_option draft_options[] = {
-    {CLI_STRING, 0, "pool", "POOL", &opt_pool, "the pool's id"},
+    {CLI_STRING, 0, "pool", "POOL", &opt_pool, "the pool's id (default: the config's pool)"},
     {CLI_STRING, 0, "stream", "STREAM", &opt_stream, "funding stream paid into (contribution)"},
     {CLI_STRING, 0, "scheme", "SCHEME", &opt_scheme, "the scheme (expenditure, forecast)"},
     {CLI_STRING, 0, "from", "SCHEME", &opt_from, "scheme the budget moves from (virement)"},
@@ -544,6 +544,9 @@ ledger_origin(char *buf, size_t size, pb_error *err)
 static json_t *
 new_pool_or_money(const struct draft_type *dt, const char *verb, const char *created, pb_error *err)
 {
+    if (opt_pool == NULL && draft_field_of(dt, "pool") != NULL) {
+        opt_pool = cli_config("pool"); /* the default pool, when the type has one */
+    }
     check_draft_options(dt, verb);
     char today[PB_DATE_TEXT_MAX];
     snprintf(today, sizeof(today), "%.10s", created);

@@ -128,7 +128,7 @@ print_explain(const json_t *explain)
 static const char *pool, *period;
 static int json, actual;
 static const struct cli_option explain_options[] = {
-    {CLI_STRING, 0, "pool", "POOL", &pool, "the pool (explain)"},
+    {CLI_STRING, 0, "pool", "POOL", &pool, "the pool (explain; default: the config's pool)"},
     {CLI_STRING, 0, "period", "PERIOD", &period, "2024/25-Q2, 2024/25-M06 or 2024/25 (explain)"},
     {CLI_FLAG, 0, "actual", NULL, &actual,
      "the year's actual outturn, as a settlement records it (explain; no --period)"},
@@ -140,6 +140,7 @@ static int
 policy_explain(int argc, char **argv)
 {
     int argi = cli_parse(argc, argv, policy_usage, explain_options);
+    pool = pool != NULL ? pool : cli_config("pool");
     if (argi != argc || pool == NULL) {
         cli_usage_error(policy_usage, "say policy explain --pool POOL");
     }

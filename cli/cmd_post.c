@@ -40,7 +40,8 @@ cmd_post(int argc, char **argv)
     int json = 0;
     int dry_run = 0;
     const struct cli_option extra[] = {
-        {CLI_STRING, 'k', "key-file", "SECKEY", &key_path, "the secret key to sign with"},
+        {CLI_STRING, 'k', "key-file", "SECKEY", &key_path,
+         "the secret key to sign with (default: $POOLBOOK_KEY, the config's key)"},
         {CLI_STRING, 0, "passphrase-file", "FILE", &pass_file, "file holding its passphrase"},
         {CLI_FLAG, 0, "json", NULL, &json, "print the result as JSON"},
         {CLI_FLAG, 0, "dry-run", NULL, &dry_run,
@@ -53,8 +54,10 @@ cmd_post(int argc, char **argv)
     if (record == NULL) {
         cli_fail(&err);
     }
+    key_path = cli_key_path(key_path); /* $POOLBOOK_KEY, the config's key */
     if (key_path == NULL) {
-        cli_usage_error(post_usage, "post needs -k SECKEY");
+        cli_usage_error(post_usage,
+                        "post needs -k SECKEY (or $POOLBOOK_KEY, or key in the config)");
     }
     pb_seckey *key = cli_load_seckey(key_path, pass_file);
     int rc = pb_record_sign(record, key, &err);

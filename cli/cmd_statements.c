@@ -202,7 +202,7 @@ cmd_statements(int argc, char **argv)
     const char *pool = NULL, *period = NULL, *dir = NULL, *key_path = NULL, *pass_file = NULL;
     const char *format_list = "all";
     const struct cli_option options[] = {
-        {CLI_STRING, 0, "pool", "POOL", &pool, "the pool"},
+        {CLI_STRING, 0, "pool", "POOL", &pool, "the pool (default: the config's pool)"},
         {CLI_STRING, 0, "period", "PERIOD", &period, "2024/25-Q2, 2024/25-M06 or 2024/25"},
         {CLI_STRING, 0, "out", "DIR", &dir, "the folder to write (created if missing)"},
         {CLI_STRING, 0, "format", "LIST", &format_list, "formats, comma-separated, or all"},
@@ -214,6 +214,7 @@ cmd_statements(int argc, char **argv)
     if (argi != argc) {
         cli_usage_error(statements_usage, "unexpected argument '%s'", argv[argi]);
     }
+    pool = pool != NULL ? pool : cli_config("pool");
     if (pool == NULL || period == NULL || dir == NULL || key_path == NULL) {
         cli_usage_error(statements_usage, "give --pool, --period, --out and -k");
     }
