@@ -94,8 +94,18 @@ char *cli_new_passphrase(const char *passphrase_file, const char *sec_path);
 /* Wipe and free a passphrase from cli_new_passphrase; NULL is allowed. */
 void cli_passphrase_free(char *passphrase);
 
-/* Open the ledger (flags as pb_store_open); exits on failure. */
+/* Open the ledger (flags as pb_store_open) with progress on a terminal
+ * (cli_progress_attach); exits on failure. */
 pb_store *cli_open_store(int flags);
+
+/* progress.c: whether progress is shown (standard error is a terminal). */
+int cli_progress_wanted(void);
+/* Show the store's progress (pb_store_set_progress) when it is wanted. */
+void cli_progress_attach(pb_store *store);
+/* Draw "what: done of total unit, rate, time left" on standard error, at
+ * most every 200 ms, and a last line when done == total. Call only when
+ * cli_progress_wanted(). */
+void cli_progress(const char *what, uint64_t done, uint64_t total, const char *unit);
 
 /* Subcommands: int cmd_<name>(int argc, char **argv), argv[0] the name. */
 int cmd_append(int argc, char **argv);

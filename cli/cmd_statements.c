@@ -239,11 +239,19 @@ cmd_statements(int argc, char **argv)
     struct written w = {NULL, 0};
     size_t i;
     const json_t *p;
+    /* One statement per partner and the pool's own: progress counts them. */
+    size_t statements = json_array_size(json_object_get(summary, "positions")) + 1;
     json_array_foreach(json_object_get(summary, "positions"), i, p)
     {
         write_statement(store, pool, render_str(p, "partner"), period, formats, dir, &w);
+        if (cli_progress_wanted()) {
+            cli_progress("writing statements", i + 1, statements, "statements");
+        }
     }
     write_statement(store, pool, NULL, period, formats, dir, &w);
+    if (cli_progress_wanted()) {
+        cli_progress("writing statements", statements, statements, "statements");
+    }
     sign_manifest(dir, &w, key, pool, render_str(summary, "period"), store);
     pb_seckey_free(key);
     pb_store_close(store);

@@ -509,6 +509,18 @@ int pb_store_append_batch(pb_store *store, json_t *const *records, size_t count,
 int pb_append_preview(pb_store *store, json_t *const *records, size_t count, json_t **preview_out,
                       pb_error *err);
 
+/* Progress of a long operation on a store: what names it ("verifying",
+ * "appending", "reindexing", "exporting"), done of total records. The library
+ * never prints; a command shows it (on a terminal only). */
+typedef void (*pb_progress_fn)(void *ctx, const char *what, uint64_t done, uint64_t total);
+/* Report progress on store's long operations to fn (NULL: none): pb_verify,
+ * pb_store_append_batch of more than one record, pb_store_reindex and the
+ * exports (pb_bundle_export, pb_export_csv, pb_export_journal). fn is called
+ * on the calling thread every PB_PROGRESS_STEP records and once at the end
+ * (done == total), never after an error. ctx is borrowed. */
+void pb_store_set_progress(pb_store *store, pb_progress_fn fn, void *ctx);
+#define PB_PROGRESS_STEP 256
+
 /* The number of records (the tree size). */
 int pb_store_size(pb_store *store, uint64_t *size_out, pb_error *err);
 /* The ledger's origin, from its genesis entry (PB_EGENESIS when empty). */

@@ -151,6 +151,11 @@ int pb_store_append_dry(pb_store *store, json_t *const *records, size_t count,
                         pb_store_inspect inspect, void *ctx, uint64_t *first_out,
                         uint64_t *appended_out, uint64_t *present_out, pb_error *err);
 
+/* Tell the store's progress callback (pb_store_set_progress) that done of
+ * total records are through; it is called every PB_PROGRESS_STEP and at the
+ * end. Call it after each record. */
+void pb_store_progress(const pb_store *store, const char *what, uint64_t done, uint64_t total);
+
 /* The rules a store was opened with (NULL: read-only use of the log). */
 const pb_log_rules *pb_log_rules_of(const pb_store *store);
 /* pb_record_check_form with the given rules for the entry's type and fields

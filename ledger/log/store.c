@@ -32,7 +32,26 @@ struct pb_store {
     MDB_dbi meta;
     int rdonly;
     const pb_log_rules *rules; /* borrowed; NULL: appends and reindex refused */
+    pb_progress_fn progress;   /* may be NULL */
+    void *progress_ctx;
 };
+
+void
+pb_store_set_progress(pb_store *store, pb_progress_fn fn, void *ctx)
+{
+    PB_ASSERT(store != NULL);
+    store->progress = fn;
+    store->progress_ctx = ctx;
+}
+
+void
+pb_store_progress(const pb_store *store, const char *what, uint64_t done, uint64_t total)
+{
+    PB_ASSERT(done <= total);
+    if (store->progress != NULL && (done % PB_PROGRESS_STEP == 0 || done == total)) {
+        store->progress(store->progress_ctx, what, done, total);
+    }
+}
 
 int
 pb_store_error(pb_error *err, int mdb_rc, const char *what)
@@ -405,6 +424,9 @@ append_in_txn(pb_store *s, MDB_txn *txn, struct prepared *ps, size_t count,
         res->last_present = 0;
         res->appended++;
         n++;
+        if (count > 1) {
+            pb_store_progress(s, "appending", i + 1, count);
+        }
     }
     /* The first bad record wins: a bad signature before a refused record. */
     pb_error sig_err;
@@ -1143,6 +1165,9 @@ replay_all(pb_store *s, MDB_txn *txn, pb_error *err)
         }
         if (rc == PB_OK) {
             rc = s->rules->admit(&state, record, i, &batch, err);
+        }
+        if (rc == PB_OK) {
+            pb_store_progress(s, "reindexing", i + 1, size);
         }
         if (rc != PB_OK && err != NULL && err->index < 0) {
             err->index = (int64_t)i;

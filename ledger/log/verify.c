@@ -160,6 +160,7 @@ verify_records(struct verifier *v, pb_error *err)
         if (rc == PB_OK) {
             note_roots(v);
             v->report->records++;
+            pb_store_progress(v->snap.store, "verifying", i + 1, v->snap.size);
         }
         if (rc == PB_OK && (i + 1) % VERIFY_CHUNK_RECORDS == 0) {
             rc = run_signatures(v, err);
