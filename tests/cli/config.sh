@@ -24,26 +24,11 @@ count() {
   "$P" --ledger "$1" log --json | wc -l
 }
 
-for k in dcc-sig dcc-fin icb-sig icb-fin op aud; do
-  cp "$PB_SRC/tests/data/keys/$k.pub" "$PB_SRC/tests/data/keys/$k.key" .
-  chmod 600 "$k.key"
-done
 # Two ledgers alike (genesis and the demo pool), to tell which one was used.
+. "$PB_SRC/tests/support/genesis_ledger.sh"
 for l in a b; do
-  "$P" --ledger $l.ledger init >/dev/null
-  "$P" --ledger $l.ledger new genesis --origin example.gov.uk/derbyshire-bcf \
-    --partner DCC:council:"Derbyshire County Council" \
-    --partner ICB:icb:"NHS Derby and Derbyshire ICB" \
-    --key DCC:signatory:dcc-sig.pub --key DCC:finance:dcc-fin.pub \
-    --key ICB:signatory:icb-sig.pub --key ICB:finance:icb-fin.pub \
-    --key DCC:operator:op.pub --key ICB:auditor:aud.pub -o g.json 2>/dev/null
-  "$P" --ledger $l.ledger sign g.json -k dcc-sig.key 2>/dev/null
-  "$P" --ledger $l.ledger sign g.json -k icb-sig.key 2>/dev/null
-  "$P" --ledger $l.ledger append g.json >/dev/null
-  "$P" --ledger $l.ledger new pool.agree --file "$PB_SRC/examples/demo/pool.json" -o a.json 2>/dev/null
-  "$P" --ledger $l.ledger sign a.json -k dcc-sig.key 2>/dev/null
-  "$P" --ledger $l.ledger sign a.json -k icb-sig.key 2>/dev/null
-  "$P" --ledger $l.ledger append a.json >/dev/null
+  genesis_ledger $l.ledger
+  agree_pool "$PB_SRC/examples/demo/pool.json" $l.ledger
 done
 # The ICB's finance key again, encrypted with a passphrase (a key file whose
 # public half the ledger already binds is not needed: keygen makes a new key,

@@ -20,20 +20,8 @@ fail() {
   fails=$((fails + 1))
 }
 
-for k in dcc-sig dcc-fin icb-sig icb-fin op aud; do
-  cp "$PB_SRC/tests/data/keys/$k.pub" "$PB_SRC/tests/data/keys/$k.key" .
-  chmod 600 "$k.key"
-done
-"$P" init >/dev/null
-"$P" new genesis --origin example.gov.uk/derbyshire-bcf \
-  --partner DCC:council:"Derbyshire County Council" \
-  --partner ICB:icb:"NHS Derby and Derbyshire ICB" \
-  --key DCC:signatory:dcc-sig.pub --key DCC:finance:dcc-fin.pub \
-  --key ICB:signatory:icb-sig.pub --key ICB:finance:icb-fin.pub \
-  --key DCC:operator:op.pub --key ICB:auditor:aud.pub -o genesis.json 2>/dev/null
-"$P" sign genesis.json -k dcc-sig.key 2>/dev/null
-"$P" sign genesis.json -k icb-sig.key 2>/dev/null
-"$P" append genesis.json >/dev/null
+. "$PB_SRC/tests/support/genesis_ledger.sh"
+genesis_ledger
 P=$P PB_SRC=$PB_SRC . "$PB_SRC/tests/data/import/ledger.sh"
 "$P" checkpoint -k op.key >/dev/null
 

@@ -25,20 +25,8 @@ for opt in --pool --period --actual --json; do
   grep -q -- "^ *$opt " <<<"$help" || fail "policy --help does not list $opt"
 done
 
-for k in dcc-sig dcc-fin icb-sig icb-fin op aud; do
-  cp "$PB_SRC/tests/data/keys/$k.pub" "$PB_SRC/tests/data/keys/$k.key" .
-  chmod 600 "$k.key"
-done
-"$P" init >/dev/null
-"$P" new genesis --origin example.gov.uk/derbyshire-bcf \
-  --partner DCC:council:"Derbyshire County Council" \
-  --partner ICB:icb:"NHS Derby and Derbyshire ICB" \
-  --key DCC:signatory:dcc-sig.pub --key DCC:finance:dcc-fin.pub \
-  --key ICB:signatory:icb-sig.pub --key ICB:finance:icb-fin.pub \
-  --key DCC:operator:op.pub --key ICB:auditor:aud.pub -o genesis.json 2>/dev/null
-"$P" sign genesis.json -k dcc-sig.key 2>/dev/null
-"$P" sign genesis.json -k icb-sig.key 2>/dev/null
-"$P" append genesis.json >/dev/null
+. "$PB_SRC/tests/support/genesis_ledger.sh"
+genesis_ledger
 # The demo pool with its streams and schemes reversed, so that the agreement's
 # order is not the order of the ids.
 python3 - "$PB_SRC/examples/demo/pool.json" >pool.json <<'PY'
@@ -48,10 +36,7 @@ pool["streams"].reverse()
 pool["schemes"].reverse()
 print(json.dumps(pool))
 PY
-"$P" new pool.agree --file pool.json -o agree.json 2>/dev/null
-"$P" sign agree.json -k dcc-sig.key 2>/dev/null
-"$P" sign agree.json -k icb-sig.key 2>/dev/null
-"$P" append agree.json >/dev/null
+agree_pool pool.json
 
 want_streams=$(python3 -c 'import json; print(" ".join(s["id"] for s in json.load(open("pool.json"))["streams"]))')
 want_schemes=$(python3 -c 'import json; print(" ".join(s["id"] for s in json.load(open("pool.json"))["schemes"]))')
