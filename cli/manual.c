@@ -85,7 +85,9 @@ cli_man(const char *const *main_usage, const char *const *names, const char *con
         if (pid == 0) {
             cli_help_roff = 1;
             char *argv[] = {(char *)names[i], "--help", NULL};
-            _exit(runs[i](2, argv));
+            int rc = runs[i](2, argv); /* --help exits in cli_parse; this is in case not */
+            fflush(stdout);
+            _exit(rc);
         }
         int status = 0;
         if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
