@@ -501,10 +501,10 @@ int pb_store_append_batch(pb_store *store, json_t *const *records, size_t count,
  *    "pools": [{"pool", "period", "changes": [{"line", "before", "after",
  *               "change"}, ...]}, ...]}
  * where "pools" are the pools the records name (a money entry's pool, an
- * agreed pool), each with the lines of its whole-year figures (pb_pool_report:
- * "scheme S01 actual", "stream NHSMIN received", "total variance", ...) that
- * would change, as canonical money strings; a reversal names no pool, so its
- * effect shows only in the count. Returns PB_OK or the codes of
+ * agreed pool, the pool of a reversal's target already in the ledger), each
+ * with the lines of its whole-year figures (pb_pool_report: "scheme S01
+ * actual", "stream NHSMIN received", "total variance", ...) that would change,
+ * as canonical money strings. Returns PB_OK or the codes of
  * pb_store_append_batch (err as there), PB_EPERIOD, PB_EOVERFLOW. */
 int pb_append_preview(pb_store *store, json_t *const *records, size_t count, json_t **preview_out,
                       pb_error *err);

@@ -8,14 +8,38 @@
 
 #include <string.h>
 
-/* The pools the records name ("pool" of a money or pool entry, the id of an
- * agreed pool), each once, in the order first named. A new reference. */
+/* The pool of the entry a reversal targets, if that entry is in the
+ * snapshot (a new reference to its id, or NULL). */
 static json_t *
-preview_pools(json_t *const *records, size_t count)
+preview_target_pool(const pb_snapshot *snap, const json_t *entry)
+{
+    const char *target = json_string_value(json_object_get(entry, "target"));
+    uint64_t index = 0;
+    const char *bytes = NULL;
+    size_t len = 0;
+    json_t *record = NULL, *pool = NULL;
+    if (target != NULL && pb_snapshot_find(snap, target, &index, NULL) == PB_OK &&
+        pb_snapshot_record(snap, index, &bytes, &len, NULL) == PB_OK &&
+        pb_json_parse(bytes, len, PB_RECORD_BYTES_MAX, &record, NULL) == PB_OK) {
+        pool = json_incref(json_object_get(json_object_get(record, "entry"), "pool"));
+    }
+    json_decref(record);
+    return pool;
+}
+
+/* The pools the records name ("pool" of a money or pool entry, the id of an
+ * agreed pool, the pool of a reversal's target in snap), each once, in the
+ * order first named. A new reference. */
+static json_t *
+preview_pools(const pb_snapshot *snap, json_t *const *records, size_t count)
 {
     json_t *pools = json_array();
     for (size_t i = 0; pools != NULL && i < count; i++) {
-        const json_t *pool = json_object_get(json_object_get(records[i], "entry"), "pool");
+        const json_t *entry = json_object_get(records[i], "entry");
+        json_t *pool = json_incref(json_object_get(entry, "pool"));
+        if (pool == NULL) {
+            pool = preview_target_pool(snap, entry);
+        }
         const char *id = json_is_string(pool) ? json_string_value(pool)
                                               : json_string_value(json_object_get(pool, "id"));
         int seen = id == NULL;
@@ -25,6 +49,7 @@ preview_pools(json_t *const *records, size_t count)
         if (!seen) {
             json_array_append_new(pools, json_string(id));
         }
+        json_decref(pool);
     }
     return pools;
 }
@@ -178,18 +203,19 @@ pb_append_preview(pb_store *store, json_t *const *records, size_t count, json_t 
 {
     PB_ASSERT(store != NULL && preview_out != NULL);
     *preview_out = NULL;
-    json_t *pools = preview_pools(records, count);
+    json_t *pools = NULL;
     json_t *before = json_object(), *after = json_object();
-    int rc = pools != NULL && before != NULL && after != NULL
-                 ? PB_OK
-                 : pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
+    int rc = before != NULL && after != NULL ? PB_OK
+                                             : pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
     pb_snapshot snap;
     if (rc == PB_OK) {
         rc = pb_snapshot_open(store, &snap, err);
         if (rc == PB_OK) {
             pb_state state;
             pb_snapshot_state(&snap, &state);
-            rc = preview_reports(&state, pools, before, err);
+            pools = preview_pools(&snap, records, count);
+            rc = pools != NULL ? preview_reports(&state, pools, before, err)
+                               : pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
             pb_snapshot_close(&snap);
         }
     }

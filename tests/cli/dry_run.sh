@@ -105,6 +105,14 @@ case "$out" in
   *) fail "append --dry-run of present records: $out" ;;
 esac
 
+# A reversal names no pool: its preview shows its target's pool.
+before=$(snapshot)
+out=$("$P" post reversal --target e1 --date 2024-04-25 --reason "wrong scheme" --id r1 \
+        -k dcc-fin.key --dry-run)
+same_as "$before" "post reversal --dry-run"
+grep -Eq '^  scheme S01 actual +500\.00 -> +0\.00  \(-500\.00\)$' <<<"$out" ||
+  fail "reversal --dry-run shows no change to S01's actual: $out"
+
 # ---- import --dry-run ----
 cp "$PB_SRC/tests/data/import/icb.csv" "$PB_SRC/tests/data/import/map-icb.json" .
 before=$(snapshot)
