@@ -44,6 +44,9 @@ static const char *const new_usage[] = {
 
 #define NEW_REPEAT_MAX PB_KEYS_MAX
 
+/* The usage a refusal shows: post's when post builds the draft, else new's. */
+static const char *const *usage_shown = new_usage;
+
 static const char *opt_origin, *opt_out = "-", *opt_id, *opt_title, *opt_created;
 static const char *partner_specs[NEW_REPEAT_MAX];
 static const char *key_specs[NEW_REPEAT_MAX];
@@ -66,7 +69,7 @@ collect_repeated(int argc, char **argv, const char *name, const char **out, size
             continue;
         }
         if (*count >= NEW_REPEAT_MAX) {
-            cli_usage_error(new_usage, "too many %s options", name);
+            cli_usage_error(usage_shown, "too many %s options", name);
         }
         out[(*count)++] = value;
     }
@@ -94,7 +97,8 @@ build_partners(void)
     for (size_t i = 0; i < partner_count; i++) {
         char id[256], kind[256], name[1024];
         if (split3(partner_specs[i], id, kind, name, sizeof(id)) != 0) {
-            cli_usage_error(new_usage, "--partner wants ID:KIND:NAME, not '%s'", partner_specs[i]);
+            cli_usage_error(usage_shown, "--partner wants ID:KIND:NAME, not '%s'",
+                            partner_specs[i]);
         }
         json_array_append_new(partners,
                               json_pack("{s:s,s:s,s:s}", "id", id, "kind", kind, "name", name));
@@ -109,7 +113,8 @@ build_keys(void)
     for (size_t i = 0; i < key_count; i++) {
         char partner[256], role[256], path[1024];
         if (split3(key_specs[i], partner, role, path, sizeof(partner)) != 0) {
-            cli_usage_error(new_usage, "--key wants PARTNER:ROLE:PUBFILE, not '%s'", key_specs[i]);
+            cli_usage_error(usage_shown, "--key wants PARTNER:ROLE:PUBFILE, not '%s'",
+                            key_specs[i]);
         }
         pb_pubkey pub;
         pb_error err;
@@ -131,7 +136,7 @@ static json_t *
 new_genesis(const char *created, pb_error *err)
 {
     if (opt_origin == NULL) {
-        cli_usage_error(new_usage, "genesis needs --origin");
+        cli_usage_error(usage_shown, "genesis needs --origin");
     }
     json_t *partners = build_partners();
     json_t *keys = build_keys();
@@ -147,7 +152,7 @@ static json_t *
 new_document(const char *file, const char *created, pb_error *err)
 {
     if (file == NULL || opt_title == NULL) {
-        cli_usage_error(new_usage, "document needs FILE and --title");
+        cli_usage_error(usage_shown, "document needs FILE and --title");
     }
     pb_store *store = cli_open_store(PB_STORE_RDONLY);
     char origin[256];
@@ -204,7 +209,7 @@ parties_draft(const char *type, const char *id, const char *created, json_t *fie
             json_pack("{s:i,s:s,s:s,s:s,s:s}", "v", 1, "type", type, "id",
                       opt_id != NULL ? opt_id : id, "ledger", origin, "created", created);
         if (fields == NULL) {
-            cli_usage_error(new_usage, "the values of options must be UTF-8 text");
+            cli_usage_error(usage_shown, "the values of options must be UTF-8 text");
         }
         if (entry == NULL || json_object_update(entry, fields) != 0) {
             cli_die_env("out of memory");
@@ -593,7 +598,7 @@ static json_t *
 new_key_add(const char *created, pb_error *err)
 {
     if (partner_count != 1 || opt_role == NULL || opt_pubkey == NULL) {
-        cli_usage_error(new_usage, "key.add needs one --partner, --role and --pubkey");
+        cli_usage_error(usage_shown, "key.add needs one --partner, --role and --pubkey");
     }
     char keyid[PB_KEYID_TEXT_MAX];
     char b64[64];
@@ -609,11 +614,12 @@ static json_t *
 new_key_revoke(const char *created, pb_error *err)
 {
     if (partner_count != 1 || opt_keyid == NULL || opt_date == NULL || opt_reason == NULL) {
-        cli_usage_error(new_usage, "key.revoke needs one --partner, --keyid, --date and --reason");
+        cli_usage_error(usage_shown,
+                        "key.revoke needs one --partner, --keyid, --date and --reason");
     }
     uint8_t key_id[8];
     if (pb_keyid_parse(opt_keyid, key_id, NULL) != PB_OK) {
-        cli_usage_error(new_usage, "--keyid wants 16 uppercase hex digits, not '%s'", opt_keyid);
+        cli_usage_error(usage_shown, "--keyid wants 16 uppercase hex digits, not '%s'", opt_keyid);
     }
     char id[PB_ID_BYTES_MAX + 1];
     snprintf(id, sizeof(id), "revoke-%s", opt_keyid);
@@ -626,14 +632,14 @@ static json_t *
 new_partner_admit(const char *created, pb_error *err)
 {
     if (opt_partner_id == NULL || opt_kind == NULL || opt_name == NULL || key_count == 0) {
-        cli_usage_error(new_usage,
+        cli_usage_error(usage_shown,
                         "partner.admit needs --partner-id, --kind, --name and --key ROLE:PUBFILE");
     }
     json_t *keys = json_array();
     for (size_t i = 0; keys != NULL && i < key_count; i++) {
         const char *colon = strchr(key_specs[i], ':');
         if (colon == NULL || colon == key_specs[i]) {
-            cli_usage_error(new_usage, "--key wants ROLE:PUBFILE, not '%s'", key_specs[i]);
+            cli_usage_error(usage_shown, "--key wants ROLE:PUBFILE, not '%s'", key_specs[i]);
         }
         char keyid[PB_KEYID_TEXT_MAX];
         char b64[64];
@@ -726,6 +732,7 @@ cli_new_draft(int argc, char **argv, const char *const *usage, const struct cli_
         options[n++] = extra[i];
     }
     options[n] = (struct cli_option){CLI_END};
+    usage_shown = usage;
     collect_repeated(argc, argv, "--partner", partner_specs, &partner_count);
     collect_repeated(argc, argv, "--key", key_specs, &key_count);
     int argi = cli_parse(argc, argv, usage, options);
