@@ -7,7 +7,8 @@
 #include <string.h>
 
 static const char *const post_usage[] = {
-    "post TYPE [the type's options] -k SECKEY [--passphrase-file FILE] [--id ID] [--json]",
+    "post TYPE [the type's options] -k SECKEY [--passphrase-file FILE] [--id ID] [--dry-run] "
+    "[--json]",
     "  post document FILE --title TITLE",
     "  post contribution --pool P --partner X --stream S --amount AMT --date D [--ref R] [--memo "
     "M]",
