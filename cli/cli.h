@@ -30,8 +30,25 @@ struct cli_option {
  * first positional argument. */
 int cli_parse(int argc, char **argv, const char *const *usage, const struct cli_option *options);
 
-/* Print usage for a command to f. */
+/* Print usage for a command to f (in roff when cli_help_roff is set). */
 void cli_usage(FILE *f, const char *const *usage, const struct cli_option *options);
+
+/* manual.c: `poolbook --man` prints poolbook(1) from the command table (names,
+ * summaries and the commands' functions, NULL-terminated) and each command's
+ * --help, printed in roff in a child process with cli_help_roff set. */
+extern int cli_help_roff;
+int cli_man(const char *const *main_usage, const char *const *names, const char *const *summaries,
+            int (*const *runs)(int, char **));
+/* Write text escaped for roff. */
+void cli_roff_text(FILE *f, const char *text);
+
+/* complete.c: `poolbook __complete types|pools|partners`, one word a line. */
+int cli_complete(int argc, char **argv);
+/* Every entry type new and post make, NULL-terminated (cmd_new.c). */
+const char *const *cli_entry_types(void);
+
+/* --version: the version and the libraries' versions (version.c). */
+void cli_print_version(FILE *f);
 
 /* Exit 2 with "poolbook: error: <msg> (usage: <synopsis>)". */
 _Noreturn void cli_usage_error(const char *const *usage, const char *fmt, ...)
@@ -44,7 +61,16 @@ _Noreturn void cli_fail(const pb_error *err);
 /* Exit 3 with a message about the environment (a file, a terminal). */
 _Noreturn void cli_die_env(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* The ledger path: --ledger, else $POOLBOOK_LEDGER, else ./poolbook.ledger. */
+/* The value of a key of the config file (config.c, docs/config.md): "ledger",
+ * "key", "passphrase-file", "remote" or "pool"; NULL when not set. Exits 3
+ * naming the file and line if the file cannot be read or has a bad line. */
+const char *cli_config(const char *key);
+/* The secret key to sign with: given (-k), else $POOLBOOK_KEY, else the
+ * config's key; NULL if none. */
+const char *cli_key_path(const char *given);
+
+/* The ledger path: --ledger, else $POOLBOOK_LEDGER, else the config's ledger,
+ * else ./poolbook.ledger. */
 const char *cli_ledger_path(void);
 void cli_set_ledger_path(const char *path);
 
@@ -78,8 +104,6 @@ void cli_collect_repeated(int argc, char **argv, const char *name, const char *c
  * draft against its state (pb_draft_check); PB_OK without one. */
 int cli_check_draft(json_t *record, pb_error *err);
 
-/* Open the ledger (flags as pb_store_open); exits on failure. */
-pb_store *cli_open_store(int flags);
 
 /* --remote URL (remote.c, httpc.c): the server given by --remote or
  * $POOLBOOK_REMOTE (NULL: none); the key that signs requests, from
@@ -115,6 +139,19 @@ struct cli_http_response {
 void cli_http(const char *method, const char *path, const void *body, size_t len,
               const pb_seckey *key, struct cli_http_response *out);
 void cli_http_free(struct cli_http_response *r);
+
+/* Open the ledger (flags as pb_store_open) with progress on a terminal
+ * (cli_progress_attach); exits on failure. */
+pb_store *cli_open_store(int flags);
+
+/* progress.c: whether progress is shown (standard error is a terminal). */
+int cli_progress_wanted(void);
+/* Show the store's progress (pb_store_set_progress) when it is wanted. */
+void cli_progress_attach(pb_store *store);
+/* Draw "what: done of total unit, rate, time left" on standard error, at
+ * most every 200 ms, and a last line when done == total. Call only when
+ * cli_progress_wanted(). */
+void cli_progress(const char *what, uint64_t done, uint64_t total, const char *unit);
 
 /* Subcommands: int cmd_<name>(int argc, char **argv), argv[0] the name. */
 int cmd_append(int argc, char **argv);
@@ -166,6 +203,23 @@ int cli_write_file(const char *path, int (*write)(FILE *f, void *ctx), void *ctx
 
 /* Print err naming the input: "(<file> line <n>, <json path>)". */
 _Noreturn void cli_fail_input(pb_error *err, const char *path, int64_t line);
+
+/* --dry-run of post, append and import (dry_run.c): check records as an
+ * append would, write nothing, and print what would be appended and the
+ * pools' figures that would change (as text, or the pb_append_preview object
+ * with json). Returns PB_OK, or the append's code with err set (its index the
+ * failing record's position). */
+int cli_dry_run(pb_store *store, json_t *const *records, size_t count, int json, pb_error *err);
+
+/* Place an error of a query by pool, partner and period (pool show, policy
+ * explain, statement, statements) at what was typed: an entry's JSON path
+ * ($.entry.pool) or no place becomes pool_where ("--pool", or "POOL" for a
+ * positional), --partner or --period, by err's code (hints.c). */
+void cli_name_option(pb_error *err, const char *pool_where);
+
+/* After a draft built by cli_new_draft is refused at append, place the error
+ * at the option that gave the field ("$.entry.pool" is "--pool"). */
+void cli_draft_where(pb_error *err);
 
 /* Build a draft from `new` arguments (cmd_new.c); extra options are the
  * caller's own (post). Returns a new reference, or NULL with err set. */

@@ -8,12 +8,14 @@
 #include <string.h>
 
 static const char *const append_usage[] = {
-    "append [FILE...]",
+    "append [--dry-run] [--json] [FILE...]",
     "Append signed records: each FILE holds one record or JSON lines; with no",
     "FILE (or '-') they are read from stdin. All are appended in one",
     "transaction, or none. A record already present (identical) is reported",
-    "and skipped; a different record with a used id is refused. With --remote,",
-    "each record is sent to the server (POST /add-entry) in turn, the first refusal",
+    "and skipped; a different record with a used id is refused. --dry-run checks",
+    "them all as the append would, writes nothing, and prints what would be",
+    "appended and the pools' figures that would change. With --remote, each",
+    "record is sent to the server (POST /add-entry) in turn, the first refusal",
     "stopping the run (records before it stay appended).",
     NULL,
 };
@@ -37,8 +39,11 @@ int
 cmd_append(int argc, char **argv)
 {
     int json = 0;
+    int dry_run = 0;
     const struct cli_option options[] = {
         {CLI_FLAG, 0, "json", NULL, &json, "print the result as JSON"},
+        {CLI_FLAG, 0, "dry-run", NULL, &dry_run,
+         "check everything, write nothing: show what would change"},
         {CLI_END},
     };
     int argi = cli_parse(argc, argv, append_usage, options);
@@ -82,7 +87,9 @@ cmd_append(int argc, char **argv)
     int rc = pb_store_size(store, &size_before, &err);
     uint64_t index = 0;
     int one_present = 0;
-    if (rc == PB_OK && total == 1) {
+    if (rc == PB_OK && dry_run) {
+        rc = cli_dry_run(store, all, total, json, &err);
+    } else if (rc == PB_OK && total == 1) {
         rc = pb_store_append(store, all[0], &index, &one_present, &err);
         err.index = rc == PB_OK ? -1 : 0;
         appended = rc == PB_OK && !one_present;
@@ -110,7 +117,9 @@ cmd_append(int argc, char **argv)
         }
         cli_fail(&err);
     }
-    if (json) {
+    if (dry_run) {
+        /* printed by cli_dry_run */
+    } else if (json) {
         printf("{\"appended\":%llu,\"present\":%llu,\"first_index\":%llu}\n",
                (unsigned long long)appended, (unsigned long long)present,
                (unsigned long long)size_before);

@@ -9,7 +9,7 @@
 #include <string.h>
 
 static const char *const import_usage[] = {
-    "import FILE.csv --map MAP.json -k SECKEY [--passphrase-file FILE] [--json]",
+    "import FILE.csv --map MAP.json -k SECKEY [--passphrase-file FILE] [--dry-run] [--json]",
     "Import a finance-system extract: each row becomes a contribution, expenditure",
     "or forecast entry, signed with SECKEY; the whole file is appended in one",
     "transaction, or nothing is. MAP.json names the columns, the entry type, the",
@@ -17,6 +17,8 @@ static const char *const import_usage[] = {
     "unit (pounds or thousands); docs/import.md has a worked example. Rows",
     "already imported (the same cells from the same source) are reported as",
     "already present and appended again never. A UTF-8 BOM and CR LF are fine.",
+    "--dry-run checks every row as the import would, writes nothing, and prints",
+    "what would be appended and the pool's figures that would change.",
     NULL,
 };
 
@@ -90,17 +92,22 @@ cmd_import(int argc, char **argv)
     const char *key_path = NULL;
     const char *pass_file = NULL;
     int json = 0;
+    int dry_run = 0;
     const struct cli_option options[] = {
         {CLI_STRING, 0, "map", "MAP.json", &map_path, "which column is which (docs/import.md)"},
-        {CLI_STRING, 'k', "key-file", "SECKEY", &key_path, "the secret key to sign with"},
+        {CLI_STRING, 'k', "key-file", "SECKEY", &key_path,
+         "the secret key to sign with (default: $POOLBOOK_KEY, the config's key)"},
         {CLI_STRING, 0, "passphrase-file", "FILE", &pass_file, "file holding its passphrase"},
         {CLI_FLAG, 0, "json", NULL, &json, "print the result as JSON"},
+        {CLI_FLAG, 0, "dry-run", NULL, &dry_run,
+         "check every row, write nothing: show what would change"},
         {CLI_END},
     };
     int argi = cli_parse(argc, argv, import_usage, options);
     if (argi + 1 != argc) {
         cli_usage_error(import_usage, "import needs one FILE.csv");
     }
+    key_path = cli_key_path(key_path); /* $POOLBOOK_KEY, the config's key */
     if (map_path == NULL || key_path == NULL) {
         cli_usage_error(import_usage, "import needs --map MAP.json and -k SECKEY");
     }
@@ -124,7 +131,9 @@ cmd_import(int argc, char **argv)
     rc = rc == PB_OK ? sign_all(imp, key, &err) : rc;
     pb_seckey_free(key);
     rc = rc == PB_OK ? pb_store_size(store, &first, &err) : rc;
-    if (rc == PB_OK) {
+    if (rc == PB_OK && dry_run) {
+        rc = cli_dry_run(store, pb_import_records(imp), pb_import_count(imp), json, &err);
+    } else if (rc == PB_OK) {
         rc = pb_store_append_batch(store, pb_import_records(imp), pb_import_count(imp), &appended,
                                    &present, &err);
     }
@@ -136,7 +145,9 @@ cmd_import(int argc, char **argv)
         pb_import_free(imp);
         cli_fail(&err);
     }
-    print_result(imp, first, appended, present, json);
+    if (!dry_run) {
+        print_result(imp, first, appended, present, json);
+    }
     pb_import_free(imp);
     return 0;
 }

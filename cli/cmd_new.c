@@ -53,6 +53,9 @@ static const char *const new_usage[] = {
 
 #define NEW_REPEAT_MAX PB_KEYS_MAX
 
+/* The usage a refusal shows: post's when post builds the draft, else new's. */
+static const char *const *usage_shown = new_usage;
+
 static const char *opt_origin, *opt_out = "-", *opt_id, *opt_title, *opt_created;
 static const char *partner_specs[NEW_REPEAT_MAX];
 static const char *key_specs[NEW_REPEAT_MAX];
@@ -86,7 +89,8 @@ build_partners(void)
     for (size_t i = 0; i < partner_count; i++) {
         char id[256], kind[256], name[1024];
         if (split3(partner_specs[i], id, kind, name, sizeof(id)) != 0) {
-            cli_usage_error(new_usage, "--partner wants ID:KIND:NAME, not '%s'", partner_specs[i]);
+            cli_usage_error(usage_shown, "--partner wants ID:KIND:NAME, not '%s'",
+                            partner_specs[i]);
         }
         json_array_append_new(partners,
                               json_pack("{s:s,s:s,s:s}", "id", id, "kind", kind, "name", name));
@@ -101,7 +105,8 @@ build_keys(void)
     for (size_t i = 0; i < key_count; i++) {
         char partner[256], role[256], path[1024];
         if (split3(key_specs[i], partner, role, path, sizeof(partner)) != 0) {
-            cli_usage_error(new_usage, "--key wants PARTNER:ROLE:PUBFILE, not '%s'", key_specs[i]);
+            cli_usage_error(usage_shown, "--key wants PARTNER:ROLE:PUBFILE, not '%s'",
+                            key_specs[i]);
         }
         pb_pubkey pub;
         pb_error err;
@@ -123,7 +128,7 @@ static json_t *
 new_genesis(const char *created, pb_error *err)
 {
     if (opt_origin == NULL) {
-        cli_usage_error(new_usage, "genesis needs --origin");
+        cli_usage_error(usage_shown, "genesis needs --origin");
     }
     json_t *partners = build_partners();
     json_t *keys = build_keys();
@@ -139,7 +144,7 @@ static json_t *
 new_document(const char *file, const char *created, pb_error *err)
 {
     if (file == NULL || opt_title == NULL) {
-        cli_usage_error(new_usage, "document needs FILE and --title");
+        cli_usage_error(usage_shown, "document needs FILE and --title");
     }
     pb_store *store = cli_open_store(PB_STORE_RDONLY);
     char origin[256];
@@ -196,7 +201,7 @@ parties_draft(const char *type, const char *id, const char *created, json_t *fie
             json_pack("{s:i,s:s,s:s,s:s,s:s}", "v", 1, "type", type, "id",
                       opt_id != NULL ? opt_id : id, "ledger", origin, "created", created);
         if (fields == NULL) {
-            cli_usage_error(new_usage, "the values of options must be UTF-8 text");
+            cli_usage_error(usage_shown, "the values of options must be UTF-8 text");
         }
         if (entry == NULL || json_object_update(entry, fields) != 0) {
             cli_die_env("out of memory");
@@ -223,7 +228,7 @@ static const char *opt_pool, *opt_stream, *opt_scheme, *opt_from, *opt_to, *opt_
     *opt_successor;
 
 static const struct cli_option draft_options[] = {
-    {CLI_STRING, 0, "pool", "POOL", &opt_pool, "the pool's id"},
+    {CLI_STRING, 0, "pool", "POOL", &opt_pool, "the pool's id (default: the config's pool)"},
     {CLI_STRING, 0, "stream", "STREAM", &opt_stream, "funding stream paid into (contribution)"},
     {CLI_STRING, 0, "scheme", "SCHEME", &opt_scheme, "the scheme (expenditure, forecast)"},
     {CLI_STRING, 0, "from", "SCHEME", &opt_from, "scheme the budget moves from (virement)"},
@@ -556,6 +561,17 @@ name_draft_input(const struct draft_type *dt, pb_error *err)
     }
 }
 
+/* The type of the last pool or money draft built, for cli_draft_where. */
+static const struct draft_type *draft_type_built;
+
+void
+cli_draft_where(pb_error *err)
+{
+    if (draft_type_built != NULL) {
+        name_draft_input(draft_type_built, err);
+    }
+}
+
 /* DESIGN 6: a settlement records the year's actual outturn apportioned under
  * the policy; the ledger computes the figures and, at append, checks them. */
 static int
@@ -591,6 +607,9 @@ ledger_origin(char *buf, size_t size, pb_error *err)
 static json_t *
 new_pool_or_money(const struct draft_type *dt, const char *verb, const char *created, pb_error *err)
 {
+    if (opt_pool == NULL && draft_field_of(dt, "pool") != NULL) {
+        opt_pool = cli_config("pool"); /* the default pool, when the type has one */
+    }
     check_draft_options(dt, verb);
     char today[PB_DATE_TEXT_MAX];
     snprintf(today, sizeof(today), "%.10s", created);
@@ -615,6 +634,7 @@ new_pool_or_money(const struct draft_type *dt, const char *verb, const char *cre
         name_draft_input(dt, err);
         return NULL;
     }
+    draft_type_built = dt;
     return record;
 }
 
@@ -636,7 +656,7 @@ static json_t *
 new_key_add(const char *created, pb_error *err)
 {
     if (partner_count != 1 || opt_role == NULL || opt_pubkey == NULL) {
-        cli_usage_error(new_usage, "key.add needs one --partner, --role and --pubkey");
+        cli_usage_error(usage_shown, "key.add needs one --partner, --role and --pubkey");
     }
     char keyid[PB_KEYID_TEXT_MAX];
     char b64[64];
@@ -652,11 +672,12 @@ static json_t *
 new_key_revoke(const char *created, pb_error *err)
 {
     if (partner_count != 1 || opt_keyid == NULL || opt_date == NULL || opt_reason == NULL) {
-        cli_usage_error(new_usage, "key.revoke needs one --partner, --keyid, --date and --reason");
+        cli_usage_error(usage_shown,
+                        "key.revoke needs one --partner, --keyid, --date and --reason");
     }
     uint8_t key_id[8];
     if (pb_keyid_parse(opt_keyid, key_id, NULL) != PB_OK) {
-        cli_usage_error(new_usage, "--keyid wants 16 uppercase hex digits, not '%s'", opt_keyid);
+        cli_usage_error(usage_shown, "--keyid wants 16 uppercase hex digits, not '%s'", opt_keyid);
     }
     char id[PB_ID_BYTES_MAX + 1];
     snprintf(id, sizeof(id), "revoke-%s", opt_keyid);
@@ -669,14 +690,14 @@ static json_t *
 new_partner_admit(const char *created, pb_error *err)
 {
     if (opt_partner_id == NULL || opt_kind == NULL || opt_name == NULL || key_count == 0) {
-        cli_usage_error(new_usage,
+        cli_usage_error(usage_shown,
                         "partner.admit needs --partner-id, --kind, --name and --key ROLE:PUBFILE");
     }
     json_t *keys = json_array();
     for (size_t i = 0; keys != NULL && i < key_count; i++) {
         const char *colon = strchr(key_specs[i], ':');
         if (colon == NULL || colon == key_specs[i]) {
-            cli_usage_error(new_usage, "--key wants ROLE:PUBFILE, not '%s'", key_specs[i]);
+            cli_usage_error(usage_shown, "--key wants ROLE:PUBFILE, not '%s'", key_specs[i]);
         }
         char keyid[PB_KEYID_TEXT_MAX];
         char b64[64];
@@ -692,6 +713,51 @@ new_partner_admit(const char *created, pb_error *err)
 }
 
 #define NEW_OPTIONS_MAX 48
+
+/* Every type new and post make, in the order of the usage lines. */
+static const char *const entry_types[] = {
+    "genesis",     "document", "pool.agree", "pool.vary",     "contribution",
+    "expenditure", "forecast", "virement",   "reversal",      "period.close",
+    "settlement",  "key.add",  "key.revoke", "partner.admit", NULL,
+};
+
+const char *const *
+cli_entry_types(void)
+{
+    return entry_types;
+}
+
+/* Exit 2 if type is none of entry_types (or NULL: none was given), listing
+ * them and, when the typed word begins exactly one of them ("contrib"), that
+ * one. The synopsis shown is the caller's (post's, not new's). */
+static void
+refuse_unknown_type(const char *const *usage, const char *type)
+{
+    char list[256] = "";
+    size_t used = 0;
+    const char *guess = NULL;
+    size_t guesses = 0;
+    for (size_t i = 0; entry_types[i] != NULL; i++) {
+        if (type != NULL && strcmp(entry_types[i], type) == 0) {
+            return;
+        }
+        if (type != NULL && type[0] != '\0' && strncmp(entry_types[i], type, strlen(type)) == 0) {
+            guess = entry_types[i];
+            guesses++;
+        }
+        int n =
+            snprintf(list + used, sizeof(list) - used, "%s%s", i > 0 ? ", " : "", entry_types[i]);
+        used += n > 0 && (size_t)n < sizeof(list) - used ? (size_t)n : 0;
+    }
+    if (type == NULL) {
+        cli_usage_error(usage, "which entry type? one of: %s", list);
+    }
+    if (guesses == 1) {
+        cli_usage_error(usage, "unknown entry type '%s' (did you mean %s?); types: %s", type, guess,
+                        list);
+    }
+    cli_usage_error(usage, "unknown entry type '%s'; types: %s", type, list);
+}
 
 /* Shared with post: parse the `new` options plus extra (post's), build the draft. */
 json_t *
@@ -724,11 +790,12 @@ cli_new_draft(int argc, char **argv, const char *const *usage, const struct cli_
         options[n++] = extra[i];
     }
     options[n] = (struct cli_option){CLI_END};
+    usage_shown = usage;
     collect_repeated(argc, argv, "--partner", partner_specs, &partner_count);
     collect_repeated(argc, argv, "--key", key_specs, &key_count);
     int argi = cli_parse(argc, argv, usage, options);
     if (argi >= argc) {
-        cli_usage_error(new_usage, "which entry type?");
+        refuse_unknown_type(usage, NULL);
     }
     char created[32];
     pb_now(created, sizeof(created));
@@ -755,7 +822,8 @@ cli_new_draft(int argc, char **argv, const char *const *usage, const struct cli_
         return new_pool_or_money(find_draft_type(type), usage == new_usage ? "new" : "post",
                                  created, err);
     }
-    cli_usage_error(new_usage, "cannot make a draft of '%s' with these arguments", type);
+    refuse_unknown_type(usage, type);
+    cli_usage_error(usage, "cannot make a draft of '%s' with these arguments", type);
 }
 
 /* The amount of the row of rows with id, as display text, or NULL. */

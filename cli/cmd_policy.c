@@ -124,22 +124,23 @@ print_explain(const json_t *explain)
     printf("\n");
 }
 
+/* explain's options; `policy --help` prints them too (check has none). */
+static const char *pool, *period;
+static int json, actual;
+static const struct cli_option explain_options[] = {
+    {CLI_STRING, 0, "pool", "POOL", &pool, "the pool (explain; default: the config's pool)"},
+    {CLI_STRING, 0, "period", "PERIOD", &period, "2024/25-Q2, 2024/25-M06 or 2024/25 (explain)"},
+    {CLI_FLAG, 0, "actual", NULL, &actual,
+     "the year's actual outturn, as a settlement records it (explain; no --period)"},
+    {CLI_FLAG, 0, "json", NULL, &json, "print one JSON object (explain; docs/policies.md)"},
+    {CLI_END},
+};
+
 static int
 policy_explain(int argc, char **argv)
 {
-    const char *pool = NULL;
-    const char *period = NULL;
-    int json = 0;
-    int actual = 0;
-    const struct cli_option options[] = {
-        {CLI_STRING, 0, "pool", "POOL", &pool, "the pool"},
-        {CLI_STRING, 0, "period", "PERIOD", &period, "2024/25-Q2, 2024/25-M06 or 2024/25"},
-        {CLI_FLAG, 0, "actual", NULL, &actual,
-         "the year's actual outturn, as a settlement records it (no --period)"},
-        {CLI_FLAG, 0, "json", NULL, &json, "print one JSON object (docs/policies.md)"},
-        {CLI_END},
-    };
-    int argi = cli_parse(argc, argv, policy_usage, options);
+    int argi = cli_parse(argc, argv, policy_usage, explain_options);
+    pool = pool != NULL ? pool : cli_config("pool");
     if (argi != argc || pool == NULL) {
         cli_usage_error(policy_usage, "say policy explain --pool POOL");
     }
@@ -154,6 +155,7 @@ policy_explain(int argc, char **argv)
                     : pb_policy_explain(store, pool, period, &explain, &err);
     pb_store_close(store);
     if (rc != PB_OK) {
+        cli_name_option(&err, "--pool");
         cli_fail(&err);
     }
     if (json) {
@@ -181,6 +183,6 @@ cmd_policy(int argc, char **argv)
             return policy_check(argv[argi]);
         }
     }
-    cli_parse(argc, argv, policy_usage, no_options);
+    cli_parse(argc, argv, policy_usage, explain_options);
     cli_usage_error(policy_usage, "say policy check FILE or policy explain --pool POOL");
 }

@@ -158,6 +158,7 @@ cmd_pool(int argc, char **argv)
     int rc = pb_pool_report(store, argv[argi + 1], period, &report, &err);
     pb_store_close(store);
     if (rc != PB_OK) {
+        cli_name_option(&err, "pool show POOL");
         cli_fail(&err);
     }
     if (json) {

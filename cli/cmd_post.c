@@ -8,7 +8,8 @@
 #include <string.h>
 
 static const char *const post_usage[] = {
-    "post TYPE [the type's options] -k SECKEY [--passphrase-file FILE] [--id ID] [--json]",
+    "post TYPE [the type's options] -k SECKEY [--passphrase-file FILE] [--id ID] [--dry-run] "
+    "[--json]",
     "  post document FILE --title TITLE",
     "  post contribution --pool P --partner X --stream S --amount AMT --date D [--ref R] [--memo "
     "M]",
@@ -28,6 +29,8 @@ static const char *const post_usage[] = {
     "pool.agree and pool.vary take the options of `new` too, for when one key suffices;",
     "so do key.add, key.revoke and partner.admit.",
     "For a document, the file's SHA-256 and size are recorded (the file stays yours).",
+    "--dry-run checks the entry as the append would, writes nothing, and prints",
+    "what would be appended and the pool's figures that would change.",
     NULL,
 };
 
@@ -82,12 +85,16 @@ cmd_post(int argc, char **argv)
     const char *pass_file = NULL;
     int json = 0;
     int allow_same_ref = 0;
+    int dry_run = 0;
     const struct cli_option extra[] = {
         {CLI_FLAG, 0, "allow-same-ref", NULL, &allow_same_ref,
          "post a second payment under a reference already used (other figures)"},
-        {CLI_STRING, 'k', "key-file", "SECKEY", &key_path, "the secret key to sign with"},
+        {CLI_STRING, 'k', "key-file", "SECKEY", &key_path,
+         "the secret key to sign with (default: $POOLBOOK_KEY, the config's key)"},
         {CLI_STRING, 0, "passphrase-file", "FILE", &pass_file, "file holding its passphrase"},
         {CLI_FLAG, 0, "json", NULL, &json, "print the result as JSON"},
+        {CLI_FLAG, 0, "dry-run", NULL, &dry_run,
+         "check everything, write nothing: show what would change"},
         {CLI_END},
     };
     pb_error err;
@@ -96,8 +103,10 @@ cmd_post(int argc, char **argv)
     if (record == NULL) {
         cli_fail(&err);
     }
+    key_path = cli_key_path(key_path); /* $POOLBOOK_KEY, the config's key */
     if (key_path == NULL) {
-        cli_usage_error(post_usage, "post needs -k SECKEY");
+        cli_usage_error(post_usage,
+                        "post needs -k SECKEY (or $POOLBOOK_KEY, or key in the config)");
     }
     pb_seckey *key = cli_load_seckey(key_path, pass_file);
     int rc = pb_record_sign(record, key, &err);
@@ -122,14 +131,22 @@ cmd_post(int argc, char **argv)
     if (rc == PB_OK && !present && !allow_same_ref) {
         rc = same_ref_elsewhere(store, record, id, &err);
     }
-    if (rc == PB_OK && !present) {
+    if (rc == PB_OK && !present && dry_run) {
+        rc = cli_dry_run(store, &record, 1, json, &err);
+    } else if (rc == PB_OK && !present) {
         rc = pb_store_append(store, record, &index, &present, &err);
     }
     pb_store_close(store);
     if (rc != PB_OK) {
+        cli_draft_where(&err);
+        if (strncmp(err.where, "$.sigs", 6) == 0) {
+            snprintf(err.where, sizeof(err.where), "-k %s", key_path); /* the one signature */
+        }
         cli_fail(&err);
     }
-    if (json) {
+    if (dry_run && !present) {
+        /* printed by cli_dry_run */
+    } else if (json) {
         printf("{\"index\":%llu,\"id\":\"%s\",\"present\":%s}\n", (unsigned long long)index, id,
                present ? "true" : "false");
     } else {

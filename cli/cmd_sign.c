@@ -83,13 +83,15 @@ cmd_sign(int argc, char **argv)
     const char *out = NULL;
     int no_check = 0;
     const struct cli_option options[] = {
-        {CLI_STRING, 'k', "key-file", "SECKEY", &key_path, "the secret key to sign with"},
+        {CLI_STRING, 'k', "key-file", "SECKEY", &key_path,
+         "the secret key to sign with (default: $POOLBOOK_KEY, the config's key)"},
         {CLI_STRING, 0, "passphrase-file", "FILE", &pass_file, "file holding its passphrase"},
         {CLI_STRING, 'o', "output", "FILE", &out, "write the signed draft here"},
         {CLI_FLAG, 0, "no-check", NULL, &no_check, "do not check the draft against the ledger"},
         {CLI_END},
     };
     int argi = cli_parse(argc, argv, sign_usage, options);
+    key_path = cli_key_path(key_path); /* $POOLBOOK_KEY, the config's key */
     if (argi + 1 != argc || key_path == NULL) {
         cli_usage_error(sign_usage, "sign needs one DRAFT and -k SECKEY");
     }

@@ -26,7 +26,7 @@ cmd_statement(int argc, char **argv)
     const char *pool = NULL, *partner = NULL, *period = NULL, *format_name = "text";
     const char *out = "-";
     const struct cli_option options[] = {
-        {CLI_STRING, 0, "pool", "POOL", &pool, "the pool"},
+        {CLI_STRING, 0, "pool", "POOL", &pool, "the pool (default: the config's pool)"},
         {CLI_STRING, 0, "partner", "PARTNER", &partner, "the partner whose statement it is"},
         {CLI_STRING, 0, "period", "PERIOD", &period, "2024/25-Q2, 2024/25-M06 or 2024/25"},
         {CLI_STRING, 0, "format", "FORMAT", &format_name, "text, json, csv, html or xlsx"},
@@ -37,6 +37,7 @@ cmd_statement(int argc, char **argv)
     if (argi != argc) {
         cli_usage_error(statement_usage, "unexpected argument '%s'", argv[argi]);
     }
+    pool = pool != NULL ? pool : cli_config("pool");
     if (pool == NULL || partner == NULL) {
         cli_usage_error(statement_usage, "give --pool POOL and --partner PARTNER");
     }
@@ -54,6 +55,7 @@ cmd_statement(int argc, char **argv)
     int rc = pb_statement(store, pool, partner, period, &statement, &err);
     pb_store_close(store);
     if (rc != PB_OK) {
+        cli_name_option(&err, "--pool");
         render_where(&err);
         cli_fail(&err);
     }

@@ -202,7 +202,7 @@ cmd_statements(int argc, char **argv)
     const char *pool = NULL, *period = NULL, *dir = NULL, *key_path = NULL, *pass_file = NULL;
     const char *format_list = "all";
     const struct cli_option options[] = {
-        {CLI_STRING, 0, "pool", "POOL", &pool, "the pool"},
+        {CLI_STRING, 0, "pool", "POOL", &pool, "the pool (default: the config's pool)"},
         {CLI_STRING, 0, "period", "PERIOD", &period, "2024/25-Q2, 2024/25-M06 or 2024/25"},
         {CLI_STRING, 0, "out", "DIR", &dir, "the folder to write (created if missing)"},
         {CLI_STRING, 0, "format", "LIST", &format_list, "formats, comma-separated, or all"},
@@ -214,6 +214,7 @@ cmd_statements(int argc, char **argv)
     if (argi != argc) {
         cli_usage_error(statements_usage, "unexpected argument '%s'", argv[argi]);
     }
+    pool = pool != NULL ? pool : cli_config("pool");
     if (pool == NULL || period == NULL || dir == NULL || key_path == NULL) {
         cli_usage_error(statements_usage, "give --pool, --period, --out and -k");
     }
@@ -226,6 +227,7 @@ cmd_statements(int argc, char **argv)
     pb_error_init(&err);
     json_t *summary = NULL;
     if (pb_statement(store, pool, NULL, period, &summary, &err) != PB_OK) {
+        cli_name_option(&err, "--pool");
         render_where(&err);
         cli_fail(&err); /* pool, period and activity checked before anything is written */
     }
@@ -237,11 +239,19 @@ cmd_statements(int argc, char **argv)
     struct written w = {NULL, 0};
     size_t i;
     const json_t *p;
+    /* One statement per partner and the pool's own: progress counts them. */
+    size_t statements = json_array_size(json_object_get(summary, "positions")) + 1;
     json_array_foreach(json_object_get(summary, "positions"), i, p)
     {
         write_statement(store, pool, render_str(p, "partner"), period, formats, dir, &w);
+        if (cli_progress_wanted()) {
+            cli_progress("writing statements", i + 1, statements, "statements");
+        }
     }
     write_statement(store, pool, NULL, period, formats, dir, &w);
+    if (cli_progress_wanted()) {
+        cli_progress("writing statements", statements, statements, "statements");
+    }
     sign_manifest(dir, &w, key, pool, render_str(summary, "period"), store);
     pb_seckey_free(key);
     pb_store_close(store);

@@ -50,9 +50,46 @@ static const char *const main_usage[] = {
     "post send records to it; log, show, pool, policy, statement, statements, proof,",
     "verify, checkpoint --show, export and new read a local mirror checked against its",
     "tiles and checkpoint; requests are signed with --remote-key ($POOLBOOK_REMOTE_KEY).",
-    "Run `poolbook COMMAND --help` for a command's options.",
+    "Run `poolbook COMMAND --help` for a command's options, `man poolbook` for all.",
+    "`poolbook --version` prints the version and the libraries' versions.",
     NULL,
 };
+
+#define COMMANDS_MAX 32
+
+/* `poolbook --man`: the manual page from the command table (manual.c). */
+static int
+print_man(void)
+{
+    const char *names[COMMANDS_MAX + 1], *summaries[COMMANDS_MAX + 1];
+    int (*runs[COMMANDS_MAX + 1])(int, char **);
+    size_t n = 0;
+    for (; commands[n].name != NULL && n < COMMANDS_MAX; n++) {
+        names[n] = commands[n].name;
+        summaries[n] = commands[n].summary;
+        runs[n] = commands[n].run;
+    }
+    if (commands[n].name != NULL) {
+        abort(); /* COMMANDS_MAX is too small for the table */
+    }
+    names[n] = summaries[n] = NULL;
+    runs[n] = NULL;
+    cli_man(main_usage, names, summaries, runs);
+    return cli_finish_stdout();
+}
+
+/* `poolbook __complete commands|types|pools|partners` (complete.c). */
+static int
+complete(int argc, char **argv)
+{
+    if (argc == 2 && strcmp(argv[1], "commands") == 0) {
+        for (size_t i = 0; commands[i].name != NULL; i++) {
+            printf("%s\n", commands[i].name);
+        }
+        return 0;
+    }
+    return cli_complete(argc, argv);
+}
 
 static void
 print_main_usage(FILE *f)
@@ -95,6 +132,11 @@ main(int argc, char **argv)
         } else if (strcmp(argv[argi], "--help") == 0 || strcmp(argv[argi], "-h") == 0) {
             print_main_usage(stdout);
             return cli_finish_stdout();
+        } else if (strcmp(argv[argi], "--version") == 0) {
+            cli_print_version(stdout);
+            return cli_finish_stdout();
+        } else if (strcmp(argv[argi], "--man") == 0) {
+            return print_man(); /* hidden: the build writes poolbook.1 with it */
         } else {
             cli_usage_error(main_usage, "unknown option %s", argv[argi]);
         }
@@ -102,6 +144,11 @@ main(int argc, char **argv)
     if (argi >= argc) {
         print_main_usage(stderr);
         return 2;
+    }
+    if (strcmp(argv[argi], "__complete") == 0) {
+        int rc = complete(argc - argi, argv + argi); /* hidden: for the shell completions */
+        int out = cli_finish_stdout();
+        return rc != 0 ? rc : out;
     }
     static const char *const mirrored[] = {"checkpoint", "export", "log",   "new",  "policy",
                                            "pool",       "post",   "proof", "show", "statement",

@@ -8,24 +8,57 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The left column of an option's help line: "-k, --key-file SECKEY". */
+static void
+option_left(const struct cli_option *o, char *left, size_t size)
+{
+    const char *space = o->kind == CLI_STRING ? " " : "";
+    const char *arg = o->kind == CLI_STRING ? o->arg_name : "";
+    if (o->short_name != 0) {
+        snprintf(left, size, "-%c, --%s%s%s", o->short_name, o->long_name, space, arg);
+    } else {
+        snprintf(left, size, "    --%s%s%s", o->long_name, space, arg);
+    }
+}
+
+/* cli_usage in roff, for the manual page (manual.c): the usage lines as
+ * written, then each option as a tagged paragraph. */
+static void
+usage_roff(FILE *f, const char *const *usage, const struct cli_option *options)
+{
+    fprintf(f, ".nf\n");
+    for (size_t i = 0; usage[i] != NULL; i++) {
+        fputs(i == 0 ? "poolbook " : "", f);
+        cli_roff_text(f, usage[i]);
+        fputc('\n', f);
+    }
+    fprintf(f, ".fi\n");
+    for (size_t i = 0; options != NULL && options[i].kind != CLI_END; i++) {
+        char left[64];
+        option_left(&options[i], left, sizeof(left));
+        fprintf(f, ".TP\n.B ");
+        cli_roff_text(f, left[0] == ' ' ? left + 4 : left);
+        fputc('\n', f);
+        cli_roff_text(f, options[i].help);
+        fputc('\n', f);
+    }
+}
+
 void
 cli_usage(FILE *f, const char *const *usage, const struct cli_option *options)
 {
+    if (cli_help_roff) {
+        usage_roff(f, usage, options);
+        return;
+    }
     for (size_t i = 0; usage[i] != NULL; i++) {
         fprintf(f, "%s%s\n", i == 0 ? "usage: poolbook " : "", usage[i]);
     }
     fprintf(f, "\noptions:\n");
     for (size_t i = 0; options != NULL && options[i].kind != CLI_END; i++) {
-        const struct cli_option *o = &options[i];
         char left[64];
-        if (o->short_name != 0) {
-            snprintf(left, sizeof(left), "-%c, --%s%s%s", o->short_name, o->long_name,
-                     o->kind == CLI_STRING ? " " : "", o->kind == CLI_STRING ? o->arg_name : "");
-        } else {
-            snprintf(left, sizeof(left), "    --%s%s%s", o->long_name,
-                     o->kind == CLI_STRING ? " " : "", o->kind == CLI_STRING ? o->arg_name : "");
-        }
-        fprintf(f, "  %-28s %s\n", left, o->help);
+        option_left(&options[i], left, sizeof(left));
+        fprintf(f, "  %-28s %s\n", left, options[i].help);
     }
     fprintf(f, "  %-28s %s\n", "-h, --help", "show this help");
 }

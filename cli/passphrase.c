@@ -57,24 +57,34 @@ keep_first_line(char *buf, size_t len, const char *where)
     sodium_memzero(buf + line, PASSPHRASE_BUF_BYTES - line);
 }
 
-/* The first line of a passphrase file, newline stripped. */
+/* The first line of a passphrase file ("-": standard input), newline
+ * stripped. Standard input is read a byte at a time, so nothing after the
+ * passphrase's line is taken from it. */
 static char *
 read_passphrase_file(const char *path)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    int is_stdin = strcmp(path, "-") == 0;
+    int fd = is_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    size_t chunk_max = is_stdin ? 1 : PASSPHRASE_BUF_BYTES;
+    if (is_stdin) {
+        path = "stdin";
+    }
     if (fd < 0) {
         cli_die_env("cannot open passphrase file: %s (%s)", strerror(errno), path);
     }
     char *buf = passphrase_alloc();
     size_t len = 0;
     while (len < PASSPHRASE_BUF_BYTES - 1) {
-        ssize_t n = read(fd, buf + len, PASSPHRASE_BUF_BYTES - 1 - len);
+        size_t want = PASSPHRASE_BUF_BYTES - 1 - len;
+        ssize_t n = read(fd, buf + len, want < chunk_max ? want : chunk_max);
         if (n < 0 && errno == EINTR) {
             continue;
         }
         if (n < 0) {
             int errnum = errno;
-            close(fd);
+            if (!is_stdin) {
+                close(fd);
+            }
             cli_passphrase_free(buf);
             cli_die_env("cannot read passphrase file: %s (%s)", strerror(errnum), path);
         }
@@ -84,7 +94,9 @@ read_passphrase_file(const char *path)
         }
         len += (size_t)n;
     }
-    close(fd);
+    if (!is_stdin) {
+        close(fd);
+    }
     keep_first_line(buf, len, path);
     return buf;
 }
@@ -174,7 +186,7 @@ passphrase_source(const char *passphrase_file)
         return passphrase_file;
     }
     const char *env = getenv("POOLBOOK_PASSPHRASE_FILE");
-    return env != NULL && env[0] != '\0' ? env : NULL;
+    return env != NULL && env[0] != '\0' ? env : cli_config("passphrase-file");
 }
 
 char *
@@ -205,6 +217,31 @@ cli_new_passphrase(const char *passphrase_file, const char *sec_path)
     return first;
 }
 
+/* A public key file given where a secret key belongs (-k KEY.pub) is the
+ * likeliest slip of all: say so, and name the secret key file keygen wrote
+ * beside it (BASENAME.key for BASENAME.pub). Returns only if path holds no
+ * public key. */
+static void
+refuse_public_key(const char *path)
+{
+    pb_pubkey pub;
+    if (pb_pubkey_load(path, &pub, NULL) != PB_OK) {
+        return;
+    }
+    char keyid[PB_KEYID_TEXT_MAX];
+    pb_keyid_format(pub.key_id, keyid, sizeof(keyid));
+    size_t len = strlen(path);
+    char secret[PB_ERROR_WHERE_MAX];
+    if (len > 4 && len < sizeof(secret) && strcmp(path + len - 4, ".pub") == 0) {
+        snprintf(secret, sizeof(secret), "%.*s.key", (int)(len - 4), path);
+    } else {
+        snprintf(secret, sizeof(secret), "BASENAME.key, made with BASENAME.pub by keygen");
+    }
+    cli_die_env("%s is the public key %s, not a secret key: sign with its secret key file "
+                "(-k %s)",
+                path, keyid, secret);
+}
+
 pb_seckey *
 cli_load_seckey(const char *path, const char *passphrase_file)
 {
@@ -212,6 +249,7 @@ cli_load_seckey(const char *path, const char *passphrase_file)
     pb_error_init(&err);
     int encrypted = 0;
     if (pb_seckey_file_encrypted(path, &encrypted, &err) != PB_OK) {
+        refuse_public_key(path);
         cli_fail(&err);
     }
     char *passphrase = NULL;

@@ -213,6 +213,7 @@ cli_open_store(int flags)
     if (pb_store_open(cli_ledger_path(), flags, &store, &err) != PB_OK) {
         cli_fail(&err);
     }
+    cli_progress_attach(store);
     return store;
 }
 

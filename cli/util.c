@@ -27,7 +27,8 @@ cli_ledger_path(void)
     if (env != NULL && env[0] != '\0') {
         return env;
     }
-    return "poolbook.ledger";
+    const char *config = cli_config("ledger");
+    return config != NULL ? config : "poolbook.ledger";
 }
 
 int

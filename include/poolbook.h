@@ -509,6 +509,35 @@ int pb_store_check(pb_store *store, json_t *record, int *present_out, pb_error *
 int pb_store_append_batch(pb_store *store, json_t *const *records, size_t count,
                           uint64_t *appended_out, uint64_t *present_out, pb_error *err);
 
+/* A dry run of pb_store_append_batch (post, append and import --dry-run):
+ * every check the append would make, in a write transaction that is then
+ * aborted, so the ledger's records, root and derived state are untouched.
+ * On success *preview_out (a new reference) says what would happen:
+ *   {"first_index": N, "appended": A, "present": P,
+ *    "records": [{"id", "type"}, ...],               every record given
+ *    "pools": [{"pool", "period", "changes": [{"line", "before", "after",
+ *               "change"}, ...]}, ...]}
+ * where "pools" are the pools the records name (a money entry's pool, an
+ * agreed pool, the pool of a reversal's target already in the ledger), each
+ * with the lines of its whole-year figures (pb_pool_report: "scheme S01
+ * actual", "stream NHSMIN received", "total variance", ...) that would change,
+ * as canonical money strings. Returns PB_OK or the codes of
+ * pb_store_append_batch (err as there), PB_EPERIOD, PB_EOVERFLOW. */
+int pb_append_preview(pb_store *store, json_t *const *records, size_t count, json_t **preview_out,
+                      pb_error *err);
+
+/* Progress of a long operation on a store: what names it ("verifying",
+ * "appending", "reindexing", "exporting"), done of total records. The library
+ * never prints; a command shows it (on a terminal only). */
+typedef void (*pb_progress_fn)(void *ctx, const char *what, uint64_t done, uint64_t total);
+/* Report progress on store's long operations to fn (NULL: none): pb_verify,
+ * pb_store_append_batch of more than one record, pb_store_reindex and the
+ * exports (pb_bundle_export, pb_export_csv, pb_export_journal). fn is called
+ * on the calling thread every PB_PROGRESS_STEP records and once at the end
+ * (done == total), never after an error. ctx is borrowed. */
+void pb_store_set_progress(pb_store *store, pb_progress_fn fn, void *ctx);
+#define PB_PROGRESS_STEP 256
+
 /* The number of records (the tree size). */
 int pb_store_size(pb_store *store, uint64_t *size_out, pb_error *err);
 /* The ledger's origin, from its genesis entry (PB_EGENESIS when empty). */

@@ -645,8 +645,10 @@ test_period_parse_refuses_bad_quarters(void **state)
 {
     (void)state;
     static const refuse_case cases[] = {
-        {"2024/25-Q0", "period \"2024/25-Q0\" has quarter 0, not 1..4"},
-        {"2024/25-Q5", "period \"2024/25-Q5\" has quarter 5, not 1..4"},
+        {"2024/25-Q0", "period \"2024/25-Q0\" has quarter 0; the forms are 2024/25 (the year), "
+                       "2024/25-Q1 to -Q4 (a quarter) and 2024/25-M01 to -M12 (a month)"},
+        {"2024/25-Q5", "period \"2024/25-Q5\" has quarter 5; the forms are 2024/25 (the year), "
+                       "2024/25-Q1 to -Q4 (a quarter) and 2024/25-M01 to -M12 (a month)"},
         {"2024/25-q1", NULL},
         {"2024/25-Q01", NULL},
         {"2024/25-Q", NULL},
@@ -660,8 +662,10 @@ test_period_parse_refuses_bad_months(void **state)
 {
     (void)state;
     static const refuse_case cases[] = {
-        {"2024/25-M00", "period \"2024/25-M00\" has month 00, not M01..M12"},
-        {"2024/25-M13", "period \"2024/25-M13\" has month 13, not M01..M12"},
+        {"2024/25-M00", "period \"2024/25-M00\" has month 00; the forms are 2024/25 (the year), "
+                        "2024/25-Q1 to -Q4 (a quarter) and 2024/25-M01 to -M12 (a month)"},
+        {"2024/25-M13", "period \"2024/25-M13\" has month 13; the forms are 2024/25 (the year), "
+                        "2024/25-Q1 to -Q4 (a quarter) and 2024/25-M01 to -M12 (a month)"},
         {"2024/25-M6", "period \"2024/25-M6\" is not YYYY/YY, YYYY/YY-Qn or YYYY/YY-Mnn"},
         {"2024/25-M006", NULL},
         {"2024/25-m06", NULL},

@@ -419,6 +419,34 @@ test_friendly_refuses_three_decimals(void **state)
     check_refuses(pb_money_parse_friendly, cases, COUNT(cases));
 }
 
+/* A decimal comma ("1.234,56") is refused with the amount written as poolbook
+ * reads it, not as "more than two decimals". */
+static void
+test_friendly_names_a_decimal_comma(void **state)
+{
+    (void)state;
+    static const refuse_case cases[] = {
+        {"1.234,56", PB_EMONEY,
+         "amount \"1.234,56\" looks like a decimal comma: write 1234.56 (a point before the "
+         "pence, commas only between thousands)"},
+        {"12,5", PB_EMONEY,
+         "amount \"12,5\" looks like a decimal comma: write 12.50 (a point before the pence, "
+         "commas only between thousands)"},
+        {"-\xC2\xA3"
+         "1.250.000,00",
+         PB_EMONEY,
+         "amount \"-£1.250.000,00\" looks like a decimal comma: write -1250000.00 (a point "
+         "before the pence, commas only between thousands)"},
+        {"1.000,00", PB_EMONEY,
+         "amount \"1.000,00\" looks like a decimal comma: write 1000.00 (a point before the "
+         "pence, commas only between thousands)"},
+        /* Not a decimal comma: the scan's own message stands. */
+        {"1,2345", PB_EMONEY, "amount \"1,2345\" has a thousands group that is not three digits"},
+        {"1..2,50", PB_EMONEY, "amount \"1..2,50\" has a '.' without decimals"},
+    };
+    check_refuses(pb_money_parse_friendly, cases, COUNT(cases));
+}
+
 static void
 test_friendly_refuses_bad_signs(void **state)
 {
@@ -869,6 +897,7 @@ main(void)
         cmocka_unit_test(test_parse_quote_does_not_split_utf8),
         cmocka_unit_test(test_parse_allows_null_error),
         cmocka_unit_test(test_friendly_accepts_table),
+        cmocka_unit_test(test_friendly_names_a_decimal_comma),
         cmocka_unit_test(test_friendly_accepts_every_canonical_form),
         cmocka_unit_test(test_friendly_reads_negative_zero_as_zero),
         cmocka_unit_test(test_friendly_accepts_pence_max_exactly),

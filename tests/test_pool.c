@@ -566,7 +566,7 @@ test_partner_succeed_takes_its_place_in_pools(void **state)
                      PB_OK);
     /* The old ICB's finance key no longer pays the stream; the successor's does. */
     refused(f, contribution(f, "ICB", "NHSMIN", "100.00", "2024-07-05", f->fin[ICB]), PB_EPARTNER,
-            "paid by NICB");
+            "ICB is not a partner of pool BCF24; partners: DCC, NICB, TRUST");
     assert_int_equal(
         append(f, contribution(f, "NICB", "NHSMIN", "100.00", "2024-07-05", nfin), NULL), PB_OK);
     json_t *r = NULL;

@@ -304,7 +304,7 @@ test_refusals(void **state)
 {
     struct fx *f = *state;
     refused(f, "BCF24", "TRUST", "2024/25-Q1", PB_EPARTNER,
-            "TRUST is not a partner of pool BCF24 (its partners: DCC, ICB)");
+            "TRUST is not a partner of pool BCF24; partners: DCC, ICB");
     refused(f, "BCF24", "DCC", "2024/25-Q3", PB_ENOTFOUND,
             "pool BCF24 has no money entries dated in 2024/25-Q3 (2024-10-01 to 2024-12-31): "
             "nothing to state");

@@ -1,8 +1,9 @@
 /*
  * test_store.c — the store and entry rules through the library: genesis
  * signing rules, append, the identical record reported present, a reused id
- * refused, a batch all-or-nothing, refusals leaving records and root as they
- * were, proofs checked, checkpoints and verify.
+ * refused, a batch all-or-nothing, a dry run writing nothing, progress of a
+ * batch, refusals leaving records and root as they were, proofs checked,
+ * checkpoints and verify.
  */
 #include "books/books.h"
 #include "support.h"
@@ -220,6 +221,121 @@ test_batch_is_all_or_nothing(void **state)
     free(before);
 }
 
+struct inspected {
+    int calls;
+    uint64_t ids; /* entries the dry state holds under "partners" (2: DCC, ICB) */
+};
+
+static int
+count_inspect(const pb_state *state, void *ctx, pb_error *err)
+{
+    struct inspected *in = ctx;
+    json_t *partners = NULL;
+    assert_int_equal(pb_state_get(state, "partners", &partners, err), PB_OK);
+    in->ids = json_array_size(partners);
+    json_decref(partners);
+    in->calls++;
+    return PB_OK;
+}
+
+/* A dry run admits as an append does, shows the state it would leave, and
+ * writes nothing; a refused one is refused as the append would be. */
+static void
+test_dry_run_writes_nothing(void **state)
+{
+    struct fixture *f = *state;
+    found(f);
+    char *before = pbt_ledger_content(f->store);
+    uint64_t size = 0;
+    assert_int_equal(pb_store_size(f->store, &size, NULL), PB_OK);
+    json_t *recs[3];
+    for (int i = 0; i < 3; i++) {
+        char id[16];
+        snprintf(id, sizeof(id), "dry-%d", i);
+        recs[i] = document(id, "Invoice", f->icb_fin);
+    }
+    struct inspected in = {0, 0};
+    uint64_t first = 9, appended = 9, present = 9;
+    assert_int_equal(pb_store_append_dry(f->store, recs, 3, count_inspect, &in, &first, &appended,
+                                         &present, NULL),
+                     PB_OK);
+    assert_int_equal(in.calls, 1);
+    assert_int_equal(in.ids, 2);
+    assert_int_equal(first, size);
+    assert_int_equal(appended, 3);
+    assert_int_equal(present, 0);
+    char *after = pbt_ledger_content(f->store);
+    assert_string_equal(before, after);
+    free(after);
+    /* Refused: the append's code and position; inspect is not called. */
+    json_object_set_new(json_array_get(json_object_get(recs[1], "sigs"), 0), "key",
+                        json_string("0123456789ABCDEF"));
+    pb_error err;
+    pb_error_init(&err);
+    assert_int_equal(pb_store_append_dry(f->store, recs, 3, count_inspect, &in, &first, &appended,
+                                         &present, &err),
+                     PB_EKEY_UNKNOWN);
+    assert_int_equal(err.index, 1);
+    assert_int_equal(in.calls, 1);
+    after = pbt_ledger_content(f->store);
+    assert_string_equal(before, after);
+    free(after);
+    for (int i = 0; i < 3; i++) {
+        json_decref(recs[i]);
+    }
+    free(before);
+}
+
+struct progress_seen {
+    uint64_t done[8];
+    uint64_t total;
+    int calls;
+};
+
+static void
+note_progress(void *ctx, const char *what, uint64_t done, uint64_t total)
+{
+    struct progress_seen *p = ctx;
+    assert_string_equal(what, "appending");
+    if (p->calls < 8) {
+        p->done[p->calls] = done;
+    }
+    p->total = total;
+    p->calls++;
+}
+
+/* An append of a batch reports every PB_PROGRESS_STEP records and at the end. */
+static void
+test_batch_reports_progress(void **state)
+{
+    struct fixture *f = *state;
+    found(f);
+    enum { N = 2 * PB_PROGRESS_STEP + 88 };
+    json_t **recs = calloc(N, sizeof(*recs));
+    assert_non_null(recs);
+    for (int i = 0; i < N; i++) {
+        char id[16];
+        snprintf(id, sizeof(id), "p-%d", i);
+        recs[i] = document(id, "Invoice", f->icb_fin);
+    }
+    struct progress_seen seen;
+    memset(&seen, 0, sizeof(seen));
+    pb_store_set_progress(f->store, note_progress, &seen);
+    uint64_t appended = 0, present = 0;
+    assert_int_equal(pb_store_append_batch(f->store, recs, N, &appended, &present, NULL), PB_OK);
+    assert_int_equal(appended, N);
+    assert_int_equal(seen.calls, 3);
+    assert_int_equal(seen.done[0], PB_PROGRESS_STEP);
+    assert_int_equal(seen.done[1], 2 * PB_PROGRESS_STEP);
+    assert_int_equal(seen.done[2], N);
+    assert_int_equal(seen.total, N);
+    pb_store_set_progress(f->store, NULL, NULL);
+    for (int i = 0; i < N; i++) {
+        json_decref(recs[i]);
+    }
+    free(recs);
+}
+
 static void
 test_wrong_origin_and_unsigned_refused(void **state)
 {
@@ -314,6 +430,8 @@ main(void)
         cmocka_unit_test_setup_teardown(test_identical_record_present_and_reused_id_refused, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_batch_is_all_or_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_dry_run_writes_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_batch_reports_progress, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wrong_origin_and_unsigned_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_proofs_checkpoint_and_verify, setup, teardown),
         cmocka_unit_test_setup_teardown(test_verify_empty_ledger_has_rfc_empty_root, setup,

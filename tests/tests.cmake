@@ -32,8 +32,9 @@ foreach(src ${PB_TEST_TOOLS})
   target_link_libraries(${name} PRIVATE poolbook_lib)
 endforeach()
 
+# No one's own defaults (docs/config.md) reach the tests: no config file, no key.
 set(PB_TEST_ENV
-  "POOLBOOK=$<TARGET_FILE:poolbook>;PB_SRC=${CMAKE_SOURCE_DIR};PB_BUILD=${CMAKE_BINARY_DIR};PB_SANITIZE=${PB_SANITIZE}")
+  "POOLBOOK=$<TARGET_FILE:poolbook>;PB_SRC=${CMAKE_SOURCE_DIR};PB_BUILD=${CMAKE_BINARY_DIR};PB_SANITIZE=${PB_SANITIZE};XDG_CONFIG_HOME=${CMAKE_BINARY_DIR}/no-config;POOLBOOK_KEY=")
 
 file(GLOB PB_CLI_TESTS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/cli/*.sh)
 foreach(script ${PB_CLI_TESTS})

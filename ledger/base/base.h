@@ -32,6 +32,10 @@ int pb_error_set(pb_error *err, int code, const char *where, const char *fmt, ..
 /* Record the index a failure concerns, if err is set and has none yet. */
 void pb_error_set_index(pb_error *err, int64_t index);
 
+/* The indefinite article for word in a message: "an" before a vowel
+ * ("an expenditure entry", "an auditor key"), else "a". */
+const char *pb_article(const char *word);
+
 /* Copy at most max_bytes of text into quote (size > max_bytes + 3) for a
  * message, marking a cut with "..." and not splitting a UTF-8 sequence. */
 void pb_quote(const char *text, size_t max_bytes, char *quote, size_t size);
@@ -45,7 +49,6 @@ int64_t pb_money_of_json(const json_t *value);
 
 /* Prefix err->where with more context ("stdin line 4: " + "$.entry.id"). */
 void pb_error_prefix_where(pb_error *err, const char *prefix);
-
 
 /* Field helpers shared by the entry types and records (base/fields.c). Each names
  * the field by path in err->where. */

@@ -404,12 +404,24 @@ period_parse_year(const char *text, int32_t *year_start, pb_error *err)
     return PB_OK;
 }
 
+/* "has quarter 5; the forms are 2025/26 (the year), 2025/26-Q1 to -Q4 (a
+ * quarter) and 2025/26-M01 to -M12 (a month)": what is wrong and, for the year
+ * typed (the first 7 bytes of text, already checked), every valid form. */
+static void
+period_valid_forms(const char *text, const char *has, char *what, size_t size)
+{
+    snprintf(what, size,
+             "has %s; the forms are %.7s (the year), %.7s-Q1 to -Q4 (a quarter) and "
+             "%.7s-M01 to -M12 (a month)",
+             has, text, text, text);
+}
+
 /* Read the suffix after "YYYY/YY" (len is the whole text's length): none,
  * "-Qn" or "-Mnn". */
 static int
 period_parse_suffix(const char *text, size_t len, int *kind, int32_t *number, pb_error *err)
 {
-    char what[80];
+    char what[192];
     if (len == 7) {
         *kind = PB_PERIOD_YEAR;
         *number = 0;
@@ -418,7 +430,9 @@ period_parse_suffix(const char *text, size_t len, int *kind, int32_t *number, pb
     if (len == 10 && text[7] == '-' && text[8] == 'Q' && date_digits(text + 9, 1, number)) {
         *kind = PB_PERIOD_QUARTER;
         if (*number < 1 || *number > 4) {
-            snprintf(what, sizeof(what), "has quarter %" PRId32 ", not 1..4", *number);
+            char has[32];
+            snprintf(has, sizeof(has), "quarter %" PRId32, *number);
+            period_valid_forms(text, has, what, sizeof(what));
             return date_refuse(err, PB_EPERIOD, "period", text, what);
         }
         return PB_OK;
@@ -426,7 +440,9 @@ period_parse_suffix(const char *text, size_t len, int *kind, int32_t *number, pb
     if (len == 11 && text[7] == '-' && text[8] == 'M' && date_digits(text + 9, 2, number)) {
         *kind = PB_PERIOD_MONTH;
         if (*number < 1 || *number > 12) {
-            snprintf(what, sizeof(what), "has month %02" PRId32 ", not M01..M12", *number);
+            char has[32];
+            snprintf(has, sizeof(has), "month %02" PRId32, *number);
+            period_valid_forms(text, has, what, sizeof(what));
             return date_refuse(err, PB_EPERIOD, "period", text, what);
         }
         return PB_OK;

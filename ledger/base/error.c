@@ -72,6 +72,13 @@ pb_error_prefix_where(pb_error *err, const char *prefix)
     }
 }
 
+const char *
+pb_article(const char *word)
+{
+    PB_ASSERT(word != NULL);
+    return word[0] != '\0' && strchr("aeiouAEIOU", word[0]) != NULL ? "an" : "a";
+}
+
 void
 pb_quote(const char *text, size_t max_bytes, char *quote, size_t size)
 {

@@ -309,14 +309,65 @@ done:
     return rc;
 }
 
-/* DESIGN 2: the CLI accepts friendlier input ("1,250,000", "£1,250,000.5"). */
+/* Whether text is written with a decimal comma, as much of Europe writes
+ * money ("1.234,56", "12,5"): digits in groups split by '.', then ',' and one
+ * or two decimals, nothing after. If so, fix gets the same amount as the
+ * friendly form writes it ("1234.56"). The pence read the same either way. */
+static int
+money_decimal_comma(const char *text, char *fix, size_t size)
+{
+    size_t pos = 0, used = 0, digits = 0;
+    if (text[pos] == '-') {
+        fix[used++] = text[pos++];
+    }
+    if (strncmp(text + pos, MONEY_POUND_SIGN, MONEY_POUND_SIGN_BYTES) == 0) {
+        pos += MONEY_POUND_SIGN_BYTES;
+    }
+    for (; used + 4 < size && (money_is_digit(text[pos]) || text[pos] == '.'); pos++) {
+        if (text[pos] != '.') {
+            fix[used++] = text[pos];
+            digits++;
+        } else if (!money_is_digit(text[pos + 1])) {
+            return 0;
+        }
+    }
+    size_t decimals = text[pos] == ',' ? strspn(text + pos + 1, "0123456789") : 0;
+    if (digits == 0 || decimals < 1 || decimals > 2 || text[pos + 1 + decimals] != '\0' ||
+        used + decimals + 2 > size) {
+        return 0;
+    }
+    fix[used++] = '.';
+    memcpy(fix + used, text + pos + 1, decimals);
+    used += decimals;
+    if (decimals == 1) {
+        fix[used++] = '0';
+    }
+    fix[used] = '\0';
+    return 1;
+}
+
+/* DESIGN 2: the CLI accepts friendlier input ("1,250,000", "£1,250,000.5").
+ * A decimal comma is refused (a comma groups thousands here) with the amount
+ * written the way poolbook reads it. */
 int
 pb_money_parse_friendly(const char *text, int64_t *pence_out, pb_error *err)
 {
     PB_ASSERT(text != NULL);
     PB_ASSERT(pence_out != NULL);
     money_scan scan = MONEY_SCAN_POUNDS(text);
-    return money_parse_friendly_scan(&scan, pence_out, err);
+    int was_clean = err != NULL && err->code == PB_OK;
+    int rc = money_parse_friendly_scan(&scan, pence_out, err);
+    char fix[MONEY_QUOTE_BYTES_MAX];
+    if (rc == PB_EMONEY && was_clean && money_decimal_comma(text, fix, sizeof(fix))) {
+        char what[MONEY_QUOTE_BYTES_MAX + 96];
+        snprintf(what, sizeof(what),
+                 "looks like a decimal comma: write %s (a point before the pence, "
+                 "commas only between thousands)",
+                 fix);
+        err->code = PB_OK; /* this message replaces the scan's */
+        rc = money_refuse(err, PB_EMONEY, &scan, what);
+    }
+    return rc;
 }
 
 /* Finance systems often report in £000: "1,250.5" is £1,250,500.00. Scaled

@@ -176,6 +176,10 @@ const json_t *pb_pool_find(const json_t *pool, const char *array, const char *id
 const json_t *pb_pool_version_at(const json_t *versions, const char *day);
 /* Whether partner is one of the pool's partners. */
 int pb_pool_has_partner(const json_t *pool, const char *partner);
+/* Refuse a partner outside the pool with PB_EPARTNER at where, naming the
+ * pool's partners: "NCCC is not a partner of pool BCF24; partners: DCC, ICB". */
+int pb_pool_check_partner(const json_t *pool, const char *partner, const char *where,
+                          pb_error *err);
 /* Refuse a day outside the pool's year and term, or in a closed period. */
 int pb_pool_check_day(const json_t *pool_state, int32_t day, const char *where, pb_error *err);
 /* Add the pool's approval requirement (DESIGN 5: every partner's signatory by

@@ -120,8 +120,9 @@ check_signers_allowed(const struct pb_admit *a, const struct pb_sign_rule *rule,
             char want[64];
             describe_roles(roles_for_partner, want, sizeof(want));
             return pb_error_set(err, PB_EKEY_WRONG_ROLE, where,
-                                "key %s is %s's %s key; a %s entry needs %s's %s key", sg->keyid,
-                                sg->partner, pb_role_name(sg->role), a->type, sg->partner, want);
+                                "key %s is %s's %s key; %s %s entry needs %s's %s key", sg->keyid,
+                                sg->partner, pb_role_name(sg->role), pb_article(a->type), a->type,
+                                sg->partner, want);
         }
     }
     return PB_OK;
@@ -165,8 +166,8 @@ check_signers_complete(const struct pb_admit *a, const struct pb_sign_rule *rule
         size_t have = req->partner_count - n_missing;
         if (req->partner_count > 0 && req->min_partners == req->partner_count && n_missing > 0) {
             return pb_error_set(err, PB_ESIG_MISSING, "$.sigs",
-                                "the %s entry still needs a %s signature of: %s", a->type, want,
-                                missing);
+                                "the %s entry still needs %s %s signature of: %s", a->type,
+                                pb_article(want), want, missing);
         }
         if (req->min_partners > 0 && have < req->min_partners) {
             return pb_error_set(err, PB_ESIG_MISSING, "$.sigs",
@@ -176,7 +177,8 @@ check_signers_complete(const struct pb_admit *a, const struct pb_sign_rule *rule
         }
         if (req->min_partners == 0 && req->partner_count > 0 && have == 0) {
             return pb_error_set(err, PB_ESIG_MISSING, "$.sigs",
-                                "the %s entry needs a %s signature of %s", a->type, want, missing);
+                                "the %s entry needs %s %s signature of %s", a->type,
+                                pb_article(want), want, missing);
         }
     }
     return PB_OK;

@@ -303,6 +303,9 @@ validate_contribution(struct pb_admit *a, struct pb_sign_rule *rule, pb_error *e
         rc = pb_pool_check_day(ps, a->day, "$.entry.date", err);
     }
     const json_t *pool = json_object_get(ps, "pool");
+    if (rc == PB_OK) {
+        rc = pb_pool_check_partner(pool, partner, "$.entry.partner", err);
+    }
     const json_t *stream = rc == PB_OK ? pb_pool_find(pool, "streams", stream_id) : NULL;
     if (rc == PB_OK && stream == NULL) {
         rc = pb_error_set(err, PB_EPOOL, "$.entry.stream", "pool %s has no funding stream \"%s\"",

@@ -110,6 +110,25 @@ pb_pool_has_partner(const json_t *pool, const char *partner)
     return 0;
 }
 
+int
+pb_pool_check_partner(const json_t *pool, const char *partner, const char *where, pb_error *err)
+{
+    if (pb_pool_has_partner(pool, partner)) {
+        return PB_OK;
+    }
+    char list[PB_PARTNERS_MAX * (PB_ID_BYTES_MAX + 2)];
+    size_t used = 0;
+    const json_t *partners = json_object_get(pool, "partners");
+    list[0] = '\0';
+    for (size_t i = 0; i < json_array_size(partners); i++) {
+        int n = snprintf(list + used, sizeof(list) - used, "%s%s", i > 0 ? ", " : "",
+                         json_string_value(json_array_get(partners, i)));
+        used += n > 0 && (size_t)n < sizeof(list) - used ? (size_t)n : 0;
+    }
+    return pb_error_set(err, PB_EPARTNER, where, "%s is not a partner of pool %s; partners: %s",
+                        partner, json_string_value(json_object_get(pool, "id")), list);
+}
+
 const json_t *
 pb_pool_find(const json_t *pool, const char *array, const char *id)
 {

@@ -86,6 +86,32 @@ struct totals {
     int64_t budget, actual, forecast, outturn, variance, planned, received;
 };
 
+/* The keys of by_id (a version's "budgets" or "planned") in the agreement's
+ * order of its array ("schemes", "streams"), then any it does not list, so a
+ * report reads down the page as the agreement does. A new reference. */
+static json_t *
+agreement_order(const json_t *pool, const char *array, const json_t *by_id)
+{
+    json_t *ids = json_array();
+    const json_t *items = json_object_get(pool, array);
+    for (size_t i = 0; ids != NULL && i < json_array_size(items); i++) {
+        const json_t *id = json_object_get(json_array_get(items, i), "id");
+        if (json_object_get(by_id, json_string_value(id)) != NULL) {
+            json_array_append(ids, (json_t *)id);
+        }
+    }
+    const char *key;
+    const json_t *unused;
+    json_object_foreach((json_t *)by_id, key, unused)
+    {
+        (void)unused;
+        if (ids != NULL && pb_pool_find(pool, array, key) == NULL) {
+            json_array_append_new(ids, json_string(key));
+        }
+    }
+    return ids;
+}
+
 static int
 report_schemes(const struct report *r, json_t *out, struct totals *t, pb_error *err)
 {
@@ -93,12 +119,10 @@ report_schemes(const struct report *r, json_t *out, struct totals *t, pb_error *
     char end_text[PB_DATE_TEXT_MAX];
     pb_date_format(r->period.last_day, end_text, sizeof(end_text));
     end = end_text;
-    const char *id;
-    const json_t *unused;
-    int rc = PB_OK;
-    json_object_foreach((json_t *)json_object_get(r->version, "budgets"), id, unused)
-    {
-        (void)unused;
+    json_t *ids = agreement_order(r->pool, "schemes", json_object_get(r->version, "budgets"));
+    int rc = ids != NULL ? PB_OK : pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
+    for (size_t i = 0; rc == PB_OK && i < json_array_size(ids); i++) {
+        const char *id = json_string_value(json_array_get(ids, i));
         int64_t budget = 0, actual = 0, forecast = 0, variance = 0;
         rc = budget_of(r, id, end, &budget, err);
         if (rc == PB_OK) {
@@ -131,6 +155,7 @@ report_schemes(const struct report *r, json_t *out, struct totals *t, pb_error *
         rc = rc == PB_OK ? pb_money_add(t->outturn, outturn, &t->outturn, err) : rc;
         rc = rc == PB_OK ? pb_money_add(t->variance, variance, &t->variance, err) : rc;
     }
+    json_decref(ids);
     return rc;
 }
 
@@ -138,12 +163,15 @@ static int
 report_streams(const struct report *r, json_t *streams, json_t *partners, struct totals *t,
                pb_error *err)
 {
-    const char *id;
-    const json_t *planned_v;
-    int rc = PB_OK;
+    const json_t *planned_by_id = json_object_get(r->version, "planned");
+    json_t *ids = agreement_order(r->pool, "streams", planned_by_id);
     json_t *by_partner = json_object();
-    json_object_foreach((json_t *)json_object_get(r->version, "planned"), id, planned_v)
-    {
+    int rc = ids != NULL && by_partner != NULL
+                 ? PB_OK
+                 : pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
+    for (size_t i = 0; rc == PB_OK && i < json_array_size(ids); i++) {
+        const char *id = json_string_value(json_array_get(ids, i));
+        const json_t *planned_v = json_object_get(planned_by_id, id);
         int64_t planned = pb_money_of_json(planned_v), received = 0;
         rc = sum_months(r, "received", id, &received, err);
         if (rc != PB_OK) {
@@ -183,6 +211,7 @@ report_streams(const struct report *r, json_t *streams, json_t *partners, struct
                                                               "0.00", "received", "0.00"));
     }
     json_decref(by_partner);
+    json_decref(ids);
     return rc;
 }
 

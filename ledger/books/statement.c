@@ -55,7 +55,7 @@ check_partner(const json_t *report, const char *partner, pb_error *err)
                          json_string_value(json_object_get(p, "id")));
         used += n > 0 && (size_t)n < sizeof(list) - used ? (size_t)n : 0;
     }
-    return pb_error_set(err, PB_EPARTNER, NULL, "%s is not a partner of pool %s (its partners: %s)",
+    return pb_error_set(err, PB_EPARTNER, NULL, "%s is not a partner of pool %s; partners: %s",
                         partner, json_string_value(json_object_get(report, "pool")), list);
 }
 

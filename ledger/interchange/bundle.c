@@ -133,6 +133,9 @@ put_records(struct exporter *x, pb_error *err)
                             fwrite(bytes, 1, len, x->out) != len || fputs("}\n", x->out) == EOF)) {
             rc = pb_error_set(err, PB_EIO, NULL, "could not write the bundle");
         }
+        if (rc == PB_OK) {
+            pb_store_progress(x->snap.store, "exporting", i + 1, x->snap.size);
+        }
     }
     return rc;
 }

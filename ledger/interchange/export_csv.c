@@ -248,6 +248,9 @@ pb_export_csv(pb_store *store, FILE *out, pb_error *err)
     rc = put_row(out, columns, err);
     for (uint64_t i = 0; rc == PB_OK && i < c.snap.size; i++) {
         rc = put_record(&c, i, err);
+        if (rc == PB_OK) {
+            pb_store_progress(c.snap.store, "exporting", i + 1, c.snap.size);
+        }
     }
     if (rc == PB_OK && (fflush(out) != 0 || ferror(out))) {
         rc = pb_error_set(err, PB_EIO, NULL, "could not write the CSV");

@@ -461,9 +461,9 @@ amount_refuse_sign(pb_import *imp, const char *type, const char *text, int64_t p
     }
     if (negated) {
         return import_refuse(imp, F_AMOUNT, err, PB_EAMOUNT,
-                             "amount \"%s\" has the wrong sign for a %s (the map negates its "
+                             "amount \"%s\" has the wrong sign for %s %s (the map negates its "
                              "amounts): a refund is a reversal of the entry it refunds",
-                             quote, type);
+                             quote, pb_article(type), type);
     }
     if (strcmp(type, "expenditure") == 0) {
         /* docs/import.md: a credit note is not spending; it cancels an invoice. */
@@ -473,7 +473,8 @@ amount_refuse_sign(pb_import *imp, const char *type, const char *text, int64_t p
                              quote);
     }
     return import_refuse(imp, F_AMOUNT, err, PB_EAMOUNT,
-                         "amount \"%s\" is negative: a %s is above zero", quote, type);
+                         "amount \"%s\" is negative: %s %s is above zero", quote, pb_article(type),
+                         type);
 }
 
 /* fields.amount from the text, in pounds or £000, refusing a sign the type forbids. */

@@ -327,6 +327,9 @@ pb_journal_write(pb_store *store, FILE *out, pb_error *err)
         rc = entry_at(&j, i, &entry, err);
         rc = rc == PB_OK ? write_entry(&j, entry, i, err) : rc;
         json_decref(entry);
+        if (rc == PB_OK) {
+            pb_store_progress(j.snap.store, "exporting", i + 1, j.snap.size);
+        }
         pb_error_set_index(err, (int64_t)i);
     }
     pb_snapshot_close(&j.snap);

@@ -141,6 +141,25 @@ typedef struct pb_log_rules {
  * outlive the handle). Codes as pb_store_open. */
 int pb_log_open(const char *path, int flags, const pb_log_rules *rules, pb_store **store_out,
                 pb_error *err);
+/* Sees the state a dry run would leave, inside its write transaction. */
+typedef int (*pb_store_inspect)(const pb_state *state, void *ctx, pb_error *err);
+
+/* A dry run of pb_store_append_batch: every check an append makes, in a write
+ * transaction that is then aborted, so nothing is written. When all records
+ * pass, inspect (may be NULL) is called with the state as the append would
+ * leave it, before the abort. *first_out is the index the first new record
+ * would take (the tree size in the transaction; records already present are
+ * skipped, as an append skips them); *appended_out and *present_out count
+ * them. Codes as pb_store_append_batch, plus any code inspect returns. */
+int pb_store_append_dry(pb_store *store, json_t *const *records, size_t count,
+                        pb_store_inspect inspect, void *ctx, uint64_t *first_out,
+                        uint64_t *appended_out, uint64_t *present_out, pb_error *err);
+
+/* Tell the store's progress callback (pb_store_set_progress) that done of
+ * total records are through; it is called every PB_PROGRESS_STEP and at the
+ * end. Call it after each record. */
+void pb_store_progress(const pb_store *store, const char *what, uint64_t done, uint64_t total);
+
 /* The rules a store was opened with (NULL: read-only use of the log). */
 const pb_log_rules *pb_log_rules_of(const pb_store *store);
 /* pb_record_check_form with the given rules for the entry's type and fields

@@ -34,7 +34,26 @@ struct pb_store {
     MDB_dbi meta;
     int rdonly;
     const pb_log_rules *rules; /* borrowed; NULL: appends and reindex refused */
+    pb_progress_fn progress;   /* may be NULL */
+    void *progress_ctx;
 };
+
+void
+pb_store_set_progress(pb_store *store, pb_progress_fn fn, void *ctx)
+{
+    PB_ASSERT(store != NULL);
+    store->progress = fn;
+    store->progress_ctx = ctx;
+}
+
+void
+pb_store_progress(const pb_store *store, const char *what, uint64_t done, uint64_t total)
+{
+    PB_ASSERT(done <= total);
+    if (store->progress != NULL && (done % PB_PROGRESS_STEP == 0 || done == total)) {
+        store->progress(store->progress_ctx, what, done, total);
+    }
+}
 
 int
 pb_store_error(pb_error *err, int mdb_rc, const char *what)
@@ -362,6 +381,7 @@ struct batch_result {
     uint64_t present;
     uint64_t last_index;
     int last_present;
+    uint64_t first; /* the tree size when the transaction began */
 };
 
 /* Admit and write each prepared record; signatures queued, then checked
@@ -373,6 +393,7 @@ append_in_txn(pb_store *s, MDB_txn *txn, struct prepared *ps, size_t count,
     uint64_t n = 0;
     int rc = txn_size(s, txn, &n, err);
     uint64_t first = n;
+    res->first = n;
     pb_state state = {txn, s->state};
     pb_sigbatch batch;
     pb_sigbatch_init(&batch);
@@ -410,6 +431,9 @@ append_in_txn(pb_store *s, MDB_txn *txn, struct prepared *ps, size_t count,
         res->last_present = 0;
         res->appended++;
         n++;
+        if (count > 1) {
+            pb_store_progress(s, "appending", i + 1, count);
+        }
     }
     /* The first bad record wins: a bad signature before a refused record. */
     pb_error sig_err;
@@ -433,10 +457,37 @@ append_in_txn(pb_store *s, MDB_txn *txn, struct prepared *ps, size_t count,
     return rc;
 }
 
-/* dry: admit everything, then abort instead of committing (pb_store_check). */
+/* What to do with the write transaction once every record is admitted:
+ * commit it, or (a dry run) show the state to inspect and abort it. */
+struct append_end {
+    int dry_run;
+    pb_store_inspect inspect; /* may be NULL */
+    void *ctx;
+};
+
+/* Commit txn, or for a dry run inspect its state and abort it. Either way the
+ * transaction is over on return. */
 static int
-append_records(pb_store *store, json_t *const *records, size_t count, int dry,
-               struct batch_result *res, pb_error *err)
+append_finish(pb_store *store, MDB_txn *txn, const struct append_end *end, pb_error *err)
+{
+    if (!end->dry_run) {
+        int mrc = mdb_txn_commit(txn);
+        return mrc == 0 ? PB_OK : pb_store_error(err, mrc, "committing the append");
+    }
+    int rc = PB_OK;
+    if (end->inspect != NULL) {
+        pb_state state = {txn, store->state};
+        rc = end->inspect(&state, end->ctx, err);
+    }
+    /* A dry run writes nothing: the records, tree hashes, ids and state the
+     * transaction holds are thrown away with it. */
+    mdb_txn_abort(txn);
+    return rc;
+}
+
+static int
+append_records(pb_store *store, json_t *const *records, size_t count, struct batch_result *res,
+               const struct append_end *end, pb_error *err)
 {
     PB_ASSERT(store != NULL && (records != NULL || count == 0));
     if (count > PB_BATCH_RECORDS_MAX) {
@@ -468,11 +519,8 @@ append_records(pb_store *store, json_t *const *records, size_t count, int dry,
     }
     if (rc == PB_OK) {
         rc = append_in_txn(store, txn, ps, count, res, err);
-        if (rc == PB_OK && dry) {
-            mdb_txn_abort(txn);
-        } else if (rc == PB_OK) {
-            int mrc = mdb_txn_commit(txn);
-            rc = mrc == 0 ? PB_OK : pb_store_error(err, mrc, "committing the append");
+        if (rc == PB_OK) {
+            rc = append_finish(store, txn, end, err);
         } else {
             mdb_txn_abort(txn);
         }
@@ -488,8 +536,9 @@ int
 pb_store_append_batch(pb_store *store, json_t *const *records, size_t count, uint64_t *appended_out,
                       uint64_t *present_out, pb_error *err)
 {
+    static const struct append_end commit = {0, NULL, NULL};
     struct batch_result res = {0, 0, 0, 0};
-    int rc = append_records(store, records, count, 0, &res, err);
+    int rc = append_records(store, records, count, &res, &commit, err);
     if (rc == PB_OK && appended_out != NULL) {
         *appended_out = res.appended;
     }
@@ -503,9 +552,10 @@ int
 pb_store_append(pb_store *store, json_t *record, uint64_t *index_out, int *present_out,
                 pb_error *err)
 {
+    static const struct append_end commit = {0, NULL, NULL};
     struct batch_result res = {0, 0, 0, 0};
     json_t *one[1] = {record};
-    int rc = append_records(store, one, 1, 0, &res, err);
+    int rc = append_records(store, one, 1, &res, &commit, err);
     if (rc != PB_OK) {
         if (err != NULL) {
             err->index = -1; /* a single record: no batch position */
@@ -520,14 +570,31 @@ pb_store_append(pb_store *store, json_t *record, uint64_t *index_out, int *prese
 int
 pb_store_check(pb_store *store, json_t *record, int *present_out, pb_error *err)
 {
-    struct batch_result res = {0, 0, 0, 0};
+    static const struct append_end dry = {1, NULL, NULL};
+    struct batch_result res = {0, 0, 0, 0, 0};
     json_t *one[1] = {record};
-    int rc = append_records(store, one, 1, 1, &res, err);
+    int rc = append_records(store, one, 1, &res, &dry, err);
     if (err != NULL && rc != PB_OK) {
         err->index = -1;
     }
     if (rc == PB_OK && present_out != NULL) {
         *present_out = res.last_present;
+    }
+    return rc;
+}
+
+int
+pb_store_append_dry(pb_store *store, json_t *const *records, size_t count, pb_store_inspect inspect,
+                    void *ctx, uint64_t *first_out, uint64_t *appended_out, uint64_t *present_out,
+                    pb_error *err)
+{
+    const struct append_end dry = {1, inspect, ctx};
+    struct batch_result res = {0, 0, 0, 0, 0};
+    int rc = append_records(store, records, count, &res, &dry, err);
+    if (rc == PB_OK) {
+        *first_out = res.first;
+        *appended_out = res.appended;
+        *present_out = res.present;
     }
     return rc;
 }
@@ -1128,6 +1195,9 @@ replay_all(pb_store *s, MDB_txn *txn, pb_error *err)
         }
         if (rc == PB_OK) {
             rc = s->rules->admit(&state, record, i, &batch, err);
+        }
+        if (rc == PB_OK) {
+            pb_store_progress(s, "reindexing", i + 1, size);
         }
         if (rc != PB_OK && err != NULL && err->index < 0) {
             err->index = (int64_t)i;

@@ -160,6 +160,7 @@ verify_records(struct verifier *v, pb_error *err)
         if (rc == PB_OK) {
             note_roots(v);
             v->report->records++;
+            pb_store_progress(v->snap.store, "verifying", i + 1, v->snap.size);
         }
         if (rc == PB_OK && (i + 1) % VERIFY_CHUNK_RECORDS == 0) {
             rc = run_signatures(v, err);
@@ -212,8 +213,8 @@ line_signer(struct verifier *v, const pb_checkpoint_line *l, const char *origin,
     const char *role = json_string_value(json_object_get(bound, "role"));
     const char *want = l->cosign ? "auditor" : "operator";
     if (strcmp(role, want) != 0) {
-        rc = pb_error_set(err, PB_ENOTE, NULL, "signed by key %s, a %s key, not an %s key",
-                          l->keyid, role, want);
+        rc = pb_error_set(err, PB_ENOTE, NULL, "signed by key %s, %s %s key, not %s %s key",
+                          l->keyid, pb_article(role), role, pb_article(want), want);
     }
     if (rc == PB_OK && l->cosign == 2) {
         /* A witness's line names itself; its key id binds name and key. */

@@ -6,23 +6,11 @@
 # Needs $P (poolbook), $PB_SRC and $POOLBOOK_LEDGER; POOLBOOK_NOW is set per step.
 # Afterwards: 17 records (0..16); checkpoints at sizes 7 and 17, each cosigned;
 # 7 bound keys (stranger.pub is the ICB's second finance key, from record 15).
+# shellcheck source=genesis_ledger.sh
+. "$PB_SRC/tests/support/genesis_ledger.sh"
 realistic_ledger() {
-  local k
-  for k in dcc-sig dcc-fin icb-sig icb-fin op aud stranger; do
-    cp "$PB_SRC/tests/data/keys/$k.pub" "$PB_SRC/tests/data/keys/$k.key" .
-    chmod 600 "$k.key"
-  done
   export POOLBOOK_NOW=2024-04-01T09:00:00Z
-  "$P" init >/dev/null
-  "$P" new genesis --origin example.gov.uk/derbyshire-bcf \
-    --partner DCC:council:"Derbyshire County Council" \
-    --partner ICB:icb:"NHS Derby and Derbyshire ICB" \
-    --key DCC:signatory:dcc-sig.pub --key DCC:finance:dcc-fin.pub \
-    --key ICB:signatory:icb-sig.pub --key ICB:finance:icb-fin.pub \
-    --key DCC:operator:op.pub --key ICB:auditor:aud.pub -o genesis.json 2>/dev/null
-  "$P" sign genesis.json -k dcc-sig.key 2>/dev/null
-  "$P" sign genesis.json -k icb-sig.key 2>/dev/null
-  "$P" append genesis.json >/dev/null
+  genesis_ledger
   printf 'Section 75 agreement, signed copy\n' >s75.txt
   printf 'Board minutes, April\n' >minutes.txt
   "$P" post document s75.txt --title 'Section 75 agreement, "BCF 2024/25"' --id s75 \

@@ -12,6 +12,7 @@
  */
 #include "../../cli/passphrase.c"
 #include "../../cli/util.c"
+#include "../../cli/config.c"
 
 int
 main(int argc, char **argv)

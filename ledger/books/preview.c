@@ -1,0 +1,237 @@
+/*
+ * preview.c — a dry run of an append (post, append, import --dry-run): every
+ * check the append would make, in a write transaction the log then aborts
+ * (pb_store_append_dry), and the figures of each pool the records name, as
+ * they are and as they would be, line by line. Nothing is written.
+ */
+#include "books/books.h"
+
+#include <string.h>
+
+/* The pool of the entry a reversal targets, if that entry is in the
+ * snapshot (a new reference to its id, or NULL). */
+static json_t *
+preview_target_pool(const pb_snapshot *snap, const json_t *entry)
+{
+    const char *target = json_string_value(json_object_get(entry, "target"));
+    uint64_t index = 0;
+    const char *bytes = NULL;
+    size_t len = 0;
+    json_t *record = NULL, *pool = NULL;
+    if (target != NULL && pb_snapshot_find(snap, target, &index, NULL) == PB_OK &&
+        pb_snapshot_record(snap, index, &bytes, &len, NULL) == PB_OK &&
+        pb_json_parse(bytes, len, PB_RECORD_BYTES_MAX, &record, NULL) == PB_OK) {
+        pool = json_incref(json_object_get(json_object_get(record, "entry"), "pool"));
+    }
+    json_decref(record);
+    return pool;
+}
+
+/* The pools the records name ("pool" of a money or pool entry, the id of an
+ * agreed pool, the pool of a reversal's target in snap), each once, in the
+ * order first named. A new reference. */
+static json_t *
+preview_pools(const pb_snapshot *snap, json_t *const *records, size_t count)
+{
+    json_t *pools = json_array();
+    for (size_t i = 0; pools != NULL && i < count; i++) {
+        const json_t *entry = json_object_get(records[i], "entry");
+        json_t *pool = json_incref(json_object_get(entry, "pool"));
+        if (pool == NULL) {
+            pool = preview_target_pool(snap, entry);
+        }
+        const char *id = json_is_string(pool) ? json_string_value(pool)
+                                              : json_string_value(json_object_get(pool, "id"));
+        int seen = id == NULL;
+        for (size_t j = 0; !seen && j < json_array_size(pools); j++) {
+            seen = strcmp(json_string_value(json_array_get(pools, j)), id) == 0;
+        }
+        if (!seen) {
+            json_array_append_new(pools, json_string(id));
+        }
+        json_decref(pool);
+    }
+    return pools;
+}
+
+/* Each pool's whole-year report on state, into reports[pool] (JSON null for
+ * a pool not agreed yet). */
+static int
+preview_reports(const pb_state *state, const json_t *pools, json_t *reports, pb_error *err)
+{
+    int rc = PB_OK;
+    for (size_t i = 0; rc == PB_OK && i < json_array_size(pools); i++) {
+        const char *id = json_string_value(json_array_get(pools, i));
+        json_t *report = NULL;
+        pb_error local;
+        pb_error_init(&local);
+        rc = pb_pool_report_state(state, id, NULL, 0, &report, &local);
+        if (rc == PB_EPOOL) {
+            rc = PB_OK; /* not agreed (yet): every figure is nothing */
+            report = json_null();
+        }
+        if (rc != PB_OK) {
+            pb_error_set(err, rc, local.where, "%s", local.text);
+        } else {
+            json_object_set_new(reports, id, report);
+        }
+    }
+    return rc;
+}
+
+struct preview_ctx {
+    const json_t *pools;
+    json_t *after; /* pool id -> report as it would be */
+};
+
+static int
+preview_inspect(const pb_state *state, void *ctx, pb_error *err)
+{
+    struct preview_ctx *p = ctx;
+    return preview_reports(state, p->pools, p->after, err);
+}
+
+/* The row of array (of report) with that id, or NULL. */
+static const json_t *
+report_row(const json_t *report, const char *array, const char *id)
+{
+    size_t i;
+    const json_t *row;
+    json_array_foreach(json_object_get(report, array), i, row)
+    {
+        const char *rid = json_string_value(json_object_get(row, "id"));
+        if (rid != NULL && strcmp(rid, id) == 0) {
+            return row;
+        }
+    }
+    return NULL;
+}
+
+/* Append {"line", "before", "after", "change"} to changes if the amount
+ * field of before_row and after_row (NULL: nothing) differ. */
+static int
+preview_change(json_t *changes, const char *line, const json_t *before_row, const json_t *after_row,
+               const char *field, pb_error *err)
+{
+    const json_t *b = json_object_get(before_row, field);
+    const json_t *a = json_object_get(after_row, field);
+    int64_t before = b != NULL ? pb_money_of_json(b) : 0;
+    int64_t after = a != NULL ? pb_money_of_json(a) : 0;
+    int64_t change = 0;
+    int rc = pb_money_sub(after, before, &change, err);
+    if (rc == PB_OK && change != 0) {
+        json_array_append_new(
+            changes, json_pack("{s:s,s:o,s:o,s:o}", "line", line, "before", pb_money_json(before),
+                               "after", pb_money_json(after), "change", pb_money_json(change)));
+    }
+    return rc;
+}
+
+/* The lines of one pool's figures that the records change: each scheme's
+ * budget, actual, forecast and variance, each stream's planned and received,
+ * then the totals, in the report's order. */
+static int
+preview_pool_changes(const json_t *before, const json_t *after, json_t *changes, pb_error *err)
+{
+    static const char *const scheme_fields[] = {"budget", "actual", "forecast", "variance", NULL};
+    static const char *const stream_fields[] = {"planned", "received", NULL};
+    static const char *const total_fields[] = {"budget",  "actual",   "forecast", "variance",
+                                               "planned", "received", NULL};
+    static const struct {
+        const char *array, *label;
+        const char *const *fields;
+    } parts[] = {{"schemes", "scheme", scheme_fields}, {"streams", "stream", stream_fields}};
+    int rc = PB_OK;
+    char line[PB_ID_BYTES_MAX + 48];
+    for (size_t k = 0; k < sizeof(parts) / sizeof(parts[0]); k++) {
+        size_t i;
+        const json_t *row;
+        json_array_foreach(json_object_get(after, parts[k].array), i, row)
+        {
+            const char *id = json_string_value(json_object_get(row, "id"));
+            const json_t *was = report_row(before, parts[k].array, id);
+            for (size_t f = 0; rc == PB_OK && parts[k].fields[f] != NULL; f++) {
+                snprintf(line, sizeof(line), "%s %s %s", parts[k].label, id, parts[k].fields[f]);
+                rc = preview_change(changes, line, was, row, parts[k].fields[f], err);
+            }
+        }
+    }
+    const json_t *tb = json_object_get(before, "totals"), *ta = json_object_get(after, "totals");
+    for (size_t f = 0; rc == PB_OK && total_fields[f] != NULL; f++) {
+        snprintf(line, sizeof(line), "total %s", total_fields[f]);
+        rc = preview_change(changes, line, tb, ta, total_fields[f], err);
+    }
+    return rc;
+}
+
+/* The preview object of pb_append_preview, from the reports before and after. */
+static json_t *
+preview_object(json_t *const *records, size_t count, uint64_t first, uint64_t appended,
+               uint64_t present, const json_t *pools, const json_t *before, const json_t *after,
+               pb_error *err)
+{
+    json_t *out =
+        json_pack("{s:I,s:I,s:I,s:[],s:[]}", "first_index", (json_int_t)first, "appended",
+                  (json_int_t)appended, "present", (json_int_t)present, "records", "pools");
+    int rc = out != NULL ? PB_OK : pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
+    for (size_t i = 0; rc == PB_OK && i < count; i++) {
+        const json_t *entry = json_object_get(records[i], "entry");
+        json_array_append_new(json_object_get(out, "records"),
+                              json_pack("{s:O,s:O}", "id", json_object_get(entry, "id"), "type",
+                                        json_object_get(entry, "type")));
+    }
+    for (size_t i = 0; rc == PB_OK && i < json_array_size(pools); i++) {
+        const char *id = json_string_value(json_array_get(pools, i));
+        const json_t *a = json_object_get(after, id);
+        json_t *changes = json_array();
+        rc = changes != NULL ? preview_pool_changes(json_object_get(before, id), a, changes, err)
+                             : pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
+        json_array_append_new(json_object_get(out, "pools"),
+                              json_pack("{s:s,s:O,s:o}", "pool", id, "period",
+                                        json_object_get(a, "period"), "changes", changes));
+    }
+    if (rc != PB_OK) {
+        json_decref(out);
+        out = NULL;
+    }
+    return out;
+}
+
+int
+pb_append_preview(pb_store *store, json_t *const *records, size_t count, json_t **preview_out,
+                  pb_error *err)
+{
+    PB_ASSERT(store != NULL && preview_out != NULL);
+    *preview_out = NULL;
+    json_t *pools = NULL;
+    json_t *before = json_object(), *after = json_object();
+    int rc = before != NULL && after != NULL ? PB_OK
+                                             : pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
+    pb_snapshot snap;
+    if (rc == PB_OK) {
+        rc = pb_snapshot_open(store, &snap, err);
+        if (rc == PB_OK) {
+            pb_state state;
+            pb_snapshot_state(&snap, &state);
+            pools = preview_pools(&snap, records, count);
+            rc = pools != NULL ? preview_reports(&state, pools, before, err)
+                               : pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
+            pb_snapshot_close(&snap);
+        }
+    }
+    struct preview_ctx ctx = {pools, after};
+    uint64_t first = 0, appended = 0, present = 0;
+    if (rc == PB_OK) {
+        rc = pb_store_append_dry(store, records, count, preview_inspect, &ctx, &first, &appended,
+                                 &present, err);
+    }
+    if (rc == PB_OK) {
+        *preview_out =
+            preview_object(records, count, first, appended, present, pools, before, after, err);
+        rc = *preview_out != NULL ? PB_OK : (err != NULL ? err->code : PB_ENOMEM);
+    }
+    json_decref(pools);
+    json_decref(before);
+    json_decref(after);
+    return rc;
+}
