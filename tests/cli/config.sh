@@ -68,15 +68,16 @@ grep -q "dcc-fin.key" <<<"$err" || fail "-k did not beat \$POOLBOOK_KEY: $err"
 err=$("$P" post contribution --pool NOPE --partner ICB --stream NHSMIN --amount 100 \
         --date 2024-04-15 2>&1) && fail "pool NOPE accepted"
 grep -q 'no pool "NOPE"' <<<"$err" || fail "--pool did not beat the config's pool: $err"
-# The config's passphrase-file unlocks an encrypted key.
+# The config's passphrase-file unlocks an encrypted key (--no-check: the key is
+# not bound in the ledger; unlocking it is what is tested).
 "$P" new document pass.txt --title t -o d.json 2>/dev/null
-"$P" sign d.json -k enc.key 2>/dev/null || fail "the config's passphrase-file did not unlock enc.key"
+"$P" sign --no-check d.json -k enc.key 2>/dev/null || fail "the config's passphrase-file did not unlock enc.key"
 
 # --passphrase-file - : the first line of standard input.
 "$P" new document pass.txt --title t -o d2.json 2>/dev/null
-printf 'correct horse\nnot this line\n' | "$P" sign d2.json -k enc.key --passphrase-file - \
+printf 'correct horse\nnot this line\n' | "$P" sign --no-check d2.json -k enc.key --passphrase-file - \
   2>/dev/null || fail "--passphrase-file - did not read the passphrase from stdin"
-err=$(printf 'wrong horse\n' | "$P" sign d2.json -k enc.key --passphrase-file - 2>&1) &&
+err=$(printf 'wrong horse\n' | "$P" sign --no-check d2.json -k enc.key --passphrase-file - 2>&1) &&
   fail "a wrong passphrase on stdin was accepted"
 grep -q 'stdin\|passphrase' <<<"$err" || fail "wrong stdin passphrase said: $err"
 

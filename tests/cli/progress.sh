@@ -77,7 +77,7 @@ quiet statements2 "$P" statements --pool BCF24 --period 2024/25-Q1 --out st2 -k 
 # (its rows moved from the closed first quarter into the third)
 sed 's/^2024-0[456]-/2024-10-/' "$PB_SRC/tests/data/import/icb.csv" >icb.csv
 cp "$PB_SRC/tests/data/import/map-icb.json" .
-on_tty import "$P" import icb.csv --map map-icb.json -k icb-fin.key || fail "import: $(cat import.tty)"
+POOLBOOK_NOW=2024-10-31T12:00:00Z on_tty import "$P" import icb.csv --map map-icb.json -k icb-fin.key || fail "import: $(cat import.tty)"
 text=$(tr '\r' '\n' <import.tty)
 grep -Eq "^appending: 3 records in [0-9]+:[0-9]{2}" <<<"$text" || fail "import on a terminal: $text"
 
