@@ -112,26 +112,33 @@ print_text(const json_t *r)
            display(json_object_get(t, "actual"), b, sizeof(b)),
            display(json_object_get(t, "forecast"), c, sizeof(c)),
            display(json_object_get(t, "variance"), d, sizeof(d)));
-    printf("%-8s %-32s %-6s %16s %16s\n", "stream", "name", "payer", "planned", "received");
+    printf("%-8s %-32s %-6s %16s %16s %16s  %s\n", "stream", "name", "payer", "planned",
+           "due to date", "received", "due basis");
     const json_t *streams = json_object_get(r, "streams");
     for (size_t i = 0; i < json_array_size(streams); i++) {
         const json_t *s = json_array_get(streams, i);
-        printf("%-8s %-32.32s %-6s %16s %16s\n", json_string_value(json_object_get(s, "id")),
+        printf("%-8s %-32.32s %-6s %16s %16s %16s  %s\n",
+               json_string_value(json_object_get(s, "id")),
                json_string_value(json_object_get(s, "name")),
                json_string_value(json_object_get(s, "payer")),
                display(json_object_get(s, "planned"), a, sizeof(a)),
-               display(json_object_get(s, "received"), b, sizeof(b)));
+               display(json_object_get(s, "due_to_date"), c, sizeof(c)),
+               display(json_object_get(s, "received"), b, sizeof(b)),
+               json_string_value(json_object_get(s, "schedule")));
     }
     const json_t *partners = json_object_get(r, "partners");
     for (size_t i = 0; i < json_array_size(partners); i++) {
         const json_t *p = json_array_get(partners, i);
-        printf("%-8s %-32s %-6s %16s %16s\n", "partner", "",
+        printf("%-8s %-32s %-6s %16s %16s %16s  %s\n", "partner", "",
                json_string_value(json_object_get(p, "id")),
                display(json_object_get(p, "planned"), a, sizeof(a)),
-               display(json_object_get(p, "received"), b, sizeof(b)));
+               display(json_object_get(p, "due_to_date"), c, sizeof(c)),
+               display(json_object_get(p, "received"), b, sizeof(b)),
+               json_string_value(json_object_get(p, "due_basis")));
     }
-    printf("%-8s %-32s %-6s %16s %16s\n", "total", "", "",
+    printf("%-8s %-32s %-6s %16s %16s %16s\n", "total", "", "",
            display(json_object_get(t, "planned"), a, sizeof(a)),
+           display(json_object_get(t, "due_to_date"), c, sizeof(c)),
            display(json_object_get(t, "received"), b, sizeof(b)));
     print_settlement(json_object_get(r, "settlement"));
     print_periods(r);

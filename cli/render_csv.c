@@ -47,6 +47,22 @@ csv_statement(FILE *f, const json_t *st)
     fputs("\r\n", f);
 }
 
+/* The headline, right after the statement's identity: one sentence a row. */
+static void
+csv_headline(FILE *f, const json_t *st)
+{
+    size_t i;
+    const json_t *line;
+    ROW(f, "Headline", "line", "text");
+    json_array_foreach(json_object_get(st, "headline"), i, line)
+    {
+        char n[24];
+        snprintf(n, sizeof(n), "%zu", i + 1);
+        ROW(f, "Headline", n, json_string_value(line));
+    }
+    fputs("\r\n", f);
+}
+
 static void
 csv_contributions(FILE *f, const json_t *st)
 {
@@ -121,12 +137,15 @@ csv_positions(FILE *f, const json_t *st)
 {
     size_t i;
     const json_t *p;
-    ROW(f, "Positions", "partner", "name", "planned", "share", "paid", "due", "direction", "text");
+    ROW(f, "Positions", "partner", "name", "planned", "share", "paid", "due", "direction", "text",
+        "due_to_date", "due_basis", "arrears", "net", "to_come");
     json_array_foreach(json_object_get(st, "positions"), i, p)
     {
         ROW(f, "Positions", render_str(p, "partner"), render_str(p, "name"),
             render_str(p, "planned"), render_str(p, "share"), render_str(p, "paid"),
-            render_str(p, "due"), render_str(p, "direction"), render_str(p, "text"));
+            render_str(p, "due"), render_str(p, "direction"), render_str(p, "text"),
+            render_str(p, "due_to_date"), render_str(p, "due_basis"), render_str(p, "arrears"),
+            render_str(p, "net"), render_str(p, "to_come"));
     }
     fputs("\r\n", f);
 }
@@ -174,6 +193,7 @@ int
 render_csv(FILE *f, const json_t *statement)
 {
     csv_statement(f, statement);
+    csv_headline(f, statement);
     csv_contributions(f, statement);
     csv_schemes(f, statement);
     csv_policy(f, statement);

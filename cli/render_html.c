@@ -70,6 +70,7 @@ static const char STYLE[] =
     "td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}"
     "tr.total td{font-weight:bold;border-top:2px solid #000}.position{font-size:1.2em;"
     "font-weight:bold;border:2px solid #000;padding:.5em;display:inline-block}"
+    "ul.headline{font-size:1.1em;line-height:1.4;padding-left:1.2em}ul.headline li{margin:.3em 0}"
     "ol.workings li{margin:.2em 0}.mono{font-family:monospace;font-size:.85em;"
     "word-break:break-all}@media print{body{margin:0}h2{break-after:avoid}"
     "table,svg{break-inside:avoid}}";
@@ -103,6 +104,22 @@ html_head(FILE *f, const json_t *st)
     fputs("; outturn basis: ", f);
     esc(f, render_str(st, "basis"));
     fputs("</td></tr>\n</table>\n", f);
+}
+
+/* The headline, first on page one: the sentences a board member reads. */
+static void
+html_headline(FILE *f, const json_t *st)
+{
+    size_t i;
+    const json_t *line;
+    fputs("<h2>Headline</h2>\n<ul class=\"headline\">\n", f);
+    json_array_foreach(json_object_get(st, "headline"), i, line)
+    {
+        fputs("<li>", f);
+        esc(f, json_string_value(line));
+        fputs("</li>\n", f);
+    }
+    fputs("</ul>\n", f);
 }
 
 static void
@@ -304,7 +321,19 @@ html_positions(FILE *f, const json_t *st)
         money_cell(f, json_object_get(p, "due"));
         fputs("</tr>\n</table>\n<p class=\"position\">", f);
         esc(f, render_str(p, "text"));
-        fputs("</p>\n", f);
+        fputs("</p>\n<table>\n<tr><th>Contributions due to date (", f);
+        esc(f, render_str(p, "due_basis"));
+        fputs(")</th>", f);
+        money_cell(f, json_object_get(p, "due_to_date"));
+        fputs("</tr>\n<tr><th>− paid to the period end</th>", f);
+        money_cell(f, json_object_get(p, "paid"));
+        fputs("</tr>\n<tr><th>= arrears (negative: paid ahead)</th>", f);
+        money_cell(f, json_object_get(p, "arrears"));
+        fputs("</tr>\n<tr><th>+ share of the variance</th>", f);
+        money_cell(f, json_object_get(p, "share"));
+        fputs("</tr>\n<tr class=\"total\"><td>= net position now</td>", f);
+        money_cell(f, json_object_get(p, "net"));
+        fputs("</tr>\n</table>\n", f);
     }
 }
 
@@ -368,6 +397,7 @@ int
 render_html(FILE *f, const json_t *statement)
 {
     html_head(f, statement);
+    html_headline(f, statement);
     html_contributions(f, statement);
     html_schemes(f, statement);
     html_chart(f, statement);

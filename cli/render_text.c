@@ -23,6 +23,20 @@ text_header(FILE *f, const json_t *st)
             render_str(st, "period_end"), render_str(st, "basis"));
 }
 
+/* The headline, first: each sentence on its own line (docs/statements.md). */
+static void
+text_headline(FILE *f, const json_t *st)
+{
+    size_t i;
+    const json_t *line;
+    fprintf(f, "Headline\n");
+    json_array_foreach(json_object_get(st, "headline"), i, line)
+    {
+        fprintf(f, "  * %s\n", json_string_value(line));
+    }
+    fprintf(f, "\n");
+}
+
 static void
 text_contributions(FILE *f, const json_t *st)
 {
@@ -117,7 +131,17 @@ text_positions(FILE *f, const json_t *st)
                 render_money(json_object_get(p, "paid"), a, M));
         fprintf(f, "  = %-34s %16s\n", "forecast amount due",
                 render_money(json_object_get(p, "due"), a, M));
-        fprintf(f, "  %s\n\n", render_str(p, "text"));
+        fprintf(f, "  %s\n", render_str(p, "text"));
+        fprintf(f, "    %-34s %16s  (%s)\n", "contributions due to date",
+                render_money(json_object_get(p, "due_to_date"), a, M), render_str(p, "due_basis"));
+        fprintf(f, "  - %-34s %16s\n", "paid to the period end",
+                render_money(json_object_get(p, "paid"), a, M));
+        fprintf(f, "  = %-34s %16s\n", "arrears (negative: paid ahead)",
+                render_money(json_object_get(p, "arrears"), a, M));
+        fprintf(f, "  + %-34s %16s\n", "share of the variance",
+                render_money(json_object_get(p, "share"), a, M));
+        fprintf(f, "  = %-34s %16s\n\n", "net position now",
+                render_money(json_object_get(p, "net"), a, M));
     }
 }
 
@@ -170,6 +194,7 @@ int
 render_text(FILE *f, const json_t *statement)
 {
     text_header(f, statement);
+    text_headline(f, statement);
     text_contributions(f, statement);
     text_schemes(f, statement);
     text_policy(f, statement);

@@ -65,6 +65,15 @@ summary_header(lxw_worksheet *ws, const struct book *b, const json_t *st)
     worksheet_set_column(ws, 1, 1, 60, NULL);
     text(ws, r++, 0, render_title(st, title, sizeof(title)), b->bold);
     r++;
+    /* The headline first (docs/statements.md): one sentence a row. */
+    text(ws, r++, 0, "Headline", b->bold);
+    size_t i;
+    const json_t *line;
+    json_array_foreach(json_object_get(st, "headline"), i, line)
+    {
+        text(ws, r++, 0, json_string_value(line), NULL);
+    }
+    r++;
     text(ws, r, 0, "Ledger", b->bold);
     text(ws, r++, 1, render_str(st, "origin"), NULL);
     text(ws, r, 0, "Pool", b->bold);
@@ -125,6 +134,17 @@ sheet_summary(const struct book *b, const json_t *st)
         text(ws, r, 0, "= forecast amount due", b->bold);
         money(ws, r++, 1, json_object_get(v, "due"), b->money_bold);
         text(ws, r++, 0, render_str(v, "text"), b->bold);
+        text(ws, r, 0, "Contributions due to date", NULL);
+        money(ws, r, 1, json_object_get(v, "due_to_date"), b->money);
+        text(ws, r++, 2, render_str(v, "due_basis"), NULL);
+        text(ws, r, 0, "- paid to the period end", NULL);
+        money(ws, r++, 1, json_object_get(v, "paid"), b->money);
+        text(ws, r, 0, "= arrears (negative: paid ahead)", NULL);
+        money(ws, r++, 1, json_object_get(v, "arrears"), b->money);
+        text(ws, r, 0, "+ share of the variance", NULL);
+        money(ws, r++, 1, json_object_get(v, "share"), b->money);
+        text(ws, r, 0, "= net position now", b->bold);
+        money(ws, r++, 1, json_object_get(v, "net"), b->money_bold);
     }
     const json_t *in = json_object_get(st, "integrity");
     const json_t *cp = json_object_get(in, "checkpoint");

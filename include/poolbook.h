@@ -50,6 +50,8 @@ extern "C" {
 #define PB_KEYS_MAX 256
 /* Any free-text string (a title, a name, a memo), in bytes. */
 #define PB_TEXT_BYTES_MAX 1024
+/* A stream's dated contribution instalments: one a week is plenty. */
+#define PB_SCHEDULE_INSTALMENTS_MAX 53
 /* Money magnitude: £10 trillion in pence. Larger amounts are refused as
  * overflow, leaving headroom so that sums of many amounts stay in int64_t. */
 #define PB_MONEY_PENCE_MAX INT64_C(1000000000000000)

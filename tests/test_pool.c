@@ -1149,6 +1149,94 @@ test_reversal_needs_the_targets_authority(void **state)
     assert_int_equal(append(f, reversal(f, key, f->fin[DCC], f->sig[DCC], NULL), NULL), PB_OK);
     pb_verify_report vr;
     assert_int_equal(pb_verify(f->store, 0, &vr, NULL), PB_OK);
+/* A pool (id) whose NHSMIN stream has n dated instalments (instalment i in
+ * financial month i % 12 + 1, on day i / 12 + 1): n - 1 of 220,000.00 and
+ * the last taking the rest of the stream's 12,000,000.00; IBCF monthly, DFG
+ * and ADD quarterly, DISCH without a schedule. *due_q2_out is what the
+ * instalments dated by 2024-09-30 add up to, by the test's own sum. */
+static json_t *
+scheduled_pool(const char *id, int n, int64_t *due_q2_out)
+{
+    json_t *p = pool_object(1);
+    json_t *dated = json_array();
+    int64_t rest = streams[0].planned, due = 0;
+    for (int i = 0; i < n; i++) {
+        char day[PB_DATE_TEXT_MAX];
+        int64_t amount = i < n - 1 ? 22000000 : rest;
+        rest -= amount;
+        date_of(i % 12 + 1, i / 12 + 1, day, sizeof(day));
+        due += i % 12 + 1 <= 6 ? amount : 0;
+        json_array_append_new(dated, json_pack("{s:s,s:o}", "date", day, "amount", money(amount)));
+    }
+    json_t *st = json_object_get(p, "streams");
+    json_object_set_new(json_array_get(st, 0), "schedule", dated);
+    json_object_set_new(json_array_get(st, 1), "schedule", json_string("monthly"));
+    json_object_set_new(json_array_get(st, 2), "schedule", json_string("quarterly"));
+    json_object_set_new(json_array_get(st, 4), "schedule", json_string("quarterly"));
+    json_object_set_new(p, "id", json_string(id));
+    *due_q2_out = due;
+    return p;
+}
+
+static const json_t *
+report_item(const json_t *report, const char *array, const char *id)
+{
+    size_t i;
+    const json_t *it;
+    json_array_foreach(json_object_get(report, array), i, it)
+    {
+        if (strcmp(json_string_value(json_object_get(it, "id")), id) == 0) {
+            return it;
+        }
+    }
+    fail();
+    return NULL;
+}
+
+static void
+test_contribution_schedule_dues_and_limit(void **state)
+{
+    struct fx *f = *state;
+    int64_t dated_q2 = 0;
+    json_t *p = scheduled_pool("BCF24D", PB_SCHEDULE_INSTALMENTS_MAX, &dated_q2);
+    assert_int_equal(append(f,
+                            pbt_record(&f->seq, "pool.agree", json_pack("{s:o}", "pool", p),
+                                       f->sig[DCC], f->sig[ICB], f->sig[TRUST], NULL),
+                            NULL),
+                     PB_OK);
+    json_t *r = NULL;
+    assert_int_equal(pb_pool_report(f->store, "BCF24D", "2024/25-Q2", &r, NULL), PB_OK);
+    /* Six months of twelve, two quarters of four; rounded down to the penny. */
+    assert_money(report_item(r, "streams", "NHSMIN"), "due_to_date", dated_q2);
+    assert_money(report_item(r, "streams", "IBCF"), "due_to_date", 600000000 / 2);
+    assert_money(report_item(r, "streams", "DFG"), "due_to_date", 300000000 / 2);
+    assert_money(report_item(r, "streams", "DISCH"), "due_to_date", 240000000 / 2);
+    assert_money(report_item(r, "streams", "ADD"), "due_to_date", 60000000 / 2);
+    assert_string_equal(json_string_value(json_object_get(report_item(r, "streams", "DISCH"),
+                                                          "schedule")),
+                        "pro rata");
+    assert_money(report_item(r, "partners", "ICB"), "due_to_date", dated_q2 + 120000000);
+    assert_string_equal(
+        json_string_value(json_object_get(report_item(r, "partners", "ICB"), "due_basis")),
+        "schedule and pro rata by months");
+    assert_string_equal(
+        json_string_value(json_object_get(report_item(r, "partners", "DCC"), "due_basis")),
+        "schedule");
+    json_decref(r);
+    /* Month 5 (August): two months of the quarterly streams' instalments are
+     * not yet due, so only the first quarter's. */
+    assert_int_equal(pb_pool_report(f->store, "BCF24D", "2024/25-M05", &r, NULL), PB_OK);
+    assert_money(report_item(r, "streams", "DFG"), "due_to_date", 300000000 / 4);
+    assert_money(report_item(r, "streams", "IBCF"), "due_to_date", INT64_C(600000000) * 5 / 12);
+    json_decref(r);
+    /* One instalment past the limit is refused (signing refuses it too, so
+     * put it in after signing). */
+    json_t *rec = pbt_record(&f->seq, "pool.agree",
+                             json_pack("{s:o}", "pool", scheduled_pool("BCF24E", 1, &dated_q2)),
+                             f->sig[DCC], f->sig[ICB], f->sig[TRUST], NULL);
+    p = scheduled_pool("BCF24E", PB_SCHEDULE_INSTALMENTS_MAX + 1, &dated_q2);
+    json_object_set_new(json_object_get(rec, "entry"), "pool", p);
+    refused(f, rec, PB_EFIELD, "1 to 53 dated instalments");
 }
 
 int
@@ -1181,6 +1269,7 @@ main(void)
         T(test_money_dates_not_in_the_future),
         T(test_period_close_rules_and_reopen),
         T(test_reversal_needs_the_targets_authority),
+        T(test_contribution_schedule_dues_and_limit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -83,7 +83,7 @@ scheme_field(const json_t *pool, const char *id, const char *field)
 }
 
 struct totals {
-    int64_t budget, actual, forecast, outturn, variance, planned, received;
+    int64_t budget, actual, forecast, outturn, variance, planned, received, due;
 };
 
 static int
@@ -133,6 +133,56 @@ report_schemes(const struct report *r, json_t *out, struct totals *t, pb_error *
     }
     return rc;
 }
+/* What a stream's payer owes by the period end under the stream's contribution
+ * schedule in force then (entry_pool.c checks it): "monthly" and no schedule
+ * are planned x months / 12 and "quarterly" planned x quarters / 4, each
+ * rounded down to the penny (the last instalment takes the pennies, so the
+ * year's sum is exact); dated instalments count once their date is on or
+ * before the period end. *kind_out names the basis: "monthly", "quarterly",
+ * "dated" or "pro rata" (no schedule: pro rata by months). */
+static int
+due_of(const struct report *r, const char *stream, int64_t planned, const char *end,
+       const char **kind_out, int64_t *due_out, pb_error *err)
+{
+    const json_t *sch = json_object_get(json_object_get(r->version, "schedules"), stream);
+    int64_t due = 0;
+    int rc = PB_OK;
+    PB_ASSERT(r->end_month >= 1 && r->end_month <= 12);
+    if (json_is_array(sch)) {
+        *kind_out = "dated";
+        for (size_t i = 0; rc == PB_OK && i < json_array_size(sch); i++) {
+            const json_t *it = json_array_get(sch, i);
+            if (strcmp(json_string_value(json_object_get(it, "date")), end) <= 0) {
+                rc = pb_money_add(due, pb_money_of_json(json_object_get(it, "amount")), &due, err);
+            }
+        }
+    } else if (json_is_string(sch) && strcmp(json_string_value(sch), "quarterly") == 0) {
+        *kind_out = "quarterly";
+        rc = pb_money_mul(planned, r->end_month / 3, &due, err);
+        due /= 4;
+    } else {
+        *kind_out = json_is_string(sch) ? "monthly" : "pro rata";
+        rc = pb_money_mul(planned, r->end_month, &due, err);
+        due /= 12;
+    }
+    *due_out = due;
+    return rc;
+}
+
+/* Replace a partner's scheduled/unscheduled marks by its due_basis:
+ * "schedule", "pro rata by months", or "schedule and pro rata by months". */
+static void
+due_basis(json_t *partner)
+{
+    int scheduled = json_object_get(partner, "scheduled") != NULL;
+    int unscheduled = json_object_get(partner, "unscheduled") != NULL;
+    json_object_del(partner, "scheduled");
+    json_object_del(partner, "unscheduled");
+    json_object_set_new(partner, "due_basis",
+                        json_string(scheduled && unscheduled ? "schedule and pro rata by months"
+                                    : scheduled              ? "schedule"
+                                                             : "pro rata by months"));
+}
 
 static int
 report_streams(const struct report *r, json_t *streams, json_t *partners, struct totals *t,
@@ -142,10 +192,14 @@ report_streams(const struct report *r, json_t *streams, json_t *partners, struct
     const json_t *planned_v;
     int rc = PB_OK;
     json_t *by_partner = json_object();
+    char end[PB_DATE_TEXT_MAX];
+    pb_date_format(r->period.last_day, end, sizeof(end));
     json_object_foreach((json_t *)json_object_get(r->version, "planned"), id, planned_v)
     {
-        int64_t planned = pb_money_of_json(planned_v), received = 0;
+        int64_t planned = pb_money_of_json(planned_v), received = 0, due = 0;
+        const char *kind = NULL;
         rc = sum_months(r, "received", id, &received, err);
+        rc = rc == PB_OK ? due_of(r, id, planned, end, &kind, &due, err) : rc;
         if (rc != PB_OK) {
             break;
         }
@@ -153,25 +207,34 @@ report_streams(const struct report *r, json_t *streams, json_t *partners, struct
         const char *payer = json_string_value(json_object_get(st, "payer"));
         payer = payer != NULL ? payer : "";
         json_array_append_new(streams,
-                              json_pack("{s:s,s:s,s:s,s:o,s:o}", "id", id, "name",
+                              json_pack("{s:s,s:s,s:s,s:o,s:o,s:s,s:o}", "id", id, "name",
                                         json_string_value(json_object_get(st, "name")) != NULL
                                             ? json_string_value(json_object_get(st, "name"))
                                             : "",
                                         "payer", payer, "planned", pb_money_json(planned),
-                                        "received", pb_money_json(received)));
+                                        "received", pb_money_json(received), "schedule", kind,
+                                        "due_to_date", pb_money_json(due)));
         json_t *p = json_object_get(by_partner, payer);
         if (p == NULL) {
-            p = json_pack("{s:s,s:s,s:s}", "id", payer, "planned", "0.00", "received", "0.00");
+            p = json_pack("{s:s,s:s,s:s,s:s}", "id", payer, "planned", "0.00", "received", "0.00",
+                          "due_to_date", "0.00");
             json_object_set_new(by_partner, payer, p);
         }
-        int64_t pp = pb_money_of_json(json_object_get(p, "planned")) + 0, pr = 0;
+        int64_t pp = pb_money_of_json(json_object_get(p, "planned")), pr = 0, pd = 0;
         pr = pb_money_of_json(json_object_get(p, "received"));
+        pd = pb_money_of_json(json_object_get(p, "due_to_date"));
         rc = pb_money_add(pp, planned, &pp, err);
         rc = rc == PB_OK ? pb_money_add(pr, received, &pr, err) : rc;
+        rc = rc == PB_OK ? pb_money_add(pd, due, &pd, err) : rc;
         rc = rc == PB_OK ? pb_money_add(t->planned, planned, &t->planned, err) : rc;
         rc = rc == PB_OK ? pb_money_add(t->received, received, &t->received, err) : rc;
+        rc = rc == PB_OK ? pb_money_add(t->due, due, &t->due, err) : rc;
         json_object_set_new(p, "planned", pb_money_json(pp));
         json_object_set_new(p, "received", pb_money_json(pr));
+        json_object_set_new(p, "due_to_date", pb_money_json(pd));
+        /* The partner's due_basis: how its streams' dues were reckoned. */
+        json_object_set_new(p, strcmp(kind, "pro rata") != 0 ? "scheduled" : "unscheduled",
+                            json_true());
     }
     /* Partners in the pool's order, each with its streams' totals. */
     const json_t *list = json_object_get(r->pool, "partners");
@@ -179,8 +242,10 @@ report_streams(const struct report *r, json_t *streams, json_t *partners, struct
         const char *pid = json_string_value(json_array_get(list, i));
         json_t *p = json_object_get(by_partner, pid);
         json_array_append_new(partners, p != NULL ? json_incref(p)
-                                                  : json_pack("{s:s,s:s,s:s}", "id", pid, "planned",
-                                                              "0.00", "received", "0.00"));
+                                                  : json_pack("{s:s,s:s,s:s,s:s}", "id", pid,
+                                                              "planned", "0.00", "received", "0.00",
+                                                              "due_to_date", "0.00"));
+        due_basis(json_array_get(partners, json_array_size(partners) - 1));
     }
     json_decref(by_partner);
     return rc;
@@ -231,7 +296,9 @@ load_report(const pb_state *state, const json_t *ps, const char *period_text, in
 }
 
 /* The settlement of a settled pool, with the closing reserve: the underspend
- * carried forward, as a positive amount. A new reference, or NULL. */
+ * carried forward, as a positive amount. A new reference, or NULL. Only the
+ * year's report carries it: a quarter of a settled year is that quarter's
+ * figures, not the year's outcome. */
 static json_t *
 settlement_of(const json_t *ps)
 {
@@ -312,7 +379,7 @@ pb_pool_report_state(const pb_state *state, const char *pool_id, const char *per
         const json_t *policy = json_object_get(r.version, "policy");
         policy = policy != NULL ? policy : json_object_get(r.pool, "policy");
         *report_out = json_pack(
-            "{s:s,s:s,s:s,s:s,s:s,s:s,s:O,s:O,s:O,s:O,s:{s:o,s:o,s:o,s:o,s:o,s:o,s:o},s:o*}",
+            "{s:s,s:s,s:s,s:s,s:s,s:s,s:O,s:O,s:O,s:O,s:{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o},s:o*}",
             "pool", pool_id, "name", json_string_value(json_object_get(r.pool, "name")), "period",
             r.period.label, "period_end", end, "basis", r.actual ? "actual" : "forecast", "host",
             json_string_value(json_object_get(r.pool, "host")), "policy", policy, "schemes",
@@ -320,7 +387,8 @@ pb_pool_report_state(const pb_state *state, const char *pool_id, const char *per
             pb_money_json(t.budget), "actual", pb_money_json(t.actual), "forecast",
             pb_money_json(t.forecast), "outturn", pb_money_json(t.outturn), "variance",
             pb_money_json(t.variance), "planned", pb_money_json(t.planned), "received",
-            pb_money_json(t.received), "settlement", settlement_of(ps));
+            pb_money_json(t.received), "due_to_date", pb_money_json(t.due), "settlement",
+            r.period.kind == PB_PERIOD_YEAR ? settlement_of(ps) : NULL);
         rc = *report_out == NULL ? pb_error_set(err, PB_ENOMEM, NULL, "out of memory") : PB_OK;
         rc = rc == PB_OK ? report_names(state, &r, *report_out, err) : rc;
         /* The periods closed now, and every close and reopen (entry_money.c). */

@@ -94,29 +94,226 @@ position_text(const char *partner, int64_t due_pence)
     return json_string(text);
 }
 
+/* An amount's magnitude with the pound sign: "£917,142.86". */
+static const char *
+pounds(int64_t pence, char *buf, size_t size)
+{
+    char digits[PB_MONEY_TEXT_MAX];
+    PB_ASSERT(pb_money_format_display(pence < 0 ? -pence : pence, digits, sizeof(digits)) == PB_OK);
+    snprintf(buf, size, "\xC2\xA3%s", digits);
+    return buf;
+}
+
+/* A date as a board paper writes it: "30 September 2024". */
+static const char *
+date_words(const char *iso, char *buf, size_t size)
+{
+    static const char *const months[] = {"January", "February", "March",     "April",
+                                         "May",     "June",     "July",      "August",
+                                         "September", "October", "November", "December"};
+    int y = 0, m = 0, d = 0;
+    if (sscanf(iso, "%4d-%2d-%2d", &y, &m, &d) != 3 || m < 1 || m > 12) {
+        snprintf(buf, size, "%s", iso);
+    } else {
+        snprintf(buf, size, "%d %s %d", d, months[m - 1], y);
+    }
+    return buf;
+}
+
+/* The figures of a partner's headline, in pence. */
+struct headline {
+    const char *partner;
+    const char *end;   /* the period end, "YYYY-MM-DD" */
+    const char *basis; /* "forecast" or "settled" */
+    const char *due_basis; /* report.c's: "schedule", "pro rata by months" or both */
+    int64_t variance, share, planned, due, paid, arrears, net, to_come;
+};
+
+#define HEADLINE_TEXT_MAX (3 * PB_MONEY_TEXT_MAX + PB_ID_BYTES_MAX + 256)
+
+/* "DCC's share of the pool's forecast overspend of £X is £S, ..." */
+static json_t *
+share_sentence(const struct headline *h)
+{
+    char v[PB_MONEY_TEXT_MAX], sh[PB_MONEY_TEXT_MAX], text[HEADLINE_TEXT_MAX];
+    const char *kind = h->variance > 0 ? "overspend" : "underspend";
+    pounds(h->variance, v, sizeof(v));
+    pounds(h->share, sh, sizeof(sh));
+    if (h->variance == 0) {
+        snprintf(text, sizeof(text), "The pool's %s outturn is on budget, so %s has no variance to share.",
+                 h->basis, h->partner);
+    } else if (h->share == 0) {
+        snprintf(text, sizeof(text), "%s bears none of the pool's %s %s of %s.", h->partner,
+                 h->basis, kind, v);
+    } else {
+        snprintf(text, sizeof(text), "%s's share of the pool's %s %s of %s is %s, which %s.",
+                 h->partner, h->basis, kind, v, sh,
+                 h->share > 0 ? "it pays on top of its planned contribution"
+                              : "comes off what it pays");
+    }
+    return json_string(text);
+}
+
+/* "By 30 September 2024 DCC's contributions due were £A (...); it has paid
+ * £B, so it is £C in arrears." Arrears are contributions only, never the
+ * risk share. */
+static json_t *
+contributions_sentence(const struct headline *h)
+{
+    char when[32], due[PB_MONEY_TEXT_MAX], paid[PB_MONEY_TEXT_MAX], gap[PB_MONEY_TEXT_MAX];
+    char tail[PB_MONEY_TEXT_MAX + 64], text[HEADLINE_TEXT_MAX];
+    pounds(h->arrears, gap, sizeof(gap));
+    if (h->arrears > 0) {
+        snprintf(tail, sizeof(tail), "so it is %s in arrears", gap);
+    } else if (h->arrears < 0) {
+        snprintf(tail, sizeof(tail), "so it has paid %s ahead of what is due", gap);
+    } else {
+        snprintf(tail, sizeof(tail), "so it is up to date");
+    }
+    snprintf(text, sizeof(text), "By %s %s's contributions due were %s (%s); it has paid %s, %s.",
+             date_words(h->end, when, sizeof(when)), h->partner, pounds(h->due, due, sizeof(due)),
+             strcmp(h->due_basis, "schedule") == 0
+                 ? "under the contribution schedule in the agreement"
+             : strcmp(h->due_basis, "pro rata by months") == 0
+                 ? "pro rata by months: the agreement sets no contribution schedule"
+                 : "under the agreement's contribution schedule, pro rata by months for streams "
+                   "without one",
+             pounds(h->paid, paid, sizeof(paid)), tail);
+    return json_string(text);
+}
+
+/* Why the net position is what it is: the contributions' arrears (or what
+ * was paid ahead) and the risk share, each named, never mixed. */
+static void
+net_reason(const struct headline *h, char *buf, size_t size)
+{
+    char gap[PB_MONEY_TEXT_MAX], sh[PB_MONEY_TEXT_MAX], share[PB_MONEY_TEXT_MAX + 64] = "";
+    const char *kind = h->variance > 0 ? "overspend" : "underspend";
+    const char *paid = h->arrears > 0 ? "in arrears" : "paid ahead";
+    pounds(h->arrears, gap, sizeof(gap));
+    if (h->share != 0) {
+        snprintf(share, sizeof(share), "a %s share of the %s %s", pounds(h->share, sh, sizeof(sh)),
+                 h->basis, kind);
+    }
+    if (h->arrears == 0 && h->share == 0) {
+        snprintf(buf, size, "its contributions are up to date and it bears no variance");
+    } else if (h->arrears == 0) {
+        snprintf(buf, size, "%s; its contributions are up to date", share);
+    } else if (h->share == 0) {
+        snprintf(buf, size, "contributions of %s %s; it bears no variance", gap, paid);
+    } else {
+        snprintf(buf, size, "contributions of %s %s, and %s", gap, paid, share);
+    }
+}
+
+/* "Net position at 30 September 2024: DCC owes the pool £N: ...". */
+static json_t *
+net_sentence(const struct headline *h)
+{
+    char when[32], net[PB_MONEY_TEXT_MAX], rest[PB_MONEY_TEXT_MAX];
+    char who[PB_ID_BYTES_MAX + PB_MONEY_TEXT_MAX + 32], why[HEADLINE_TEXT_MAX];
+    char text[2 * HEADLINE_TEXT_MAX], later[PB_MONEY_TEXT_MAX + 96] = "";
+    pounds(h->net, net, sizeof(net));
+    if (h->net > 0) {
+        snprintf(who, sizeof(who), "%s owes the pool %s", h->partner, net);
+    } else if (h->net < 0) {
+        snprintf(who, sizeof(who), "the pool owes %s %s", h->partner, net);
+    } else {
+        snprintf(who, sizeof(who), "nothing is due between %s and the pool", h->partner);
+    }
+    net_reason(h, why, sizeof(why));
+    if (h->to_come != 0) {
+        snprintf(later, sizeof(later), " (the %s of contributions not yet due is not included)",
+                 pounds(h->to_come, rest, sizeof(rest)));
+    }
+    snprintf(text, sizeof(text), "Net position at %s: %s: %s%s.",
+             date_words(h->end, when, sizeof(when)), who, why, later);
+    return json_string(text);
+}
+
+/* The headline figures of partner: arrears = due to date - paid; net =
+ * arrears + share; to come = planned - due to date. */
+static int
+headline_of(const json_t *report, const json_t *explain, const char *partner, struct headline *h,
+            pb_error *err)
+{
+    const json_t *p = report_partner(report, partner);
+    memset(h, 0, sizeof(*h));
+    h->partner = partner;
+    h->end = json_string_value(json_object_get(report, "period_end"));
+    h->basis = strcmp(json_string_value(json_object_get(report, "basis")), "actual") == 0
+                   ? "settled"
+                   : "forecast";
+    h->due_basis = json_string_value(json_object_get(p, "due_basis"));
+    h->variance = pb_money_of_json(json_object_get(explain, "variance"));
+    h->share = pb_money_of_json(json_object_get(json_object_get(explain, "shares"), partner));
+    h->planned = pb_money_of_json(json_object_get(p, "planned"));
+    h->due = pb_money_of_json(json_object_get(p, "due_to_date"));
+    h->paid = pb_money_of_json(json_object_get(p, "received"));
+    int rc = pb_money_sub(h->due, h->paid, &h->arrears, err);
+    rc = rc == PB_OK ? pb_money_add(h->arrears, h->share, &h->net, err) : rc;
+    return rc == PB_OK ? pb_money_sub(h->planned, h->due, &h->to_come, err) : rc;
+}
+
 /* A partner's position: planned + share - paid = forecast amount due to the
- * pool (positive) or from it (negative) by the year end. */
+ * pool (positive) or from it (negative) by the year end; and the headline a
+ * board reads first (docs/statements.md): the share of the variance, the
+ * contributions due to date against those paid, and the net position now. */
 static int
 position_of(const json_t *report, const json_t *explain, const char *partner, json_t **out,
             pb_error *err)
 {
-    const json_t *p = report_partner(report, partner);
-    int64_t planned = pb_money_of_json(json_object_get(p, "planned"));
-    int64_t paid = pb_money_of_json(json_object_get(p, "received"));
-    int64_t share = pb_money_of_json(json_object_get(json_object_get(explain, "shares"), partner));
+    struct headline h;
     int64_t due = 0;
-    int rc = pb_money_add(planned, share, &due, err);
-    rc = rc == PB_OK ? pb_money_sub(due, paid, &due, err) : rc;
+    int rc = headline_of(report, explain, partner, &h, err);
+    rc = rc == PB_OK ? pb_money_add(h.planned, h.share, &due, err) : rc;
+    rc = rc == PB_OK ? pb_money_sub(due, h.paid, &due, err) : rc;
     if (rc == PB_OK) {
-        *out =
-            json_pack("{s:s,s:s,s:o,s:o,s:o,s:o,s:s,s:o}", "partner", partner, "name",
-                      partner_name(report, partner), "planned", pb_money_json(planned), "share",
-                      pb_money_json(share), "paid", pb_money_json(paid), "due", pb_money_json(due),
-                      "direction", due > 0 ? "to pool" : (due < 0 ? "to partner" : "none"), "text",
-                      position_text(partner, due));
+        *out = json_pack(
+            "{s:s,s:s,s:o,s:o,s:o,s:o,s:s,s:o,s:o,s:o,s:o,s:o,s:s,s:[o,o,o]}", "partner", partner,
+            "name", partner_name(report, partner), "planned", pb_money_json(h.planned), "share",
+            pb_money_json(h.share), "paid", pb_money_json(h.paid), "due", pb_money_json(due),
+            "direction", due > 0 ? "to pool" : (due < 0 ? "to partner" : "none"), "text",
+            position_text(partner, due), "due_to_date", pb_money_json(h.due), "arrears",
+            pb_money_json(h.arrears), "net", pb_money_json(h.net), "to_come",
+            pb_money_json(h.to_come), "due_basis", h.due_basis,
+            "headline", share_sentence(&h), contributions_sentence(&h), net_sentence(&h));
         rc = *out != NULL ? PB_OK : pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
     }
     return rc;
+}
+
+/* The statement's headline, first on page one of every format: a partner's
+ * three sentences; for the pool summary the pool's variance and each
+ * partner's net position. */
+static json_t *
+headline_lines(const json_t *report, const json_t *positions, const char *partner)
+{
+    if (partner != NULL) {
+        return json_deep_copy(json_object_get(json_array_get(positions, 0), "headline"));
+    }
+    char v[PB_MONEY_TEXT_MAX], b[PB_MONEY_TEXT_MAX], text[HEADLINE_TEXT_MAX];
+    const json_t *totals = json_object_get(report, "totals");
+    int64_t variance = pb_money_of_json(json_object_get(totals, "variance"));
+    const char *basis =
+        strcmp(json_string_value(json_object_get(report, "basis")), "actual") == 0 ? "settled"
+                                                                                    : "forecast";
+    if (variance == 0) {
+        snprintf(text, sizeof(text), "The pool's %s outturn equals its budget of %s.", basis,
+                 pounds(pb_money_of_json(json_object_get(totals, "budget")), b, sizeof(b)));
+    } else {
+        snprintf(text, sizeof(text), "The pool's %s outturn is %s %s its budget of %s.", basis,
+                 pounds(variance, v, sizeof(v)), variance > 0 ? "over" : "under",
+                 pounds(pb_money_of_json(json_object_get(totals, "budget")), b, sizeof(b)));
+    }
+    json_t *lines = json_pack("[s]", text);
+    size_t i;
+    const json_t *p;
+    json_array_foreach(positions, i, p)
+    {
+        json_array_append(lines, json_array_get(json_object_get(p, "headline"), 2));
+    }
+    return lines;
 }
 
 /* Every position the statement shows: the partner's, or each pool partner's. */
@@ -348,11 +545,12 @@ statement_object(const json_t *report, const json_t *explain, const char *partne
                       ? json_pack("{s:s,s:s}", "id", partner, "name", partner_name(report, partner))
                       : json_null();
     return json_pack(
-        "{s:s,s:O,s:{s:O,s:O,s:s,s:s},s:o,s:O,s:O,s:o,s:O,s:O,s:o,s:o,s:o}", "statement",
+        "{s:s,s:O,s:{s:O,s:O,s:s,s:s},s:o,s:O,s:O,s:o,s:o,s:O,s:O,s:o,s:o,s:o}", "statement",
         partner != NULL ? "partner" : "pool", "origin", json_object_get(report, "origin"), "pool",
         "id", json_object_get(report, "pool"), "name", json_object_get(report, "name"), "host",
         host, "host_name", partner_name(report, host), "partner", who, "period",
         json_object_get(report, "period"), "period_end", json_object_get(report, "period_end"),
+        "headline", headline_lines(report, positions, partner),
         "contributions", contributions_of(report, partner), "schemes",
         json_object_get(report, "schemes"), "totals", json_object_get(report, "totals"), "policy",
         policy_of(report, explain), "positions", positions, "integrity", integrity);

@@ -43,10 +43,11 @@ for period in 2024/25-Q2 2024/25; do
   "$P" policy explain --pool BCF24 --period $period --json >explain.json
   for who in DCC ICB; do
     "$P" statement --pool BCF24 --partner $who --period $period --format json >st-$who.json
-    "$PY" - report.json explain.json st-$who.json $who <<'PY'
+    "$PY" - report.json explain.json st-$who.json $who "$PB_SRC/examples/demo/pool.json" <<'PY'
 import json, sys
 report, explain, st = (json.load(open(p)) for p in sys.argv[1:4])
 who = sys.argv[4]
+agreement = json.load(open(sys.argv[5]))
 assert st["pool"]["id"] == report["pool"] and st["period_end"] == report["period_end"]
 assert st["schemes"] == report["schemes"], "schemes differ"
 assert st["totals"] == report["totals"], "totals differ"
@@ -66,10 +67,62 @@ assert pence(pos["due"]) == due, (pos["due"], due)
 words = "%s owes the pool" % who if due > 0 else "the pool owes %s" % who
 assert pos["text"].startswith(words), pos["text"]
 assert "{:,.2f}".format(abs(due) / 100) in pos["text"], pos["text"]
+# The headline, from the agreement's contribution schedules by the test's own
+# arithmetic: monthly or none = planned x months / 12, quarterly = planned x
+# quarters / 4 (rounded down), dated = instalments dated by the period end.
+end = st["period_end"]
+y, m = int(end[:4]), int(end[5:7])
+months = (m - 4) % 12 + 1
+owed = 0
+for s in agreement["streams"]:
+    if s["payer"] != who:
+        continue
+    sch = s.get("schedule")
+    planned = pence(s["planned"])
+    if isinstance(sch, list):
+        owed += sum(pence(i["amount"]) for i in sch if i["date"] <= end)
+    elif sch == "quarterly":
+        owed += planned * (months // 3) // 4
+    else:
+        owed += planned * months // 12
+paid, share = pence(partner["received"]), pence(explain["shares"][who])
+assert pence(pos["due_to_date"]) == owed, (pos["due_to_date"], owed)
+assert pence(pos["arrears"]) == owed - paid
+assert pence(pos["net"]) == owed - paid + share
+assert pence(pos["to_come"]) == pence(partner["planned"]) - owed
+money = lambda p: "\u00a3{:,.2f}".format(abs(p) / 100)
+h = st["headline"]
+assert len(h) == 3 and h == pos["headline"], h
+variance = pence(explain["variance"])
+basis = "settled" if st["basis"] == "actual" else "forecast"
+assert h[0] == "%s's share of the pool's %s %s of %s is %s, which %s." % (
+    who, basis, "overspend" if variance > 0 else "underspend", money(variance), money(share),
+    "it pays on top of its planned contribution" if share > 0 else "comes off what it pays"), h[0]
+assert ("contributions due were %s" % money(owed)) in h[1] and ("it has paid %s" % money(paid)) in h[1], h[1]
+gap = owed - paid
+assert h[1].endswith("so it is up to date." if gap == 0 else
+                     "so it is %s in arrears." % money(gap) if gap > 0 else
+                     "so it has paid %s ahead of what is due." % money(gap)), h[1]
+net = owed - paid + share
+assert h[2].split(": ")[1] == ("%s owes the pool %s" % (who, money(net)) if net > 0 else
+                               "the pool owes %s %s" % (who, money(net)) if net < 0 else
+                               "nothing is due between %s and the pool" % who), h[2]
+assert "contributions not yet due" not in h[2] if owed == pence(partner["planned"]) else money(pence(partner["planned"]) - owed) in h[2]
 PY
   done
 done
 ok "every statement figure equals pool show --json and policy explain --json (Q2 and the year)"
+"$P" pool show BCF24 --period 2024/25-Q2 --json >q2.json
+"$P" pool show BCF24 --period 2024/25 --json >year.json
+"$PY" - q2.json year.json <<'PY'
+import json, sys
+q2, year = (json.load(open(p)) for p in sys.argv[1:3])
+assert "settlement" in year and year["basis"] == "actual", "the demo's year is settled"
+assert "settlement" not in q2 and q2["basis"] == "forecast", "a quarter of a settled year carries no settlement"
+PY
+"$P" pool show BCF24 --period 2024/25-Q2 | grep -q "settled by" && fail "pool show of Q2 prints the year's settlement"
+ok "pool show for a quarter of the settled year does not carry the year's settlement"
+ok "the headline's share, contributions due to date (the agreement's schedules), arrears and net position are the test's own arithmetic on pool show and policy explain"
 cmp -s <("$P" statement --pool BCF24 --partner DCC --period 2024/25-Q2 --format json) $S/$Q-DCC.json ||
   fail "the run's json differs from statement --format json"
 ok "the run writes what statement writes"
@@ -101,6 +154,10 @@ for who, amount in st["policy"]["shares"].items():
     assert cents(summary["Share of " + who]) == pence(amount)
 dues = [cents(r[1]) for r in wb["Summary"].iter_rows(values_only=True) if r[0] == "= forecast amount due"]
 assert dues == [pence(p["due"]) for p in st["positions"]], dues
+first = [r[0] for r in wb["Summary"].iter_rows(values_only=True)]
+assert first[2] == "Headline" and first[3:3 + len(st["headline"])] == st["headline"], first[:8]
+nets = [cents(r[1]) for r in wb["Summary"].iter_rows(values_only=True) if r[0] == "= net position now"]
+assert nets == [pence(p["net"]) for p in st["positions"]], nets
 w = list(wb["Workings"].iter_rows(values_only=True))
 assert len(w) == 1 + len(st["policy"]["workings"])
 PY
@@ -138,6 +195,7 @@ assert "script" not in p.seen and "<link" not in text and "http://" not in text.
 for tag in ("svg", "pattern", "rect", "table", "style"):
     assert tag in p.seen, tag
 assert 'fill="url(#hatch)"' in text and 'stroke="#000"' in text
+assert text.index("<h2>Headline</h2>") < text.index("<h2>Contributions</h2>"), "the headline comes first"
 PY
 done
 ok "the html is well-formed, balanced, self-contained, with the hatched/outlined chart"
@@ -163,11 +221,13 @@ sections = []
 for r in rows:
     if r and r[0] not in sections:
         sections.append(r[0])
-assert sections == ["Statement", "Contributions", "Schemes", "Policy", "Shares", "Workings", "Positions", "Integrity"], sections
+assert sections == ["Statement", "Headline", "Contributions", "Schemes", "Policy", "Shares", "Workings", "Positions", "Integrity"], sections
 schemes = [r for r in rows if r and r[0] == "Schemes"][1:-1]
 assert [r[5:9] for r in schemes] == [[s[k] for k in ("budget", "actual", "outturn", "variance")] for s in st["schemes"]]
 pos = [r for r in rows if r and r[0] == "Positions"][1]
 assert pos[8] == st["positions"][0]["text"] and pos[6] == st["positions"][0]["due"]
+assert pos[9:14] == [st["positions"][0][k] for k in ("due_to_date", "due_basis", "arrears", "net", "to_come")]
+assert [r[2] for r in rows if r and r[0] == "Headline"][1:] == st["headline"]
 PY
 ok "the csv reads back section by section with the json's figures"
 
