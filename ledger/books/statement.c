@@ -145,9 +145,19 @@ share_sentence(const struct headline *h)
     } else if (h->share == 0) {
         snprintf(text, sizeof(text), "%s bears none of the pool's %s %s of %s.", h->partner,
                  h->basis, kind, v);
-    } else {
+    } else if ((h->share > 0) == (h->variance > 0)) {
         snprintf(text, sizeof(text), "%s's share of the pool's %s %s of %s is %s, which %s.",
                  h->partner, h->basis, kind, v, sh,
+                 h->share > 0 ? "it pays on top of its planned contribution"
+                              : "comes off what it pays");
+    } else {
+        /* Netting by scheme: a partner may bear one scheme's overspend while
+         * the pool as a whole is under budget, or the reverse. */
+        snprintf(text, sizeof(text),
+                 "Although the pool's %s outturn is %s %s budget, %s's share under the risk share "
+                 "is %s of %s, which %s.",
+                 h->basis, v, h->variance > 0 ? "over" : "under", h->partner, sh,
+                 h->share > 0 ? "overspend" : "underspend",
                  h->share > 0 ? "it pays on top of its planned contribution"
                               : "comes off what it pays");
     }
@@ -188,12 +198,12 @@ static void
 net_reason(const struct headline *h, char *buf, size_t size)
 {
     char gap[PB_MONEY_TEXT_MAX], sh[PB_MONEY_TEXT_MAX], share[PB_MONEY_TEXT_MAX + 64] = "";
-    const char *kind = h->variance > 0 ? "overspend" : "underspend";
     const char *paid = h->arrears > 0 ? "in arrears" : "paid ahead";
     pounds(h->arrears, gap, sizeof(gap));
     if (h->share != 0) {
-        snprintf(share, sizeof(share), "a %s share of the %s %s", pounds(h->share, sh, sizeof(sh)),
-                 h->basis, kind);
+        snprintf(share, sizeof(share), "a %s share of the %s variance %s",
+                 pounds(h->share, sh, sizeof(sh)), h->basis,
+                 h->share > 0 ? "to pay" : "in its favour");
     }
     if (h->arrears == 0 && h->share == 0) {
         snprintf(buf, size, "its contributions are up to date and it bears no variance");

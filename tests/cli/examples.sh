@@ -4,6 +4,7 @@
 # README states (its ```figures block of "key = value" lines) are those the
 # ledger gives: `pool show --json` and `policy explain --json` at Q2 and for
 # the settled year. So the README's worked figures and the ledger cannot drift.
+# Its ```headline POOL PERIOD PARTNER block is that statement's headline, word for word.
 #
 # Keys of a figures block (PERIOD is Q1..Q4 or "year"):
 #   pool = ID, year = 2024/25                the pool and its financial year
@@ -129,6 +130,23 @@ if seen < 10:
 print(f"{name}: {seen} README figures checked")
 sys.exit(1 if bad else 0)
 PY
+
+  # The README's headline block ("```headline POOL PERIOD PARTNER") is what the
+  # statement of that partner and period opens with, word for word.
+  checks=$((checks + 1))
+  spec=$(sed -n 's/^```headline //p' "$src/README.md")
+  if [ -z "$spec" ]; then
+    fail "$name: README.md shows no statement headline"
+  else
+    read -r hpool hperiod hwho <<<"$spec"
+    sed -n '/^```headline /,/^```$/p' "$src/README.md" | sed '1d;$d' >"$work/$name.headline"
+    "$POOLBOOK" --ledger "$out/pool.ledger" statement --pool "$hpool" --partner "$hwho" \
+      --period "$hperiod" --format json |
+      python3 -c 'import json, sys; print("\n".join(json.load(sys.stdin)["headline"]))' \
+        >"$work/$name.headline.got" || fail "$name: no statement for the README's headline"
+    diff "$work/$name.headline" "$work/$name.headline.got" ||
+      fail "$name: the README's headline differs from the statement's"
+  fi
 
   # The year is settled, and the README's year-end figures are the settlement's.
   checks=$((checks + 1))

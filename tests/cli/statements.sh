@@ -95,9 +95,18 @@ h = st["headline"]
 assert len(h) == 3 and h == pos["headline"], h
 variance = pence(explain["variance"])
 basis = "settled" if st["basis"] == "actual" else "forecast"
-assert h[0] == "%s's share of the pool's %s %s of %s is %s, which %s." % (
-    who, basis, "overspend" if variance > 0 else "underspend", money(variance), money(share),
-    "it pays on top of its planned contribution" if share > 0 else "comes off what it pays"), h[0]
+which = "it pays on top of its planned contribution" if share > 0 else "comes off what it pays"
+if variance == 0 or share == 0:
+    assert money(variance) in h[0] or variance == 0, h[0]
+elif (share > 0) == (variance > 0):
+    assert h[0] == "%s's share of the pool's %s %s of %s is %s, which %s." % (
+        who, basis, "overspend" if variance > 0 else "underspend", money(variance), money(share), which), h[0]
+else:
+    assert h[0] == "Although the pool's %s outturn is %s %s budget, %s's share under the risk share is %s of %s, which %s." % (
+        basis, money(variance), "over" if variance > 0 else "under", who, money(share),
+        "overspend" if share > 0 else "underspend", which), h[0]
+if share != 0:
+    assert ("a %s share of the %s variance %s" % (money(share), basis, "to pay" if share > 0 else "in its favour")) in h[2], h[2]
 assert ("contributions due were %s" % money(owed)) in h[1] and ("it has paid %s" % money(paid)) in h[1], h[1]
 gap = owed - paid
 assert h[1].endswith("so it is up to date." if gap == 0 else
