@@ -111,6 +111,27 @@ render_step(const json_t *step)
 }
 
 const char *
+render_bp(const json_t *bp, char *buf, size_t size)
+{
+    if (!json_is_integer(bp)) {
+        snprintf(buf, size, "n/a");
+        return buf;
+    }
+    json_int_t v = json_integer_value(bp);
+    json_int_t m = v < 0 ? -v : v;
+    snprintf(buf, size, "%s%" JSON_INTEGER_FORMAT ".%02" JSON_INTEGER_FORMAT "%%", v < 0 ? "-" : "",
+             m / 100, m % 100);
+    return buf;
+}
+
+const char *
+render_commentary(const json_t *statement, const char *scheme_id)
+{
+    const json_t *c = json_object_get(json_object_get(statement, "commentary"), scheme_id);
+    return render_str(c, "memo");
+}
+
+const char *
 render_str(const json_t *obj, const char *key)
 {
     const char *s = json_string_value(json_object_get(obj, key));

@@ -54,6 +54,11 @@ const char *render_pounds(const json_t *amount, char *buf, size_t size);
 /* One workings step as one line of English (pb_policy_step_text), malloc'd;
  * the caller frees it. Exits 3 when out of memory. */
 char *render_step(const json_t *step);
+/* Basis points as a percentage with two decimals, by integer arithmetic:
+ * 361 -> "3.61%", -5 -> "-0.05%"; "n/a" when bp is not an integer (a zero budget). */
+const char *render_bp(const json_t *bp, char *buf, size_t size);
+/* The forecast commentary (memo) the statement holds for scheme id, or "". */
+const char *render_commentary(const json_t *statement, const char *scheme_id);
 /* A string member of obj, or "" when absent or not a string. */
 const char *render_str(const json_t *obj, const char *key);
 /* A title for the statement: "Partner statement: Derbyshire County Council

@@ -85,17 +85,61 @@ csv_schemes(FILE *f, const json_t *st)
     size_t i;
     const json_t *s;
     ROW(f, "Schemes", "scheme", "name", "lead", "class", "budget", "actual", "outturn", "variance",
-        "forecast_date", "flag");
+        "forecast_date", "flag", "variance_bp", "rag", "forecast_id", "commentary");
     json_array_foreach(json_object_get(st, "schemes"), i, s)
     {
+        char bp[24] = "";
+        if (json_is_integer(json_object_get(s, "variance_bp"))) {
+            snprintf(bp, sizeof(bp), "%" JSON_INTEGER_FORMAT,
+                     json_integer_value(json_object_get(s, "variance_bp")));
+        }
         ROW(f, "Schemes", render_str(s, "id"), render_str(s, "name"), render_str(s, "lead"),
             render_str(s, "class"), render_str(s, "budget"), render_str(s, "actual"),
             render_str(s, "outturn"), render_str(s, "variance"), render_str(s, "forecast_date"),
-            render_str(s, "flag"));
+            render_str(s, "flag"), bp, render_str(s, "rag"), render_str(s, "forecast_id"),
+            render_commentary(st, render_str(s, "id")));
     }
     const json_t *t = json_object_get(st, "totals");
     ROW(f, "Schemes", "total", "", "", "", render_str(t, "budget"), render_str(t, "actual"),
-        render_str(t, "outturn"), render_str(t, "variance"), "", "");
+        render_str(t, "outturn"), render_str(t, "variance"), "", "", "", "", "", "");
+    fputs("\r\n", f);
+}
+
+static void
+move_row(FILE *f, const char *item, const char *since, const json_t *ch)
+{
+    ROW(f, "Movement", item, since, render_str(ch, "from"), render_str(ch, "to"),
+        render_str(ch, "change"));
+}
+
+/* The change since the previous quarter: one row per figure (none in Q1). */
+static void
+csv_movement(FILE *f, const json_t *st)
+{
+    const json_t *mv = json_object_get(st, "movement");
+    const char *since = render_str(mv, "since");
+    const char *key;
+    const json_t *v;
+    size_t i;
+    ROW(f, "Movement", "item", "since", "from", "to", "change");
+    move_row(f, "variance", since, json_object_get(mv, "variance"));
+    json_object_foreach((json_t *)json_object_get(mv, "shares"), key, v)
+    {
+        char item[PB_ID_BYTES_MAX + 16];
+        snprintf(item, sizeof(item), "share:%s", key);
+        move_row(f, item, since, v);
+    }
+    json_array_foreach(json_object_get(mv, "schemes"), i, v)
+    {
+        char item[PB_ID_BYTES_MAX + 24];
+        if (!json_is_object(json_object_get(v, "outturn"))) {
+            continue;
+        }
+        snprintf(item, sizeof(item), "outturn:%s", render_str(v, "id"));
+        move_row(f, item, since, json_object_get(v, "outturn"));
+        snprintf(item, sizeof(item), "variance:%s", render_str(v, "id"));
+        move_row(f, item, since, json_object_get(v, "variance"));
+    }
     fputs("\r\n", f);
 }
 
@@ -196,6 +240,9 @@ render_csv(FILE *f, const json_t *statement)
     csv_headline(f, statement);
     csv_contributions(f, statement);
     csv_schemes(f, statement);
+    if (json_is_object(json_object_get(statement, "movement"))) {
+        csv_movement(f, statement);
+    }
     csv_policy(f, statement);
     csv_positions(f, statement);
     csv_integrity(f, statement);

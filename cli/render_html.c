@@ -71,6 +71,7 @@ static const char STYLE[] =
     "tr.total td{font-weight:bold;border-top:2px solid #000}.position{font-size:1.2em;"
     "font-weight:bold;border:2px solid #000;padding:.5em;display:inline-block}"
     "ul.headline{font-size:1.1em;line-height:1.4;padding-left:1.2em}ul.headline li{margin:.3em 0}"
+    "td.rag.red{font-weight:bold;text-transform:uppercase}td.rag.amber{font-style:italic}"
     "ol.workings li{margin:.2em 0}.mono{font-family:monospace;font-size:.85em;"
     "word-break:break-all}@media print{body{margin:0}h2{break-after:avoid}"
     "table,svg{break-inside:avoid}}";
@@ -154,7 +155,8 @@ html_schemes(FILE *f, const json_t *st)
     const json_t *s;
     fputs("<h2>Schemes</h2>\n<table>\n<tr><th>Scheme</th><th>Name</th><th>Lead</th>"
           "<th class=\"n\">Budget</th><th class=\"n\">Actual to date</th>"
-          "<th class=\"n\">Outturn</th><th class=\"n\">Variance</th></tr>\n",
+          "<th class=\"n\">Outturn</th><th class=\"n\">Variance</th><th class=\"n\">Var %</th>"
+          "<th>RAG</th><th>Forecast commentary</th></tr>\n",
           f);
     json_array_foreach(json_object_get(st, "schemes"), i, s)
     {
@@ -173,6 +175,14 @@ html_schemes(FILE *f, const json_t *st)
         money_cell(f, json_object_get(s, "actual"));
         money_cell(f, json_object_get(s, "outturn"));
         money_cell(f, json_object_get(s, "variance"));
+        char bp[16];
+        fputs("<td class=\"n\">", f);
+        esc(f, render_bp(json_object_get(s, "variance_bp"), bp, sizeof(bp)));
+        /* The rating is a word, so it reads in black and white. */
+        fprintf(f, "</td><td class=\"rag %s\">", render_str(s, "rag"));
+        esc(f, render_str(s, "rag"));
+        fputs("</td>", f);
+        cell(f, render_commentary(st, render_str(s, "id")));
         fputs("</tr>\n", f);
     }
     const json_t *t = json_object_get(st, "totals");
@@ -181,7 +191,56 @@ html_schemes(FILE *f, const json_t *st)
     money_cell(f, json_object_get(t, "actual"));
     money_cell(f, json_object_get(t, "outturn"));
     money_cell(f, json_object_get(t, "variance"));
-    fputs("</tr>\n</table>\n", f);
+    fputs("<td colspan=\"3\"></td></tr>\n</table>\n", f);
+}
+
+static void
+move_row(FILE *f, const char *label, const json_t *ch)
+{
+    fputs("<tr>", f);
+    cell(f, label);
+    money_cell(f, json_object_get(ch, "from"));
+    money_cell(f, json_object_get(ch, "to"));
+    money_cell(f, json_object_get(ch, "change"));
+    fputs("</tr>\n", f);
+}
+
+/* The change since the previous quarter (docs/statements.md). */
+static void
+html_movement(FILE *f, const json_t *st)
+{
+    const json_t *mv = json_object_get(st, "movement");
+    const char *key;
+    const json_t *v;
+    size_t i;
+    if (!json_is_object(mv)) {
+        fputs("<h2>Movement</h2>\n<p>None: the first quarter has no previous quarter.</p>\n", f);
+        return;
+    }
+    fputs("<h2>Movement since ", f);
+    esc(f, render_str(mv, "since"));
+    fputs("</h2>\n<table>\n<tr><th></th><th class=\"n\">At ", f);
+    esc(f, render_str(mv, "since_end"));
+    fputs("</th><th class=\"n\">Now</th><th class=\"n\">Change</th></tr>\n", f);
+    move_row(f, "Pool variance", json_object_get(mv, "variance"));
+    json_object_foreach((json_t *)json_object_get(mv, "shares"), key, v)
+    {
+        char label[PB_ID_BYTES_MAX + 16];
+        snprintf(label, sizeof(label), "Share of %s", key);
+        move_row(f, label, v);
+    }
+    json_array_foreach(json_object_get(mv, "schemes"), i, v)
+    {
+        char label[PB_ID_BYTES_MAX + 24];
+        if (!json_is_object(json_object_get(v, "outturn"))) {
+            continue;
+        }
+        snprintf(label, sizeof(label), "%s outturn", render_str(v, "id"));
+        move_row(f, label, json_object_get(v, "outturn"));
+        snprintf(label, sizeof(label), "%s variance", render_str(v, "id"));
+        move_row(f, label, json_object_get(v, "variance"));
+    }
+    fputs("</table>\n", f);
 }
 
 /* Pixels for pence on a scale where max_pence is CHART_BAR_PX (0 if negative). */
@@ -400,6 +459,7 @@ render_html(FILE *f, const json_t *statement)
     html_headline(f, statement);
     html_contributions(f, statement);
     html_schemes(f, statement);
+    html_movement(f, statement);
     html_chart(f, statement);
     html_policy(f, statement);
     html_positions(f, statement);

@@ -62,17 +62,23 @@ text_schemes(FILE *f, const json_t *st)
     size_t i;
     const json_t *s;
     fprintf(f, "Schemes\n");
-    fprintf(f, "  %-8s %-32s %-6s %16s %16s %16s %16s\n", "scheme", "name", "lead", "budget",
-            "actual", "outturn", "variance");
+    char e[16];
+    fprintf(f, "  %-8s %-32s %-6s %16s %16s %16s %16s %8s %6s\n", "scheme", "name", "lead",
+            "budget", "actual", "outturn", "variance", "var %", "RAG");
     json_array_foreach(json_object_get(st, "schemes"), i, s)
     {
-        fprintf(f, "  %-8s %-32s %-6s %16s %16s %16s %16s%s\n", render_str(s, "id"),
+        fprintf(f, "  %-8s %-32s %-6s %16s %16s %16s %16s %8s %6s%s\n", render_str(s, "id"),
                 render_str(s, "name"), render_str(s, "lead"),
                 render_money(json_object_get(s, "budget"), a, M),
                 render_money(json_object_get(s, "actual"), b, M),
                 render_money(json_object_get(s, "outturn"), c, M),
                 render_money(json_object_get(s, "variance"), d, M),
+                render_bp(json_object_get(s, "variance_bp"), e, sizeof(e)), render_str(s, "rag"),
                 json_object_get(s, "flag") != NULL ? "  (no forecast: at budget)" : "");
+        if (render_commentary(st, render_str(s, "id"))[0] != '\0') {
+            fprintf(f, "  %-8s commentary (forecast of %s): %s\n", "", render_str(s, "forecast_date"),
+                    render_commentary(st, render_str(s, "id")));
+        }
     }
     const json_t *t = json_object_get(st, "totals");
     fprintf(f, "  %-48s %16s %16s %16s %16s\n\n", "pool total",
@@ -80,6 +86,51 @@ text_schemes(FILE *f, const json_t *st)
             render_money(json_object_get(t, "actual"), b, M),
             render_money(json_object_get(t, "outturn"), c, M),
             render_money(json_object_get(t, "variance"), d, M));
+}
+
+static void
+move_row(FILE *f, const char *label, const json_t *ch)
+{
+    char a[M], b[M], c[M];
+    fprintf(f, "  %-46s %16s %16s %16s\n", label, render_money(json_object_get(ch, "from"), a, M),
+            render_money(json_object_get(ch, "to"), b, M),
+            render_money(json_object_get(ch, "change"), c, M));
+}
+
+/* The change since the previous quarter: the pool's variance, the shares
+ * shown, and each scheme's outturn and variance. */
+static void
+text_movement(FILE *f, const json_t *st)
+{
+    const json_t *mv = json_object_get(st, "movement");
+    const char *key;
+    const json_t *v;
+    size_t i;
+    if (!json_is_object(mv)) {
+        fprintf(f, "Movement: none (the first quarter has no previous quarter)\n\n");
+        return;
+    }
+    fprintf(f, "Movement since %s (to %s)\n", render_str(mv, "since"), render_str(mv, "since_end"));
+    fprintf(f, "  %-46s %16s %16s %16s\n", "", "then", "now", "change");
+    move_row(f, "pool variance", json_object_get(mv, "variance"));
+    json_object_foreach((json_t *)json_object_get(mv, "shares"), key, v)
+    {
+        char label[PB_ID_BYTES_MAX + 16];
+        snprintf(label, sizeof(label), "share of %s", key);
+        move_row(f, label, v);
+    }
+    json_array_foreach(json_object_get(mv, "schemes"), i, v)
+    {
+        char label[PB_ID_BYTES_MAX + 16];
+        if (!json_is_object(json_object_get(v, "outturn"))) {
+            continue;
+        }
+        snprintf(label, sizeof(label), "%s outturn", render_str(v, "id"));
+        move_row(f, label, json_object_get(v, "outturn"));
+        snprintf(label, sizeof(label), "%s variance", render_str(v, "id"));
+        move_row(f, label, json_object_get(v, "variance"));
+    }
+    fprintf(f, "\n");
 }
 
 static void
@@ -197,6 +248,7 @@ render_text(FILE *f, const json_t *statement)
     text_headline(f, statement);
     text_contributions(f, statement);
     text_schemes(f, statement);
+    text_movement(f, statement);
     text_policy(f, statement);
     text_positions(f, statement);
     text_integrity(f, statement);

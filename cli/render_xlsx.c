@@ -26,6 +26,7 @@ struct book {
     lxw_format *money_bold;
     lxw_format *bold;
     lxw_format *wrap;
+    lxw_format *percent;
 };
 
 /* The only conversion from pence to a floating-point number in poolbook. */
@@ -173,8 +174,10 @@ static void
 sheet_schemes(const struct book *b, const json_t *st)
 {
     lxw_worksheet *ws = workbook_add_worksheet(b->wb, "Schemes");
-    static const char *const names[] = {"Scheme", "Name",    "Lead",     "Class",         "Budget",
-                                        "Actual", "Outturn", "Variance", "Forecast date", NULL};
+    static const char *const names[] = {
+        "Scheme",   "Name",          "Lead",        "Class", "Budget",     "Actual",
+        "Outturn",  "Variance",      "Forecast date", "Var %", "RAG", "Forecast commentary",
+        NULL};
     size_t i;
     const json_t *s;
     worksheet_set_column(ws, 1, 1, 34, NULL);
@@ -192,7 +195,16 @@ sheet_schemes(const struct book *b, const json_t *st)
         money(ws, r, 5, json_object_get(s, "actual"), b->money);
         money(ws, r, 6, json_object_get(s, "outturn"), b->money);
         money(ws, r, 7, json_object_get(s, "variance"), b->money);
-        text(ws, r++, 8, render_str(s, "forecast_date"), NULL);
+        text(ws, r, 8, render_str(s, "forecast_date"), NULL);
+        if (json_is_integer(json_object_get(s, "variance_bp"))) {
+            /* A percentage cell: basis points / 10000, the double nearest. */
+            worksheet_write_number(ws, r, 9,
+                                   (double)json_integer_value(json_object_get(s, "variance_bp")) /
+                                       10000.0,
+                                   b->percent);
+        }
+        text(ws, r, 10, render_str(s, "rag"), NULL);
+        text(ws, r++, 11, render_commentary(st, render_str(s, "id")), NULL);
     }
     const json_t *t = json_object_get(st, "totals");
     text(ws, r, 0, "Total", b->bold);
@@ -225,6 +237,55 @@ sheet_contributions(const struct book *b, const json_t *st)
     text(ws, r, 0, "Total", b->bold);
     money(ws, r, 3, json_object_get(c, "planned"), b->money_bold);
     money(ws, r, 4, json_object_get(c, "received"), b->money_bold);
+}
+
+static void
+move_row(lxw_worksheet *ws, lxw_row_t row, const char *label, const json_t *ch,
+         const struct book *b)
+{
+    text(ws, row, 0, label, NULL);
+    money(ws, row, 1, json_object_get(ch, "from"), b->money);
+    money(ws, row, 2, json_object_get(ch, "to"), b->money);
+    money(ws, row, 3, json_object_get(ch, "change"), b->money);
+}
+
+/* Movement: the change since the previous quarter (a note in the first quarter). */
+static void
+sheet_movement(const struct book *b, const json_t *st)
+{
+    lxw_worksheet *ws = workbook_add_worksheet(b->wb, "Movement");
+    const json_t *mv = json_object_get(st, "movement");
+    static const char *const names[] = {"Figure", "Previous quarter", "This period", "Change",
+                                        NULL};
+    const char *key;
+    const json_t *v;
+    size_t i;
+    worksheet_set_column(ws, 0, 0, 30, NULL);
+    worksheet_set_column(ws, 1, 3, 18, NULL);
+    if (!json_is_object(mv)) {
+        text(ws, 0, 0, "None: the first quarter has no previous quarter.", NULL);
+        return;
+    }
+    headings(ws, 0, b, names);
+    lxw_row_t r = 1;
+    move_row(ws, r++, "Pool variance", json_object_get(mv, "variance"), b);
+    json_object_foreach((json_t *)json_object_get(mv, "shares"), key, v)
+    {
+        char label[PB_ID_BYTES_MAX + 16];
+        snprintf(label, sizeof(label), "Share of %s", key);
+        move_row(ws, r++, label, v, b);
+    }
+    json_array_foreach(json_object_get(mv, "schemes"), i, v)
+    {
+        char label[PB_ID_BYTES_MAX + 24];
+        if (!json_is_object(json_object_get(v, "outturn"))) {
+            continue;
+        }
+        snprintf(label, sizeof(label), "%s outturn", render_str(v, "id"));
+        move_row(ws, r++, label, json_object_get(v, "outturn"), b);
+        snprintf(label, sizeof(label), "%s variance", render_str(v, "id"));
+        move_row(ws, r++, label, json_object_get(v, "variance"), b);
+    }
 }
 
 static void
@@ -282,10 +343,13 @@ render_xlsx(const char *path, const json_t *statement, char *errbuf, size_t errb
     format_set_bold(b.bold);
     b.wrap = workbook_add_format(b.wb);
     format_set_text_wrap(b.wrap);
+    b.percent = workbook_add_format(b.wb);
+    format_set_num_format(b.percent, "0.00%");
     sheet_summary(&b, statement);
     sheet_schemes(&b, statement);
     sheet_contributions(&b, statement);
     sheet_workings(&b, statement);
+    sheet_movement(&b, statement);
     lxw_error rc = workbook_close(b.wb);
     if (rc != LXW_NO_ERROR) {
         snprintf(errbuf, errbuf_size, "libxlsxwriter: %s", lxw_strerror(rc));

@@ -1239,6 +1239,51 @@ test_contribution_schedule_dues_and_limit(void **state)
     refused(f, rec, PB_EFIELD, "1 to 53 dated instalments");
 }
 
+/* RAG thresholds from the agreement, at their edges: S01's budget is
+ * 5,000,000.00, so 1 bp is 500.00; forecasts put its variance at 199 bp
+ * (green under amber_bp 200), 200 bp (amber), 499.99 bp rounding to 500
+ * (red at red_bp 500); an underspend rates on its magnitude. */
+static void
+test_rag_thresholds_from_the_agreement(void **state)
+{
+    struct fx *f = *state;
+    static const struct {
+        int64_t variance_pence;
+        int bp;
+        const char *rag;
+    } cases[] = {{199 * 50000, 199, "green"},
+                 {200 * 50000, 200, "amber"},
+                 {500 * 50000 - 1, 500, "red"},
+                 {-(200 * 50000), -200, "amber"},
+                 {49 * 50000 / 2, 25, "green"}};
+    json_t *p = pool_object(1);
+    json_object_set_new(p, "id", json_string("BCF24R"));
+    json_object_set_new(p, "rag", json_pack("{s:i,s:i}", "amber_bp", 200, "red_bp", 500));
+    assert_int_equal(append(f,
+                            pbt_record(&f->seq, "pool.agree", json_pack("{s:o}", "pool", p),
+                                       f->sig[DCC], f->sig[ICB], f->sig[TRUST], NULL),
+                            NULL),
+                     PB_OK);
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char date[16];
+        date_of((int)i + 1, 10, date, sizeof(date));
+        json_t *r = pbt_record(&f->seq, "forecast",
+                               json_pack("{s:s,s:s,s:o,s:s}", "pool", "BCF24R", "scheme", "S01",
+                                         "amount", money(schemes[0].budget + cases[i].variance_pence),
+                                         "date", date),
+                               f->fin[DCC], NULL);
+        assert_int_equal(append(f, r, NULL), PB_OK);
+        char period[16];
+        snprintf(period, sizeof(period), "2024/25-M%02d", (int)i + 1);
+        json_t *report = NULL;
+        assert_int_equal(pb_pool_report(f->store, "BCF24R", period, &report, NULL), PB_OK);
+        const json_t *s01 = report_item(report, "schemes", "S01");
+        assert_int_equal(json_integer_value(json_object_get(s01, "variance_bp")), cases[i].bp);
+        assert_string_equal(json_string_value(json_object_get(s01, "rag")), cases[i].rag);
+        json_decref(report);
+    }
+}
+
 int
 main(void)
 {
@@ -1270,6 +1315,7 @@ main(void)
         T(test_period_close_rules_and_reopen),
         T(test_reversal_needs_the_targets_authority),
         T(test_contribution_schedule_dues_and_limit),
+        T(test_rag_thresholds_from_the_agreement),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -261,6 +261,34 @@ check_schedules(const json_t *pool, const char *path, const pb_period *year, pb_
     return rc;
 }
 
+/* The optional RAG thresholds of scheme variances (docs/entries.md):
+ * {"amber_bp": 100, "red_bp": 300}, whole basis points of the budget,
+ * 1 <= amber_bp < red_bp <= 1000000. */
+static int
+check_rag(const json_t *pool, const char *path, pb_error *err)
+{
+    static const char *const fields[] = {"amber_bp", "red_bp", NULL};
+    const json_t *rag = json_object_get(pool, "rag");
+    char where[PB_ERROR_WHERE_MAX];
+    snprintf(where, sizeof(where), "%s.rag", path);
+    if (rag == NULL) {
+        return PB_OK;
+    }
+    int rc = json_is_object(rag) ? pb_field_allowed(rag, fields, where, err)
+                                 : pb_error_set(err, PB_EFIELD, where, "rag must be an object");
+    const json_t *amber = json_object_get(rag, "amber_bp");
+    const json_t *red = json_object_get(rag, "red_bp");
+    if (rc == PB_OK && (!json_is_integer(amber) || !json_is_integer(red) ||
+                        json_integer_value(amber) < 1 ||
+                        json_integer_value(red) <= json_integer_value(amber) ||
+                        json_integer_value(red) > 1000000)) {
+        rc = pb_error_set(err, PB_EFIELD, where,
+                          "rag must be {\"amber_bp\": A, \"red_bp\": R}, whole basis points with "
+                          "1 <= A < R <= 1000000");
+    }
+    return rc;
+}
+
 static int
 check_approval(const json_t *pool, const char *path, pb_error *err)
 {
@@ -349,7 +377,7 @@ check_pool_object(const json_t *pool, const char *path, pb_error *err)
     static const char *const fields[] = {
         "id",       "name",    "kind",    "year",   "term",           "host",
         "partners", "streams", "schemes", "policy", "virement_limit", "key_decision_threshold",
-        "approval", NULL};
+        "approval", "rag",     NULL};
     const char *id, *name, *kind, *host;
     int64_t planned = 0, budgets = 0, limit = 0, threshold = 0;
     pb_period year;
@@ -405,6 +433,9 @@ check_pool_object(const json_t *pool, const char *path, pb_error *err)
     }
     if (rc == PB_OK) {
         rc = check_approval(pool, path, err);
+    }
+    if (rc == PB_OK) {
+        rc = check_rag(pool, path, err);
     }
     if (rc == PB_OK && planned != budgets) {
         /* DESIGN 5: planned contributions equal the sum of scheme budgets. */
@@ -557,9 +588,14 @@ make_version(const json_t *pool, const char *date, uint64_t index)
     /* The policy too: a variation may change it, and a period is apportioned
      * under the policy in force at its end (DESIGN 6). The contribution
      * schedules say what is due by a date (report.c). */
-    return json_pack("{s:s,s:s,s:I,s:o,s:o,s:O,s:o}", "date", date, "budgets_from", date,
-                     "index", (json_int_t)index, "budgets", budgets, "planned", planned,
-                     "policy", json_object_get(pool, "policy"), "schedules", schedules);
+    json_t *version = json_pack("{s:s,s:s,s:I,s:o,s:o,s:O,s:o}", "date", date, "budgets_from",
+                                date, "index", (json_int_t)index, "budgets", budgets, "planned",
+                                planned, "policy", json_object_get(pool, "policy"), "schedules",
+                                schedules);
+    if (version != NULL && json_object_get(pool, "rag") != NULL) {
+        json_object_set(version, "rag", json_object_get(pool, "rag"));
+    }
+    return version;
 }
 
 static int
@@ -662,7 +698,7 @@ apply_agree(const struct pb_admit *a, pb_error *err)
 
 static const char *const vary_settable[] = {
     "name",     "term", "streams", "schemes", "policy", "virement_limit", "key_decision_threshold",
-    "approval", NULL};
+    "approval", "rag",  NULL};
 
 static int
 check_vary(const json_t *entry, pb_error *err)

@@ -8,6 +8,10 @@
 
 #include <string.h>
 
+/* RAG thresholds when the agreement sets none (docs/reports.md). */
+#define RAG_AMBER_BP_DEFAULT 100
+#define RAG_RED_BP_DEFAULT 300
+
 struct report {
     const json_t *pool;    /* the agreed pool (current version of its text) */
     const json_t *version; /* budgets and planned in force at the period end */
@@ -86,6 +90,34 @@ struct totals {
     int64_t budget, actual, forecast, outturn, variance, planned, received, due;
 };
 
+/* DESIGN 7 (docs/reports.md): the variance in basis points of the budget
+ * (1% = 100 bp), exact integer arithmetic rounded half away from zero (null
+ * for a zero budget), and its RAG rating on the magnitude, over or under:
+ * red at or above the agreement's red_bp, amber at or above amber_bp, else
+ * green (defaults 300 and 100: 3% and 1%). */
+static void
+rag_of(const struct report *r, json_t *scheme, int64_t variance, int64_t budget)
+{
+    const json_t *rag = json_object_get(r->version, "rag");
+    const json_t *amber_v = json_object_get(rag, "amber_bp");
+    const json_t *red_v = json_object_get(rag, "red_bp");
+    json_int_t amber = amber_v != NULL ? json_integer_value(amber_v) : RAG_AMBER_BP_DEFAULT;
+    json_int_t red = red_v != NULL ? json_integer_value(red_v) : RAG_RED_BP_DEFAULT;
+    if (budget <= 0) {
+        json_object_set_new(scheme, "variance_bp", json_null());
+        json_object_set_new(scheme, "rag", json_string(variance == 0 ? "green" : "red"));
+        return;
+    }
+    /* Exact: |variance| x 10000 can pass int64_t for a budget near
+     * PB_MONEY_PENCE_MAX, so the product is taken in 128 bits; the result is
+     * clamped at 1,000,000 bp (10,000%), far past any threshold. */
+    int64_t magnitude = variance < 0 ? -variance : variance;
+    __int128 wide = ((__int128)magnitude * 10000 + budget / 2) / budget;
+    int64_t bp = wide > 1000000 ? 1000000 : (int64_t)wide;
+    json_object_set_new(scheme, "variance_bp", json_integer(variance < 0 ? -bp : bp));
+    json_object_set_new(scheme, "rag", json_string(bp >= red ? "red" : bp >= amber ? "amber" : "green"));
+}
+
 static int
 report_schemes(const struct report *r, json_t *out, struct totals *t, pb_error *err)
 {
@@ -120,6 +152,8 @@ report_schemes(const struct report *r, json_t *out, struct totals *t, pb_error *
                       "actual", pb_money_json(actual), "forecast", pb_money_json(forecast),
                       "outturn", pb_money_json(outturn), "variance", pb_money_json(variance));
         json_object_set(s, "forecast_date", fc != NULL ? json_object_get(fc, "date") : json_null());
+        json_object_set(s, "forecast_id", fc != NULL ? json_object_get(fc, "id") : json_null());
+        rag_of(r, s, variance, budget);
         if (fc == NULL && !r->actual) {
             /* DESIGN 6: a scheme with no forecast counts at budget and is flagged. */
             json_object_set_new(s, "flag", json_string("no forecast: counted at budget"));

@@ -566,10 +566,163 @@ statement_object(const json_t *report, const json_t *explain, const char *partne
         policy_of(report, explain), "positions", positions, "integrity", integrity);
 }
 
-/* Report and explain from one snapshot, checked; *tree_size the snapshot's size. */
+/* {"from", "to", "change"} of two amounts; NULL (json null) when either is absent. */
+static json_t *
+change_of(const json_t *from, const json_t *to, pb_error *err)
+{
+    int64_t delta = 0;
+    if (from == NULL || to == NULL) {
+        return json_null();
+    }
+    if (pb_money_sub(pb_money_of_json(to), pb_money_of_json(from), &delta, err) != PB_OK) {
+        return NULL;
+    }
+    return json_pack("{s:O,s:O,s:o}", "from", from, "to", to, "change", pb_money_json(delta));
+}
+
+static const json_t *
+scheme_in(const json_t *report, const char *id)
+{
+    size_t i;
+    const json_t *s;
+    json_array_foreach(json_object_get(report, "schemes"), i, s)
+    {
+        if (strcmp(json_string_value(json_object_get(s, "id")), id) == 0) {
+            return s;
+        }
+    }
+    return NULL;
+}
+
+/* The movement since the previous quarter's report (DESIGN 7, docs/statements.md):
+ * the pool's variance, each scheme's outturn and variance, and each shown
+ * partner's share, as from, to and change. A new reference, or NULL on
+ * overflow (err set). */
+static json_t *
+movement_of(const json_t *report, const json_t *explain, const json_t *prev,
+            const json_t *prev_explain, const char *partner, pb_error *err)
+{
+    json_t *schemes = json_array(), *shares = json_object();
+    size_t i;
+    const json_t *s;
+    int ok = 1;
+    json_array_foreach(json_object_get(report, "schemes"), i, s)
+    {
+        const json_t *was = scheme_in(prev, json_string_value(json_object_get(s, "id")));
+        json_t *outturn = change_of(json_object_get(was, "outturn"), json_object_get(s, "outturn"), err);
+        json_t *variance =
+            change_of(json_object_get(was, "variance"), json_object_get(s, "variance"), err);
+        ok = ok && outturn != NULL && variance != NULL;
+        json_array_append_new(schemes, json_pack("{s:O,s:o*,s:o*}", "id", json_object_get(s, "id"),
+                                                 "outturn", outturn, "variance", variance));
+    }
+    const char *id;
+    const json_t *v;
+    json_object_foreach((json_t *)json_object_get(explain, "shares"), id, v)
+    {
+        if (partner == NULL || strcmp(partner, id) == 0) {
+            json_t *c = change_of(json_object_get(json_object_get(prev_explain, "shares"), id), v, err);
+            ok = ok && c != NULL;
+            json_object_set_new(shares, id, c != NULL ? c : json_null());
+        }
+    }
+    json_t *variance = change_of(json_object_get(prev_explain, "variance"),
+                                 json_object_get(explain, "variance"), err);
+    if (!ok || variance == NULL) {
+        json_decref(schemes);
+        json_decref(shares);
+        json_decref(variance);
+        return NULL;
+    }
+    return json_pack("{s:O,s:O,s:O,s:o,s:o,s:o}", "since", json_object_get(prev, "period"),
+                     "since_end", json_object_get(prev, "period_end"), "since_basis",
+                     json_object_get(prev, "basis"), "variance", variance, "schemes", schemes,
+                     "shares", shares);
+}
+
+/* The quarter before the one that holds the period's end ("2024/25-Q1" for
+ * Q2, M05 or M06; Q3 for the year), or "" in the first quarter. */
+static void
+previous_quarter(const char *period_text, char *buf, size_t size)
+{
+    pb_period period, q;
+    PB_ASSERT(pb_period_parse(period_text, &period, NULL) == PB_OK);
+    PB_ASSERT(pb_period_of_day(period.last_day, PB_PERIOD_QUARTER, &q, NULL) == PB_OK);
+    buf[0] = '\0';
+    if (q.number > 1) {
+        snprintf(buf, size, "%.7s-Q%d", q.label, (int)q.number - 1);
+    }
+}
+
+/* The memo of each scheme's latest forecast (its commentary), read from the
+ * forecast's record: {"S01": {"memo", "forecast_id", "date"}, ...} for the
+ * schemes whose forecast has one. */
+static int
+commentary_of(const pb_snapshot *snap, const json_t *report, json_t *out, pb_error *err)
+{
+    size_t i;
+    const json_t *s;
+    int rc = PB_OK;
+    json_array_foreach(json_object_get(report, "schemes"), i, s)
+    {
+        const char *fid = json_string_value(json_object_get(s, "forecast_id"));
+        uint64_t index = 0;
+        const char *buf = NULL;
+        size_t len = 0;
+        if (fid == NULL) {
+            continue;
+        }
+        rc = pb_snapshot_find(snap, fid, &index, err);
+        rc = rc == PB_OK ? pb_snapshot_record(snap, index, &buf, &len, err) : rc;
+        if (rc != PB_OK) {
+            break;
+        }
+        json_t *record = json_loadb(buf, len, JSON_REJECT_DUPLICATES, NULL);
+        const json_t *memo = json_object_get(json_object_get(record, "entry"), "memo");
+        if (json_is_string(memo)) {
+            json_object_set_new(out, json_string_value(json_object_get(s, "id")),
+                                json_pack("{s:O,s:s,s:O}", "memo", memo, "forecast_id", fid,
+                                          "date", json_object_get(s, "forecast_date")));
+        }
+        json_decref(record);
+    }
+    return rc;
+}
+
+/* What a period statement adds to the period's figures: the movement since
+ * the previous quarter (json null in the first quarter) and the forecast
+ * commentary, from the same snapshot. */
+static int
+period_extras(const pb_snapshot *snap, const pb_state *state, const char *pool_id,
+              const char *partner, const json_t *report, const json_t *explain,
+              json_t **movement, json_t **commentary, pb_error *err)
+{
+    char prev_label[16];
+    json_t *prev = NULL, *prev_explain = NULL;
+    previous_quarter(json_string_value(json_object_get(report, "period")), prev_label,
+                     sizeof(prev_label));
+    *commentary = json_object();
+    int rc = commentary_of(snap, report, *commentary, err);
+    if (rc == PB_OK && prev_label[0] != '\0') {
+        rc = pb_pool_report_state(state, pool_id, prev_label, 0, &prev, err);
+        rc = rc == PB_OK ? pb_policy_explain_state(state, pool_id, prev_label, 0, &prev_explain, err)
+                         : rc;
+        *movement = rc == PB_OK ? movement_of(report, explain, prev, prev_explain, partner, err) : NULL;
+        rc = rc == PB_OK && *movement == NULL ? PB_EOVERFLOW : rc;
+    } else if (rc == PB_OK) {
+        *movement = json_null();
+    }
+    json_decref(prev);
+    json_decref(prev_explain);
+    return rc;
+}
+
+/* Report and explain from one snapshot, checked; *tree_size the snapshot's
+ * size; the movement and the commentary from the same snapshot. */
 static int
 figures_of(pb_store *store, const char *pool_id, const char *partner, const char *period,
-           json_t **report, json_t **explain, uint64_t *tree_size, pb_error *err)
+           json_t **report, json_t **explain, json_t **movement, json_t **commentary,
+           uint64_t *tree_size, pb_error *err)
 {
     pb_snapshot snap;
     pb_state state;
@@ -588,6 +741,9 @@ figures_of(pb_store *store, const char *pool_id, const char *partner, const char
     rc = rc == PB_OK ? check_partner(*report, partner, err) : rc;
     rc = rc == PB_OK ? check_activity(*report, &parsed, err) : rc;
     rc = rc == PB_OK ? pb_policy_explain_state(&state, pool_id, period, 0, explain, err) : rc;
+    rc = rc == PB_OK ? period_extras(&snap, &state, pool_id, partner, *report, *explain, movement,
+                                     commentary, err)
+                     : rc;
     pb_snapshot_close(&snap);
     return rc;
 }
@@ -598,12 +754,13 @@ pb_statement(pb_store *store, const char *pool_id, const char *partner_id, const
 {
     PB_ASSERT(store != NULL && pool_id != NULL && statement_out != NULL);
     json_t *report = NULL, *explain = NULL, *positions = json_array(), *integrity = NULL;
+    json_t *movement = NULL, *commentary = NULL;
     uint64_t tree_size = 0;
     *statement_out = NULL;
     int rc = positions != NULL ? PB_OK : pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
-    rc = rc == PB_OK
-             ? figures_of(store, pool_id, partner_id, period, &report, &explain, &tree_size, err)
-             : rc;
+    rc = rc == PB_OK ? figures_of(store, pool_id, partner_id, period, &report, &explain, &movement,
+                                  &commentary, &tree_size, err)
+                     : rc;
     rc = rc == PB_OK ? positions_of(report, explain, partner_id, positions, err) : rc;
     rc = rc == PB_OK ? integrity_of(store, pool_id, tree_size, &integrity, err) : rc;
     if (rc == PB_OK) {
@@ -612,12 +769,18 @@ pb_statement(pb_store *store, const char *pool_id, const char *partner_id, const
         rc = *statement_out != NULL ? PB_OK : pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
     }
     rc = rc == PB_OK ? apply_settlement(report, *statement_out, err) : rc;
+    if (rc == PB_OK && (json_object_set(*statement_out, "movement", movement) != 0 ||
+                        json_object_set(*statement_out, "commentary", commentary) != 0)) {
+        rc = pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
+    }
     if (rc != PB_OK) {
         json_decref(*statement_out);
         *statement_out = NULL;
     }
     json_decref(integrity);
     json_decref(positions);
+    json_decref(movement);
+    json_decref(commentary);
     json_decref(explain);
     json_decref(report);
     return rc;

@@ -121,6 +121,54 @@ PY
   done
 done
 ok "every statement figure equals pool show --json and policy explain --json (Q2 and the year)"
+# Movement: the difference of two period reports; variance in basis points by
+# the test's own integer arithmetic; RAG on the documented default thresholds;
+# commentary = the memo of the scheme's latest forecast, read with `show --json`.
+for pair in 2024/25-Q2:2024/25-Q1 2024/25:2024/25-Q3; do
+  now=${pair%%:*} before=${pair#*:}
+  "$P" pool show BCF24 --period "$before" --json >prev.json
+  "$P" policy explain --pool BCF24 --period "$before" --json >prev-explain.json
+  "$P" pool show BCF24 --period "$now" --json >now.json
+  "$P" policy explain --pool BCF24 --period "$now" --json >now-explain.json
+  "$P" statement --pool BCF24 --partner ICB --period "$now" --format json >st.json
+  for id in $("$PY" -c 'import json,sys; print(" ".join(s["forecast_id"] for s in json.load(open("st.json"))["schemes"] if s["forecast_id"]))'); do
+    "$P" show "$id" --json
+  done >forecasts.jsonl
+  "$PY" - prev.json prev-explain.json now.json now-explain.json st.json forecasts.jsonl <<'PY'
+import json, sys
+prev, prev_ex, now, now_ex, st = (json.load(open(p)) for p in sys.argv[1:6])
+forecasts = [json.loads(l)["record"]["entry"] for l in open(sys.argv[6]) if l.strip()]
+pence = lambda s: int(s.replace(".", ""))
+mv = st["movement"]
+assert mv["since"] == prev["period"] and mv["since_end"] == prev["period_end"], mv["since"]
+def same(ch, a, b):
+    assert ch["from"] == a and ch["to"] == b and pence(ch["change"]) == pence(b) - pence(a), (ch, a, b)
+same(mv["variance"], prev_ex["variance"], now_ex["variance"])
+same(mv["shares"]["ICB"], prev_ex["shares"]["ICB"], now_ex["shares"]["ICB"])
+assert list(mv["shares"]) == ["ICB"], "a partner statement moves its own share only"
+was = {s["id"]: s for s in prev["schemes"]}
+for m, s in zip(mv["schemes"], now["schemes"]):
+    assert m["id"] == s["id"]
+    same(m["outturn"], was[s["id"]]["outturn"], s["outturn"])
+    same(m["variance"], was[s["id"]]["variance"], s["variance"])
+for s in st["schemes"]:
+    v, b = pence(s["variance"]), pence(s["budget"])
+    bp = (abs(v) * 10000 + b // 2) // b
+    assert s["variance_bp"] == (bp if v >= 0 else -bp), (s["id"], s["variance_bp"], bp)
+    assert s["rag"] == ("red" if bp >= 300 else "amber" if bp >= 100 else "green"), s
+    memo = next((f.get("memo") for f in forecasts if f["id"] == s["forecast_id"]), None)
+    if memo is not None:
+        assert st["commentary"][s["id"]]["memo"] == memo, (s["id"], memo)
+        assert forecasts and all(f["scheme"] != s["id"] or f["date"] <= s["forecast_date"] for f in forecasts)
+    else:
+        assert s["id"] not in st["commentary"]
+assert st["commentary"] or st["basis"] == "actual", "the demo's forecasts carry commentary"
+PY
+done
+"$P" statement --pool BCF24 --partner DCC --period 2024/25-Q1 --format json |
+  "$PY" -c 'import json, sys; assert json.load(sys.stdin)["movement"] is None'
+ok "movement since the previous quarter = the difference of two period reports (Q2-Q1, year-Q3; none in Q1); variance bp, RAG and commentary as worked here"
+
 "$P" pool show BCF24 --period 2024/25-Q2 --json >q2.json
 "$P" pool show BCF24 --period 2024/25 --json >year.json
 "$PY" - q2.json year.json <<'PY'
@@ -142,7 +190,7 @@ for who in DCC ICB summary; do
 import json, sys, openpyxl
 st = json.load(open(sys.argv[1]))
 wb = openpyxl.load_workbook(sys.argv[2])
-assert wb.sheetnames == ["Summary", "Schemes", "Contributions", "Workings"], wb.sheetnames
+assert wb.sheetnames == ["Summary", "Schemes", "Contributions", "Workings", "Movement"], wb.sheetnames
 pence = lambda s: int(s.replace(".", ""))
 def cents(v):
     assert isinstance(v, (int, float)), v
@@ -152,6 +200,11 @@ for s, row in zip(st["schemes"], rows[1:]):
     assert row[0] == s["id"], row
     for i, k in enumerate(("budget", "actual", "outturn", "variance")):
         assert cents(row[4 + i]) == pence(s[k]), (s["id"], k, row[4 + i], s[k])
+for s, row in zip(st["schemes"], rows[1:]):
+    assert row[10] == s["rag"] and round(row[9] * 10000) == s["variance_bp"], (row, s["rag"])
+    assert (row[11] or None) == (st["commentary"].get(s["id"], {}).get("memo")), row
+mv = list(wb["Movement"].iter_rows(values_only=True))
+assert mv[1][0] == "Pool variance" and [cents(v) for v in mv[1][1:4]] == [pence(st["movement"]["variance"][k]) for k in ("from", "to", "change")], mv[1]
 tot = rows[1 + len(st["schemes"])]
 assert [cents(v) for v in tot[4:8]] == [pence(st["totals"][k]) for k in ("budget", "actual", "outturn", "variance")]
 assert "£#,##0.00" in wb["Schemes"].cell(row=2, column=5).number_format
@@ -208,18 +261,21 @@ assert text.index("<h2>Headline</h2>") < text.index("<h2>Contributions</h2>"), "
 PY
 done
 ok "the html is well-formed, balanced, self-contained, with the hatched/outlined chart"
-chromium --headless --no-sandbox --disable-gpu --screenshot="$work/dcc.png" --window-size=1200,1600 \
-  "file://$work/demo/$S/$Q-DCC.html" >/dev/null 2>&1 || true
-size=$(stat -c %s "$work/dcc.png" 2>/dev/null || echo 0)
-[ "$size" -gt 20000 ] || fail "chromium's PNG is missing or trivial ($size bytes)"
-"$PY" - "$work/dcc.png" <<'PY'
+for who in DCC ICB summary; do
+  png=$work/$who.png
+  chromium --headless --no-sandbox --disable-gpu --screenshot="$png" --window-size=1200,1600 \
+    "file://$work/demo/$S/$Q-$who.html" >/dev/null 2>&1 || true
+  size=$(stat -c %s "$png" 2>/dev/null || echo 0)
+  [ "$size" -gt 20000 ] || fail "chromium's PNG of $who is missing or trivial ($size bytes)"
+  "$PY" - "$png" <<'PY'
 import struct, sys
 b = open(sys.argv[1], "rb").read()
 assert b[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
 w, h = struct.unpack(">II", b[16:24])
 assert (w, h) == (1200, 1600), (w, h)
 PY
-ok "headless chromium renders the html to a 1200x1600 PNG of $size bytes"
+done
+ok "headless chromium renders each html statement (DCC, ICB, summary) to a 1200x1600 PNG (PB_KEEP=1 keeps them)"
 
 # The csv: RFC 4180 rows that Python's csv module reads, sections as documented.
 "$PY" - $S/$Q-DCC.csv $S/$Q-DCC.json <<'PY'
@@ -230,7 +286,7 @@ sections = []
 for r in rows:
     if r and r[0] not in sections:
         sections.append(r[0])
-assert sections == ["Statement", "Headline", "Contributions", "Schemes", "Policy", "Shares", "Workings", "Positions", "Integrity"], sections
+assert sections == ["Statement", "Headline", "Contributions", "Schemes", "Movement", "Policy", "Shares", "Workings", "Positions", "Integrity"], sections
 schemes = [r for r in rows if r and r[0] == "Schemes"][1:-1]
 assert [r[5:9] for r in schemes] == [[s[k] for k in ("budget", "actual", "outturn", "variance")] for s in st["schemes"]]
 pos = [r for r in rows if r and r[0] == "Positions"][1]
