@@ -125,6 +125,29 @@ render_bp(const json_t *bp, char *buf, size_t size)
 }
 
 const char *
+render_partnership(const json_t *statement, char *buf, size_t size)
+{
+    const json_t *names = json_object_get(statement, "partnership");
+    size_t n = json_array_size(names), used = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < n && used < size; i++) {
+        const char *sep = i == 0 ? "" : (i + 1 == n ? " and " : ", ");
+        int w = snprintf(buf + used, size - used, "%s%s", sep,
+                         json_string_value(json_array_get(names, i)));
+        used += w > 0 ? (size_t)w : 0;
+    }
+    return buf;
+}
+
+const char *
+render_status(const json_t *statement)
+{
+    return strcmp(render_str(statement, "status"), "final") == 0
+               ? "FINAL: the period is closed"
+               : "DRAFT: the period is open and these figures may change";
+}
+
+const char *
 render_commentary(const json_t *statement, const char *scheme_id)
 {
     const json_t *c = json_object_get(json_object_get(statement, "commentary"), scheme_id);

@@ -59,6 +59,11 @@ char *render_step(const json_t *step);
 const char *render_bp(const json_t *bp, char *buf, size_t size);
 /* The forecast commentary (memo) the statement holds for scheme id, or "". */
 const char *render_commentary(const json_t *statement, const char *scheme_id);
+/* The partnership line: the partners' names joined with ", " and " and ". */
+const char *render_partnership(const json_t *statement, char *buf, size_t size);
+/* The status line: "FINAL: the period is closed" or "DRAFT: the period is open and
+ * these figures may change". */
+const char *render_status(const json_t *statement);
 /* A string member of obj, or "" when absent or not a string. */
 const char *render_str(const json_t *obj, const char *key);
 /* A title for the statement: "Partner statement: Derbyshire County Council

@@ -44,6 +44,10 @@ csv_statement(FILE *f, const json_t *st)
     ROW(f, "Statement", "period", render_str(st, "period"));
     ROW(f, "Statement", "period_end", render_str(st, "period_end"));
     ROW(f, "Statement", "basis", render_str(st, "basis"));
+    char partnership[PB_PARTNERS_MAX * 80];
+    ROW(f, "Statement", "partnership", render_partnership(st, partnership, sizeof(partnership)));
+    ROW(f, "Statement", "as_at", render_str(st, "as_at"));
+    ROW(f, "Statement", "status", render_str(st, "status"));
     fputs("\r\n", f);
 }
 

@@ -15,8 +15,13 @@ text_header(FILE *f, const json_t *st)
 {
     char title[512];
     const json_t *pool = json_object_get(st, "pool");
+    char partnership[PB_PARTNERS_MAX * 80];
     fprintf(f, "%s\n", render_title(st, title, sizeof(title)));
+    fprintf(f, "%s\n", render_status(st));
+    fprintf(f, "Partnership: %s\n",
+            render_partnership(st, partnership, sizeof(partnership)));
     fprintf(f, "Pool %s: %s\n", render_str(pool, "id"), render_str(pool, "name"));
+    fprintf(f, "As at %s\n", render_str(st, "as_at"));
     fprintf(f, "Ledger %s; host %s (%s)\n", render_str(st, "origin"), render_str(pool, "host_name"),
             render_str(pool, "host"));
     fprintf(f, "Period %s, to %s; outturn basis: %s\n\n", render_str(st, "period"),
@@ -205,7 +210,7 @@ text_integrity(FILE *f, const json_t *st)
     size_t i;
     const json_t *line;
     fprintf(f,
-            "Integrity\n  figures read from the first %" JSON_INTEGER_FORMAT
+            "Appendix: integrity\n  figures read from the first %" JSON_INTEGER_FORMAT
             " records of the ledger\n",
             json_integer_value(json_object_get(in, "tree_size")));
     if (json_is_object(cp)) {

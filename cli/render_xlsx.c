@@ -64,8 +64,9 @@ summary_header(lxw_worksheet *ws, const struct book *b, const json_t *st)
     lxw_row_t r = 0;
     worksheet_set_column(ws, 0, 0, 34, NULL);
     worksheet_set_column(ws, 1, 1, 60, NULL);
+    char partnership[PB_PARTNERS_MAX * 80];
     text(ws, r++, 0, render_title(st, title, sizeof(title)), b->bold);
-    r++;
+    text(ws, r++, 0, render_status(st), b->bold);
     /* The headline first (docs/statements.md): one sentence a row. */
     text(ws, r++, 0, "Headline", b->bold);
     size_t i;
@@ -75,6 +76,10 @@ summary_header(lxw_worksheet *ws, const struct book *b, const json_t *st)
         text(ws, r++, 0, json_string_value(line), NULL);
     }
     r++;
+    text(ws, r, 0, "Partnership", b->bold);
+    text(ws, r++, 1, render_partnership(st, partnership, sizeof(partnership)), NULL);
+    text(ws, r, 0, "As at", b->bold);
+    text(ws, r++, 1, render_str(st, "as_at"), NULL);
     text(ws, r, 0, "Ledger", b->bold);
     text(ws, r++, 1, render_str(st, "origin"), NULL);
     text(ws, r, 0, "Pool", b->bold);
@@ -147,10 +152,22 @@ sheet_summary(const struct book *b, const json_t *st)
         text(ws, r, 0, "= net position now", b->bold);
         money(ws, r++, 1, json_object_get(v, "net"), b->money_bold);
     }
+}
+
+
+/* Appendix: the integrity footer's hashes and signatures, off page one. */
+static void
+sheet_appendix(const struct book *b, const json_t *st)
+{
+    lxw_worksheet *ws = workbook_add_worksheet(b->wb, "Appendix");
+    lxw_row_t r = 0;
+    size_t i;
+    const json_t *v;
+    worksheet_set_column(ws, 0, 0, 24, NULL);
+    worksheet_set_column(ws, 1, 1, 100, NULL);
     const json_t *in = json_object_get(st, "integrity");
     const json_t *cp = json_object_get(in, "checkpoint");
-    r++;
-    text(ws, r++, 0, "Integrity", b->bold);
+    text(ws, r++, 0, "Appendix: integrity", b->bold);
     text(ws, r, 0, "Records read", NULL);
     worksheet_write_number(ws, r++, 1, (double)json_integer_value(json_object_get(in, "tree_size")),
                            NULL);
@@ -350,6 +367,7 @@ render_xlsx(const char *path, const json_t *statement, char *errbuf, size_t errb
     sheet_contributions(&b, statement);
     sheet_workings(&b, statement);
     sheet_movement(&b, statement);
+    sheet_appendix(&b, statement);
     lxw_error rc = workbook_close(b.wb);
     if (rc != LXW_NO_ERROR) {
         snprintf(errbuf, errbuf_size, "libxlsxwriter: %s", lxw_strerror(rc));

@@ -344,6 +344,17 @@ test_year_figures_match_independent_totals(void **state)
     check_report(f, "2024/25-Q2", 6, 2);
     check_report(f, "2024/25-M09", 9, 3);
     check_report(f, "2024/25", 12, 4);
+    /* Every quarter is closed, so each quarter and month is final; the year
+     * is closed only by its settlement, so it is still a draft. */
+    static const struct {
+        const char *period, *status;
+    } statuses[] = {{"2024/25-Q1", "final"}, {"2024/25-M05", "final"}, {"2024/25", "draft"}};
+    for (size_t i = 0; i < sizeof(statuses) / sizeof(statuses[0]); i++) {
+        json_t *r = NULL;
+        assert_int_equal(pb_pool_report(f->store, "BCF24", statuses[i].period, &r, NULL), PB_OK);
+        assert_string_equal(json_string_value(json_object_get(r, "status")), statuses[i].status);
+        json_decref(r);
+    }
     pb_verify_report vr;
     assert_int_equal(pb_verify(f->store, 0, &vr, NULL), PB_OK);
     assert_true(vr.records > 12 * 13);
@@ -1280,6 +1291,8 @@ test_rag_thresholds_from_the_agreement(void **state)
         const json_t *s01 = report_item(report, "schemes", "S01");
         assert_int_equal(json_integer_value(json_object_get(s01, "variance_bp")), cases[i].bp);
         assert_string_equal(json_string_value(json_object_get(s01, "rag")), cases[i].rag);
+        /* Nothing of BCF24R is closed: every report of it is a draft. */
+        assert_string_equal(json_string_value(json_object_get(report, "status")), "draft");
         json_decref(report);
     }
 }

@@ -346,6 +346,24 @@ settlement_of(const json_t *ps)
     return out;
 }
 
+/* "final" once the period is closed (a quarter by period.close, a month by
+ * its quarter's close, the year by its settlement, which closes it), else
+ * "draft": a statement of an open period may still change. */
+static const char *
+status_of(const json_t *ps, const pb_period *period)
+{
+    const json_t *closed = json_object_get(ps, "closed");
+    pb_period q;
+    PB_ASSERT(pb_period_of_day(period->last_day, PB_PERIOD_QUARTER, &q, NULL) == PB_OK);
+    const char *label = period->kind == PB_PERIOD_MONTH ? q.label : period->label;
+    for (size_t i = 0; i < json_array_size(closed); i++) {
+        if (strcmp(json_string_value(json_array_get(closed, i)), label) == 0) {
+            return "final";
+        }
+    }
+    return "draft";
+}
+
 /* The months of the period that hold money entries of the pool: a month's
  * aggregate exists only once something was posted in it (entry_money.c). */
 static int
@@ -431,6 +449,7 @@ pb_pool_report_state(const pb_state *state, const char *pool_id, const char *per
             const json_t *periods = json_object_get(ps, "periods");
             json_object_set_new(*report_out, "periods",
                                 periods != NULL ? json_incref((json_t *)periods) : json_array());
+            json_object_set_new(*report_out, "status", json_string(status_of(ps, &r.period)));
         }
     }
     json_decref(schemes);

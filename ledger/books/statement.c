@@ -391,6 +391,28 @@ apply_settlement(const json_t *report, json_t *statement, pb_error *err)
     return rc == 0 ? PB_OK : pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
 }
 
+/* The title block a board paper opens with: the partnership (every pool
+ * partner's name), the "as at" date in words, and the status: "draft" until
+ * the period is closed, "final" after (pool show's status). */
+static int
+title_block(const json_t *report, json_t *statement, pb_error *err)
+{
+    char when[32];
+    json_t *names = json_array();
+    size_t i;
+    const json_t *p;
+    json_array_foreach(json_object_get(report, "partners"), i, p)
+    {
+        json_array_append_new(names, json_string(partner_name(report, json_string_value(
+                                                                         json_object_get(p, "id")))));
+    }
+    date_words(json_string_value(json_object_get(report, "period_end")), when, sizeof(when));
+    int rc = json_object_set_new(statement, "partnership", names);
+    rc = rc == 0 ? json_object_set_new(statement, "as_at", json_string(when)) : rc;
+    rc = rc == 0 ? json_object_set(statement, "status", json_object_get(report, "status")) : rc;
+    return rc == 0 ? PB_OK : pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
+}
+
 /* A partner's witness's cosignature/v1 line adds its name to witnesses. The
  * lines were checked by the verification the footer also reports. */
 static void
@@ -769,6 +791,7 @@ pb_statement(pb_store *store, const char *pool_id, const char *partner_id, const
         rc = *statement_out != NULL ? PB_OK : pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
     }
     rc = rc == PB_OK ? apply_settlement(report, *statement_out, err) : rc;
+    rc = rc == PB_OK ? title_block(report, *statement_out, err) : rc;
     if (rc == PB_OK && (json_object_set(*statement_out, "movement", movement) != 0 ||
                         json_object_set(*statement_out, "commentary", commentary) != 0)) {
         rc = pb_error_set(err, PB_ENOMEM, NULL, "out of memory");

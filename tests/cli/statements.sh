@@ -167,6 +167,51 @@ PY
 done
 "$P" statement --pool BCF24 --partner DCC --period 2024/25-Q1 --format json |
   "$PY" -c 'import json, sys; assert json.load(sys.stdin)["movement"] is None'
+# The title block: partnership, as-at date and status (every quarter of the demo
+# is closed and its year settled, so final); the integrity hashes in an appendix.
+"$PY" - $S/$Q-DCC.json $S/$Q-DCC.txt $S/$Q-DCC.html <<'PY'
+import json, sys
+st = json.load(open(sys.argv[1]))
+text, html = (open(p, encoding="utf-8").read() for p in sys.argv[2:4])
+assert st["status"] == "final" and st["as_at"] == "30 September 2024", (st["status"], st["as_at"])
+assert st["partnership"] == ["Derbyshire County Council", "NHS Derby and Derbyshire Integrated Care Board"]
+assert text.splitlines()[1] == "FINAL: the period is closed", text.splitlines()[:3]
+assert "Partnership: Derbyshire County Council and NHS Derby" in text
+for doc in (text, html):
+    assert doc.index("Headline") < doc.index("Contributions") < doc.index("Appendix: integrity")
+    assert doc.index("Appendix: integrity") > doc.index("Workings"), "the hashes come last"
+    root = st["integrity"]["verification"]["root"]
+    assert doc.count(root) >= 1 and doc.index(root) > doc.index("Appendix: integrity"), "hashes only in the appendix"
+assert "FINAL: the period is closed" in html and "30 September 2024" in html
+PY
+# The chart: one bar per scheme on one zero axis, hatched right for an
+# overspend, outlined left for an underspend, each amount and percentage in
+# the value column, every label inside the drawing.
+"$PY" - $S/$Q-DCC.json $S/$Q-DCC.html <<'PY'
+import json, re, sys
+st = json.load(open(sys.argv[1]))
+html = open(sys.argv[2], encoding="utf-8").read()
+svg = html[html.index("<svg"):html.index("</svg>")]
+width = int(re.search(r'viewBox="0 0 (\d+) ', svg).group(1))
+axis = int(re.findall(r'<line x1="(\d+)" y1="\d+" x2="\1"', svg)[-1])
+bars = re.findall(r'<rect x="(\d+)" y="\d+" width="(\d+)" height="18" fill="([^"]+)"', svg)
+assert len(bars) == len(st["schemes"]), bars
+pence = lambda s: int(s.replace(".", ""))
+for (x, w, fill), s in zip(bars, st["schemes"]):
+    v = pence(s["variance"])
+    x, w = int(x), int(w)
+    if v > 0:
+        assert x == axis and fill == "url(#hatch)", (s["id"], x, fill)
+    elif v < 0:
+        assert x + w == axis and fill == "#fff", (s["id"], x, w, fill)
+    bp = s["variance_bp"]
+    label = "{}{:,.2f} ({}{}.{:02d}%)".format("-" if v < 0 else "", abs(v) / 100, "-" if bp < 0 else "", abs(bp) // 100, abs(bp) % 100)
+    assert label + "</text>" in svg, label
+for x in re.findall(r'<text x="(\d+)"', svg):
+    assert int(x) + 250 <= width or int(x) <= width - 250, x
+PY
+ok "title block (partnership, as at, final for a closed quarter) and the integrity hashes in an appendix"
+ok "the chart draws each scheme's variance on one axis, over hatched right and under outlined left, labels in their own column"
 ok "movement since the previous quarter = the difference of two period reports (Q2-Q1, year-Q3; none in Q1); variance bp, RAG and commentary as worked here"
 
 "$P" pool show BCF24 --period 2024/25-Q2 --json >q2.json
@@ -190,7 +235,7 @@ for who in DCC ICB summary; do
 import json, sys, openpyxl
 st = json.load(open(sys.argv[1]))
 wb = openpyxl.load_workbook(sys.argv[2])
-assert wb.sheetnames == ["Summary", "Schemes", "Contributions", "Workings", "Movement"], wb.sheetnames
+assert wb.sheetnames == ["Summary", "Schemes", "Contributions", "Workings", "Movement", "Appendix"], wb.sheetnames
 pence = lambda s: int(s.replace(".", ""))
 def cents(v):
     assert isinstance(v, (int, float)), v
