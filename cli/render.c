@@ -148,6 +148,13 @@ render_status(const json_t *statement)
 }
 
 const char *
+render_due_label(const json_t *statement)
+{
+    return json_is_object(json_object_get(statement, "settlement")) ? "amount due on settlement"
+                                                                   : "forecast amount due";
+}
+
+const char *
 render_commentary(const json_t *statement, const char *scheme_id)
 {
     const json_t *c = json_object_get(json_object_get(statement, "commentary"), scheme_id);

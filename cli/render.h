@@ -64,6 +64,9 @@ const char *render_partnership(const json_t *statement, char *buf, size_t size);
 /* The status line: "FINAL: the period is closed" or "DRAFT: the period is open and
  * these figures may change". */
 const char *render_status(const json_t *statement);
+/* The label of a position's bottom line: "= amount due on settlement" for a
+ * settled year, "= forecast amount due" otherwise (and "due" for the bare noun). */
+const char *render_due_label(const json_t *statement);
 /* A string member of obj, or "" when absent or not a string. */
 const char *render_str(const json_t *obj, const char *key);
 /* A title for the statement: "Partner statement: Derbyshire County Council

@@ -1,8 +1,8 @@
 /*
  * render_html.c — a statement as one self-contained printable HTML page: no
  * scripts, no outside resources, inline CSS, every text HTML-escaped, and an
- * inline SVG bar chart of budget against forecast outturn by scheme that
- * reads in black and white (budget an outlined bar, forecast a hatched one,
+ * inline SVG chart of each scheme's variance on one zero axis that
+ * reads in black and white (an underspend an outlined bar, an overspend a hatched one,
  * each labelled with its amount). Bar lengths are integer pixels from
  * integer pence: no floating point.
  */
@@ -426,7 +426,7 @@ html_positions(FILE *f, const json_t *st)
         money_cell(f, json_object_get(p, "share"));
         fputs("</tr>\n<tr><th>− paid to the period end</th>", f);
         money_cell(f, json_object_get(p, "paid"));
-        fputs("</tr>\n<tr class=\"total\"><td>= forecast amount due</td>", f);
+        fprintf(f, "</tr>\n<tr class=\"total\"><td>= %s</td>", render_due_label(st));
         money_cell(f, json_object_get(p, "due"));
         fputs("</tr>\n</table>\n<p class=\"position\">", f);
         esc(f, render_str(p, "text"));

@@ -185,7 +185,7 @@ text_positions(FILE *f, const json_t *st)
                 render_money(json_object_get(p, "share"), a, M));
         fprintf(f, "  - %-34s %16s\n", "paid to the period end",
                 render_money(json_object_get(p, "paid"), a, M));
-        fprintf(f, "  = %-34s %16s\n", "forecast amount due",
+        fprintf(f, "  = %-34s %16s\n", render_due_label(st),
                 render_money(json_object_get(p, "due"), a, M));
         fprintf(f, "  %s\n", render_str(p, "text"));
         fprintf(f, "    %-34s %16s  (%s)\n", "contributions due to date",

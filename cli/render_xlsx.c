@@ -137,7 +137,9 @@ sheet_summary(const struct book *b, const json_t *st)
         money(ws, r++, 1, json_object_get(v, "share"), b->money);
         text(ws, r, 0, "- paid to the period end", NULL);
         money(ws, r++, 1, json_object_get(v, "paid"), b->money);
-        text(ws, r, 0, "= forecast amount due", b->bold);
+        char due[64];
+        snprintf(due, sizeof(due), "= %s", render_due_label(st));
+        text(ws, r, 0, due, b->bold);
         money(ws, r++, 1, json_object_get(v, "due"), b->money_bold);
         text(ws, r++, 0, render_str(v, "text"), b->bold);
         text(ws, r, 0, "Contributions due to date", NULL);

@@ -10,6 +10,7 @@
 #include "books/books.h"
 
 #include <sodium.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* How long a checkpoint note may be: a body and a few dozen signature lines. */
@@ -371,13 +372,77 @@ contributions_of(const json_t *report, const char *partner)
                      json_object_get(sums, "received"));
 }
 
+/* "DCC £84,229.92, ICB £149,742.08": each partner's final share, signed
+ * amounts in words ("... ICB receives £X" for a negative share). */
+static void
+final_shares(const json_t *report, const json_t *shares, char *buf, size_t size)
+{
+    size_t used = 0;
+    size_t i;
+    const json_t *p;
+    buf[0] = '\0';
+    json_array_foreach(json_object_get(report, "partners"), i, p)
+    {
+        const char *id = json_string_value(json_object_get(p, "id"));
+        int64_t share = pb_money_of_json(json_object_get(shares, id));
+        char amount[PB_MONEY_TEXT_MAX];
+        int n = snprintf(buf + used, size - used, "%s%s %s %s", i > 0 ? ", " : "", id,
+                         share < 0 ? "receives" : "pays", pounds(share, amount, sizeof(amount)));
+        used += n > 0 && (size_t)n < size - used ? (size_t)n : 0;
+    }
+}
+
+/* The settled year in one sentence (the headline's first): who settled it
+ * and when, the final shares, the closing reserve, and what happens to any
+ * amount left unallocated. */
+static json_t *
+settled_sentence(const json_t *report, const json_t *settlement)
+{
+    char when[32], shares[PB_PARTNERS_MAX * (PB_ID_BYTES_MAX + PB_MONEY_TEXT_MAX + 16)];
+    char reserve[PB_MONEY_TEXT_MAX], left[PB_MONEY_TEXT_MAX], variance[PB_MONEY_TEXT_MAX];
+    char rest[2 * PB_MONEY_TEXT_MAX + 256];
+    char *text = NULL;
+    int64_t unallocated = pb_money_of_json(json_object_get(settlement, "unallocated"));
+    int64_t v = pb_money_of_json(json_object_get(settlement, "variance"));
+    final_shares(report, json_object_get(settlement, "shares"), shares, sizeof(shares));
+    pounds(pb_money_of_json(json_object_get(settlement, "closing_reserve")), reserve,
+           sizeof(reserve));
+    if (unallocated == 0) {
+        snprintf(rest, sizeof(rest), "the closing reserve carried into next year is %s; nothing "
+                 "is left unallocated", reserve);
+    } else {
+        snprintf(rest, sizeof(rest),
+                 "the closing reserve carried into next year is %s; %s is unallocated (outside "
+                 "the policy's classes or beyond its caps): no partner bears it under the "
+                 "agreement, so the partners must decide how it is met or used",
+                 reserve, pounds(unallocated, left, sizeof(left)));
+    }
+    size_t size = sizeof(shares) + sizeof(rest) + 256;
+    text = malloc(size);
+    if (text == NULL) {
+        return NULL;
+    }
+    snprintf(text, size,
+             "Settled by the partners in settlement %s on %s: the year's actual %s of %s is "
+             "final, and %s; %s.",
+             json_string_value(json_object_get(settlement, "id")),
+             date_words(json_string_value(json_object_get(settlement, "date")), when, sizeof(when)),
+             v > 0 ? "overspend" : "underspend", pounds(v, variance, sizeof(variance)), shares,
+             rest);
+    json_t *out = json_string(text);
+    free(text);
+    return out;
+}
+
 /* SETTLEMENT PLUG-IN POINT — the one place where a settlement shows in a
  * statement. DESIGN 7: "a year period after settlement shows the final
  * outturn instead of the forecast". pb_pool_report_state already switches a
  * settled pool's year to the actual outturn (its "basis" becomes "actual",
  * each scheme's "outturn" the actual spending), and pb_policy_explain_state
- * apportions that outturn, so this only carries the basis and the settled
- * figures (with the closing reserve) into the statement. */
+ * apportions that outturn, so this carries the basis and the settled
+ * figures (with the closing reserve) into the statement, and puts the
+ * settlement's sentence first in the headline, so the settled year reads as
+ * settled in every format. */
 static int
 apply_settlement(const json_t *report, json_t *statement, pb_error *err)
 {
@@ -386,7 +451,15 @@ apply_settlement(const json_t *report, json_t *statement, pb_error *err)
     int rc = basis != NULL ? json_object_set(statement, "basis", (json_t *)basis)
                            : json_object_set_new(statement, "basis", json_string("forecast"));
     if (rc == 0 && settlement != NULL && strcmp(json_string_value(basis), "actual") == 0) {
-        rc = json_object_set(statement, "settlement", (json_t *)settlement);
+        json_t *settled = json_deep_copy(settlement);
+        json_t *sentence = settled_sentence(report, settlement);
+        rc = settled == NULL || sentence == NULL ||
+             json_object_set(settled, "text", sentence) != 0 ||
+             json_array_insert_new(json_object_get(statement, "headline"), 0, sentence) != 0 ||
+             json_object_set_new(statement, "settlement", settled) != 0;
+        if (rc != 0) {
+            json_decref(settled);
+        }
     }
     return rc == 0 ? PB_OK : pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
 }

@@ -67,6 +67,7 @@ assert pence(pos["due"]) == due, (pos["due"], due)
 words = "%s owes the pool" % who if due > 0 else "the pool owes %s" % who
 assert pos["text"].startswith(words), pos["text"]
 assert "{:,.2f}".format(abs(due) / 100) in pos["text"], pos["text"]
+money = lambda p: "\u00a3{:,.2f}".format(abs(p) / 100)
 # The headline, from the agreement's contribution schedules by the test's own
 # arithmetic: monthly or none = planned x months / 12, quarterly = planned x
 # quarters / 4 (rounded down), dated = instalments dated by the period end.
@@ -90,8 +91,18 @@ assert pence(pos["due_to_date"]) == owed, (pos["due_to_date"], owed)
 assert pence(pos["arrears"]) == owed - paid
 assert pence(pos["net"]) == owed - paid + share
 assert pence(pos["to_come"]) == pence(partner["planned"]) - owed
-money = lambda p: "\u00a3{:,.2f}".format(abs(p) / 100)
 h = st["headline"]
+if st["basis"] == "actual":
+    # The settled year: the settlement's sentence first, with pool show's settlement.
+    stl = report["settlement"]
+    assert st["settlement"]["text"] == h[0] and h[0].startswith("Settled by the partners in settlement %s on " % stl["id"]), h[0]
+    for p in report["partners"]:
+        sh = pence(stl["shares"][p["id"]])
+        assert "%s %s %s" % (p["id"], "receives" if sh < 0 else "pays", money(sh)) in h[0], h[0]
+    assert ("the closing reserve carried into next year is %s" % money(pence(stl["closing_reserve"]))) in h[0], h[0]
+    assert ("nothing is left unallocated" in h[0]) == (pence(stl["unallocated"]) == 0), h[0]
+    assert stl["shares"] == explain["shares"], "the settled shares are the explain's"
+    h = h[1:]
 assert len(h) == 3 and h == pos["headline"], h
 variance = pence(explain["variance"])
 basis = "settled" if st["basis"] == "actual" else "forecast"
@@ -210,6 +221,25 @@ for (x, w, fill), s in zip(bars, st["schemes"]):
 for x in re.findall(r'<text x="(\d+)"', svg):
     assert int(x) + 250 <= width or int(x) <= width - 250, x
 PY
+# The settled year reads as settled in every format, and nowhere as a forecast due.
+"$P" statements --pool BCF24 --period 2024/25 --out year -k keys/dcc-operator.key >/dev/null
+"$PY" - year <<'PY'
+import csv, glob, json, os, sys, openpyxl
+d = sys.argv[1]
+for who in ("DCC", "ICB", "summary"):
+    base = os.path.join(d, "BCF24-2024-25-%s" % who)
+    st = json.load(open(base + ".json"))
+    settled = st["settlement"]["text"]
+    assert st["headline"][0] == settled and st["status"] == "final", st["status"]
+    for ext in ("txt", "html", "csv"):
+        doc = open(base + "." + ext, encoding="utf-8").read()
+        assert settled.replace("'", "&#39;") in doc or settled in doc, (who, ext)
+        assert "forecast amount due" not in doc, (who, ext)
+    rows = [r[0] for r in openpyxl.load_workbook(base + ".xlsx")["Summary"].iter_rows(values_only=True)]
+    assert settled in rows and "= forecast amount due" not in rows, who
+    assert "= amount due on settlement" in rows, who
+PY
+ok "the settled year reads as settled (who, when, final shares, closing reserve, unallocated) in text, html, csv, xlsx and json; never a forecast amount due"
 ok "title block (partnership, as at, final for a closed quarter) and the integrity hashes in an appendix"
 ok "the chart draws each scheme's variance on one axis, over hatched right and under outlined left, labels in their own column"
 ok "movement since the previous quarter = the difference of two period reports (Q2-Q1, year-Q3; none in Q1); variance bp, RAG and commentary as worked here"
@@ -259,7 +289,7 @@ for s, row in zip(st["contributions"]["streams"], rows[1:]):
 summary = {r[0]: r[1] for r in wb["Summary"].iter_rows(values_only=True) if r[0]}
 for who, amount in st["policy"]["shares"].items():
     assert cents(summary["Share of " + who]) == pence(amount)
-dues = [cents(r[1]) for r in wb["Summary"].iter_rows(values_only=True) if r[0] == "= forecast amount due"]
+dues = [cents(r[1]) for r in wb["Summary"].iter_rows(values_only=True) if r[0] in ("= forecast amount due", "= amount due on settlement")]
 assert dues == [pence(p["due"]) for p in st["positions"]], dues
 first = [r[0] for r in wb["Summary"].iter_rows(values_only=True)]
 assert first[2] == "Headline" and first[3:3 + len(st["headline"])] == st["headline"], first[:8]
