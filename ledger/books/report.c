@@ -477,3 +477,188 @@ pb_pool_report(pb_store *store, const char *pool_id, const char *period, json_t 
     pb_snapshot_close(&snap);
     return rc;
 }
+
+/* ---- across periods ------------------------------------------------------ */
+
+/* The money member name of obj in pence. */
+static int64_t
+pence_of(const json_t *obj, const char *name)
+{
+    return pb_money_of_json(json_object_get(obj, name));
+}
+
+/* One scheme's row of a series: spending in the period (actual to date less
+ * the previous period's actual to date), to date, outturn and variance. */
+static json_t *
+series_scheme(const json_t *s, const json_t *before, pb_error *err, int *rc)
+{
+    int64_t in_period = 0;
+    *rc = pb_money_sub(pence_of(s, "actual"), before != NULL ? pence_of(before, "actual") : 0,
+                       &in_period, err);
+    return json_pack("{s:O,s:o,s:O,s:O,s:O}", "id", json_object_get(s, "id"), "actual",
+                     pb_money_json(in_period), "actual_ytd", json_object_get(s, "actual"),
+                     "outturn", json_object_get(s, "outturn"), "variance",
+                     json_object_get(s, "variance"));
+}
+
+/* One period's row of a series from its report and the previous period's
+ * (NULL for the first). months is the number of months to the period end. */
+static int
+series_row(const json_t *report, const json_t *before, int months, json_t **row_out, pb_error *err)
+{
+    const json_t *t = json_object_get(report, "totals");
+    int64_t budget = pence_of(t, "budget"), budget_ytd = 0, actual = 0, ytd_variance = 0;
+    int rc = pb_money_mul(budget, months, &budget_ytd, err);
+    budget_ytd /= 12;
+    rc = rc == PB_OK ? pb_money_sub(pence_of(t, "actual"),
+                                    before != NULL
+                                        ? pence_of(json_object_get(before, "totals"), "actual")
+                                        : 0,
+                                    &actual, err)
+                     : rc;
+    rc = rc == PB_OK ? pb_money_sub(pence_of(t, "actual"), budget_ytd, &ytd_variance, err) : rc;
+    json_t *schemes = json_array();
+    size_t i;
+    const json_t *s;
+    json_array_foreach(json_object_get(report, "schemes"), i, s)
+    {
+        const json_t *was = NULL;
+        size_t k;
+        const json_t *b;
+        json_array_foreach(json_object_get(before, "schemes"), k, b)
+        {
+            was = json_equal(json_object_get(b, "id"), json_object_get(s, "id")) ? b : was;
+        }
+        int src = PB_OK;
+        json_array_append_new(schemes, series_scheme(s, was, err, &src));
+        rc = rc == PB_OK ? src : rc;
+    }
+    *row_out = json_pack(
+        "{s:O,s:O,s:O,s:O,s:o,s:o,s:o,s:O,s:o,s:O,s:O,s:O,s:O,s:o}", "period",
+        json_object_get(report, "period"), "period_end", json_object_get(report, "period_end"),
+        "status", json_object_get(report, "status"), "active_months",
+        json_object_get(report, "active_months"), "budget", pb_money_json(budget), "budget_ytd",
+        pb_money_json(budget_ytd), "actual", pb_money_json(actual), "actual_ytd",
+        json_object_get(t, "actual"), "ytd_variance", pb_money_json(ytd_variance), "outturn",
+        json_object_get(t, "outturn"), "variance", json_object_get(t, "variance"), "received_ytd",
+        json_object_get(t, "received"), "due_to_date", json_object_get(t, "due_to_date"),
+        "schemes", schemes);
+    return rc == PB_OK && *row_out == NULL ? pb_error_set(err, PB_ENOMEM, NULL, "out of memory")
+                                           : rc;
+}
+
+static int
+series_of(const pb_state *state, const char *pool_id, int kind, json_t *periods, pb_error *err)
+{
+    json_t *ps = NULL;
+    int rc = pb_pool_state(state, pool_id, &ps, err);
+    const char *year = rc == PB_OK ? json_string_value(json_object_get(json_object_get(ps, "pool"),
+                                                                       "year"))
+                                   : NULL;
+    int count = kind == PB_PERIOD_QUARTER ? 4 : 12;
+    json_t *before = NULL;
+    for (int n = 1; rc == PB_OK && n <= count; n++) {
+        char label[32];
+        json_t *report = NULL, *row = NULL;
+        snprintf(label, sizeof(label), kind == PB_PERIOD_QUARTER ? "%s-Q%d" : "%s-M%02d", year, n);
+        rc = pb_pool_report_state(state, pool_id, label, 0, &report, err);
+        rc = rc == PB_OK ? series_row(report, before, kind == PB_PERIOD_QUARTER ? 3 * n : n, &row,
+                                      err)
+                         : rc;
+        if (rc == PB_OK) {
+            json_array_append_new(periods, row);
+        }
+        json_decref(before);
+        before = report;
+    }
+    json_decref(before);
+    json_decref(ps);
+    return rc;
+}
+
+int
+pb_pool_report_series(pb_store *store, const char *pool_id, int kind, json_t **series_out,
+                      pb_error *err)
+{
+    PB_ASSERT(store != NULL && pool_id != NULL && series_out != NULL);
+    *series_out = NULL;
+    if (kind != PB_PERIOD_QUARTER && kind != PB_PERIOD_MONTH) {
+        return pb_error_set(err, PB_EUSAGE, NULL, "a series is by quarter or by month");
+    }
+    pb_snapshot snap;
+    int rc = pb_snapshot_open(store, &snap, err);
+    if (rc != PB_OK) {
+        return rc;
+    }
+    pb_state state;
+    pb_snapshot_state(&snap, &state);
+    json_t *periods = json_array();
+    rc = series_of(&state, pool_id, kind, periods, err);
+    pb_snapshot_close(&snap);
+    if (rc == PB_OK) {
+        const json_t *first = json_array_get(periods, 0);
+        char year[16];
+        snprintf(year, sizeof(year), "%.7s", json_string_value(json_object_get(first, "period")));
+        *series_out = json_pack("{s:s,s:s,s:s,s:O}", "pool", pool_id, "year", year, "by",
+                                kind == PB_PERIOD_QUARTER ? "quarter" : "month", "periods",
+                                periods);
+        rc = *series_out != NULL ? PB_OK : pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
+    }
+    json_decref(periods);
+    return rc;
+}
+
+/* One pool's line of the list. */
+static json_t *
+list_item(const json_t *ps, pb_error *err, int *rc)
+{
+    const json_t *pool = json_object_get(ps, "pool");
+    int64_t budget = 0;
+    size_t i;
+    const json_t *s;
+    json_array_foreach(json_object_get(pool, "schemes"), i, s)
+    {
+        *rc = *rc == PB_OK ? pb_money_add(budget, pence_of(s, "budget"), &budget, err) : *rc;
+    }
+    return json_pack("{s:O,s:O,s:O,s:O,s:O,s:O,s:o,s:s}", "id", json_object_get(pool, "id"),
+                     "name", json_object_get(pool, "name"), "kind", json_object_get(pool, "kind"),
+                     "year", json_object_get(pool, "year"), "host", json_object_get(pool, "host"),
+                     "partners", json_object_get(pool, "partners"), "budget",
+                     pb_money_json(budget), "status",
+                     json_object_get(ps, "settlement") != NULL ? "settled" : "open");
+}
+
+int
+pb_pool_list(pb_store *store, json_t **list_out, pb_error *err)
+{
+    PB_ASSERT(store != NULL && list_out != NULL);
+    pb_snapshot snap;
+    json_t *ids = NULL;
+    *list_out = json_array();
+    int rc = *list_out != NULL ? pb_snapshot_open(store, &snap, err)
+                               : pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
+    if (rc != PB_OK) {
+        json_decref(*list_out);
+        *list_out = NULL;
+        return rc;
+    }
+    pb_state state;
+    pb_snapshot_state(&snap, &state);
+    rc = pb_state_get(&state, "pools", &ids, err);
+    rc = rc == PB_ENOTFOUND ? PB_OK : rc;
+    for (size_t i = 0; rc == PB_OK && i < json_array_size(ids); i++) {
+        json_t *ps = NULL;
+        rc = pb_pool_state(&state, json_string_value(json_array_get(ids, i)), &ps, err);
+        if (rc == PB_OK) {
+            json_array_append_new(*list_out, list_item(ps, err, &rc));
+        }
+        json_decref(ps);
+    }
+    pb_snapshot_close(&snap);
+    json_decref(ids);
+    if (rc != PB_OK) {
+        json_decref(*list_out);
+        *list_out = NULL;
+    }
+    return rc;
+}

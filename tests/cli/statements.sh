@@ -390,6 +390,62 @@ ok "a changed statement fails the manifest; a manifest rewritten to match fails 
 diff -r $S again >/dev/null || fail "a second run gave different files"
 ok "a second run gives identical files (no clock inside)"
 
+# Reports across periods and the drill-down: pool show --by quarter|month
+# equals pool show of each period; pool list; log's filters add up to the
+# figures a statement shows.
+"$P" pool show BCF24 --by quarter --json >byq.json
+"$P" pool show BCF24 --by month --json >bym.json
+"$P" pool list --json >list.json
+for n in 1 2 3 4; do "$P" pool show BCF24 --period 2024/25-Q$n --json >q$n.json; done
+"$P" pool show BCF24 --period 2024/25 --json >y.json
+"$P" log --pool BCF24 --scheme S02 --type expenditure --json >s02.jsonl
+"$P" log --pool BCF24 --scheme S02 --type expenditure --from 2024-07-01 --to 2024-09-30 --json >s02q2.jsonl
+"$P" log --pool BCF24 --partner ICB --type contribution --to 2024-09-30 --json >icb.jsonl
+"$P" log --ref INV-DUP --json >dup.jsonl
+"$PY" - <<'PY'
+import json
+load = lambda p: json.load(open(p))
+lines = lambda p: [dict(json.loads(l)["line"], record=json.loads(l)["record"]) for l in open(p) if l.strip()]
+pence = lambda s: int(s.replace(".", ""))
+byq, bym, year = load("byq.json"), load("bym.json"), load("y.json")
+assert byq["by"] == "quarter" and len(byq["periods"]) == 4 and len(bym["periods"]) == 12
+prev = 0
+for n, row in enumerate(byq["periods"], 1):
+    q = load("q%d.json" % n)
+    t = q["totals"]
+    assert row["period"] == q["period"] and row["status"] == q["status"]
+    for k, want in (("budget", t["budget"]), ("actual_ytd", t["actual"]), ("outturn", t["outturn"]),
+                    ("variance", t["variance"]), ("received_ytd", t["received"]), ("due_to_date", t["due_to_date"])):
+        assert row[k] == want, (n, k, row[k], want)
+    assert pence(row["actual"]) == pence(t["actual"]) - prev, (n, row["actual"])
+    assert pence(row["budget_ytd"]) == pence(t["budget"]) * 3 * n // 12
+    assert pence(row["ytd_variance"]) == pence(t["actual"]) - pence(row["budget_ytd"])
+    prev = pence(t["actual"])
+    months = bym["periods"][3 * n - 3:3 * n]
+    assert sum(pence(m["actual"]) for m in months) == pence(row["actual"]), n
+    assert months[-1]["actual_ytd"] == row["actual_ytd"] and months[-1]["outturn"] == row["outturn"]
+assert sum(pence(r["actual"]) for r in byq["periods"]) == pence(year["totals"]["actual"])
+# The drill-down: S02's expenditure and its reversals sum to pool show's S02 actual.
+s02 = lines("s02.jsonl")
+want = next(s for s in year["schemes"] if s["id"] == "S02")
+assert sum(pence(l["amount"]) for l in s02) == pence(want["actual"]), "S02 drill-down"
+assert any(l["type"] == "reversal" and l["target_type"] == "expenditure" for l in s02)
+assert all(l["scheme"] == "S02" and l["record"]["entry"]["id"] == l["id"] for l in s02)
+q2 = next(s for s in byq["periods"][1]["schemes"] if s["id"] == "S02")
+got = lines("s02q2.jsonl")
+assert got and all("2024-07-01" <= l["date"] <= "2024-09-30" for l in got)
+assert sum(pence(l["amount"]) for l in got) == pence(q2["actual"]), "S02 in Q2"
+icb = next(p for p in load("q2.json")["partners"] if p["id"] == "ICB")
+assert sum(pence(l["amount"]) for l in lines("icb.jsonl")) == pence(icb["received"])
+dup, = lines("dup.jsonl")
+assert dup["reference"] == "INV-DUP" and dup["amount"] == "12345.67" and dup["type"] == "expenditure"
+pools = load("list.json")
+assert [p["id"] for p in pools] == ["BCF24"] and pools[0]["status"] == "settled"
+assert pools[0]["budget"] == "40000000.00" and pools[0]["partners"] == ["DCC", "ICB"]
+PY
+"$P" log --scheme S02 --type expenditure | grep -q "INV-DUP" || fail "log's text lists the reference"
+ok "pool show --by quarter|month equals each period's pool show; pool list; log filters drill down to pool show's figures"
+
 # Refusals, each one line on stderr.
 expect() { # expect EXIT "MESSAGE" CMD...
   local want=$1 msg=$2; shift 2
@@ -398,6 +454,12 @@ expect() { # expect EXIT "MESSAGE" CMD...
   [ "$(cat err.txt)" = "$msg" ] || fail "$*: stderr '$(cat err.txt)', expected '$msg'"
   [ ! -s out.txt ] || fail "$*: printed on stdout"
 }
+expect 2 "poolbook: error: --by is quarter or month, not 'week' (usage: poolbook pool show POOL [--period 2024/25-Q2 | --by quarter|month] [--json])" \
+  "$P" pool show BCF24 --by week
+expect 2 "poolbook: error: --to must be a date YYYY-MM-DD or an index, not '2024-13-01' (usage: poolbook log [--pool P] [--scheme S] [--partner X] [--type T] [--from DATE|INDEX] [--to DATE])" \
+  "$P" log --to 2024-13-01
+expect 2 "poolbook: error: give --period or --by, not both (usage: poolbook pool show POOL [--period 2024/25-Q2 | --by quarter|month] [--json])" \
+  "$P" pool show BCF24 --by month --period 2024/25-Q1
 expect 2 "poolbook: error: give --pool, --period, --out and -k (usage: poolbook statements --pool POOL --period 2024/25-Q2 --out DIR -k HOSTKEY [--format LIST])" \
   "$P" statements --pool BCF24 --out x -k keys/dcc-operator.key
 expect 2 "poolbook: error: unknown format 'pdf' (usage: poolbook statement --pool POOL --partner PARTNER [--period 2024/25-Q2] [--format FORMAT] [-o FILE])" \
