@@ -200,17 +200,20 @@ int
 cmd_statements(int argc, char **argv)
 {
     const char *pool = NULL, *period = NULL, *dir = NULL, *key_path = NULL, *pass_file = NULL;
-    const char *format_list = "all";
+    const char *format_list = "all", *negatives = "minus";
     const struct cli_option options[] = {
         {CLI_STRING, 0, "pool", "POOL", &pool, "the pool"},
         {CLI_STRING, 0, "period", "PERIOD", &period, "2024/25-Q2, 2024/25-M06 or 2024/25"},
         {CLI_STRING, 0, "out", "DIR", &dir, "the folder to write (created if missing)"},
+        {CLI_STRING, 0, "negatives", "minus|brackets", &negatives,
+         "negative amounts with a minus sign or in brackets"},
         {CLI_STRING, 0, "format", "LIST", &format_list, "formats, comma-separated, or all"},
         {CLI_STRING, 'k', "key-file", "HOSTKEY", &key_path, "the host's operator key"},
         {CLI_STRING, 0, "passphrase-file", "FILE", &pass_file, "file holding its passphrase"},
         {CLI_END},
     };
     int argi = cli_parse(argc, argv, statements_usage, options);
+    render_negatives_option(statements_usage, negatives);
     if (argi != argc) {
         cli_usage_error(statements_usage, "unexpected argument '%s'", argv[argi]);
     }

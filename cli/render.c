@@ -69,13 +69,43 @@ render_extension(int format)
     return "";
 }
 
+/* Set once by the command before anything is rendered. */
+static int brackets;
+
+void
+render_set_brackets(int on)
+{
+    brackets = on;
+}
+
+int
+render_brackets_on(void)
+{
+    return brackets;
+}
+
+void
+render_negatives_option(const char *const *usage, const char *value)
+{
+    if (strcmp(value, "minus") != 0 && strcmp(value, "brackets") != 0) {
+        cli_usage_error(usage, "--negatives is minus or brackets, not '%s'", value);
+    }
+    render_set_brackets(strcmp(value, "brackets") == 0);
+}
+
 const char *
 render_money(const json_t *amount, char *buf, size_t size)
 {
     int64_t pence = 0;
+    char digits[PB_MONEY_TEXT_MAX];
     if (pb_money_parse(json_string_value(amount), &pence, NULL) != PB_OK ||
-        pb_money_format_display(pence, buf, size) != PB_OK) {
+        pb_money_format_display(pence < 0 && brackets ? -pence : pence, digits, sizeof(digits)) !=
+            PB_OK) {
         snprintf(buf, size, "?");
+    } else if (pence < 0 && brackets) {
+        snprintf(buf, size, "(%s)", digits);
+    } else {
+        snprintf(buf, size, "%s", digits);
     }
     return buf;
 }
@@ -95,8 +125,12 @@ render_pounds(const json_t *amount, char *buf, size_t size)
 {
     char digits[PB_MONEY_TEXT_MAX];
     render_money(amount, digits, sizeof(digits));
-    int negative = digits[0] == '-';
-    snprintf(buf, size, "%s\xC2\xA3%s", negative ? "-" : "", digits + negative);
+    int negative = digits[0] == '-' || digits[0] == '(';
+    if (digits[0] == '(') {
+        snprintf(buf, size, "(\xC2\xA3%s", digits + 1);
+    } else {
+        snprintf(buf, size, "%s\xC2\xA3%s", negative ? "-" : "", digits + negative);
+    }
     return buf;
 }
 

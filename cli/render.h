@@ -45,7 +45,16 @@ int render_html(FILE *f, const json_t *statement);
 /* xlsx writes a file itself (libxlsxwriter); on failure errbuf says why. */
 int render_xlsx(const char *path, const json_t *statement, char *errbuf, size_t errbuf_size);
 
-/* A canonical amount string as people read it: "1,250,000.00", "-330,000.00". */
+/* Show negative amounts in brackets ("(330,000.00)"), as finance papers do,
+ * instead of with a minus sign, in every format from now on (the statement
+ * commands' --negatives brackets); and whether that is so. */
+void render_set_brackets(int on);
+int render_brackets_on(void);
+/* The statement commands' --negatives VALUE: "minus" (the default) or
+ * "brackets"; anything else is a usage error (exit 2) with usage. */
+void render_negatives_option(const char *const *usage, const char *value);
+/* A canonical amount string as people read it: "1,250,000.00", "-330,000.00"
+ * (or "(330,000.00)" after render_set_brackets(1)). */
 const char *render_money(const json_t *amount, char *buf, size_t size);
 /* The pence of a canonical amount string, 0 if it is not one. */
 int64_t render_pence(const json_t *amount);

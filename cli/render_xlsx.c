@@ -27,9 +27,9 @@ struct book {
     lxw_format *bold;
     lxw_format *wrap;
     lxw_format *percent;
+    lxw_format *date;
 };
 
-/* The only conversion from pence to a floating-point number in poolbook. */
 static double
 pounds_of(const json_t *amount)
 {
@@ -42,6 +42,44 @@ money(lxw_worksheet *ws, lxw_row_t row, lxw_col_t col, const json_t *amount, lxw
     worksheet_write_number(ws, row, col, pounds_of(amount), fmt);
 }
 
+/* A working paper's print set-up (docs/statements.md): A4, one page wide,
+ * the heading row frozen on screen and repeated on every printed page. */
+static void
+paper(lxw_worksheet *ws, int landscape)
+{
+    worksheet_set_paper(ws, 9); /* 9: A4 in the OOXML paper table */
+    worksheet_fit_to_pages(ws, 1, 0);
+    worksheet_repeat_rows(ws, 0, 0);
+    worksheet_freeze_panes(ws, 1, 0);
+    if (landscape) {
+        worksheet_set_landscape(ws);
+    }
+}
+
+/* A total: =SUM of the column's rows first..last (0-based), with the
+ * statement's figure as the cached value, so a spreadsheet recomputes it and
+ * a reader without a calculation engine still sees the figure. */
+static void
+total_cell(lxw_worksheet *ws, lxw_row_t row, lxw_col_t col, lxw_row_t first, lxw_row_t last,
+           const json_t *amount, lxw_format *fmt)
+{
+    char range[32], formula[48];
+    lxw_rowcol_to_range(range, first, col, last, col);
+    snprintf(formula, sizeof(formula), "=SUM(%s)", range);
+    worksheet_write_formula_num(ws, row, col, formula, fmt, pounds_of(amount));
+}
+
+/* A date "YYYY-MM-DD" as a date cell (blank when there is none). */
+static void
+date_cell(lxw_worksheet *ws, lxw_row_t row, lxw_col_t col, const char *iso, lxw_format *fmt)
+{
+    lxw_datetime dt = {0};
+    if (iso != NULL && sscanf(iso, "%4d-%2d-%2d", &dt.year, &dt.month, &dt.day) == 3) {
+        worksheet_write_datetime(ws, row, col, &dt, fmt);
+    }
+}
+
+/* The only conversion from pence to a floating-point number in poolbook. */
 static void
 text(lxw_worksheet *ws, lxw_row_t row, lxw_col_t col, const char *s, lxw_format *fmt)
 {
@@ -91,7 +129,7 @@ summary_header(lxw_worksheet *ws, const struct book *b, const json_t *st)
     text(ws, r, 0, "Period", b->bold);
     text(ws, r++, 1, render_str(st, "period"), NULL);
     text(ws, r, 0, "Period end", b->bold);
-    text(ws, r++, 1, render_str(st, "period_end"), NULL);
+    date_cell(ws, r++, 1, render_str(st, "period_end"), b->date);
     text(ws, r, 0, "Outturn basis", b->bold);
     text(ws, r++, 1, render_str(st, "basis"), NULL);
     return r + 1;
@@ -202,7 +240,9 @@ sheet_schemes(const struct book *b, const json_t *st)
     worksheet_set_column(ws, 1, 1, 34, NULL);
     worksheet_set_column(ws, 4, 7, 16, NULL);
     worksheet_set_column(ws, 8, 8, 14, NULL);
+    worksheet_set_column(ws, 11, 11, 40, b->wrap);
     headings(ws, 0, b, names);
+    paper(ws, 1);
     lxw_row_t r = 1;
     json_array_foreach(json_object_get(st, "schemes"), i, s)
     {
@@ -214,7 +254,7 @@ sheet_schemes(const struct book *b, const json_t *st)
         money(ws, r, 5, json_object_get(s, "actual"), b->money);
         money(ws, r, 6, json_object_get(s, "outturn"), b->money);
         money(ws, r, 7, json_object_get(s, "variance"), b->money);
-        text(ws, r, 8, render_str(s, "forecast_date"), NULL);
+        date_cell(ws, r, 8, json_string_value(json_object_get(s, "forecast_date")), b->date);
         if (json_is_integer(json_object_get(s, "variance_bp"))) {
             /* A percentage cell: basis points / 10000, the double nearest. */
             worksheet_write_number(ws, r, 9,
@@ -226,11 +266,12 @@ sheet_schemes(const struct book *b, const json_t *st)
         text(ws, r++, 11, render_commentary(st, render_str(s, "id")), NULL);
     }
     const json_t *t = json_object_get(st, "totals");
+    static const char *const totals[] = {"budget", "actual", "outturn", "variance"};
     text(ws, r, 0, "Total", b->bold);
-    money(ws, r, 4, json_object_get(t, "budget"), b->money_bold);
-    money(ws, r, 5, json_object_get(t, "actual"), b->money_bold);
-    money(ws, r, 6, json_object_get(t, "outturn"), b->money_bold);
-    money(ws, r, 7, json_object_get(t, "variance"), b->money_bold);
+    for (lxw_col_t k = 0; k < 4 && r > 1; k++) {
+        total_cell(ws, r, (lxw_col_t)(4 + k), 1, r - 1, json_object_get(t, totals[k]),
+                   b->money_bold);
+    }
 }
 
 static void
@@ -244,6 +285,7 @@ sheet_contributions(const struct book *b, const json_t *st)
     worksheet_set_column(ws, 1, 1, 34, NULL);
     worksheet_set_column(ws, 3, 4, 16, NULL);
     headings(ws, 0, b, names);
+    paper(ws, 0);
     lxw_row_t r = 1;
     json_array_foreach(json_object_get(c, "streams"), i, s)
     {
@@ -254,8 +296,10 @@ sheet_contributions(const struct book *b, const json_t *st)
         money(ws, r++, 4, json_object_get(s, "received"), b->money);
     }
     text(ws, r, 0, "Total", b->bold);
-    money(ws, r, 3, json_object_get(c, "planned"), b->money_bold);
-    money(ws, r, 4, json_object_get(c, "received"), b->money_bold);
+    if (r > 1) {
+        total_cell(ws, r, 3, 1, r - 1, json_object_get(c, "planned"), b->money_bold);
+        total_cell(ws, r, 4, 1, r - 1, json_object_get(c, "received"), b->money_bold);
+    }
 }
 
 static void
@@ -286,6 +330,7 @@ sheet_movement(const struct book *b, const json_t *st)
         return;
     }
     headings(ws, 0, b, names);
+    paper(ws, 0);
     lxw_row_t r = 1;
     move_row(ws, r++, "Pool variance", json_object_get(mv, "variance"), b);
     json_object_foreach((json_t *)json_object_get(mv, "shares"), key, v)
@@ -316,6 +361,7 @@ sheet_workings(const struct book *b, const json_t *st)
     const json_t *step;
     worksheet_set_column(ws, 2, 2, 110, b->wrap);
     headings(ws, 0, b, names);
+    paper(ws, 1);
     json_array_foreach(json_object_get(json_object_get(st, "policy"), "workings"), i, step)
     {
         char *line = render_step(step);
@@ -353,10 +399,13 @@ render_xlsx(const char *path, const json_t *statement, char *errbuf, size_t errb
     props.company = (char *)render_str(json_object_get(statement, "pool"), "host_name");
     props.created = time_of_date(render_str(statement, "period_end"));
     workbook_set_properties(b.wb, &props);
+    /* Negatives with a minus sign, or in brackets as finance readers write them. */
+    const char *money_format = render_brackets_on() ? "\xC2\xA3#,##0.00;(\xC2\xA3#,##0.00)"
+                                                    : "\xC2\xA3#,##0.00;-\xC2\xA3#,##0.00";
     b.money = workbook_add_format(b.wb);
-    format_set_num_format(b.money, "\xC2\xA3#,##0.00;-\xC2\xA3#,##0.00");
+    format_set_num_format(b.money, money_format);
     b.money_bold = workbook_add_format(b.wb);
-    format_set_num_format(b.money_bold, "\xC2\xA3#,##0.00;-\xC2\xA3#,##0.00");
+    format_set_num_format(b.money_bold, money_format);
     format_set_bold(b.money_bold);
     b.bold = workbook_add_format(b.wb);
     format_set_bold(b.bold);
@@ -364,6 +413,8 @@ render_xlsx(const char *path, const json_t *statement, char *errbuf, size_t errb
     format_set_text_wrap(b.wrap);
     b.percent = workbook_add_format(b.wb);
     format_set_num_format(b.percent, "0.00%");
+    b.date = workbook_add_format(b.wb);
+    format_set_num_format(b.date, "d mmm yyyy");
     sheet_summary(&b, statement);
     sheet_schemes(&b, statement);
     sheet_contributions(&b, statement);

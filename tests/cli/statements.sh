@@ -280,8 +280,22 @@ for s, row in zip(st["schemes"], rows[1:]):
     assert (row[11] or None) == (st["commentary"].get(s["id"], {}).get("memo")), row
 mv = list(wb["Movement"].iter_rows(values_only=True))
 assert mv[1][0] == "Pool variance" and [cents(v) for v in mv[1][1:4]] == [pence(st["movement"]["variance"][k]) for k in ("from", "to", "change")], mv[1]
-tot = rows[1 + len(st["schemes"])]
-assert [cents(v) for v in tot[4:8]] == [pence(st["totals"][k]) for k in ("budget", "actual", "outturn", "variance")]
+n = len(st["schemes"])
+tot = rows[1 + n]
+assert list(tot[4:8]) == ["=SUM(%s2:%s%d)" % (c, c, n + 1) for c in "EFGH"], tot
+cached = list(openpyxl.load_workbook(sys.argv[2], data_only=True)["Schemes"].iter_rows(values_only=True))[1 + n]
+assert [cents(v) for v in cached[4:8]] == [pence(st["totals"][k]) for k in ("budget", "actual", "outturn", "variance")]
+import datetime
+for s, row in zip(st["schemes"], rows[1:]):
+    if s["forecast_date"]:
+        assert row[8] == datetime.datetime.strptime(s["forecast_date"], "%Y-%m-%d"), row[8]
+for name in ("Schemes", "Contributions", "Workings", "Movement"):
+    ws = wb[name]
+    assert ws.freeze_panes == "A2" and ws.page_setup.paperSize == 9 and ws.print_title_rows == "$1:$1", name
+    assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToHeight == 0, name
+crow = list(wb["Contributions"].iter_rows(values_only=True))
+k = len(st["contributions"]["streams"])
+assert crow[1 + k][3:5] == ("=SUM(D2:D%d)" % (k + 1), "=SUM(E2:E%d)" % (k + 1)), crow[1 + k]
 assert "£#,##0.00" in wb["Schemes"].cell(row=2, column=5).number_format
 rows = list(wb["Contributions"].iter_rows(values_only=True))
 for s, row in zip(st["contributions"]["streams"], rows[1:]):
@@ -299,7 +313,26 @@ w = list(wb["Workings"].iter_rows(values_only=True))
 assert len(w) == 1 + len(st["policy"]["workings"])
 PY
 done
-ok "the xlsx read back with openpyxl holds the json's amounts"
+ok "the xlsx read back with openpyxl holds the json's amounts: totals as =SUM formulas with cached values, dates as dates, frozen headings, A4 one page wide with repeated headings"
+
+# Negatives in brackets, as finance papers write them: text, html and xlsx.
+"$P" statement --pool BCF24 --partner DCC --period 2024/25-Q2 --negatives brackets >br.txt
+"$P" statement --pool BCF24 --partner DCC --period 2024/25-Q2 --negatives brackets --format html >br.html
+"$P" statement --pool BCF24 --partner DCC --period 2024/25-Q2 --negatives brackets --format xlsx -o br.xlsx
+"$PY" - br.txt br.html br.xlsx $S/$Q-DCC.json <<'PY'
+import json, re, sys, openpyxl
+text, html = (open(p, encoding="utf-8").read() for p in sys.argv[1:3])
+st = json.load(open(sys.argv[4]))
+neg = [s for s in st["schemes"] if s["variance"].startswith("-")]
+assert neg, "the demo has an underspend"
+for s in neg:
+    shown = "({:,.2f})".format(-int(s["variance"].replace(".", "")) / 100)
+    assert shown in text and shown in html, shown
+assert not re.search(r"(?<![\w.%])-[\d,]+\.\d\d(?![\d%])", text.split("Workings:")[0]), "a minus amount in the bracketed text"
+fmt = openpyxl.load_workbook(sys.argv[3])["Schemes"].cell(row=2, column=5).number_format
+assert fmt.endswith(";(\u00a3#,##0.00)"), fmt
+PY
+ok "--negatives brackets shows negative amounts in brackets in text, html and xlsx"
 
 # The html: well-formed, balanced, no scripts, the chart, and a real rendering.
 for who in DCC summary; do
@@ -460,6 +493,8 @@ expect 2 "poolbook: error: --to must be a date YYYY-MM-DD or an index, not '2024
   "$P" log --to 2024-13-01
 expect 2 "poolbook: error: give --period or --by, not both (usage: poolbook pool show POOL [--period 2024/25-Q2 | --by quarter|month] [--json])" \
   "$P" pool show BCF24 --by month --period 2024/25-Q1
+expect 2 "poolbook: error: --negatives is minus or brackets, not 'red' (usage: poolbook statement --pool POOL --partner PARTNER [--period 2024/25-Q2] [--format FORMAT] [-o FILE])" \
+  "$P" statement --pool BCF24 --partner DCC --negatives red
 expect 2 "poolbook: error: give --pool, --period, --out and -k (usage: poolbook statements --pool POOL --period 2024/25-Q2 --out DIR -k HOSTKEY [--format LIST])" \
   "$P" statements --pool BCF24 --out x -k keys/dcc-operator.key
 expect 2 "poolbook: error: unknown format 'pdf' (usage: poolbook statement --pool POOL --partner PARTNER [--period 2024/25-Q2] [--format FORMAT] [-o FILE])" \
