@@ -453,13 +453,13 @@ apply_settlement(const json_t *report, json_t *statement, pb_error *err)
     if (rc == 0 && settlement != NULL && strcmp(json_string_value(basis), "actual") == 0) {
         json_t *settled = json_deep_copy(settlement);
         json_t *sentence = settled_sentence(report, settlement);
-        rc = settled == NULL || sentence == NULL ||
-             json_object_set(settled, "text", sentence) != 0 ||
-             json_array_insert_new(json_object_get(statement, "headline"), 0, sentence) != 0 ||
-             json_object_set_new(statement, "settlement", settled) != 0;
-        if (rc != 0) {
-            json_decref(settled);
-        }
+        /* Nothing here steals a reference: both are released below either way. */
+        rc = settled == NULL || sentence == NULL;
+        rc = rc || json_object_set(settled, "text", sentence) != 0;
+        rc = rc || json_array_insert(json_object_get(statement, "headline"), 0, sentence) != 0;
+        rc = rc || json_object_set(statement, "settlement", settled) != 0;
+        json_decref(settled);
+        json_decref(sentence);
     }
     return rc == 0 ? PB_OK : pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
 }
