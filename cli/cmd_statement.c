@@ -17,7 +17,8 @@ static const char *const statement_usage[] = {
     "risk-share policy with its workings and the partner's share, the partner's",
     "position (planned + share - paid = amount due to or from the pool), and",
     "the checkpoint and verification that cover the figures (docs/statements.md).",
-    "FORMAT is text (default), json, csv, html or xlsx (xlsx needs -o FILE).",
+    "FORMAT is text (default), json, csv, html, xlsx, or bcf-xlsx (the year laid out",
+    "like the BCF quarterly return; both xlsx need -o FILE).",
     NULL,
 };
 
@@ -48,7 +49,7 @@ cmd_statement(int argc, char **argv)
     if (format == 0) {
         cli_usage_error(statement_usage, "unknown format '%s'", format_name);
     }
-    if (format == RENDER_XLSX && strcmp(out, "-") == 0) {
+    if ((format == RENDER_XLSX || format == RENDER_BCF_XLSX) && strcmp(out, "-") == 0) {
         cli_usage_error(statement_usage, "xlsx is written to a file: give -o FILE");
     }
     pb_store *store = cli_open_store(PB_STORE_RDONLY);

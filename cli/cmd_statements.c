@@ -125,7 +125,7 @@ write_statement(pb_store *store, const char *pool, const char *partner, const ch
     for (char *p = label; *p != '\0'; p++) {
         *p = *p == '/' ? '-' : *p; /* 2024/25-Q2 -> 2024-25-Q2 */
     }
-    for (int f = RENDER_TEXT; f <= RENDER_XLSX; f <<= 1) {
+    for (int f = RENDER_TEXT; f <= RENDER_BCF_XLSX; f <<= 1) {
         if ((formats & f) == 0) {
             continue;
         }

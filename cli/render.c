@@ -17,6 +17,7 @@ static const struct {
 } formats[] = {
     {RENDER_TEXT, "text", "txt"},  {RENDER_JSON, "json", "json"}, {RENDER_CSV, "csv", "csv"},
     {RENDER_HTML, "html", "html"}, {RENDER_XLSX, "xlsx", "xlsx"},
+    {RENDER_BCF_XLSX, "bcf-xlsx", "bcf.xlsx"},
 };
 
 int
@@ -269,7 +270,7 @@ void
 render_write(int format, const json_t *statement, const char *path)
 {
     if (strcmp(path, "-") == 0) {
-        if (format == RENDER_XLSX) {
+        if (format == RENDER_XLSX || format == RENDER_BCF_XLSX) {
             cli_die_env("xlsx is written to a file: give -o FILE (stdout)");
         }
         if (render_stream(format, stdout, statement) != 0) {
@@ -287,6 +288,8 @@ render_write(int format, const json_t *statement, const char *path)
     char why[256] = "";
     if (format == RENDER_XLSX) {
         rc = render_xlsx(tmp, statement, why, sizeof(why));
+    } else if (format == RENDER_BCF_XLSX) {
+        rc = render_bcf_xlsx(tmp, statement, why, sizeof(why));
     } else {
         FILE *f = fopen(tmp, "wb");
         rc = f == NULL ? -1 : render_stream(format, f, statement);

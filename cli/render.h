@@ -19,6 +19,8 @@ enum render_format {
     RENDER_HTML = 1 << 3,
     RENDER_XLSX = 1 << 4,
     RENDER_ALL = 0x1f,
+    /* Not in "all": the BCF-return layout is asked for by name. */
+    RENDER_BCF_XLSX = 1 << 5,
 };
 
 /* The format named ("text", "json", "csv", "html", "xlsx"), or 0. */
@@ -44,6 +46,8 @@ int render_csv(FILE *f, const json_t *statement);
 int render_html(FILE *f, const json_t *statement);
 /* xlsx writes a file itself (libxlsxwriter); on failure errbuf says why. */
 int render_xlsx(const char *path, const json_t *statement, char *errbuf, size_t errbuf_size);
+/* The year as the BCF quarterly return lays it out (cli/render_xlsx.c). */
+int render_bcf_xlsx(const char *path, const json_t *statement, char *errbuf, size_t errbuf_size);
 
 /* Show negative amounts in brackets ("(330,000.00)"), as finance papers do,
  * instead of with a minus sign, in every format from now on (the statement

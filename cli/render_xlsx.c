@@ -1,6 +1,8 @@
 /*
  * render_xlsx.c — a statement as a workbook (libxlsxwriter) with sheets
- * Summary, Schemes, Contributions and Workings. Amounts are number cells in
+ * Summary, Schemes, Contributions, Workings, Movement and Appendix; and the
+ * year laid out like the BCF quarterly return (bcf-xlsx: Income and
+ * Expenditure). Amounts are number cells in
  * pounds with a currency format, so a spreadsheet can add them up.
  *
  * This is the one file of poolbook that holds a double (tests/cli/style.sh
@@ -383,48 +385,180 @@ time_of_date(const char *date)
     return (time_t)day * 86400;
 }
 
-int
-render_xlsx(const char *path, const json_t *statement, char *errbuf, size_t errbuf_size)
+/* A workbook at path with the statement's properties and the shared
+ * formats; 0, or -1 with errbuf saying why. */
+static int
+book_open(struct book *b, const char *path, const json_t *statement, char *errbuf,
+          size_t errbuf_size)
 {
     lxw_workbook_options options = {0};
-    struct book b;
-    b.wb = workbook_new_opt(path, &options);
-    if (b.wb == NULL) {
+    b->wb = workbook_new_opt(path, &options);
+    if (b->wb == NULL) {
         snprintf(errbuf, errbuf_size, "libxlsxwriter could not start the workbook");
         return -1;
     }
-    char title[512];
+    static char title[512];
     lxw_doc_properties props = {0};
     props.title = (char *)render_title(statement, title, sizeof(title));
     props.company = (char *)render_str(json_object_get(statement, "pool"), "host_name");
     props.created = time_of_date(render_str(statement, "period_end"));
-    workbook_set_properties(b.wb, &props);
+    workbook_set_properties(b->wb, &props);
     /* Negatives with a minus sign, or in brackets as finance readers write them. */
     const char *money_format = render_brackets_on() ? "\xC2\xA3#,##0.00;(\xC2\xA3#,##0.00)"
                                                     : "\xC2\xA3#,##0.00;-\xC2\xA3#,##0.00";
-    b.money = workbook_add_format(b.wb);
-    format_set_num_format(b.money, money_format);
-    b.money_bold = workbook_add_format(b.wb);
-    format_set_num_format(b.money_bold, money_format);
-    format_set_bold(b.money_bold);
-    b.bold = workbook_add_format(b.wb);
-    format_set_bold(b.bold);
-    b.wrap = workbook_add_format(b.wb);
-    format_set_text_wrap(b.wrap);
-    b.percent = workbook_add_format(b.wb);
-    format_set_num_format(b.percent, "0.00%");
-    b.date = workbook_add_format(b.wb);
-    format_set_num_format(b.date, "d mmm yyyy");
+    b->money = workbook_add_format(b->wb);
+    format_set_num_format(b->money, money_format);
+    b->money_bold = workbook_add_format(b->wb);
+    format_set_num_format(b->money_bold, money_format);
+    format_set_bold(b->money_bold);
+    b->bold = workbook_add_format(b->wb);
+    format_set_bold(b->bold);
+    b->wrap = workbook_add_format(b->wb);
+    format_set_text_wrap(b->wrap);
+    b->percent = workbook_add_format(b->wb);
+    format_set_num_format(b->percent, "0.00%");
+    b->date = workbook_add_format(b->wb);
+    format_set_num_format(b->date, "d mmm yyyy");
+    return 0;
+}
+
+static int
+book_close(struct book *b, char *errbuf, size_t errbuf_size)
+{
+    lxw_error rc = workbook_close(b->wb);
+    if (rc != LXW_NO_ERROR) {
+        snprintf(errbuf, errbuf_size, "libxlsxwriter: %s", lxw_strerror(rc));
+        return -1;
+    }
+    return 0;
+}
+
+int
+render_xlsx(const char *path, const json_t *statement, char *errbuf, size_t errbuf_size)
+{
+    struct book b;
+    if (book_open(&b, path, statement, errbuf, errbuf_size) != 0) {
+        return -1;
+    }
     sheet_summary(&b, statement);
     sheet_schemes(&b, statement);
     sheet_contributions(&b, statement);
     sheet_workings(&b, statement);
     sheet_movement(&b, statement);
     sheet_appendix(&b, statement);
-    lxw_error rc = workbook_close(b.wb);
-    if (rc != LXW_NO_ERROR) {
-        snprintf(errbuf, errbuf_size, "libxlsxwriter: %s", lxw_strerror(rc));
+    return book_close(&b, errbuf, errbuf_size);
+}
+
+/* ---- the BCF-return layout ---------------------------------------------- */
+
+/* The label every sheet of the BCF layout opens with: these are the pool's
+ * own ledger figures arranged like the quarterly return, not the return. */
+static lxw_row_t
+bcf_title(lxw_worksheet *ws, const struct book *b, const json_t *st, const char *what)
+{
+    char line[512];
+    const json_t *pool = json_object_get(st, "pool");
+    snprintf(line, sizeof(line), "%s: %s (%s), %s to %s", what, render_str(pool, "name"),
+             render_str(pool, "id"), render_str(st, "period"), render_str(st, "as_at"));
+    text(ws, 0, 0, line, b->bold);
+    text(ws, 1, 0,
+         "The pool's own figures from its ledger (poolbook), laid out like the BCF quarterly "
+         "return; not the national template, and not submitted.",
+         NULL);
+    text(ws, 2, 0, render_status(st), NULL);
+    return 4;
+}
+
+/* Income: each funding stream, its payer, planned and received to date. */
+static void
+bcf_income(const struct book *b, const json_t *st)
+{
+    lxw_worksheet *ws = workbook_add_worksheet(b->wb, "Income");
+    static const char *const names[] = {"Funding stream", "Name", "Contributor", "Planned",
+                                        "Received to date", NULL};
+    const json_t *c = json_object_get(st, "contributions");
+    size_t i;
+    const json_t *s;
+    lxw_row_t head = bcf_title(ws, b, st, "Income by funding stream");
+    worksheet_set_column(ws, 0, 0, 16, NULL);
+    worksheet_set_column(ws, 1, 1, 36, NULL);
+    worksheet_set_column(ws, 3, 4, 18, NULL);
+    headings(ws, head, b, names);
+    lxw_row_t r = head + 1;
+    json_array_foreach(json_object_get(c, "streams"), i, s)
+    {
+        text(ws, r, 0, render_str(s, "id"), NULL);
+        text(ws, r, 1, render_str(s, "name"), NULL);
+        text(ws, r, 2, render_str(s, "payer"), NULL);
+        money(ws, r, 3, json_object_get(s, "planned"), b->money);
+        money(ws, r++, 4, json_object_get(s, "received"), b->money);
+    }
+    text(ws, r, 0, "Total", b->bold);
+    if (r > head + 1) {
+        total_cell(ws, r, 3, head + 1, r - 1, json_object_get(c, "planned"), b->money_bold);
+        total_cell(ws, r, 4, head + 1, r - 1, json_object_get(c, "received"), b->money_bold);
+    }
+    worksheet_set_paper(ws, 9);
+    worksheet_fit_to_pages(ws, 1, 0);
+    worksheet_repeat_rows(ws, head, head);
+    worksheet_freeze_panes(ws, head + 1, 0);
+}
+
+/* Expenditure: each scheme with the return's descriptive columns (the
+ * agreement's optional type, commissioner, provider and source of funding;
+ * the lead partner when no commissioner is named), planned against actual. */
+static void
+bcf_expenditure(const struct book *b, const json_t *st)
+{
+    lxw_worksheet *ws = workbook_add_worksheet(b->wb, "Expenditure");
+    static const char *const names[] = {
+        "Scheme ID",  "Scheme name",  "Scheme type", "Commissioner", "Provider",
+        "Source of funding", "Planned (budget)", "Actual to date", "Forecast outturn",
+        "Variance", NULL};
+    size_t i;
+    const json_t *s;
+    lxw_row_t head = bcf_title(ws, b, st, "Expenditure by scheme");
+    worksheet_set_column(ws, 1, 1, 32, NULL);
+    worksheet_set_column(ws, 2, 5, 20, NULL);
+    worksheet_set_column(ws, 6, 9, 18, NULL);
+    headings(ws, head, b, names);
+    lxw_row_t r = head + 1;
+    json_array_foreach(json_object_get(st, "schemes"), i, s)
+    {
+        const char *commissioner = render_str(s, "commissioner");
+        text(ws, r, 0, render_str(s, "id"), NULL);
+        text(ws, r, 1, render_str(s, "name"), NULL);
+        text(ws, r, 2, render_str(s, "type"), NULL);
+        text(ws, r, 3, commissioner[0] != '\0' ? commissioner : render_str(s, "lead"), NULL);
+        text(ws, r, 4, render_str(s, "provider"), NULL);
+        text(ws, r, 5, render_str(s, "funding"), NULL);
+        money(ws, r, 6, json_object_get(s, "budget"), b->money);
+        money(ws, r, 7, json_object_get(s, "actual"), b->money);
+        money(ws, r, 8, json_object_get(s, "outturn"), b->money);
+        money(ws, r++, 9, json_object_get(s, "variance"), b->money);
+    }
+    const json_t *t = json_object_get(st, "totals");
+    static const char *const totals[] = {"budget", "actual", "outturn", "variance"};
+    text(ws, r, 0, "Total", b->bold);
+    for (lxw_col_t k = 0; k < 4 && r > head + 1; k++) {
+        total_cell(ws, r, (lxw_col_t)(6 + k), head + 1, r - 1, json_object_get(t, totals[k]),
+                   b->money_bold);
+    }
+    worksheet_set_paper(ws, 9);
+    worksheet_set_landscape(ws);
+    worksheet_fit_to_pages(ws, 1, 0);
+    worksheet_repeat_rows(ws, head, head);
+    worksheet_freeze_panes(ws, head + 1, 0);
+}
+
+int
+render_bcf_xlsx(const char *path, const json_t *statement, char *errbuf, size_t errbuf_size)
+{
+    struct book b;
+    if (book_open(&b, path, statement, errbuf, errbuf_size) != 0) {
         return -1;
     }
-    return 0;
+    bcf_income(&b, statement);
+    bcf_expenditure(&b, statement);
+    return book_close(&b, errbuf, errbuf_size);
 }

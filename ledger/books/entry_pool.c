@@ -132,7 +132,9 @@ check_items(const json_t *pool, const char *array, const char *party, const char
 {
     static const char *const stream_fields[] = {"id",      "name",     "payer",
                                                 "planned", "schedule", NULL};
-    static const char *const scheme_fields[] = {"id", "name", "lead", "budget", "class", NULL};
+    static const char *const scheme_fields[] = {"id",   "name",         "lead",     "budget",
+                                                "class", "type",        "commissioner",
+                                                "provider", "funding",  NULL};
     int schemes = strcmp(array, "schemes") == 0;
     const json_t *items = json_object_get(pool, array);
     char where[PB_ERROR_WHERE_MAX];
@@ -172,6 +174,11 @@ check_items(const json_t *pool, const char *array, const char *party, const char
         }
         if (rc == PB_OK && pence < 0) {
             rc = pb_error_set(err, PB_EAMOUNT, where, "%s must not be negative", amount);
+        }
+        /* The BCF return's optional scheme fields (docs/entries.md): free text. */
+        for (size_t k = 0; schemes && rc == PB_OK && k < 4; k++) {
+            static const char *const optional[] = {"type", "commissioner", "provider", "funding"};
+            rc = pb_field_optional_text(it, optional[k], where, err);
         }
         if (rc == PB_OK && schemes) {
             rc = pb_field_string(it, "class", where, 16, &cls, err);

@@ -153,6 +153,15 @@ report_schemes(const struct report *r, json_t *out, struct totals *t, pb_error *
                       "outturn", pb_money_json(outturn), "variance", pb_money_json(variance));
         json_object_set(s, "forecast_date", fc != NULL ? json_object_get(fc, "date") : json_null());
         json_object_set(s, "forecast_id", fc != NULL ? json_object_get(fc, "id") : json_null());
+        /* The BCF return's optional scheme fields, when the agreement names them. */
+        static const char *const bcf_fields[] = {"type", "commissioner", "provider", "funding"};
+        for (size_t k = 0; k < sizeof(bcf_fields) / sizeof(bcf_fields[0]); k++) {
+            const json_t *v =
+                json_object_get(pb_pool_find(r->pool, "schemes", id), bcf_fields[k]);
+            if (v != NULL) {
+                json_object_set(s, bcf_fields[k], (json_t *)v);
+            }
+        }
         rag_of(r, s, variance, budget);
         if (fc == NULL && !r->actual) {
             /* DESIGN 6: a scheme with no forecast counts at budget and is flagged. */

@@ -334,6 +334,41 @@ assert fmt.endswith(";(\u00a3#,##0.00)"), fmt
 PY
 ok "--negatives brackets shows negative amounts in brackets in text, html and xlsx"
 
+# The year laid out like the BCF quarterly return: income by stream and
+# expenditure by scheme (with the agreement's optional type, commissioner,
+# provider and source of funding), planned against actual, labelled as the
+# pool's own figures; not part of "all".
+"$P" statements --pool BCF24 --period 2024/25 --format bcf-xlsx --out bcf -k keys/dcc-operator.key >/dev/null
+"$P" pool show BCF24 --period 2024/25 --json >bcf-year.json
+"$PY" - bcf/BCF24-2024-25-summary.bcf.xlsx bcf-year.json "$PB_SRC/examples/demo/pool.json" <<'PY'
+import json, sys, openpyxl
+wb = openpyxl.load_workbook(sys.argv[1])
+cached = openpyxl.load_workbook(sys.argv[1], data_only=True)
+year, agreement = json.load(open(sys.argv[2])), json.load(open(sys.argv[3]))
+assert wb.sheetnames == ["Income", "Expenditure"], wb.sheetnames
+pence = lambda s: int(s.replace(".", ""))
+cents = lambda v: round(v * 100)
+for name in wb.sheetnames:
+    assert "pool's own figures" in wb[name]["A2"].value and "not the national template" in wb[name]["A2"].value
+    assert wb[name]["A3"].value.startswith("FINAL")
+inc = list(cached["Income"].iter_rows(min_row=6, values_only=True))
+for st, row in zip(year["streams"], inc):
+    assert row[:3] == (st["id"], st["name"], st["payer"]) and cents(row[3]) == pence(st["planned"]) and cents(row[4]) == pence(st["received"]), row
+assert inc[len(year["streams"])][0] == "Total" and cents(inc[len(year["streams"])][4]) == pence(year["totals"]["received"])
+exp = list(cached["Expenditure"].iter_rows(min_row=6, values_only=True))
+agreed = {s["id"]: s for s in agreement["schemes"]}
+for sc, row in zip(year["schemes"], exp):
+    a = agreed[sc["id"]]
+    assert row[0] == sc["id"] and (row[2] or "") == a.get("type", "") and (row[4] or "") == a.get("provider", ""), row
+    assert row[3] == a.get("commissioner", a["lead"]) and (row[5] or "") == a.get("funding", ""), row
+    assert [cents(v) for v in row[6:10]] == [pence(sc[k]) for k in ("budget", "actual", "outturn", "variance")], row
+total = exp[len(year["schemes"])]
+assert [cents(v) for v in total[6:10]] == [pence(year["totals"][k]) for k in ("budget", "actual", "outturn", "variance")]
+assert wb["Expenditure"].cell(row=6 + len(year["schemes"]), column=7).value.startswith("=SUM(")
+PY
+[ ! -e $S/$Q-DCC.bcf.xlsx ] || fail "bcf-xlsx is not part of all"
+ok "statements --format bcf-xlsx: income by stream and expenditure by scheme with type, commissioner, provider and funding, planned against actual, as the pool's own figures"
+
 # The html: well-formed, balanced, no scripts, the chart, and a real rendering.
 for who in DCC summary; do
   f=$S/$Q-$who.html
