@@ -1160,6 +1160,8 @@ test_reversal_needs_the_targets_authority(void **state)
     assert_int_equal(append(f, reversal(f, key, f->fin[DCC], f->sig[DCC], NULL), NULL), PB_OK);
     pb_verify_report vr;
     assert_int_equal(pb_verify(f->store, 0, &vr, NULL), PB_OK);
+}
+
 /* A pool (id) whose NHSMIN stream has n dated instalments (instalment i in
  * financial month i % 12 + 1, on day i / 12 + 1): n - 1 of 220,000.00 and
  * the last taking the rest of the stream's 12,000,000.00; IBCF monthly, DFG
