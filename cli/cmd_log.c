@@ -115,10 +115,7 @@ cmd_log(int argc, char **argv)
     pb_store *store = cli_open_store(PB_STORE_RDONLY);
     pb_error err;
     pb_error_init(&err);
-    if (!json) {
-        printf("%6s  %-10s %-14s %-32s %-10s %-8s %-6s %16s  %s\n", "index", "date", "type", "id",
-               "pool", "scheme", "party", "amount", "reference");
-    }
+    /* One line per record and no heading, so `log | wc -l` counts records. */
     if (pb_log_select(store, &filter, print_line, &json, &err) != PB_OK) {
         cli_fail(&err);
     }
