@@ -1,6 +1,8 @@
 /*
  * cmd_pool.c — `poolbook pool show POOL [--period P] [--json]`: a pool's
- * figures at a period end, per scheme, per stream and partner, with totals.
+ * figures at a period end, per scheme, per stream and partner, with totals;
+ * `pool show POOL --by quarter|month`: the year period by period; and
+ * `pool list`: every pool of the ledger.
  */
 #include "cli.h"
 
@@ -8,14 +10,19 @@
 #include <string.h>
 
 static const char *const pool_usage[] = {
-    "pool show POOL [--period 2024/25-Q2] [--json]",
+    "pool show POOL [--period 2024/25-Q2 | --by quarter|month] [--json]",
+    "pool list [--json]",
     "Show a pool's figures at the end of a period (a quarter, an NHS month or",
     "the year; default the whole year): per scheme the budget after virements,",
     "actual spending to the period end, the latest forecast outturn and the",
     "variance (forecast - budget; positive is an overspend); per funding stream",
     "and partner the planned and received contributions; and totals. For the year",
     "of a settled pool the variance is actual - budget, and the settlement and the",
-    "closing reserve (underspend carried forward) follow.",
+    "closing reserve (underspend carried forward) follow. --by quarter|month shows",
+    "the year period by period in columns: budget to date (pro rata), actual in",
+    "the period and to date, the year-to-date variance, and the full-year",
+    "forecast outturn and variance at each period end. `pool list` lists every",
+    "pool: id, year, kind, host, budget, open or settled (docs/reports.md).",
     NULL,
 };
 
@@ -112,59 +119,142 @@ print_text(const json_t *r)
            display(json_object_get(t, "actual"), b, sizeof(b)),
            display(json_object_get(t, "forecast"), c, sizeof(c)),
            display(json_object_get(t, "variance"), d, sizeof(d)));
-    printf("%-8s %-32s %-6s %16s %16s\n", "stream", "name", "payer", "planned", "received");
+    printf("%-8s %-32s %-6s %16s %16s %16s  %s\n", "stream", "name", "payer", "planned",
+           "due to date", "received", "due basis");
     const json_t *streams = json_object_get(r, "streams");
     for (size_t i = 0; i < json_array_size(streams); i++) {
         const json_t *s = json_array_get(streams, i);
-        printf("%-8s %-32.32s %-6s %16s %16s\n", json_string_value(json_object_get(s, "id")),
+        printf("%-8s %-32.32s %-6s %16s %16s %16s  %s\n",
+               json_string_value(json_object_get(s, "id")),
                json_string_value(json_object_get(s, "name")),
                json_string_value(json_object_get(s, "payer")),
                display(json_object_get(s, "planned"), a, sizeof(a)),
-               display(json_object_get(s, "received"), b, sizeof(b)));
+               display(json_object_get(s, "due_to_date"), c, sizeof(c)),
+               display(json_object_get(s, "received"), b, sizeof(b)),
+               json_string_value(json_object_get(s, "schedule")));
     }
     const json_t *partners = json_object_get(r, "partners");
     for (size_t i = 0; i < json_array_size(partners); i++) {
         const json_t *p = json_array_get(partners, i);
-        printf("%-8s %-32s %-6s %16s %16s\n", "partner", "",
+        printf("%-8s %-32s %-6s %16s %16s %16s  %s\n", "partner", "",
                json_string_value(json_object_get(p, "id")),
                display(json_object_get(p, "planned"), a, sizeof(a)),
-               display(json_object_get(p, "received"), b, sizeof(b)));
+               display(json_object_get(p, "due_to_date"), c, sizeof(c)),
+               display(json_object_get(p, "received"), b, sizeof(b)),
+               json_string_value(json_object_get(p, "due_basis")));
     }
-    printf("%-8s %-32s %-6s %16s %16s\n", "total", "", "",
+    printf("%-8s %-32s %-6s %16s %16s %16s\n", "total", "", "",
            display(json_object_get(t, "planned"), a, sizeof(a)),
+           display(json_object_get(t, "due_to_date"), c, sizeof(c)),
            display(json_object_get(t, "received"), b, sizeof(b)));
     print_settlement(json_object_get(r, "settlement"));
     print_periods(r);
 }
 
+static void
+print_series(const json_t *series)
+{
+    char a[PB_MONEY_TEXT_MAX], b[PB_MONEY_TEXT_MAX], c[PB_MONEY_TEXT_MAX], d[PB_MONEY_TEXT_MAX];
+    char e[PB_MONEY_TEXT_MAX], f[PB_MONEY_TEXT_MAX], g[PB_MONEY_TEXT_MAX];
+    printf("%s %s by %s\n", json_string_value(json_object_get(series, "pool")),
+           json_string_value(json_object_get(series, "year")),
+           json_string_value(json_object_get(series, "by")));
+    printf("%-12s %-6s %16s %16s %16s %16s %16s %16s %16s\n", "period", "status", "budget ytd",
+           "actual", "actual ytd", "ytd variance", "budget", "outturn", "variance");
+    size_t i;
+    const json_t *p;
+    json_array_foreach(json_object_get(series, "periods"), i, p)
+    {
+        printf("%-12s %-6s %16s %16s %16s %16s %16s %16s %16s\n",
+               json_string_value(json_object_get(p, "period")),
+               json_string_value(json_object_get(p, "status")),
+               display(json_object_get(p, "budget_ytd"), a, sizeof(a)),
+               display(json_object_get(p, "actual"), b, sizeof(b)),
+               display(json_object_get(p, "actual_ytd"), c, sizeof(c)),
+               display(json_object_get(p, "ytd_variance"), d, sizeof(d)),
+               display(json_object_get(p, "budget"), e, sizeof(e)),
+               display(json_object_get(p, "outturn"), f, sizeof(f)),
+               display(json_object_get(p, "variance"), g, sizeof(g)));
+    }
+}
+
+static void
+print_list(const json_t *list)
+{
+    char a[PB_MONEY_TEXT_MAX];
+    size_t i;
+    const json_t *p;
+    printf("%-12s %-8s %-11s %-6s %16s %-8s %s\n", "pool", "year", "kind", "host", "budget",
+           "status", "name");
+    json_array_foreach(list, i, p)
+    {
+        printf("%-12s %-8s %-11s %-6s %16s %-8s %s\n", json_string_value(json_object_get(p, "id")),
+               json_string_value(json_object_get(p, "year")),
+               json_string_value(json_object_get(p, "kind")),
+               json_string_value(json_object_get(p, "host")),
+               display(json_object_get(p, "budget"), a, sizeof(a)),
+               json_string_value(json_object_get(p, "status")),
+               json_string_value(json_object_get(p, "name")));
+    }
+}
+
+static void
+print_json(const json_t *value)
+{
+    char *text = json_dumps(value, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+    if (text == NULL) {
+        cli_die_env("out of memory writing JSON");
+    }
+    printf("%s\n", text);
+    free(text);
+}
+
 int
 cmd_pool(int argc, char **argv)
 {
-    const char *period = NULL;
+    const char *period = NULL, *by = NULL;
     int json = 0;
     const struct cli_option options[] = {
         {CLI_STRING, 0, "period", "PERIOD", &period, "2024/25-Q2, 2024/25-M06 or 2024/25"},
+        {CLI_STRING, 0, "by", "quarter|month", &by, "the year period by period (pool show)"},
         {CLI_FLAG, 0, "json", NULL, &json, "print the figures as JSON (docs/reports.md)"},
         {CLI_END},
     };
     int argi = cli_parse(argc, argv, pool_usage, options);
-    if (argi + 2 != argc || strcmp(argv[argi], "show") != 0) {
-        cli_usage_error(pool_usage, "say pool show POOL");
+    int list = argi + 1 == argc && strcmp(argv[argi], "list") == 0;
+    if (!list && (argi + 2 != argc || strcmp(argv[argi], "show") != 0)) {
+        cli_usage_error(pool_usage, "say pool show POOL or pool list");
+    }
+    if (by != NULL && strcmp(by, "quarter") != 0 && strcmp(by, "month") != 0) {
+        cli_usage_error(pool_usage, "--by is quarter or month, not '%s'", by);
+    }
+    if (by != NULL && period != NULL) {
+        cli_usage_error(pool_usage, "give --period or --by, not both");
+    }
+    if (list && (by != NULL || period != NULL)) {
+        cli_usage_error(pool_usage, "pool list takes no --period or --by");
     }
     pb_store *store = cli_open_store(PB_STORE_RDONLY);
     pb_error err;
     pb_error_init(&err);
     json_t *report = NULL;
-    int rc = pb_pool_report(store, argv[argi + 1], period, &report, &err);
+    int rc = list       ? pb_pool_list(store, &report, &err)
+             : by != NULL ? pb_pool_report_series(store, argv[argi + 1],
+                                                  strcmp(by, "quarter") == 0 ? PB_PERIOD_QUARTER
+                                                                             : PB_PERIOD_MONTH,
+                                                  &report, &err)
+                          : pb_pool_report(store, argv[argi + 1], period, &report, &err);
     pb_store_close(store);
     if (rc != PB_OK) {
         cli_name_option(&err, "pool show POOL");
         cli_fail(&err);
     }
     if (json) {
-        char *text = json_dumps(report, JSON_COMPACT | JSON_SORT_KEYS);
-        printf("%s\n", text);
-        free(text);
+        print_json(report);
+    } else if (list) {
+        print_list(report);
+    } else if (by != NULL) {
+        print_series(report);
     } else {
         print_text(report);
     }

@@ -125,7 +125,7 @@ write_statement(pb_store *store, const char *pool, const char *partner, const ch
     for (char *p = label; *p != '\0'; p++) {
         *p = *p == '/' ? '-' : *p; /* 2024/25-Q2 -> 2024-25-Q2 */
     }
-    for (int f = RENDER_TEXT; f <= RENDER_XLSX; f <<= 1) {
+    for (int f = RENDER_TEXT; f <= RENDER_BCF_XLSX; f <<= 1) {
         if ((formats & f) == 0) {
             continue;
         }
@@ -200,17 +200,20 @@ int
 cmd_statements(int argc, char **argv)
 {
     const char *pool = NULL, *period = NULL, *dir = NULL, *key_path = NULL, *pass_file = NULL;
-    const char *format_list = "all";
+    const char *format_list = "all", *negatives = "minus";
     const struct cli_option options[] = {
         {CLI_STRING, 0, "pool", "POOL", &pool, "the pool (default: the config's pool)"},
         {CLI_STRING, 0, "period", "PERIOD", &period, "2024/25-Q2, 2024/25-M06 or 2024/25"},
         {CLI_STRING, 0, "out", "DIR", &dir, "the folder to write (created if missing)"},
+        {CLI_STRING, 0, "negatives", "minus|brackets", &negatives,
+         "negative amounts with a minus sign or in brackets"},
         {CLI_STRING, 0, "format", "LIST", &format_list, "formats, comma-separated, or all"},
         {CLI_STRING, 'k', "key-file", "HOSTKEY", &key_path, "the host's operator key"},
         {CLI_STRING, 0, "passphrase-file", "FILE", &pass_file, "file holding its passphrase"},
         {CLI_END},
     };
     int argi = cli_parse(argc, argv, statements_usage, options);
+    render_negatives_option(statements_usage, negatives);
     if (argi != argc) {
         cli_usage_error(statements_usage, "unexpected argument '%s'", argv[argi]);
     }

@@ -17,6 +17,7 @@ static const struct {
 } formats[] = {
     {RENDER_TEXT, "text", "txt"},  {RENDER_JSON, "json", "json"}, {RENDER_CSV, "csv", "csv"},
     {RENDER_HTML, "html", "html"}, {RENDER_XLSX, "xlsx", "xlsx"},
+    {RENDER_BCF_XLSX, "bcf-xlsx", "bcf.xlsx"},
 };
 
 int
@@ -69,13 +70,43 @@ render_extension(int format)
     return "";
 }
 
+/* Set once by the command before anything is rendered. */
+static int brackets;
+
+void
+render_set_brackets(int on)
+{
+    brackets = on;
+}
+
+int
+render_brackets_on(void)
+{
+    return brackets;
+}
+
+void
+render_negatives_option(const char *const *usage, const char *value)
+{
+    if (strcmp(value, "minus") != 0 && strcmp(value, "brackets") != 0) {
+        cli_usage_error(usage, "--negatives is minus or brackets, not '%s'", value);
+    }
+    render_set_brackets(strcmp(value, "brackets") == 0);
+}
+
 const char *
 render_money(const json_t *amount, char *buf, size_t size)
 {
     int64_t pence = 0;
+    char digits[PB_MONEY_TEXT_MAX];
     if (pb_money_parse(json_string_value(amount), &pence, NULL) != PB_OK ||
-        pb_money_format_display(pence, buf, size) != PB_OK) {
+        pb_money_format_display(pence < 0 && brackets ? -pence : pence, digits, sizeof(digits)) !=
+            PB_OK) {
         snprintf(buf, size, "?");
+    } else if (pence < 0 && brackets) {
+        snprintf(buf, size, "(%s)", digits);
+    } else {
+        snprintf(buf, size, "%s", digits);
     }
     return buf;
 }
@@ -95,8 +126,12 @@ render_pounds(const json_t *amount, char *buf, size_t size)
 {
     char digits[PB_MONEY_TEXT_MAX];
     render_money(amount, digits, sizeof(digits));
-    int negative = digits[0] == '-';
-    snprintf(buf, size, "%s\xC2\xA3%s", negative ? "-" : "", digits + negative);
+    int negative = digits[0] == '-' || digits[0] == '(';
+    if (digits[0] == '(') {
+        snprintf(buf, size, "(\xC2\xA3%s", digits + 1);
+    } else {
+        snprintf(buf, size, "%s\xC2\xA3%s", negative ? "-" : "", digits + negative);
+    }
     return buf;
 }
 
@@ -108,6 +143,57 @@ render_step(const json_t *step)
         cli_die_env("out of memory writing the workings");
     }
     return text;
+}
+
+const char *
+render_bp(const json_t *bp, char *buf, size_t size)
+{
+    if (!json_is_integer(bp)) {
+        snprintf(buf, size, "n/a");
+        return buf;
+    }
+    json_int_t v = json_integer_value(bp);
+    json_int_t m = v < 0 ? -v : v;
+    snprintf(buf, size, "%s%" JSON_INTEGER_FORMAT ".%02" JSON_INTEGER_FORMAT "%%", v < 0 ? "-" : "",
+             m / 100, m % 100);
+    return buf;
+}
+
+const char *
+render_partnership(const json_t *statement, char *buf, size_t size)
+{
+    const json_t *names = json_object_get(statement, "partnership");
+    size_t n = json_array_size(names), used = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < n && used < size; i++) {
+        const char *sep = i == 0 ? "" : (i + 1 == n ? " and " : ", ");
+        int w = snprintf(buf + used, size - used, "%s%s", sep,
+                         json_string_value(json_array_get(names, i)));
+        used += w > 0 ? (size_t)w : 0;
+    }
+    return buf;
+}
+
+const char *
+render_status(const json_t *statement)
+{
+    return strcmp(render_str(statement, "status"), "final") == 0
+               ? "FINAL: the period is closed"
+               : "DRAFT: the period is open and these figures may change";
+}
+
+const char *
+render_due_label(const json_t *statement)
+{
+    return json_is_object(json_object_get(statement, "settlement")) ? "amount due on settlement"
+                                                                   : "forecast amount due";
+}
+
+const char *
+render_commentary(const json_t *statement, const char *scheme_id)
+{
+    const json_t *c = json_object_get(json_object_get(statement, "commentary"), scheme_id);
+    return render_str(c, "memo");
 }
 
 const char *
@@ -184,7 +270,7 @@ void
 render_write(int format, const json_t *statement, const char *path)
 {
     if (strcmp(path, "-") == 0) {
-        if (format == RENDER_XLSX) {
+        if (format == RENDER_XLSX || format == RENDER_BCF_XLSX) {
             cli_die_env("xlsx is written to a file: give -o FILE (stdout)");
         }
         if (render_stream(format, stdout, statement) != 0) {
@@ -202,6 +288,8 @@ render_write(int format, const json_t *statement, const char *path)
     char why[256] = "";
     if (format == RENDER_XLSX) {
         rc = render_xlsx(tmp, statement, why, sizeof(why));
+    } else if (format == RENDER_BCF_XLSX) {
+        rc = render_bcf_xlsx(tmp, statement, why, sizeof(why));
     } else {
         FILE *f = fopen(tmp, "wb");
         rc = f == NULL ? -1 : render_stream(format, f, statement);

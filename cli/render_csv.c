@@ -44,6 +44,26 @@ csv_statement(FILE *f, const json_t *st)
     ROW(f, "Statement", "period", render_str(st, "period"));
     ROW(f, "Statement", "period_end", render_str(st, "period_end"));
     ROW(f, "Statement", "basis", render_str(st, "basis"));
+    char partnership[PB_PARTNERS_MAX * 80];
+    ROW(f, "Statement", "partnership", render_partnership(st, partnership, sizeof(partnership)));
+    ROW(f, "Statement", "as_at", render_str(st, "as_at"));
+    ROW(f, "Statement", "status", render_str(st, "status"));
+    fputs("\r\n", f);
+}
+
+/* The headline, right after the statement's identity: one sentence a row. */
+static void
+csv_headline(FILE *f, const json_t *st)
+{
+    size_t i;
+    const json_t *line;
+    ROW(f, "Headline", "line", "text");
+    json_array_foreach(json_object_get(st, "headline"), i, line)
+    {
+        char n[24];
+        snprintf(n, sizeof(n), "%zu", i + 1);
+        ROW(f, "Headline", n, json_string_value(line));
+    }
     fputs("\r\n", f);
 }
 
@@ -69,17 +89,61 @@ csv_schemes(FILE *f, const json_t *st)
     size_t i;
     const json_t *s;
     ROW(f, "Schemes", "scheme", "name", "lead", "class", "budget", "actual", "outturn", "variance",
-        "forecast_date", "flag");
+        "forecast_date", "flag", "variance_bp", "rag", "forecast_id", "commentary");
     json_array_foreach(json_object_get(st, "schemes"), i, s)
     {
+        char bp[24] = "";
+        if (json_is_integer(json_object_get(s, "variance_bp"))) {
+            snprintf(bp, sizeof(bp), "%" JSON_INTEGER_FORMAT,
+                     json_integer_value(json_object_get(s, "variance_bp")));
+        }
         ROW(f, "Schemes", render_str(s, "id"), render_str(s, "name"), render_str(s, "lead"),
             render_str(s, "class"), render_str(s, "budget"), render_str(s, "actual"),
             render_str(s, "outturn"), render_str(s, "variance"), render_str(s, "forecast_date"),
-            render_str(s, "flag"));
+            render_str(s, "flag"), bp, render_str(s, "rag"), render_str(s, "forecast_id"),
+            render_commentary(st, render_str(s, "id")));
     }
     const json_t *t = json_object_get(st, "totals");
     ROW(f, "Schemes", "total", "", "", "", render_str(t, "budget"), render_str(t, "actual"),
-        render_str(t, "outturn"), render_str(t, "variance"), "", "");
+        render_str(t, "outturn"), render_str(t, "variance"), "", "", "", "", "", "");
+    fputs("\r\n", f);
+}
+
+static void
+move_row(FILE *f, const char *item, const char *since, const json_t *ch)
+{
+    ROW(f, "Movement", item, since, render_str(ch, "from"), render_str(ch, "to"),
+        render_str(ch, "change"));
+}
+
+/* The change since the previous quarter: one row per figure (none in Q1). */
+static void
+csv_movement(FILE *f, const json_t *st)
+{
+    const json_t *mv = json_object_get(st, "movement");
+    const char *since = render_str(mv, "since");
+    const char *key;
+    const json_t *v;
+    size_t i;
+    ROW(f, "Movement", "item", "since", "from", "to", "change");
+    move_row(f, "variance", since, json_object_get(mv, "variance"));
+    json_object_foreach((json_t *)json_object_get(mv, "shares"), key, v)
+    {
+        char item[PB_ID_BYTES_MAX + 16];
+        snprintf(item, sizeof(item), "share:%s", key);
+        move_row(f, item, since, v);
+    }
+    json_array_foreach(json_object_get(mv, "schemes"), i, v)
+    {
+        char item[PB_ID_BYTES_MAX + 24];
+        if (!json_is_object(json_object_get(v, "outturn"))) {
+            continue;
+        }
+        snprintf(item, sizeof(item), "outturn:%s", render_str(v, "id"));
+        move_row(f, item, since, json_object_get(v, "outturn"));
+        snprintf(item, sizeof(item), "variance:%s", render_str(v, "id"));
+        move_row(f, item, since, json_object_get(v, "variance"));
+    }
     fputs("\r\n", f);
 }
 
@@ -121,12 +185,15 @@ csv_positions(FILE *f, const json_t *st)
 {
     size_t i;
     const json_t *p;
-    ROW(f, "Positions", "partner", "name", "planned", "share", "paid", "due", "direction", "text");
+    ROW(f, "Positions", "partner", "name", "planned", "share", "paid", "due", "direction", "text",
+        "due_to_date", "due_basis", "arrears", "net", "to_come");
     json_array_foreach(json_object_get(st, "positions"), i, p)
     {
         ROW(f, "Positions", render_str(p, "partner"), render_str(p, "name"),
             render_str(p, "planned"), render_str(p, "share"), render_str(p, "paid"),
-            render_str(p, "due"), render_str(p, "direction"), render_str(p, "text"));
+            render_str(p, "due"), render_str(p, "direction"), render_str(p, "text"),
+            render_str(p, "due_to_date"), render_str(p, "due_basis"), render_str(p, "arrears"),
+            render_str(p, "net"), render_str(p, "to_come"));
     }
     fputs("\r\n", f);
 }
@@ -174,8 +241,12 @@ int
 render_csv(FILE *f, const json_t *statement)
 {
     csv_statement(f, statement);
+    csv_headline(f, statement);
     csv_contributions(f, statement);
     csv_schemes(f, statement);
+    if (json_is_object(json_object_get(statement, "movement"))) {
+        csv_movement(f, statement);
+    }
     csv_policy(f, statement);
     csv_positions(f, statement);
     csv_integrity(f, statement);

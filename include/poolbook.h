@@ -50,6 +50,8 @@ extern "C" {
 #define PB_KEYS_MAX 256
 /* Any free-text string (a title, a name, a memo), in bytes. */
 #define PB_TEXT_BYTES_MAX 1024
+/* A stream's dated contribution instalments: one a week is plenty. */
+#define PB_SCHEDULE_INSTALMENTS_MAX 53
 /* Money magnitude: £10 trillion in pence. Larger amounts are refused as
  * overflow, leaving headroom so that sums of many amounts stay in int64_t. */
 #define PB_MONEY_PENCE_MAX INT64_C(1000000000000000)
@@ -635,6 +637,27 @@ void pb_import_free(pb_import *imp);
 int pb_pool_report(pb_store *store, const char *pool_id, const char *period, json_t **report_out,
                    pb_error *err);
 
+/* pool_id's year period by period (kind PB_PERIOD_QUARTER or PB_PERIOD_MONTH),
+ * every figure one pb_pool_report of that period read from one snapshot:
+ * {"pool", "year", "by": "quarter"|"month", "periods": [{"period", "period_end",
+ * "status", "active_months", "budget" (full year, after virements), "budget_ytd"
+ * (budget x months / 12, rounded down), "actual" (spent in the period),
+ * "actual_ytd", "ytd_variance" (actual_ytd - budget_ytd), "outturn" (the
+ * full-year forecast at the period end), "variance" (outturn - budget),
+ * "received_ytd", "due_to_date", "schemes": [{"id", "actual", "actual_ytd",
+ * "outturn", "variance"}]}]} (docs/reports.md). *series_out is a new reference.
+ * Returns PB_OK, PB_EPOOL, PB_EUSAGE (kind neither), PB_EOVERFLOW, PB_ESTORE or
+ * PB_ENOMEM. */
+int pb_pool_report_series(pb_store *store, const char *pool_id, int kind, json_t **series_out,
+                          pb_error *err);
+
+/* Every pool of the ledger in order of agreement, as a JSON array of
+ * {"id", "name", "kind", "year", "host", "partners", "budget" (the current
+ * version's scheme budgets summed), "status": "open"|"settled"}. *list_out is
+ * a new reference (an empty array for a ledger without pools). Returns PB_OK,
+ * PB_EOVERFLOW, PB_ESTORE or PB_ENOMEM. */
+int pb_pool_list(pb_store *store, json_t **list_out, pb_error *err);
+
 /* Rebuild all derived state (partners, keys, pools, aggregates) from the
  * records alone, in one write transaction, replacing what is stored.
  * Returns PB_OK, PB_EVERIFY (a record no longer admits: the ledger was
@@ -1174,6 +1197,32 @@ int pb_bundle_verify(FILE *in, const char *name, unsigned threads, const pb_pubk
  * ends, fields with a comma, quote, CR or LF quoted (libcsv). One read
  * transaction. Returns PB_OK, PB_EIO, PB_ESTORE or PB_ENOMEM. */
 int pb_export_csv(pb_store *store, FILE *out, pb_error *err);
+
+/* Which records `poolbook log` lists: NULL (or 0) fields match everything.
+ * pool, partner and ref match the CSV columns of the same name; scheme a
+ * row's scheme or a virement's either scheme; type a row's type or, for a
+ * reversal, its target's type (so `--type expenditure` also lists the
+ * reversals of expenditure); from_date and to_date ("YYYY-MM-DD", inclusive)
+ * an entry's date, or the date part of its created time if it has none. */
+typedef struct pb_log_filter {
+    const char *pool, *scheme, *partner, *type, *ref, *from_date, *to_date;
+    uint64_t start; /* the first index looked at */
+    uint64_t limit; /* at most this many records are visited */
+} pb_log_filter;
+
+/* Called once per matching record: line is the record's CSV row as a JSON
+ * object (docs/csv.md: "index" a number, every other column a string or
+ * null), record the stored record's canonical bytes (len of them, not
+ * NUL-terminated); both borrowed for the call. Return PB_OK to go on,
+ * anything else to stop with that code. */
+typedef int (*pb_log_visit)(void *ctx, uint64_t index, const json_t *line, const char *record,
+                            size_t len);
+
+/* Visit, in index order from filter->start, each record that filter matches,
+ * all read from one snapshot. Returns PB_OK, a code visit returned,
+ * PB_ESTORE, PB_ENOMEM, or a parse code for a corrupt record (its index in err). */
+int pb_log_select(pb_store *store, const pb_log_filter *filter, pb_log_visit visit, void *ctx,
+                  pb_error *err);
 
 #ifdef __cplusplus
 }

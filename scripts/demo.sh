@@ -103,9 +103,14 @@ for m in $(seq 1 12); do
   fi
   if [ $((m % 3)) = 0 ]; then
     q=$((m / 3))
+    # Each forecast carries its lead's commentary, which statements print beside the scheme.
+    memos=("fewer long packages as reablement works" "equipment returns up"
+           "carers' breaks in demand" "discharge volumes above plan"
+           "adaptations costlier than quoted" "winter beds opened early")
     for s in 0 1 2 3 4 5; do
       fc=$(( budgets[s] + (s - 2) * 45000 * q ))
-      post forecast --pool BCF24 --scheme "S0$((s + 1))" --amount "$fc" --date "$d-28" -k "keys/${leads[s]}-finance.key"
+      post forecast --pool BCF24 --scheme "S0$((s + 1))" --amount "$fc" --date "$d-28" \
+        --memo "Q$q: ${memos[s]}" -k "keys/${leads[s]}-finance.key"
     done
     # A quarter is closed on or after its last day (docs/entries.md).
     POOLBOOK_NOW="$(date -u -d "$d-01 +1 month -1 day" +%F)T18:00:00Z" post period.close --pool BCF24 --period "2024/25-Q$q" -k keys/dcc-finance.key

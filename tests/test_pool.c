@@ -344,6 +344,17 @@ test_year_figures_match_independent_totals(void **state)
     check_report(f, "2024/25-Q2", 6, 2);
     check_report(f, "2024/25-M09", 9, 3);
     check_report(f, "2024/25", 12, 4);
+    /* Every quarter is closed, so each quarter and month is final; the year
+     * is closed only by its settlement, so it is still a draft. */
+    static const struct {
+        const char *period, *status;
+    } statuses[] = {{"2024/25-Q1", "final"}, {"2024/25-M05", "final"}, {"2024/25", "draft"}};
+    for (size_t i = 0; i < sizeof(statuses) / sizeof(statuses[0]); i++) {
+        json_t *r = NULL;
+        assert_int_equal(pb_pool_report(f->store, "BCF24", statuses[i].period, &r, NULL), PB_OK);
+        assert_string_equal(json_string_value(json_object_get(r, "status")), statuses[i].status);
+        json_decref(r);
+    }
     pb_verify_report vr;
     assert_int_equal(pb_verify(f->store, 0, &vr, NULL), PB_OK);
     assert_true(vr.records > 12 * 13);
@@ -1151,6 +1162,143 @@ test_reversal_needs_the_targets_authority(void **state)
     assert_int_equal(pb_verify(f->store, 0, &vr, NULL), PB_OK);
 }
 
+/* A pool (id) whose NHSMIN stream has n dated instalments (instalment i in
+ * financial month i % 12 + 1, on day i / 12 + 1): n - 1 of 220,000.00 and
+ * the last taking the rest of the stream's 12,000,000.00; IBCF monthly, DFG
+ * and ADD quarterly, DISCH without a schedule. *due_q2_out is what the
+ * instalments dated by 2024-09-30 add up to, by the test's own sum. */
+static json_t *
+scheduled_pool(const char *id, int n, int64_t *due_q2_out)
+{
+    json_t *p = pool_object(1);
+    json_t *dated = json_array();
+    int64_t rest = streams[0].planned, due = 0;
+    for (int i = 0; i < n; i++) {
+        char day[PB_DATE_TEXT_MAX];
+        int64_t amount = i < n - 1 ? 22000000 : rest;
+        rest -= amount;
+        date_of(i % 12 + 1, i / 12 + 1, day, sizeof(day));
+        due += i % 12 + 1 <= 6 ? amount : 0;
+        json_array_append_new(dated, json_pack("{s:s,s:o}", "date", day, "amount", money(amount)));
+    }
+    json_t *st = json_object_get(p, "streams");
+    json_object_set_new(json_array_get(st, 0), "schedule", dated);
+    json_object_set_new(json_array_get(st, 1), "schedule", json_string("monthly"));
+    json_object_set_new(json_array_get(st, 2), "schedule", json_string("quarterly"));
+    json_object_set_new(json_array_get(st, 4), "schedule", json_string("quarterly"));
+    json_object_set_new(p, "id", json_string(id));
+    *due_q2_out = due;
+    return p;
+}
+
+static const json_t *
+report_item(const json_t *report, const char *array, const char *id)
+{
+    size_t i;
+    const json_t *it;
+    json_array_foreach(json_object_get(report, array), i, it)
+    {
+        if (strcmp(json_string_value(json_object_get(it, "id")), id) == 0) {
+            return it;
+        }
+    }
+    fail();
+    return NULL;
+}
+
+static void
+test_contribution_schedule_dues_and_limit(void **state)
+{
+    struct fx *f = *state;
+    int64_t dated_q2 = 0;
+    json_t *p = scheduled_pool("BCF24D", PB_SCHEDULE_INSTALMENTS_MAX, &dated_q2);
+    assert_int_equal(append(f,
+                            pbt_record(&f->seq, "pool.agree", json_pack("{s:o}", "pool", p),
+                                       f->sig[DCC], f->sig[ICB], f->sig[TRUST], NULL),
+                            NULL),
+                     PB_OK);
+    json_t *r = NULL;
+    assert_int_equal(pb_pool_report(f->store, "BCF24D", "2024/25-Q2", &r, NULL), PB_OK);
+    /* Six months of twelve, two quarters of four; rounded down to the penny. */
+    assert_money(report_item(r, "streams", "NHSMIN"), "due_to_date", dated_q2);
+    assert_money(report_item(r, "streams", "IBCF"), "due_to_date", 600000000 / 2);
+    assert_money(report_item(r, "streams", "DFG"), "due_to_date", 300000000 / 2);
+    assert_money(report_item(r, "streams", "DISCH"), "due_to_date", 240000000 / 2);
+    assert_money(report_item(r, "streams", "ADD"), "due_to_date", 60000000 / 2);
+    assert_string_equal(json_string_value(json_object_get(report_item(r, "streams", "DISCH"),
+                                                          "schedule")),
+                        "pro rata");
+    assert_money(report_item(r, "partners", "ICB"), "due_to_date", dated_q2 + 120000000);
+    assert_string_equal(
+        json_string_value(json_object_get(report_item(r, "partners", "ICB"), "due_basis")),
+        "schedule and pro rata by months");
+    assert_string_equal(
+        json_string_value(json_object_get(report_item(r, "partners", "DCC"), "due_basis")),
+        "schedule");
+    json_decref(r);
+    /* Month 5 (August): two months of the quarterly streams' instalments are
+     * not yet due, so only the first quarter's. */
+    assert_int_equal(pb_pool_report(f->store, "BCF24D", "2024/25-M05", &r, NULL), PB_OK);
+    assert_money(report_item(r, "streams", "DFG"), "due_to_date", 300000000 / 4);
+    assert_money(report_item(r, "streams", "IBCF"), "due_to_date", INT64_C(600000000) * 5 / 12);
+    json_decref(r);
+    /* One instalment past the limit is refused (signing refuses it too, so
+     * put it in after signing). */
+    json_t *rec = pbt_record(&f->seq, "pool.agree",
+                             json_pack("{s:o}", "pool", scheduled_pool("BCF24E", 1, &dated_q2)),
+                             f->sig[DCC], f->sig[ICB], f->sig[TRUST], NULL);
+    p = scheduled_pool("BCF24E", PB_SCHEDULE_INSTALMENTS_MAX + 1, &dated_q2);
+    json_object_set_new(json_object_get(rec, "entry"), "pool", p);
+    refused(f, rec, PB_EFIELD, "1 to 53 dated instalments");
+}
+
+/* RAG thresholds from the agreement, at their edges: S01's budget is
+ * 5,000,000.00, so 1 bp is 500.00; forecasts put its variance at 199 bp
+ * (green under amber_bp 200), 200 bp (amber), 499.99 bp rounding to 500
+ * (red at red_bp 500); an underspend rates on its magnitude. */
+static void
+test_rag_thresholds_from_the_agreement(void **state)
+{
+    struct fx *f = *state;
+    static const struct {
+        int64_t variance_pence;
+        int bp;
+        const char *rag;
+    } cases[] = {{199 * 50000, 199, "green"},
+                 {200 * 50000, 200, "amber"},
+                 {500 * 50000 - 1, 500, "red"},
+                 {-(200 * 50000), -200, "amber"},
+                 {49 * 50000 / 2, 25, "green"}};
+    json_t *p = pool_object(1);
+    json_object_set_new(p, "id", json_string("BCF24R"));
+    json_object_set_new(p, "rag", json_pack("{s:i,s:i}", "amber_bp", 200, "red_bp", 500));
+    assert_int_equal(append(f,
+                            pbt_record(&f->seq, "pool.agree", json_pack("{s:o}", "pool", p),
+                                       f->sig[DCC], f->sig[ICB], f->sig[TRUST], NULL),
+                            NULL),
+                     PB_OK);
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char date[16];
+        date_of((int)i + 1, 10, date, sizeof(date));
+        json_t *r = pbt_record(&f->seq, "forecast",
+                               json_pack("{s:s,s:s,s:o,s:s}", "pool", "BCF24R", "scheme", "S01",
+                                         "amount", money(schemes[0].budget + cases[i].variance_pence),
+                                         "date", date),
+                               f->fin[DCC], NULL);
+        assert_int_equal(append(f, r, NULL), PB_OK);
+        char period[16];
+        snprintf(period, sizeof(period), "2024/25-M%02d", (int)i + 1);
+        json_t *report = NULL;
+        assert_int_equal(pb_pool_report(f->store, "BCF24R", period, &report, NULL), PB_OK);
+        const json_t *s01 = report_item(report, "schemes", "S01");
+        assert_int_equal(json_integer_value(json_object_get(s01, "variance_bp")), cases[i].bp);
+        assert_string_equal(json_string_value(json_object_get(s01, "rag")), cases[i].rag);
+        /* Nothing of BCF24R is closed: every report of it is a draft. */
+        assert_string_equal(json_string_value(json_object_get(report, "status")), "draft");
+        json_decref(report);
+    }
+}
+
 int
 main(void)
 {
@@ -1181,6 +1329,8 @@ main(void)
         T(test_money_dates_not_in_the_future),
         T(test_period_close_rules_and_reopen),
         T(test_reversal_needs_the_targets_authority),
+        T(test_contribution_schedule_dues_and_limit),
+        T(test_rag_thresholds_from_the_agreement),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

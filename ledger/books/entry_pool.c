@@ -149,8 +149,11 @@ static int
 check_items(const json_t *pool, const char *array, const char *party, const char *amount,
             const char *path, int64_t *sum_out, pb_error *err)
 {
-    static const char *const stream_fields[] = {"id", "name", "payer", "planned", NULL};
-    static const char *const scheme_fields[] = {"id", "name", "lead", "budget", "class", NULL};
+    static const char *const stream_fields[] = {"id",      "name",     "payer",
+                                                "planned", "schedule", NULL};
+    static const char *const scheme_fields[] = {"id",   "name",         "lead",     "budget",
+                                                "class", "type",        "commissioner",
+                                                "provider", "funding",  NULL};
     int schemes = strcmp(array, "schemes") == 0;
     const json_t *items = json_object_get(pool, array);
     char where[PB_ERROR_WHERE_MAX];
@@ -191,6 +194,11 @@ check_items(const json_t *pool, const char *array, const char *party, const char
         if (rc == PB_OK && pence < 0) {
             rc = pb_error_set(err, PB_EAMOUNT, where, "%s must not be negative", amount);
         }
+        /* The BCF return's optional scheme fields (docs/entries.md): free text. */
+        for (size_t k = 0; schemes && rc == PB_OK && k < 4; k++) {
+            static const char *const optional[] = {"type", "commissioner", "provider", "funding"};
+            rc = pb_field_optional_text(it, optional[k], where, err);
+        }
         if (rc == PB_OK && schemes) {
             rc = pb_field_string(it, "class", where, 16, &cls, err);
             if (rc == PB_OK && !in_list(scheme_classes, cls)) {
@@ -203,6 +211,107 @@ check_items(const json_t *pool, const char *array, const char *party, const char
         }
     }
     *sum_out = sum;
+    return rc;
+}
+
+/* One dated instalment of a schedule: a date in the pool's year and an
+ * amount above zero. */
+static int
+check_instalment(const json_t *it, const char *where, const pb_period *year, int64_t *pence_out,
+                 pb_error *err)
+{
+    static const char *const fields[] = {"date", "amount", NULL};
+    int32_t day = 0;
+    int rc = json_is_object(it) ? PB_OK
+                                : pb_error_set(err, PB_EFIELD, where,
+                                               "an instalment is {\"date\": DATE, \"amount\": AMOUNT}");
+    rc = rc == PB_OK ? pb_field_allowed(it, fields, where, err) : rc;
+    rc = rc == PB_OK ? pb_field_date(it, "date", where, &day, err) : rc;
+    if (rc == PB_OK && (day < year->first_day || day > year->last_day)) {
+        rc = pb_error_set(err, PB_EPERIOD, where, "instalment dated %s is outside the pool's year %s",
+                          json_string_value(json_object_get(it, "date")), year->label);
+    }
+    return rc == PB_OK ? pb_field_money(it, "amount", where, 1, pence_out, err) : rc;
+}
+
+/* A stream's optional contribution schedule (docs/entries.md): "monthly",
+ * "quarterly" (equal instalments due at each month's or quarter's end), or
+ * 1 to PB_SCHEDULE_INSTALMENTS_MAX dated instalments in the pool's year that
+ * add up to the stream's planned contribution. */
+static int
+check_schedule(const json_t *stream, const char *path, const pb_period *year, pb_error *err)
+{
+    const json_t *sch = json_object_get(stream, "schedule");
+    char where[PB_ERROR_WHERE_MAX];
+    snprintf(where, sizeof(where), "%s.schedule", path);
+    if (sch == NULL || (json_is_string(sch) && (strcmp(json_string_value(sch), "monthly") == 0 ||
+                                                 strcmp(json_string_value(sch), "quarterly") == 0))) {
+        return PB_OK;
+    }
+    if (!json_is_array(sch) || json_array_size(sch) == 0 ||
+        json_array_size(sch) > PB_SCHEDULE_INSTALMENTS_MAX) {
+        return pb_error_set(err, PB_EFIELD, where,
+                            "schedule must be \"monthly\", \"quarterly\" or 1 to %d dated "
+                            "instalments",
+                            PB_SCHEDULE_INSTALMENTS_MAX);
+    }
+    int64_t sum = 0, pence = 0;
+    int rc = PB_OK;
+    for (size_t i = 0; rc == PB_OK && i < json_array_size(sch); i++) {
+        char at[PB_ERROR_WHERE_MAX];
+        snprintf(at, sizeof(at), "%s.schedule[%zu]", path, i);
+        rc = check_instalment(json_array_get(sch, i), at, year, &pence, err);
+        rc = rc == PB_OK ? pb_money_add(sum, pence, &sum, err) : rc;
+    }
+    int64_t planned = pb_money_of_json(json_object_get(stream, "planned"));
+    if (rc == PB_OK && sum != planned) {
+        char a[PB_MONEY_TEXT_MAX], b[PB_MONEY_TEXT_MAX];
+        pb_money_format_display(sum, a, sizeof(a));
+        pb_money_format_display(planned, b, sizeof(b));
+        rc = pb_error_set(err, PB_EUNBALANCED, where,
+                          "instalments add up to %s, not the planned contribution %s", a, b);
+    }
+    return rc;
+}
+
+static int
+check_schedules(const json_t *pool, const char *path, const pb_period *year, pb_error *err)
+{
+    const json_t *streams = json_object_get(pool, "streams");
+    int rc = PB_OK;
+    for (size_t i = 0; rc == PB_OK && i < json_array_size(streams); i++) {
+        char where[PB_ERROR_WHERE_MAX];
+        snprintf(where, sizeof(where), "%s.streams[%zu]", path, i);
+        rc = check_schedule(json_array_get(streams, i), where, year, err);
+    }
+    return rc;
+}
+
+/* The optional RAG thresholds of scheme variances (docs/entries.md):
+ * {"amber_bp": 100, "red_bp": 300}, whole basis points of the budget,
+ * 1 <= amber_bp < red_bp <= 1000000. */
+static int
+check_rag(const json_t *pool, const char *path, pb_error *err)
+{
+    static const char *const fields[] = {"amber_bp", "red_bp", NULL};
+    const json_t *rag = json_object_get(pool, "rag");
+    char where[PB_ERROR_WHERE_MAX];
+    snprintf(where, sizeof(where), "%s.rag", path);
+    if (rag == NULL) {
+        return PB_OK;
+    }
+    int rc = json_is_object(rag) ? pb_field_allowed(rag, fields, where, err)
+                                 : pb_error_set(err, PB_EFIELD, where, "rag must be an object");
+    const json_t *amber = json_object_get(rag, "amber_bp");
+    const json_t *red = json_object_get(rag, "red_bp");
+    if (rc == PB_OK && (!json_is_integer(amber) || !json_is_integer(red) ||
+                        json_integer_value(amber) < 1 ||
+                        json_integer_value(red) <= json_integer_value(amber) ||
+                        json_integer_value(red) > 1000000)) {
+        rc = pb_error_set(err, PB_EFIELD, where,
+                          "rag must be {\"amber_bp\": A, \"red_bp\": R}, whole basis points with "
+                          "1 <= A < R <= 1000000");
+    }
     return rc;
 }
 
@@ -294,7 +403,7 @@ check_pool_object(const json_t *pool, const char *path, pb_error *err)
     static const char *const fields[] = {
         "id",       "name",    "kind",    "year",   "term",           "host",
         "partners", "streams", "schemes", "policy", "virement_limit", "key_decision_threshold",
-        "approval", NULL};
+        "approval", "rag",     NULL};
     const char *id, *name, *kind, *host;
     int64_t planned = 0, budgets = 0, limit = 0, threshold = 0;
     pb_period year;
@@ -331,6 +440,9 @@ check_pool_object(const json_t *pool, const char *path, pb_error *err)
         rc = check_items(pool, "streams", "payer", "planned", path, &planned, err);
     }
     if (rc == PB_OK) {
+        rc = check_schedules(pool, path, &year, err);
+    }
+    if (rc == PB_OK) {
         rc = check_items(pool, "schemes", "lead", "budget", path, &budgets, err);
     }
     if (rc == PB_OK && !json_is_object(json_object_get(pool, "policy"))) {
@@ -347,6 +459,9 @@ check_pool_object(const json_t *pool, const char *path, pb_error *err)
     }
     if (rc == PB_OK) {
         rc = check_approval(pool, path, err);
+    }
+    if (rc == PB_OK) {
+        rc = check_rag(pool, path, err);
     }
     if (rc == PB_OK && planned != budgets) {
         /* DESIGN 5: planned contributions equal the sum of scheme budgets. */
@@ -479,6 +594,7 @@ make_version(const json_t *pool, const char *date, uint64_t index)
 {
     json_t *budgets = json_object();
     json_t *planned = json_object();
+    json_t *schedules = json_object();
     const json_t *schemes = json_object_get(pool, "schemes");
     const json_t *streams = json_object_get(pool, "streams");
     for (size_t i = 0; i < json_array_size(schemes); i++) {
@@ -490,12 +606,22 @@ make_version(const json_t *pool, const char *date, uint64_t index)
         const json_t *s = json_array_get(streams, i);
         json_object_set(planned, json_string_value(json_object_get(s, "id")),
                         json_object_get(s, "planned"));
+        if (json_object_get(s, "schedule") != NULL) {
+            json_object_set(schedules, json_string_value(json_object_get(s, "id")),
+                            json_object_get(s, "schedule"));
+        }
     }
     /* The policy too: a variation may change it, and a period is apportioned
-     * under the policy in force at its end (DESIGN 6). */
-    return json_pack("{s:s,s:s,s:I,s:o,s:o,s:O}", "date", date, "budgets_from", date, "index",
-                     (json_int_t)index, "budgets", budgets, "planned", planned, "policy",
-                     json_object_get(pool, "policy"));
+     * under the policy in force at its end (DESIGN 6). The contribution
+     * schedules say what is due by a date (report.c). */
+    json_t *version = json_pack("{s:s,s:s,s:I,s:o,s:o,s:O,s:o}", "date", date, "budgets_from",
+                                date, "index", (json_int_t)index, "budgets", budgets, "planned",
+                                planned, "policy", json_object_get(pool, "policy"), "schedules",
+                                schedules);
+    if (version != NULL && json_object_get(pool, "rag") != NULL) {
+        json_object_set(version, "rag", json_object_get(pool, "rag"));
+    }
+    return version;
 }
 
 static int
@@ -598,7 +724,7 @@ apply_agree(const struct pb_admit *a, pb_error *err)
 
 static const char *const vary_settable[] = {
     "name",     "term", "streams", "schemes", "policy", "virement_limit", "key_decision_threshold",
-    "approval", NULL};
+    "approval", "rag",  NULL};
 
 static int
 check_vary(const json_t *entry, pb_error *err)

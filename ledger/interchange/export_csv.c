@@ -3,8 +3,10 @@
  * the entry's common fields, the money fields of pool and money entries, and
  * who signed. Quoting is RFC 4180's, done by libcsv (STYLE 16). Amounts stay
  * the canonical pound strings of the entries; a reversal's row carries the
- * negated amount of the entry it cancels, so a column sum of contributions or
- * expenditure and their reversals is the net figure.
+ * negated amount of the entry it cancels, with its type and scheme or stream,
+ * so a column sum of contributions or expenditure and their reversals is the
+ * net figure. The same rows, as JSON and filtered, are what `poolbook log`
+ * lists (pb_log_select): one definition of what a record's line says.
  */
 #include "books/books.h"
 
@@ -14,7 +16,8 @@
 /* The columns, in order; docs/csv.md says what each holds per entry type. */
 static const char *const columns[] = {
     "index",     "id",     "type",  "created",   "date",   "pool",   "partner", "stream",  "scheme",
-    "to_scheme", "amount", "payee", "reference", "target", "period", "memo",    "signers", NULL,
+    "to_scheme", "amount", "payee", "reference", "target", "target_type", "period", "memo",
+    "signers",   NULL,
 };
 
 enum column {
@@ -32,6 +35,7 @@ enum column {
     COL_PAYEE,
     COL_REFERENCE,
     COL_TARGET,
+    COL_TARGET_TYPE,
     COL_PERIOD,
     COL_MEMO,
     COL_SIGNERS,
@@ -46,6 +50,8 @@ struct row {
     char index[24];
     char amount[PB_MONEY_TEXT_MAX];
     char *signers; /* malloc'd */
+    const char *bytes; /* the stored record, borrowed from the snapshot */
+    size_t len;
 };
 
 struct csv_out {
@@ -154,6 +160,7 @@ reversal_cells(const struct csv_out *c, const json_t *entry, struct row *row, js
         row->cell[COL_SCHEME] =
             text_of(te, "scheme") != NULL ? text_of(te, "scheme") : text_of(te, "from");
         row->cell[COL_TO_SCHEME] = text_of(te, "to");
+        row->cell[COL_TARGET_TYPE] = text_of(te, "type");
         *target_out = target;
     }
     return rc;
@@ -196,40 +203,134 @@ entry_cells(const json_t *entry, struct row *row)
     }
 }
 
+/* The row of record index: its cells borrow from *record_out and *target_out
+ * (new references, freed by the caller with row.signers). */
 static int
-put_record(struct csv_out *c, uint64_t index, pb_error *err)
+row_of(struct csv_out *c, uint64_t index, struct row *row, json_t **record_out,
+       json_t **target_out, pb_error *err)
 {
-    const char *bytes = NULL;
-    size_t len = 0;
-    json_t *record = NULL;
-    json_t *target = NULL;
-    struct row row;
-    memset(&row, 0, sizeof(row));
-    int rc = pb_snapshot_record(&c->snap, index, &bytes, &len, err);
+    memset(row, 0, sizeof(*row));
+    int rc = pb_snapshot_record(&c->snap, index, &row->bytes, &row->len, err);
+    const char *bytes = row->bytes;
+    size_t len = row->len;
     if (rc == PB_OK) {
-        rc = pb_json_parse(bytes, len, PB_RECORD_BYTES_MAX, &record, err);
+        rc = pb_json_parse(bytes, len, PB_RECORD_BYTES_MAX, record_out, err);
     }
-    const json_t *entry = json_object_get(record, "entry");
+    const json_t *entry = json_object_get(*record_out, "entry");
     if (rc == PB_OK && text_of(entry, "type") == NULL) {
         rc = pb_error_set(err, PB_EFIELD, "$.entry.type", "record %llu has no type",
                           (unsigned long long)index);
     }
     if (rc == PB_OK) {
-        snprintf(row.index, sizeof(row.index), "%llu", (unsigned long long)index);
-        row.cell[COL_INDEX] = row.index;
-        entry_cells(entry, &row);
-        rc = signers_of(c, record, &row, err);
+        snprintf(row->index, sizeof(row->index), "%llu", (unsigned long long)index);
+        row->cell[COL_INDEX] = row->index;
+        entry_cells(entry, row);
+        rc = signers_of(c, *record_out, row, err);
     }
     if (rc == PB_OK && strcmp(text_of(entry, "type"), "reversal") == 0) {
-        rc = reversal_cells(c, entry, &row, &target, err);
+        rc = reversal_cells(c, entry, row, target_out, err);
     }
+    pb_error_set_index(err, (int64_t)index);
+    return rc;
+}
+
+static int
+put_record(struct csv_out *c, uint64_t index, pb_error *err)
+{
+    json_t *record = NULL, *target = NULL;
+    struct row row;
+    int rc = row_of(c, index, &row, &record, &target, err);
     if (rc == PB_OK) {
         rc = put_row(c->out, row.cell, err);
     }
-    pb_error_set_index(err, (int64_t)index);
     free(row.signers);
     json_decref(target);
     json_decref(record);
+    return rc;
+}
+
+/* The day of a row for --from/--to: its date, else the date part of created. */
+static int
+row_matches_day(const struct row *row, const pb_log_filter *f)
+{
+    char day[PB_DATE_TEXT_MAX];
+    const char *d = row->cell[COL_DATE] != NULL ? row->cell[COL_DATE] : row->cell[COL_CREATED];
+    snprintf(day, sizeof(day), "%s", d != NULL ? d : "");
+    return (f->from_date == NULL || strcmp(day, f->from_date) >= 0) &&
+           (f->to_date == NULL || strcmp(day, f->to_date) <= 0);
+}
+
+static int
+same(const char *cell, const char *want)
+{
+    return want == NULL || (cell != NULL && strcmp(cell, want) == 0);
+}
+
+/* A row passes when every filter given matches: --scheme matches a
+ * virement's either scheme; --type matches a reversal of that type too. */
+static int
+row_matches(const struct row *row, const pb_log_filter *f)
+{
+    int type = same(row->cell[COL_TYPE], f->type) ||
+               (f->type != NULL && same(row->cell[COL_TARGET_TYPE], f->type));
+    int scheme = same(row->cell[COL_SCHEME], f->scheme) ||
+                 (f->scheme != NULL && same(row->cell[COL_TO_SCHEME], f->scheme));
+    return type && scheme && same(row->cell[COL_POOL], f->pool) &&
+           same(row->cell[COL_PARTNER], f->partner) && same(row->cell[COL_REFERENCE], f->ref) &&
+           row_matches_day(row, f);
+}
+
+/* The row as a JSON object keyed by column name (index a number, empty cells null). */
+static json_t *
+row_json(const struct row *row, uint64_t index)
+{
+    json_t *o = json_pack("{s:I}", "index", (json_int_t)index);
+    for (size_t i = COL_ID; o != NULL && i < COL_COUNT; i++) {
+        json_object_set_new(o, columns[i],
+                            row->cell[i] != NULL ? json_string(row->cell[i]) : json_null());
+    }
+    return o;
+}
+
+static int
+select_record(struct csv_out *c, uint64_t index, const pb_log_filter *filter, pb_log_visit visit,
+              void *ctx, int *matched, pb_error *err)
+{
+    json_t *record = NULL, *target = NULL, *line = NULL;
+    struct row row;
+    int rc = row_of(c, index, &row, &record, &target, err);
+    *matched = rc == PB_OK && row_matches(&row, filter);
+    if (*matched) {
+        line = row_json(&row, index);
+        rc = line != NULL ? visit(ctx, index, line, row.bytes, row.len)
+                          : pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
+    }
+    json_decref(line);
+    free(row.signers);
+    json_decref(target);
+    json_decref(record);
+    return rc;
+}
+
+int
+pb_log_select(pb_store *store, const pb_log_filter *filter, pb_log_visit visit, void *ctx,
+              pb_error *err)
+{
+    PB_ASSERT(store != NULL && filter != NULL && visit != NULL);
+    struct csv_out c;
+    memset(&c, 0, sizeof(c));
+    int rc = pb_snapshot_open(store, &c.snap, err);
+    if (rc != PB_OK) {
+        return rc;
+    }
+    pb_snapshot_state(&c.snap, &c.state);
+    uint64_t shown = 0;
+    for (uint64_t i = filter->start; rc == PB_OK && i < c.snap.size && shown < filter->limit; i++) {
+        int matched = 0;
+        rc = select_record(&c, i, filter, visit, ctx, &matched, err);
+        shown += matched ? 1 : 0;
+    }
+    pb_snapshot_close(&c.snap);
     return rc;
 }
 

@@ -113,7 +113,8 @@ postings_expenditure(const json_t *entry, int64_t sign, struct journal_txn *txn,
 /* settlement: each partner's share of the year's variance is due from it
  * (an overspend share, positive) or to it (an underspend share, negative),
  * against its risk-share account; an underspend carried forward moves from
- * the year's result into the pool's reserve. Unallocated risk is named in
+ * the year's result (equity) into the reserve the pool holds for next year
+ * (a liability), never through expenses. Unallocated risk is named in
  * the description, not posted (docs/journal.md). */
 static int
 postings_settlement(const json_t *entry, int64_t sign, struct journal_txn *txn, pb_error *err)
@@ -133,8 +134,10 @@ postings_settlement(const json_t *entry, int64_t sign, struct journal_txn *txn, 
         add_posting(txn, -amount, "income:risk-share", pool, partner, NULL);
     }
     if (carried != 0) {
-        add_posting(txn, -carried, "expenses", pool, "transfer-to-reserve", NULL);
-        add_posting(txn, carried, "equity:reserve", pool, NULL, NULL);
+        /* A transfer of the year's result to the reserve held for next year,
+         * not spending: nothing touches expenses (docs/journal.md). */
+        add_posting(txn, -carried, "equity:result", pool, NULL, NULL);
+        add_posting(txn, carried, "liabilities:reserve", pool, NULL, NULL);
     }
     return PB_OK;
 }
@@ -300,6 +303,72 @@ write_entry(struct journal *j, const json_t *entry, uint64_t index, pb_error *er
     return rc == PB_OK ? write_txn(j, entry, index, &txn, err) : rc;
 }
 
+/* One pool's budget as an hledger/ledger periodic transaction over its
+ * financial year: each scheme's budget at the year end (after virements and
+ * variations, as `pool show`) against the streams' planned contributions,
+ * so `hledger bal --budget` compares budget with actual per scheme. */
+static int
+write_budget(struct journal *j, const pb_state *state, const char *pool_id, pb_error *err)
+{
+    json_t *report = NULL;
+    pb_period year;
+    int rc = pb_pool_report_state(state, pool_id, NULL, 0, &report, err);
+    if (rc != PB_OK) {
+        return rc;
+    }
+    PB_ASSERT(pb_period_parse(json_string_value(json_object_get(report, "period")), &year, NULL) ==
+              PB_OK);
+    char first[PB_DATE_TEXT_MAX], after[PB_DATE_TEXT_MAX];
+    pb_date_format(year.first_day, first, sizeof(first));
+    pb_date_format(year.last_day + 1, after, sizeof(after));
+    struct journal_txn txn = {.count = 0};
+    size_t i;
+    const json_t *it;
+    json_array_foreach(json_object_get(report, "schemes"), i, it)
+    {
+        if (txn.count + 1 < JOURNAL_POSTINGS_MAX) {
+            add_posting(&txn, pb_money_of_json(json_object_get(it, "budget")), "expenses",
+                        pool_id, text_of(it, "id"), NULL);
+        }
+    }
+    json_array_foreach(json_object_get(report, "streams"), i, it)
+    {
+        if (txn.count < JOURNAL_POSTINGS_MAX) {
+            add_posting(&txn, -pb_money_of_json(json_object_get(it, "planned")),
+                        "income:contributions", pool_id, text_of(it, "payer"), text_of(it, "id"));
+        }
+    }
+    int n = fprintf(j->out, "; budget of %s for %s (hledger bal --budget)\n"
+                            "~ every 12 months from %s to %s\n",
+                    pool_id, year.label, first, after);
+    for (size_t k = 0; n > 0 && k < txn.count; k++) {
+        char amount[PB_MONEY_TEXT_MAX];
+        PB_ASSERT(pb_money_format(txn.postings[k].amount_pence, amount, sizeof(amount)) == PB_OK);
+        n = fprintf(j->out, "    %-50s  £%s\n", txn.postings[k].account, amount);
+    }
+    n = n > 0 ? fprintf(j->out, "\n") : n;
+    json_decref(report);
+    return n > 0 ? PB_OK : write_failed(err);
+}
+
+/* Every pool's budget, in order of agreement. */
+static int
+write_budgets(struct journal *j, pb_error *err)
+{
+    pb_state state;
+    json_t *ids = NULL;
+    pb_snapshot_state(&j->snap, &state);
+    int rc = pb_state_get(&state, "pools", &ids, err);
+    if (rc == PB_ENOTFOUND) {
+        return PB_OK;
+    }
+    for (size_t i = 0; rc == PB_OK && i < json_array_size(ids); i++) {
+        rc = write_budget(j, &state, json_string_value(json_array_get(ids, i)), err);
+    }
+    json_decref(ids);
+    return rc;
+}
+
 int
 pb_journal_write(pb_store *store, FILE *out, pb_error *err)
 {
@@ -322,6 +391,7 @@ pb_journal_write(pb_store *store, FILE *out, pb_error *err)
                 origin, (unsigned long long)j.snap.size) < 0) {
         rc = write_failed(err);
     }
+    rc = rc == PB_OK ? write_budgets(&j, err) : rc;
     for (uint64_t i = 0; rc == PB_OK && i < j.snap.size; i++) {
         json_t *entry = NULL;
         rc = entry_at(&j, i, &entry, err);

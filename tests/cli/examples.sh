@@ -4,6 +4,9 @@
 # README states (its ```figures block of "key = value" lines) are those the
 # ledger gives: `pool show --json` and `policy explain --json` at Q2 and for
 # the settled year. So the README's worked figures and the ledger cannot drift.
+# Its ```headline POOL PERIOD PARTNER block is that statement's headline, word for word.
+# The journal export read by hledger gives pool show's budgets and actuals per
+# scheme (bal --budget) and the settlement's closing reserve.
 #
 # Keys of a figures block (PERIOD is Q1..Q4 or "year"):
 #   pool = ID, year = 2024/25                the pool and its financial year
@@ -129,6 +132,58 @@ if seen < 10:
 print(f"{name}: {seen} README figures checked")
 sys.exit(1 if bad else 0)
 PY
+
+  # The README's headline block ("```headline POOL PERIOD PARTNER") is what the
+  # statement of that partner and period opens with, word for word.
+  checks=$((checks + 1))
+  spec=$(sed -n 's/^```headline //p' "$src/README.md")
+  if [ -z "$spec" ]; then
+    fail "$name: README.md shows no statement headline"
+  else
+    read -r hpool hperiod hwho <<<"$spec"
+    sed -n '/^```headline /,/^```$/p' "$src/README.md" | sed '1d;$d' >"$work/$name.headline"
+    "$POOLBOOK" --ledger "$out/pool.ledger" statement --pool "$hpool" --partner "$hwho" \
+      --period "$hperiod" --format json |
+      python3 -c 'import json, sys; print("\n".join(json.load(sys.stdin)["headline"]))' \
+        >"$work/$name.headline.got" || fail "$name: no statement for the README's headline"
+    diff "$work/$name.headline" "$work/$name.headline.got" ||
+      fail "$name: the README's headline differs from the statement's"
+  fi
+
+  # The journal tells the year as pool show does: hledger's budget report gives
+  # each scheme's budget and actual, the expenses are the actual spending (a
+  # carried-forward underspend is a transfer to the reserve, not spending), and
+  # the reserve is the settlement's closing reserve.
+  checks=$((checks + 1))
+  "$POOLBOOK" --ledger "$out/pool.ledger" export --format ledger -o "$work/$name.journal"
+  "$POOLBOOK" --ledger "$out/pool.ledger" pool show "$pool" --period "$year" --json >"$work/$name.year.json"
+  y0=${year%%/*}
+  hledger -f "$work/$name.journal" balance --budget --flat -O csv -b "$y0-04-01" -e "$((y0 + 1))-04-01" \
+    expenses >"$work/$name.budget.csv" || fail "$name: hledger bal --budget"
+  hledger -f "$work/$name.journal" balance --flat -O csv liabilities equity >"$work/$name.reserve.csv" ||
+    fail "$name: hledger bal liabilities"
+  python3 - "$work/$name.year.json" "$work/$name.budget.csv" "$work/$name.reserve.csv" <<'PY' ||
+import csv, json, sys
+year = json.load(open(sys.argv[1]))
+pool = year["pool"]
+cents = lambda t: int(round(float(t.replace("£", "").replace(",", "") or 0) * 100))
+pence = lambda s: int(s.replace(".", ""))
+rows = {r[0]: r for r in list(csv.reader(open(sys.argv[2])))[1:]}
+for s in year["schemes"]:
+    acct = "expenses:%s:%s" % (pool, s["id"])
+    assert acct in rows, acct
+    assert cents(rows[acct][1]) == pence(s["actual"]), (acct, rows[acct][1], s["actual"])
+    assert cents(rows[acct][2]) == pence(s["budget"]), (acct, rows[acct][2], s["budget"])
+total = rows["expenses:%s" % pool]
+assert cents(total[1]) == pence(year["totals"]["actual"]), ("expenses total", total, year["totals"]["actual"])
+assert cents(total[2]) == pence(year["totals"]["budget"])
+bal = {r[0]: cents(r[1]) for r in list(csv.reader(open(sys.argv[3])))[1:]}
+reserve = pence(year["settlement"]["closing_reserve"])
+assert bal.get("liabilities:reserve:%s" % pool, 0) == -reserve, (bal, reserve)
+assert bal.get("equity:result:%s" % pool, 0) == reserve, (bal, reserve)
+print("%s: hledger bal --budget = pool show per scheme; reserve %s" % (pool, year["settlement"]["closing_reserve"]))
+PY
+    fail "$name: the journal differs from pool show"
 
   # The year is settled, and the README's year-end figures are the settlement's.
   checks=$((checks + 1))

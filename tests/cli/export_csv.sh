@@ -28,7 +28,8 @@ if raw.count(b"\r\n") != 18 or raw.replace(b"\r\n", b"").count(b"\n") != 0:
     problems.append("rows must end in CRLF: 18 rows (header and 17 records)")
 rows = list(csv.DictReader(open("entries.csv", newline="", encoding="utf-8"), strict=True))
 want_cols = ["index", "id", "type", "created", "date", "pool", "partner", "stream", "scheme",
-             "to_scheme", "amount", "payee", "reference", "target", "period", "memo", "signers"]
+             "to_scheme", "amount", "payee", "reference", "target", "target_type", "period", "memo",
+             "signers"]
 if list(rows[0].keys()) != want_cols:
     problems.append(f"columns {list(rows[0].keys())}")
 records = [json.loads(l) for l in open("log.jsonl", encoding="utf-8")]
@@ -54,7 +55,8 @@ for row, r in zip(rows, records):
         "partner": e["partner"]["id"] if isinstance(e.get("partner"), dict) else e.get("partner", ""),
         "stream": e.get("stream", ""), "scheme": e.get("scheme", e.get("from", "")),
         "to_scheme": e.get("to", ""), "amount": e.get("amount", ""), "payee": e.get("payee", ""),
-        "reference": e.get("ref", ""), "target": e.get("target", ""), "period": e.get("period", ""),
+        "reference": e.get("ref", ""), "target": e.get("target", ""), "target_type": "",
+        "period": e.get("period", ""),
         "memo": e.get("memo") or e.get("title") or (pool.get("name") if isinstance(pool, dict) else None)
                 or (e["ledger"] if e["type"] == "genesis" else None) or e.get("reason", ""),
         "signers": ";".join(f'{keys[s["key"]]}:{s["key"]}' for s in r["record"]["sigs"]),
@@ -63,13 +65,13 @@ for row, r in zip(rows, records):
         t = by_id[e["target"]]
         want.update(pool=t["pool"], partner=t.get("partner", ""), stream=t.get("stream", ""),
                     scheme=t.get("scheme", t.get("from", "")), to_scheme=t.get("to", ""),
-                    amount="-" + t["amount"])
+                    amount="-" + t["amount"], target_type=t["type"])
     for col in want_cols:
         if row[col] != want[col]:
             problems.append(f"row {r['index']} {col}: {row[col]!r}, want {want[col]!r}")
 # The hand-checked rows: quoting, money, the reversal, the second finance key.
 rev = next(x for x in rows if x["type"] == "reversal")
-if (rev["amount"], rev["scheme"], rev["target"]) != ("-12345.67", "S02", "exp-dup"):
+if (rev["amount"], rev["scheme"], rev["target"], rev["target_type"]) != ("-12345.67", "S02", "exp-dup", "expenditure"):
     problems.append(f"reversal row {rev}")
 if b'"Section 75 agreement, ""BCF 2024/25"""' not in raw:
     problems.append("a title with a comma and quotes is not RFC 4180 quoted")

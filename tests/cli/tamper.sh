@@ -57,10 +57,11 @@ good_root=$("$P" verify --json | sed -n 's/.*"root":"\([^"]*\)".*/\1/p')
 unset POOLBOOK_LEDGER
 
 # The stored bytes of record INDEX of a ledger, with no newline: `log --json`
-# prints them verbatim as {"index":I,"record":BYTES}.
+# prints them verbatim as {"index":I,"record":BYTES,"line":{...}} (no record
+# holds the key "line", so the first ,"line":{ after the bytes ends them).
 record_bytes() {
   "$P" --ledger "$1" log --json --from "$2" --limit 1 |
-    sed 's/^{"index":[0-9]*,"record"://; s/}$//' | tr -d '\n'
+    sed 's/^{"index":[0-9]*,"record"://; s/,"line":{.*}}$//' | tr -d '\n'
 }
 
 # Offset of the first byte of TEXT in record INDEX of base.ledger, plus SKIP.
