@@ -159,10 +159,14 @@ void cli_records_free(struct cli_records *recs);
  * or to stdout for "-". Exits on failure. */
 void cli_write_record(const char *path, const json_t *record);
 
-/* Write a file whole or not at all: write(f, ctx) fills a temporary file
- * beside path (returning 0, or non-zero on failure), which is synced and
- * renamed over path. Returns 0, or -1 with errno set and nothing left behind. */
-int cli_write_file(const char *path, int (*write)(FILE *f, void *ctx), void *ctx);
+/* Write a file whole or not at all (pb_file_write), never replacing the
+ * ledger, its lock file or anything that is not a regular file. Returns
+ * PB_OK or a code of pb_file_write with err set. */
+int cli_write_file(const char *path, pb_file_writer write, void *ctx, pb_error *err);
+
+/* The files no output may replace: the ledger and its lock file
+ * (NULL-terminated, static storage). */
+const char *const *cli_keep_paths(void);
 
 /* Print err naming the input: "(<file> line <n>, <json path>)". */
 _Noreturn void cli_fail_input(pb_error *err, const char *path, int64_t line);

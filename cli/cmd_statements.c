@@ -190,8 +190,8 @@ sign_manifest(const char *dir, struct written *w, const pb_seckey *key, const ch
              "poolbook statements pool %s period %s tree_size %llu root %s", pool, period,
              (unsigned long long)size, root_b64);
     qsort(w->names, w->count, sizeof(*w->names), compare_names);
-    if (pb_manifest_write(dir, (const char *const *)w->names, w->count, key, trusted, &err) !=
-        PB_OK) {
+    if (pb_manifest_write(dir, (const char *const *)w->names, w->count, key, trusted,
+                          cli_keep_paths(), &err) != PB_OK) {
         cli_fail(&err);
     }
 }

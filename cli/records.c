@@ -152,8 +152,9 @@ struct canon_text {
 };
 
 static int
-write_canon_line(FILE *f, void *ctx)
+write_canon_line(FILE *f, const char *tmp_path, void *ctx)
 {
+    (void)tmp_path;
     const struct canon_text *t = ctx;
     return fwrite(t->bytes, 1, t->len, f) == t->len && fputc('\n', f) != EOF ? 0 : -1;
 }
@@ -170,38 +171,18 @@ cli_write_record(const char *path, const json_t *record)
     }
     struct canon_text t = {canon, len};
     if (strcmp(path, "-") == 0) {
-        write_canon_line(stdout, &t);
-    } else if (cli_write_file(path, write_canon_line, &t) != 0) {
+        write_canon_line(stdout, NULL, &t);
+    } else if (cli_write_file(path, write_canon_line, &t, &err) != PB_OK) {
         free(canon);
-        cli_die_env("cannot write %s: %s", path, strerror(errno));
+        cli_fail(&err);
     }
     free(canon);
 }
 
 int
-cli_write_file(const char *path, int (*write)(FILE *f, void *ctx), void *ctx)
+cli_write_file(const char *path, pb_file_writer write, void *ctx, pb_error *err)
 {
-    char tmp[4096];
-    snprintf(tmp, sizeof(tmp), "%s.tmp-XXXXXX", path);
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        return -1;
-    }
-    FILE *f = fdopen(fd, "w");
-    int ok = f != NULL && write(f, ctx) == 0 && fflush(f) == 0 && fsync(fd) == 0;
-    int saved = errno;
-    if (f != NULL) {
-        ok = fclose(f) == 0 && ok;
-    } else {
-        close(fd);
-    }
-    if (ok && rename(tmp, path) == 0) {
-        return 0;
-    }
-    saved = errno != 0 ? errno : saved;
-    unlink(tmp);
-    errno = saved;
-    return -1;
+    return pb_file_write(path, cli_keep_paths(), write, ctx, err);
 }
 
 pb_store *

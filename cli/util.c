@@ -30,6 +30,19 @@ cli_ledger_path(void)
     return "poolbook.ledger";
 }
 
+const char *const *
+cli_keep_paths(void)
+{
+    static char lock[4096];
+    static const char *keep[3];
+    const char *ledger = cli_ledger_path();
+    snprintf(lock, sizeof(lock), "%s-lock", ledger); /* LMDB's MDB_NOSUBDIR lock file */
+    keep[0] = ledger;
+    keep[1] = lock;
+    keep[2] = NULL;
+    return keep;
+}
+
 int
 cli_report(const pb_error *err)
 {
