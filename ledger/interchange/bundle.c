@@ -389,7 +389,6 @@ read_header(struct reader *r, pb_error *err)
     const char *format = json_string_value(json_object_get(h, "format"));
     const char *origin = json_string_value(json_object_get(h, "origin"));
     const char *root = json_string_value(json_object_get(h, "root"));
-    size_t bin_len = 0;
     if (rc == PB_OK &&
         (strcmp(kind_of(h), "header") != 0 || format == NULL ||
          strcmp(format, PB_BUNDLE_FORMAT) != 0 || pb_field_allowed(h, allowed, "$", NULL) != 0 ||
@@ -397,9 +396,7 @@ read_header(struct reader *r, pb_error *err)
          field_count(h, "size", 1, INT64_MAX, &r->size) != PB_OK ||
          field_count(h, "checkpoints", 0, r->size, &r->checkpoint_count) != PB_OK ||
          field_count(h, "keys", 0, INT64_MAX, &r->key_count) != PB_OK ||
-         sodium_base642bin(r->root, 32, root, strlen(root), NULL, &bin_len, NULL,
-                           sodium_base64_VARIANT_ORIGINAL) != 0 ||
-         bin_len != 32)) {
+         pb_base64_decode_strict(root, strlen(root), r->root, 32) != 0)) {
         rc = bundle_fail(r, err, PB_EFIELD, 1, -1,
                          "not a %s header {kind, format, origin, size, root, checkpoints, keys}",
                          PB_BUNDLE_FORMAT);

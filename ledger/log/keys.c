@@ -247,10 +247,7 @@ decode_line(const char *b64, size_t b64_len, uint8_t *bin, size_t bin_len, const
         return keyfile_error(err, path, line, "key line has %zu characters, expected %zu", b64_len,
                              expected);
     }
-    size_t decoded = 0;
-    const char *stop = NULL;
-    if (sodium_base642bin(bin, bin_len, b64, b64_len, NULL, &decoded, &stop, B64) != 0 ||
-        stop != b64 + b64_len || decoded != bin_len) {
+    if (pb_base64_decode_strict(b64, b64_len, bin, bin_len) != 0) {
         return keyfile_error(err, path, line, "key line is not valid base64");
     }
     return PB_OK;
