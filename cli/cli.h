@@ -30,6 +30,14 @@ struct cli_option {
  * first positional argument. */
 int cli_parse(int argc, char **argv, const char *const *usage, const struct cli_option *options);
 
+/* A whole-number option or argument: decimal digits only, from min to max,
+ * else exit 2 naming what ("--size") and the text. */
+uint64_t cli_parse_number(const char *const *usage, const char *what, const char *text,
+                          uint64_t min, uint64_t max);
+
+/* The most threads --threads may ask for (signature checks use at most 64). */
+#define CLI_THREADS_MAX 1024
+
 /* Print usage for a command to f. */
 void cli_usage(FILE *f, const char *const *usage, const struct cli_option *options);
 
@@ -49,8 +57,10 @@ const char *cli_ledger_path(void);
 void cli_set_ledger_path(const char *path);
 
 /* Read a whole file ("-" for stdin) into a new malloc'd NUL-terminated buffer,
- * refusing more than max_bytes. Exits 3 on I/O error, 1 on over-size. */
-char *cli_read_file(const char *path, size_t max_bytes, size_t *len_out);
+ * refusing more than max_bytes, and (line_max > 0) a line longer than
+ * line_max, both checked while reading: /dev/zero stops at once. Exits 3 on
+ * I/O error, 1 on over-size. */
+char *cli_read_file(const char *path, size_t max_bytes, size_t line_max, size_t *len_out);
 
 /* Finish writing stdout: a statement on a full disk is an error, not success. */
 int cli_finish_stdout(void);
@@ -150,9 +160,14 @@ struct cli_records {
     size_t count;
 };
 
-/* Read records from path ("-" for stdin); exits with a one-line error naming
- * the file and line on bad input. Free with cli_records_free. */
-void cli_read_records(const char *path, struct cli_records *out);
+/* Read records from path ("-" for stdin), at most max_bytes of it (a draft:
+ * CLI_DRAFT_BYTES_MAX; a batch: PB_INPUT_BYTES_MAX), no line longer than a
+ * record may be; exits with a one-line error naming the file and line on bad
+ * input. Free with cli_records_free. */
+void cli_read_records(const char *path, size_t max_bytes, struct cli_records *out);
+
+/* A draft file: one record, pretty-printed (twice its canonical size). */
+#define CLI_DRAFT_BYTES_MAX ((size_t)PB_RECORD_BYTES_MAX * 2)
 void cli_records_free(struct cli_records *recs);
 
 /* Write a record as one canonical JSON line, atomically (temp file + rename),

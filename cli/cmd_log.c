@@ -13,17 +13,6 @@ static const char *const log_usage[] = {
     NULL,
 };
 
-static uint64_t
-parse_count(const char *text, const char *what)
-{
-    char *end = NULL;
-    unsigned long long v = strtoull(text, &end, 10);
-    if (text[0] < '0' || text[0] > '9' || end == NULL || *end != '\0') {
-        cli_usage_error(log_usage, "%s must be a whole number, not '%s'", what, text);
-    }
-    return (uint64_t)v;
-}
-
 static void
 print_line(uint64_t index, const json_t *record)
 {
@@ -56,8 +45,11 @@ cmd_log(int argc, char **argv)
     if (argi != argc) {
         cli_usage_error(log_usage, "unexpected argument '%s'", argv[argi]);
     }
-    uint64_t from = from_text != NULL ? parse_count(from_text, "--from") : 0;
-    uint64_t limit = limit_text != NULL ? parse_count(limit_text, "--limit") : UINT64_MAX;
+    uint64_t from =
+        from_text != NULL ? cli_parse_number(log_usage, "--from", from_text, 0, UINT64_MAX) : 0;
+    uint64_t limit = limit_text != NULL
+                         ? cli_parse_number(log_usage, "--limit", limit_text, 0, UINT64_MAX)
+                         : UINT64_MAX;
     pb_store *store = cli_open_store(PB_STORE_RDONLY);
     pb_error err;
     pb_error_init(&err);

@@ -432,7 +432,7 @@ static int
 set_file_field(json_t *fields, const char *name, const char *path, pb_error *err)
 {
     size_t len = 0;
-    char *buf = cli_read_file(path, PB_ENTRY_BYTES_MAX, &len);
+    char *buf = cli_read_file(path, PB_ENTRY_BYTES_MAX, 0, &len);
     json_t *value = NULL;
     int rc = pb_json_parse(buf, len, PB_ENTRY_BYTES_MAX, &value, err);
     free(buf);

@@ -30,7 +30,7 @@ static const char *const unsign_usage[] = {
 static void
 read_draft(const char *path, struct cli_records *recs)
 {
-    cli_read_records(path, recs);
+    cli_read_records(path, CLI_DRAFT_BYTES_MAX, recs);
     if (recs->count != 1) {
         fprintf(stderr, "poolbook: error: a draft holds one record, this has %zu (%s)\n",
                 recs->count, path);

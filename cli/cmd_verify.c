@@ -249,7 +249,10 @@ cmd_verify(int argc, char **argv)
     for (size_t i = 0; i < trust_count; i++) {
         trust_load(&trusted, trust_paths[i]);
     }
-    unsigned threads = threads_text != NULL ? (unsigned)strtoul(threads_text, NULL, 10) : 0;
+    unsigned threads = threads_text != NULL
+                           ? (unsigned)cli_parse_number(verify_usage, "--threads", threads_text, 0,
+                                                        CLI_THREADS_MAX)
+                           : 0;
     pb_error err;
     pb_error_init(&err);
     pb_verify_report report;

@@ -85,11 +85,11 @@ looks_like_lines(const char *buf, size_t len)
 }
 
 void
-cli_read_records(const char *path, struct cli_records *out)
+cli_read_records(const char *path, size_t max_bytes, struct cli_records *out)
 {
     memset(out, 0, sizeof(*out));
     size_t len = 0;
-    char *buf = cli_read_file(path, PB_INPUT_BYTES_MAX, &len);
+    char *buf = cli_read_file(path, max_bytes, CLI_DRAFT_BYTES_MAX, &len);
     size_t cap = 0;
     pb_error err;
     pb_error_init(&err);

@@ -76,8 +76,29 @@ cli_die_env(const char *fmt, ...)
     exit(3);
 }
 
+/* Refuse a line longer than line_max among the new bytes buf[from..len);
+ * *line_start is where the current line began, *line its number (1-based). */
+static void
+check_lines(const char *path, const char *buf, size_t from, size_t len, size_t line_max,
+            size_t *line_start, int64_t *line)
+{
+    for (const char *nl = memchr(buf + from, '\n', len - from); nl != NULL;
+         nl = memchr(nl + 1, '\n', (size_t)(buf + len - nl - 1))) {
+        if ((size_t)(nl - buf) - *line_start > line_max) {
+            break;
+        }
+        *line_start = (size_t)(nl - buf) + 1;
+        (*line)++;
+    }
+    if (len - *line_start > line_max) {
+        fprintf(stderr, "poolbook: error: line %lld is longer than %zu bytes (%s)\n",
+                (long long)*line, line_max, strcmp(path, "-") == 0 ? "stdin" : path);
+        exit(1);
+    }
+}
+
 char *
-cli_read_file(const char *path, size_t max_bytes, size_t *len_out)
+cli_read_file(const char *path, size_t max_bytes, size_t line_max, size_t *len_out)
 {
     int is_stdin = strcmp(path, "-") == 0;
     FILE *f = is_stdin ? stdin : fopen(path, "rb");
@@ -86,6 +107,8 @@ cli_read_file(const char *path, size_t max_bytes, size_t *len_out)
     }
     size_t cap = 65536;
     size_t len = 0;
+    size_t line_start = 0;
+    int64_t line = 1;
     char *buf = malloc(cap + 1);
     if (buf == NULL) {
         cli_die_env("out of memory reading %s", path);
@@ -106,6 +129,9 @@ cli_read_file(const char *path, size_t max_bytes, size_t *len_out)
         }
         size_t n = fread(buf + len, 1, cap - len, f);
         len += n;
+        if (line_max > 0) {
+            check_lines(path, buf, len - n, len, line_max, &line_start, &line);
+        }
         if (n == 0) {
             break;
         }

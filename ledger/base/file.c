@@ -109,15 +109,12 @@ fill(FILE *f, const char *tmp, pb_file_writer write, void *ctx, pb_error *err)
     errno = 0;
     if (write(f, tmp, ctx) != 0) {
         int errnum = errno != 0 ? errno : EIO;
-        rc = pb_error_set(err, PB_EIO, NULL, "could not write the file: %s",
-                          pb_errno_text(errnum));
+        rc = pb_error_set(err, PB_EIO, NULL, "could not write the file: %s", pb_errno_text(errnum));
     } else if (fflush(f) != 0 || fsync(fileno(f)) != 0) {
-        rc = pb_error_set(err, PB_EIO, NULL, "could not write the file: %s",
-                          pb_errno_text(errno));
+        rc = pb_error_set(err, PB_EIO, NULL, "could not write the file: %s", pb_errno_text(errno));
     }
     if (fclose(f) != 0 && rc == PB_OK) {
-        rc = pb_error_set(err, PB_EIO, NULL, "could not write the file: %s",
-                          pb_errno_text(errno));
+        rc = pb_error_set(err, PB_EIO, NULL, "could not write the file: %s", pb_errno_text(errno));
     }
     return rc;
 }
@@ -141,8 +138,7 @@ pb_file_write(const char *path, const char *const *keep, pb_file_writer write, v
     }
     int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600);
     if (fd < 0) {
-        return pb_error_set(err, PB_EIO, path, "cannot create the file: %s",
-                            pb_errno_text(errno));
+        return pb_error_set(err, PB_EIO, path, "cannot create the file: %s", pb_errno_text(errno));
     }
     FILE *f = NULL;
     if (fchmod(fd, new_file_mode()) != 0 || fstat(fd, &made) != 0) {
@@ -156,8 +152,8 @@ pb_file_write(const char *path, const char *const *keep, pb_file_writer write, v
     }
     /* A writer that reopens the temporary file by name (xlsx) must have
      * written the file created here, not one planted in its place. */
-    if (rc == PB_OK && (lstat(tmp, &now) != 0 || now.st_dev != made.st_dev ||
-                        now.st_ino != made.st_ino)) {
+    if (rc == PB_OK &&
+        (lstat(tmp, &now) != 0 || now.st_dev != made.st_dev || now.st_ino != made.st_ino)) {
         rc = pb_error_set(err, PB_EIO, path, "the temporary file was replaced while writing");
     }
     /* Checked again just before the rename: the target may have changed. */

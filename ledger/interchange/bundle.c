@@ -295,21 +295,47 @@ bundle_fail(const struct reader *r, pb_error *err, int code, int64_t line, int64
     return code;
 }
 
+/* Read one line into r->buf, at most PB_BUNDLE_LINE_BYTES_MAX + 1 bytes: the
+ * limit is checked while reading, so a line without end (/dev/zero) stops at
+ * the limit instead of growing the buffer. Returns the bytes read (with the
+ * '\n' if there was one), 0 at the end of the input. */
+static size_t
+read_line_bounded(struct reader *r)
+{
+    size_t len = 0;
+    int c = 0;
+    while (len <= PB_BUNDLE_LINE_BYTES_MAX && (c = getc_unlocked(r->in)) != EOF) {
+        r->buf[len++] = (char)c;
+        if (c == '\n') {
+            break;
+        }
+    }
+    r->buf[len] = '\0';
+    return len;
+}
+
 /* The next line without its '\n'. *eof_out is 1 at the end of the input. */
 static int
 next_line(struct reader *r, int *eof_out, pb_error *err)
 {
     *eof_out = 0;
     r->line++;
-    ssize_t n = getline(&r->buf, &r->cap, r->in);
-    if (n < 0 && ferror(r->in)) {
+    if (r->buf == NULL) {
+        r->cap = (size_t)PB_BUNDLE_LINE_BYTES_MAX + 2;
+        r->buf = malloc(r->cap);
+        if (r->buf == NULL) {
+            return pb_error_set(err, PB_ENOMEM, r->name, "out of memory reading the bundle");
+        }
+    }
+    size_t n = read_line_bounded(r);
+    if (ferror(r->in)) {
         return pb_error_set(err, PB_EIO, r->name, "could not read the bundle");
     }
-    if (n < 0) {
+    if (n == 0) {
         *eof_out = 1;
         return PB_OK;
     }
-    r->len = (size_t)n;
+    r->len = n;
     if (r->len > PB_BUNDLE_LINE_BYTES_MAX) {
         return bundle_fail(r, err, PB_ETOOBIG, r->line, -1, "the line is over %d bytes",
                            PB_BUNDLE_LINE_BYTES_MAX);

@@ -25,6 +25,8 @@
 #define STORE_MAP_BYTES ((size_t)1 << 36)
 #define SCRATCH_MAP_BYTES ((size_t)1 << 34)
 #define SCRATCH_MAP_BYTES_MIN ((size_t)1 << 26)
+/* The least room for growth a writer reserves when memory is limited. */
+#define STORE_MAP_BYTES_MIN ((size_t)1 << 26)
 /* LMDB's lock file for its default 126 readers: a 192-byte header and 125
  * more 64-byte reader slots (lmdb.h: MDB_txninfo, MDB_reader). It is given
  * its disk blocks before LMDB maps it: a lock file made on a full disk would
@@ -255,18 +257,37 @@ txn_begin(pb_store *s, unsigned flags, MDB_txn **txn_out)
     return mrc;
 }
 
+/* Create and open the environment with a map of map_bytes. */
 static int
-env_open(pb_store *s, const char *path, int create, const struct stat *st, pb_error *err)
+env_try(pb_store *s, const char *path, size_t map_bytes_now)
 {
     int mrc = mdb_env_create(&s->env);
     if (mrc == 0) {
         mrc = mdb_env_set_maxdbs(s->env, 8);
     }
     if (mrc == 0) {
-        mrc = mdb_env_set_mapsize(s->env, create ? map_bytes(0, st) : map_bytes(s->rdonly, st));
+        mrc = mdb_env_set_mapsize(s->env, map_bytes_now);
     }
     if (mrc == 0) {
         mrc = mdb_env_open(s->env, path, MDB_NOSUBDIR | (s->rdonly ? MDB_RDONLY : 0), 0600);
+    }
+    if (mrc != 0 && s->env != NULL) {
+        mdb_env_close(s->env); /* LMDB: an environment that failed to open is closed */
+        s->env = NULL;
+    }
+    return mrc;
+}
+
+static int
+env_open(pb_store *s, const char *path, int create, const struct stat *st, pb_error *err)
+{
+    size_t map = map_bytes(s->rdonly, st);
+    int mrc = env_try(s, path, map);
+    /* Under a memory limit (ulimit -v) a writer's reservation is halved until
+     * it fits, down to what the file holds plus STORE_MAP_BYTES_MIN. */
+    while (mrc == ENOMEM && !s->rdonly && map / 2 >= (size_t)st->st_size + STORE_MAP_BYTES_MIN) {
+        map /= 2;
+        mrc = env_try(s, path, map);
     }
     if (mrc == ENOSPC) {
         return pb_error_set(err, PB_EIO, NULL, "cannot open the ledger: %s", pb_errno_text(mrc));
@@ -1089,8 +1110,7 @@ scratch_env_open(MDB_env **env_out, unsigned maxdbs, pb_error *err)
     int mrc = ENOMEM;
     /* Under a memory limit (ulimit -v) the reservation is halved until it
      * fits: a smaller ledger's scratch state needs far less. */
-    for (size_t map = SCRATCH_MAP_BYTES; mrc == ENOMEM && map >= SCRATCH_MAP_BYTES_MIN;
-         map /= 2) {
+    for (size_t map = SCRATCH_MAP_BYTES; mrc == ENOMEM && map >= SCRATCH_MAP_BYTES_MIN; map /= 2) {
         mrc = mdb_env_create(&env);
         if (mrc == 0) {
             mrc = mdb_env_set_mapsize(env, map);
