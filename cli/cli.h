@@ -45,6 +45,10 @@ void cli_usage(FILE *f, const char *const *usage, const struct cli_option *optio
 _Noreturn void cli_usage_error(const char *const *usage, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* Print "poolbook: error: <formatted text>" as one line on stderr, with every
+ * control character escaped (pb_text_escape): the one printer of errors. */
+void cli_error_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* Print err as "poolbook: error: <text> (<where>)" and return its exit code. */
 int cli_report(const pb_error *err);
 /* Print and exit with the exit code of err. */
@@ -168,6 +172,9 @@ void cli_read_records(const char *path, size_t max_bytes, struct cli_records *ou
 
 /* A draft file: one record, pretty-printed (twice its canonical size). */
 #define CLI_DRAFT_BYTES_MAX ((size_t)PB_RECORD_BYTES_MAX * 2)
+/* A line of records input: far over any record, so that an over-long one is
+ * still parsed and named with its size, yet endless input stops at once. */
+#define CLI_LINE_BYTES_MAX ((size_t)1 << 20)
 void cli_records_free(struct cli_records *recs);
 
 /* Write a record as one canonical JSON line, atomically (temp file + rename),

@@ -32,8 +32,7 @@ read_draft(const char *path, struct cli_records *recs)
 {
     cli_read_records(path, CLI_DRAFT_BYTES_MAX, recs);
     if (recs->count != 1) {
-        fprintf(stderr, "poolbook: error: a draft holds one record, this has %zu (%s)\n",
-                recs->count, path);
+        cli_error_line("a draft holds one record, this has %zu (%s)", recs->count, path);
         exit(1);
     }
 }

@@ -204,7 +204,7 @@ verify_bundle(const char *path, const char *key_path, unsigned threads, pb_verif
     int is_stdin = strcmp(path, "-") == 0;
     FILE *in = is_stdin ? stdin : fopen(path, "rb");
     if (in == NULL) {
-        cli_die_env("cannot open %s: %s", path, strerror(errno));
+        cli_die_env("cannot open %s: %s", path, pb_errno_text(errno));
     }
     int rc = pb_bundle_verify(in, is_stdin ? "stdin" : path, threads,
                               key_path != NULL ? &trusted : NULL, report, err);

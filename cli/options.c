@@ -39,7 +39,7 @@ cli_usage_error(const char *const *usage, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    fprintf(stderr, "poolbook: error: %s (usage: poolbook %s)\n", msg, usage[0]);
+    cli_error_line("%s (usage: poolbook %s)", msg, usage[0]);
     exit(2);
 }
 

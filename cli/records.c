@@ -37,8 +37,7 @@ push(struct cli_records *out, json_t *record, int64_t line, size_t *cap)
         }
     }
     if (out->count >= PB_BATCH_RECORDS_MAX) {
-        fprintf(stderr, "poolbook: error: more than %d records in one batch\n",
-                PB_BATCH_RECORDS_MAX);
+        cli_error_line("more than %d records in one batch", PB_BATCH_RECORDS_MAX);
         exit(1);
     }
     out->records[out->count] = record;
@@ -89,14 +88,14 @@ cli_read_records(const char *path, size_t max_bytes, struct cli_records *out)
 {
     memset(out, 0, sizeof(*out));
     size_t len = 0;
-    char *buf = cli_read_file(path, max_bytes, CLI_DRAFT_BYTES_MAX, &len);
+    char *buf = cli_read_file(path, max_bytes, CLI_LINE_BYTES_MAX, &len);
     size_t cap = 0;
     pb_error err;
     pb_error_init(&err);
     json_t *whole = NULL;
     if (blank(buf, len)) {
-        fprintf(stderr, "poolbook: error: no records: the input is empty (%s)\n",
-                strcmp(path, "-") == 0 ? "stdin" : path);
+        cli_error_line("no records: the input is empty (%s)",
+                       strcmp(path, "-") == 0 ? "stdin" : path);
         exit(1);
     }
     /* One value over the whole input (a pretty-printed draft)... */

@@ -6,6 +6,13 @@
  * (PB_OK) or a negative PB_E... code, takes its outputs last and a pb_error *
  * at the end (NULL allowed), and says who owns what it returns. The library
  * never prints and never exits. Formats are described in docs/formats.md.
+ *
+ * libsodium: the library calls sodium_init() itself (it is idempotent and
+ * thread-safe) in every function that is a way in to its cryptography:
+ * pb_store_open, pb_store_open_scratch, pb_pubkey_parse, pb_pubkey_load,
+ * pb_seckey_load, pb_keygen_write, pb_minisign_sign, pb_bundle_verify and
+ * pb_file_write. A caller need not call it first; doing so is harmless. Each
+ * of those may return PB_ENOMEM if libsodium cannot start.
  */
 #ifndef POOLBOOK_H
 #define POOLBOOK_H
@@ -155,6 +162,13 @@ void pb_error_init(pb_error *err);
 const char *pb_strerror(int code);
 /* The command line exit status for a code: 0 ok, 1 refused, 2 usage, 3 environment. */
 int pb_exit_code(int code);
+
+/* Copy text into out (size bytes, NUL-terminated) made safe to print on a
+ * terminal: C0 control bytes (ESC, BEL, ...), DEL and bytes that are not
+ * UTF-8 become "\xHH", C1 controls (U+0080..U+009F) become "\u00HH"; the copy
+ * is cut before an escape or character that would not fit. Every message of
+ * pb_error_set and of the command goes through it. Returns the length. */
+size_t pb_text_escape(const char *text, char *out, size_t size);
 
 /* The words for an errno value in a message: "no space left on the device"
  * for ENOSPC (not "Input/output error"), plain words for EDQUOT and EROFS,

@@ -4,6 +4,7 @@
  * of the same bytes (unused low bits of the last character; bytes it skips),
  * so a re-spelled signature would verify and take the id of the genuine
  * record. Here a text is accepted only if encoding its bytes gives it back.
+ * Also pb_sodium_ready, which the library's entry points call.
  */
 #include "base/base.h"
 
@@ -35,4 +36,14 @@ pb_base64_decode_strict(const char *text, size_t text_len, uint8_t *bin, size_t 
         return -1;
     }
     return 0;
+}
+
+int
+pb_sodium_ready(pb_error *err)
+{
+    /* sodium_init() is idempotent and thread-safe: 0 the first time, 1 after. */
+    if (sodium_init() < 0) {
+        return pb_error_set(err, PB_ENOMEM, NULL, "libsodium could not be initialised");
+    }
+    return PB_OK;
 }

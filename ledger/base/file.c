@@ -126,10 +126,11 @@ pb_file_write(const char *path, const char *const *keep, pb_file_writer write, v
     PB_ASSERT(path != NULL && write != NULL);
     char tmp[FILE_PATH_MAX];
     struct stat made, now;
-    if (sodium_init() < 0) {
-        return pb_error_set(err, PB_EIO, path, "libsodium could not start");
+    int rc = pb_sodium_ready(err);
+    if (rc != PB_OK) {
+        return rc;
     }
-    int rc = pb_file_check_output(path, keep, err);
+    rc = pb_file_check_output(path, keep, err);
     if (rc == PB_OK) {
         rc = tmp_name(path, tmp, sizeof(tmp), err);
     }

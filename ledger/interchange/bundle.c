@@ -893,6 +893,9 @@ pb_bundle_verify(FILE *in, const char *name, unsigned threads, const pb_pubkey *
 {
     PB_ASSERT(in != NULL && name != NULL && report_out != NULL);
     memset(report_out, 0, sizeof(*report_out));
+    if (pb_sodium_ready(err) != PB_OK) {
+        return PB_ENOMEM;
+    }
     struct reader r;
     memset(&r, 0, sizeof(r));
     r.in = in;

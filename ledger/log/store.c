@@ -51,7 +51,9 @@ struct pb_store {
 int
 pb_store_error(pb_error *err, int mdb_rc, const char *what)
 {
-    int code = pb_error_set(err, PB_ESTORE, NULL, "%s: %s", what, mdb_strerror(mdb_rc));
+    /* LMDB passes errno values through (ENOSPC on a full disk): plain words. */
+    int code = pb_error_set(err, PB_ESTORE, NULL, "%s: %s", what,
+                            mdb_rc > 0 ? pb_errno_text(mdb_rc) : mdb_strerror(mdb_rc));
     if (err != NULL && err->sys == 0) {
         err->sys = mdb_rc;
     }
@@ -307,6 +309,9 @@ int
 pb_log_open(const char *path, int flags, const pb_log_rules *rules, pb_store **store_out,
             pb_error *err)
 {
+    if (pb_sodium_ready(err) != PB_OK) {
+        return PB_ENOMEM;
+    }
     struct stat st;
     memset(&st, 0, sizeof(st));
     int exists = stat(path, &st) == 0;
@@ -1187,6 +1192,9 @@ int
 pb_log_open_scratch(const pb_log_rules *rules, pb_store **store_out, pb_error *err)
 {
     PB_ASSERT(store_out != NULL);
+    if (pb_sodium_ready(err) != PB_OK) {
+        return PB_ENOMEM;
+    }
     pb_store *s = calloc(1, sizeof(*s));
     if (s == NULL) {
         return pb_error_set(err, PB_ENOMEM, NULL, "out of memory");

@@ -43,11 +43,11 @@ expect() {
 }
 expect 1 "poolbook: error: the line is over $bundle_line bytes (/dev/zero line 1)" \
   "${memlimit[@]}" "$P" verify --bundle /dev/zero
-expect 1 "poolbook: error: line 1 is longer than $draft bytes (/dev/zero)" \
+expect 1 "poolbook: error: line 1 is longer than 1048576 bytes (/dev/zero)" \
   "${memlimit[@]}" "$P" append /dev/zero
-expect 1 "poolbook: error: line 1 is longer than $draft bytes (stdin)" \
+expect 1 "poolbook: error: line 1 is longer than 1048576 bytes (stdin)" \
   "${memlimit[@]}" sh -c "\"$P\" append - </dev/zero"
-expect 1 "poolbook: error: line 1 is longer than $draft bytes (/dev/zero)" \
+expect 1 "poolbook: error: input is larger than $draft bytes (/dev/zero)" \
   "${memlimit[@]}" "$P" sign /dev/zero -k dcc-fin.key
 head -c $((draft + 10)) /dev/zero | tr '\0' '\n' >tall.json
 expect 1 "poolbook: error: input is larger than $draft bytes (tall.json)" "$P" sign tall.json -k dcc-fin.key
