@@ -17,6 +17,7 @@
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #define STORE_FORMAT "poolbook-ledger-v1"
@@ -83,6 +84,24 @@ get_be64(const uint8_t in[8])
 
 static int txn_begin(pb_store *s, unsigned flags, MDB_txn **txn_out);
 
+/* Below this much free space a failed write is taken for a full disk. */
+#define STORE_DISK_FULL_BYTES ((uint64_t)1 << 20)
+
+/* Commit txn. LMDB reports a short write as EIO ("Input/output error"),
+ * which on a full disk is ENOSPC: the file system's free space decides. */
+static int
+txn_commit(pb_store *s, MDB_txn *txn)
+{
+    int mrc = mdb_txn_commit(txn);
+    int fd = -1;
+    struct statvfs vfs;
+    if (mrc == EIO && mdb_env_get_fd(s->env, &fd) == 0 && fstatvfs(fd, &vfs) == 0 &&
+        (uint64_t)vfs.f_bavail * vfs.f_frsize < STORE_DISK_FULL_BYTES) {
+        mrc = ENOSPC;
+    }
+    return mrc;
+}
+
 static int
 open_dbis(pb_store *s, MDB_txn *txn, unsigned flags, pb_error *err)
 {
@@ -129,7 +148,7 @@ init_tables(pb_store *s, int create, pb_error *err)
         mdb_txn_abort(txn);
         return rc;
     }
-    mrc = mdb_txn_commit(txn); /* also keeps the table handles */
+    mrc = txn_commit(s, txn); /* also keeps the table handles */
     return mrc == 0 ? PB_OK : pb_store_error(err, mrc, "opening the ledger");
 }
 
@@ -647,7 +666,7 @@ append_records(pb_store *store, json_t *const *records, size_t count, int dry,
         if (rc == PB_OK && dry) {
             mdb_txn_abort(txn);
         } else if (rc == PB_OK) {
-            int mrc = mdb_txn_commit(txn);
+            int mrc = txn_commit(store, txn);
             rc = mrc == 0 ? PB_OK : pb_store_error(err, mrc, "committing the append");
         } else {
             mdb_txn_abort(txn);
@@ -1014,7 +1033,7 @@ pb_store_checkpoint_add(pb_store *store, const pb_checkpoint_line *line, pb_erro
                                    line->keyid, (unsigned long long)line->tree_size);
     }
     if (mrc == 0) {
-        mrc = mdb_txn_commit(txn);
+        mrc = txn_commit(store, txn);
         return mrc == 0 ? PB_OK : pb_store_error(err, mrc, "storing a checkpoint");
     }
     mdb_txn_abort(txn);
@@ -1257,7 +1276,7 @@ pb_loader_add(pb_loader *loader, const char *bytes, size_t len, const char *id, 
     }
     loader->size++;
     if (loader->size % LOADER_CHUNK_RECORDS == 0) {
-        int mrc = mdb_txn_commit(loader->txn);
+        int mrc = txn_commit(loader->store, loader->txn);
         loader->txn = NULL;
         if (mrc == 0) {
             mrc = txn_begin(loader->store, 0, &loader->txn);
@@ -1274,7 +1293,7 @@ int
 pb_loader_commit(pb_loader *loader, pb_error *err)
 {
     PB_ASSERT(loader != NULL && loader->txn != NULL);
-    int mrc = mdb_txn_commit(loader->txn);
+    int mrc = txn_commit(loader->store, loader->txn);
     loader->txn = NULL;
     return mrc == 0 ? PB_OK : pb_store_error(err, mrc, "loading records");
 }
@@ -1362,7 +1381,7 @@ pb_store_reindex(pb_store *store, pb_error *err)
         mdb_txn_abort(txn);
         return rc;
     }
-    mrc = mdb_txn_commit(txn);
+    mrc = txn_commit(store, txn);
     return mrc == 0 ? PB_OK : pb_store_error(err, mrc, "committing the reindex");
 }
 
