@@ -455,7 +455,7 @@ static int
 set_text_file_field(json_t *fields, const char *name, const char *path, pb_error *err)
 {
     size_t len = 0;
-    char *text = cli_read_file(path, PB_INPUT_BYTES_MAX, &len);
+    char *text = cli_read_file(path, PB_INPUT_BYTES_MAX, 0, &len);
     json_t *lines = json_array();
     json_t *one = json_object();
     int rc = PB_OK;

@@ -62,8 +62,7 @@ cmd_unsign(int argc, char **argv)
         }
     }
     if (found == json_array_size(sigs)) {
-        fprintf(stderr, "poolbook: error: the draft has no signature by key %s (%s)\n", keyid,
-                path);
+        cli_error_line("the draft has no signature by key %s (%s)", keyid, path);
         cli_records_free(&recs);
         return 1;
     }
