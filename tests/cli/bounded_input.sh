@@ -21,8 +21,8 @@ root() { "$P" log --json | sha256sum; }
 before=$(root)
 # Limits from the header: a bundle line, a record, a draft.
 hdr=$PB_SRC/include/poolbook.h
-entry=$(sed -n 's/^#define PB_ENTRY_BYTES_MAX (\([0-9]*\) \* 1024)$/\1/p' "$hdr")
-record=$((entry * 1024 + 64 * 128))
+record=$(sed -n 's/^#define PB_RECORD_BYTES_MAX \([0-9]*\)$/\1/p' "$hdr")
+[ -n "$record" ] || fail "PB_RECORD_BYTES_MAX not found in poolbook.h"
 bundle_line=$((record + 1024))
 draft=$((record * 2))
 # Run under ulimit -v, unless ASan (it reserves terabytes of shadow memory).
@@ -62,24 +62,26 @@ expect 1 "poolbook: error: 1000001 data rows: more than 1000000 rows to import i
   "${memlimit[@]}" "$P" import huge.csv --map "$PB_SRC/tests/data/import/map-gl.json" -k dcc-fin.key
 ok "an import over the row limit is refused before its rows are built, naming the file"
 
-usage_log="(usage: poolbook log [--from INDEX] [--limit N] [--json])"
+# The usage line each command prints with --help, as its errors quote it.
+usage() { echo "(usage: $("$P" "$@" --help | head -1 | sed 's/^usage: //'))"; }
+usage_log=$(usage log)
 for bad in -1 +1 " 1" 1e3 0x10 1.0 ""; do
   expect 2 "poolbook: error: --from must be a whole number, not '$bad' $usage_log" "$P" log --from "$bad"
 done
 expect 2 "poolbook: error: --limit must be from 0 to 18446744073709551615, not '18446744073709551616' $usage_log" \
   "$P" log --limit 18446744073709551616
-usage_verify="(usage: poolbook verify [--threads N] [--json] [--bundle FILE [--key PUBFILE]])"
+usage_verify=$(usage verify)
 expect 2 "poolbook: error: --threads must be from 0 to 1024, not '1025' $usage_verify" \
   "$P" verify --threads 1025
 expect 2 "poolbook: error: --threads must be a whole number, not '-1' $usage_verify" \
   "$P" verify --threads -1
-expect 2 "poolbook: error: --size must be a whole number, not '7x' (usage: poolbook checkpoint -k OPERATORKEY | --show [--size N] | --verifier -p PUBFILE)" \
+expect 2 "poolbook: error: --size must be a whole number, not '7x' $(usage checkpoint)" \
   "$P" checkpoint --show --size 7x
-expect 2 "poolbook: error: --size must be a whole number, not '-7' (usage: poolbook cosign -k AUDITORKEY [--size N] [--passphrase-file FILE])" \
+expect 2 "poolbook: error: --size must be a whole number, not '-7' $(usage cosign)" \
   "$P" cosign -k aud.key --size -7
-expect 2 "poolbook: error: INDEX must be a whole number, not '0x1' (usage: poolbook proof inclusion INDEX [--size N] | proof consistency OLD NEW)" \
+expect 2 "poolbook: error: INDEX must be a whole number, not '0x1' $(usage proof)" \
   "$P" proof inclusion 0x1
-expect 2 "poolbook: error: INDEX must be from 0 to 18446744073709551615, not '99999999999999999999' (usage: poolbook show INDEX|ID [--json])" \
+expect 2 "poolbook: error: INDEX must be from 0 to 18446744073709551615, not '99999999999999999999' $(usage show)" \
   "$P" show 99999999999999999999
 "$P" checkpoint --show --size 7 | head -2 | tail -1 | grep -qx 7 || fail "--size 7 no longer works"
 ok "numeric options are whole decimal numbers in range"
