@@ -106,7 +106,7 @@ r, n = int(sys.argv[1]), int(sys.argv[2])
 with open("gl.csv", "w") as f:
     f.write("Period,Trans Date,Account,Account Name,Cost Centre,Cost Centre Name,Supplier,Description,Doc No,Net Amount\n")
     for i in range(n):
-        f.write(f'2024/01,{1 + i % 28:02d}/0{4 + i % 6}/2024,51100,Payments,CC410{1 + i % 3},Scheme,'
+        f.write(f'2024/01,{1 + i % 28:02d}/0{4 + i % 3}/2024,51100,Payments,CC410{1 + i % 3},Scheme,'
                 f'Provider {i % 50},Package {i},R{r}-{i:06d},"{1 + i % 900}.{i % 100:02d}"\n')
 PY
 }
