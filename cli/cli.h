@@ -30,6 +30,14 @@ struct cli_option {
  * first positional argument. */
 int cli_parse(int argc, char **argv, const char *const *usage, const struct cli_option *options);
 
+/* A whole-number option or argument: decimal digits only, from min to max,
+ * else exit 2 naming what ("--size") and the text. */
+uint64_t cli_parse_number(const char *const *usage, const char *what, const char *text,
+                          uint64_t min, uint64_t max);
+
+/* The most threads --threads may ask for (signature checks use at most 64). */
+#define CLI_THREADS_MAX 1024
+
 /* Print usage for a command to f (in roff when cli_help_roff is set). */
 void cli_usage(FILE *f, const char *const *usage, const struct cli_option *options);
 
@@ -54,6 +62,10 @@ void cli_print_version(FILE *f);
 _Noreturn void cli_usage_error(const char *const *usage, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* Print "poolbook: error: <formatted text>" as one line on stderr, with every
+ * control character escaped (pb_text_escape): the one printer of errors. */
+void cli_error_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* Print err as "poolbook: error: <text> (<where>)" and return its exit code. */
 int cli_report(const pb_error *err);
 /* Print and exit with the exit code of err. */
@@ -75,8 +87,10 @@ const char *cli_ledger_path(void);
 void cli_set_ledger_path(const char *path);
 
 /* Read a whole file ("-" for stdin) into a new malloc'd NUL-terminated buffer,
- * refusing more than max_bytes. Exits 3 on I/O error, 1 on over-size. */
-char *cli_read_file(const char *path, size_t max_bytes, size_t *len_out);
+ * refusing more than max_bytes, and (line_max > 0) a line longer than
+ * line_max, both checked while reading: /dev/zero stops at once. Exits 3 on
+ * I/O error, 1 on over-size. */
+char *cli_read_file(const char *path, size_t max_bytes, size_t line_max, size_t *len_out);
 
 /* Finish writing stdout: a statement on a full disk is an error, not success. */
 int cli_finish_stdout(void);
@@ -187,19 +201,31 @@ struct cli_records {
     size_t count;
 };
 
-/* Read records from path ("-" for stdin); exits with a one-line error naming
- * the file and line on bad input. Free with cli_records_free. */
-void cli_read_records(const char *path, struct cli_records *out);
+/* Read records from path ("-" for stdin), at most max_bytes of it (a draft:
+ * CLI_DRAFT_BYTES_MAX; a batch: PB_INPUT_BYTES_MAX), no line longer than a
+ * record may be; exits with a one-line error naming the file and line on bad
+ * input. Free with cli_records_free. */
+void cli_read_records(const char *path, size_t max_bytes, struct cli_records *out);
+
+/* A draft file: one record, pretty-printed (twice its canonical size). */
+#define CLI_DRAFT_BYTES_MAX ((size_t)PB_RECORD_BYTES_MAX * 2)
+/* A line of records input: far over any record, so that an over-long one is
+ * still parsed and named with its size, yet endless input stops at once. */
+#define CLI_LINE_BYTES_MAX ((size_t)1 << 20)
 void cli_records_free(struct cli_records *recs);
 
 /* Write a record as one canonical JSON line, atomically (temp file + rename),
  * or to stdout for "-". Exits on failure. */
 void cli_write_record(const char *path, const json_t *record);
 
-/* Write a file whole or not at all: write(f, ctx) fills a temporary file
- * beside path (returning 0, or non-zero on failure), which is synced and
- * renamed over path. Returns 0, or -1 with errno set and nothing left behind. */
-int cli_write_file(const char *path, int (*write)(FILE *f, void *ctx), void *ctx);
+/* Write a file whole or not at all (pb_file_write), never replacing the
+ * ledger, its lock file or anything that is not a regular file. Returns
+ * PB_OK or a code of pb_file_write with err set. */
+int cli_write_file(const char *path, pb_file_writer write, void *ctx, pb_error *err);
+
+/* The files no output may replace: the ledger and its lock file
+ * (NULL-terminated, static storage). */
+const char *const *cli_keep_paths(void);
 
 /* Print err naming the input: "(<file> line <n>, <json path>)". */
 _Noreturn void cli_fail_input(pb_error *err, const char *path, int64_t line);

@@ -54,7 +54,7 @@ cmd_append(int argc, char **argv)
     size_t total = 0;
     for (size_t i = 0; i < npaths; i++) {
         src[i].path = paths[i];
-        cli_read_records(paths[i], &src[i].recs);
+        cli_read_records(paths[i], PB_INPUT_BYTES_MAX, &src[i].recs);
         total += src[i].recs.count;
     }
     json_t **all = calloc(total + 1, sizeof(json_t *));

@@ -168,7 +168,9 @@ cmd_checkpoint(int argc, char **argv)
         pb_store_close(store);
         return rc;
     }
-    uint64_t size = size_text != NULL ? strtoull(size_text, NULL, 10) : 0;
+    uint64_t size = size_text != NULL
+                        ? cli_parse_number(checkpoint_usage, "--size", size_text, 0, UINT64_MAX)
+                        : 0;
     int witness_exit = 0;
     if (show) {
         rc = pb_checkpoint_get(store, size, &note, &err);

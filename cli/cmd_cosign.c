@@ -29,7 +29,8 @@ cmd_cosign(int argc, char **argv)
     if (argi != argc || key_path == NULL) {
         cli_usage_error(cosign_usage, "cosign needs -k AUDITORKEY");
     }
-    uint64_t size = size_text != NULL ? strtoull(size_text, NULL, 10) : 0;
+    uint64_t size =
+        size_text != NULL ? cli_parse_number(cosign_usage, "--size", size_text, 0, UINT64_MAX) : 0;
     pb_store *store = cli_open_store(0);
     pb_seckey *key = cli_load_seckey(key_path, pass_file);
     pb_error err;

@@ -42,8 +42,9 @@ struct export_job {
 };
 
 static int
-run_export(FILE *out, void *ctx)
+run_export(FILE *out, const char *tmp_path, void *ctx)
 {
+    (void)tmp_path;
     struct export_job *job = ctx;
     return job->format->write(job->store, out, &job->err) == PB_OK ? 0 : -1;
 }
@@ -78,13 +79,9 @@ cmd_export(int argc, char **argv)
     job.store = cli_open_store(PB_STORE_RDONLY);
     int rc = 0;
     if (out_path == NULL || strcmp(out_path, "-") == 0) {
-        rc = run_export(stdout, &job);
+        rc = run_export(stdout, NULL, &job);
     } else {
-        rc = cli_write_file(out_path, run_export, &job);
-        if (rc != 0 && job.err.code == PB_OK) {
-            pb_store_close(job.store);
-            cli_die_env("cannot write %s: %s", out_path, strerror(errno));
-        }
+        rc = cli_write_file(out_path, run_export, &job, &job.err);
     }
     pb_store_close(job.store);
     if (rc != 0) {

@@ -27,7 +27,7 @@ static json_t *
 read_map(const char *path)
 {
     size_t len = 0;
-    char *buf = cli_read_file(path, PB_ENTRY_BYTES_MAX, &len);
+    char *buf = cli_read_file(path, PB_ENTRY_BYTES_MAX, 0, &len);
     json_t *map = NULL;
     pb_error err;
     pb_error_init(&err);
@@ -114,7 +114,7 @@ cmd_import(int argc, char **argv)
     const char *csv_path = argv[argi];
     json_t *map = read_map(map_path);
     size_t len = 0;
-    char *csv = cli_read_file(csv_path, PB_INPUT_BYTES_MAX, &len);
+    char *csv = cli_read_file(csv_path, PB_INPUT_BYTES_MAX, 0, &len);
     pb_seckey *key = cli_load_seckey(key_path, pass_file);
     char created[32];
     pb_now(created, sizeof(created));

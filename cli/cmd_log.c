@@ -25,12 +25,7 @@ static const char *const log_usage[] = {
 static uint64_t
 parse_count(const char *text, const char *what)
 {
-    char *end = NULL;
-    unsigned long long v = strtoull(text, &end, 10);
-    if (text[0] < '0' || text[0] > '9' || end == NULL || *end != '\0') {
-        cli_usage_error(log_usage, "%s must be a whole number, not '%s'", what, text);
-    }
-    return (uint64_t)v;
+    return cli_parse_number(log_usage, what, text, 0, UINT64_MAX);
 }
 
 /* A date option: YYYY-MM-DD, checked; NULL stays NULL. */

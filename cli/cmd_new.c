@@ -437,7 +437,7 @@ static int
 set_file_field(json_t *fields, const char *name, const char *path, pb_error *err)
 {
     size_t len = 0;
-    char *buf = cli_read_file(path, PB_ENTRY_BYTES_MAX, &len);
+    char *buf = cli_read_file(path, PB_ENTRY_BYTES_MAX, 0, &len);
     json_t *value = NULL;
     int rc = pb_json_parse(buf, len, PB_ENTRY_BYTES_MAX, &value, err);
     free(buf);
@@ -460,7 +460,7 @@ static int
 set_text_file_field(json_t *fields, const char *name, const char *path, pb_error *err)
 {
     size_t len = 0;
-    char *text = cli_read_file(path, PB_INPUT_BYTES_MAX, &len);
+    char *text = cli_read_file(path, PB_INPUT_BYTES_MAX, 0, &len);
     json_t *lines = json_array();
     json_t *one = json_object();
     int rc = PB_OK;

@@ -25,7 +25,7 @@ static int
 policy_check(const char *path)
 {
     size_t len = 0;
-    char *buf = cli_read_file(path, PB_ENTRY_BYTES_MAX, &len);
+    char *buf = cli_read_file(path, PB_ENTRY_BYTES_MAX, 0, &len);
     json_t *policy = NULL;
     pb_error err;
     pb_error_init(&err);

@@ -14,17 +14,6 @@ static const char *const proof_usage[] = {
     NULL,
 };
 
-static uint64_t
-parse_number(const char *text)
-{
-    char *end = NULL;
-    unsigned long long v = strtoull(text, &end, 10);
-    if (text[0] < '0' || text[0] > '9' || end == NULL || *end != '\0') {
-        cli_usage_error(proof_usage, "'%s' is not a whole number", text);
-    }
-    return (uint64_t)v;
-}
-
 int
 cmd_proof(int argc, char **argv)
 {
@@ -48,17 +37,20 @@ cmd_proof(int argc, char **argv)
         uint64_t size = 0;
         rc = pb_store_size(store, &size, &err);
         if (size_text != NULL) {
-            size = parse_number(size_text);
+            size = cli_parse_number(proof_usage, "--size", size_text, 0, UINT64_MAX);
         }
         if (rc == PB_OK) {
-            rc = pb_proof_inclusion(store, parse_number(argv[argi + 1]), size, proof, &err);
+            rc = pb_proof_inclusion(
+                store, cli_parse_number(proof_usage, "INDEX", argv[argi + 1], 0, UINT64_MAX), size,
+                proof, &err);
         }
         if (rc == PB_OK) {
             rc = pb_proof_check_inclusion(proof, &err);
         }
     } else if (rc == PB_OK) {
-        rc = pb_proof_consistency(store, parse_number(argv[argi + 1]), parse_number(argv[argi + 2]),
-                                  proof, &err);
+        rc = pb_proof_consistency(
+            store, cli_parse_number(proof_usage, "OLD", argv[argi + 1], 0, UINT64_MAX),
+            cli_parse_number(proof_usage, "NEW", argv[argi + 2], 0, UINT64_MAX), proof, &err);
         if (rc == PB_OK) {
             rc = pb_proof_check_consistency(proof, &err);
         }

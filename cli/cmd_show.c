@@ -30,11 +30,9 @@ cmd_show(int argc, char **argv)
     pb_error err;
     pb_error_init(&err);
     uint64_t index = 0;
-    char *end = NULL;
-    unsigned long long n = strtoull(what, &end, 10);
     int rc = PB_OK;
-    if (what[0] >= '0' && what[0] <= '9' && end != NULL && *end == '\0') {
-        index = n;
+    if (what[0] != '\0' && strspn(what, "0123456789") == strlen(what)) {
+        index = cli_parse_number(show_usage, "INDEX", what, 0, UINT64_MAX);
     } else {
         rc = pb_store_find(store, what, &index, &err);
     }

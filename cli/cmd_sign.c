@@ -30,10 +30,9 @@ static const char *const unsign_usage[] = {
 static void
 read_draft(const char *path, struct cli_records *recs)
 {
-    cli_read_records(path, recs);
+    cli_read_records(path, CLI_DRAFT_BYTES_MAX, recs);
     if (recs->count != 1) {
-        fprintf(stderr, "poolbook: error: a draft holds one record, this has %zu (%s)\n",
-                recs->count, path);
+        cli_error_line("a draft holds one record, this has %zu (%s)", recs->count, path);
         exit(1);
     }
 }
@@ -63,8 +62,7 @@ cmd_unsign(int argc, char **argv)
         }
     }
     if (found == json_array_size(sigs)) {
-        fprintf(stderr, "poolbook: error: the draft has no signature by key %s (%s)\n", keyid,
-                path);
+        cli_error_line("the draft has no signature by key %s (%s)", keyid, path);
         cli_records_free(&recs);
         return 1;
     }

@@ -65,10 +65,9 @@ check_signer(pb_store *store, const pb_seckey *key, const char *host, const char
     snprintf(role, sizeof(role), "%s", render_str(bound, "role"));
     if (strcmp(partner, host) != 0 ||
         (strcmp(role, "operator") != 0 && strcmp(role, "signatory") != 0)) {
-        fprintf(stderr,
-                "poolbook: error: key %s is %s's %s key; statements are signed by the host %s's "
-                "operator or signatory key (%s)\n",
-                keyid, partner, role, host, key_path);
+        cli_error_line("key %s is %s's %s key; statements are signed by the host %s's "
+                       "operator or signatory key (%s)",
+                       keyid, partner, role, host, key_path);
         exit(1);
     }
     json_decref(bound);
@@ -96,10 +95,9 @@ ensure_checkpoint(pb_store *store, const pb_seckey *key, const char *role, const
         return;
     }
     if (strcmp(role, "operator") != 0) {
-        fprintf(stderr,
-                "poolbook: error: the latest checkpoint covers %llu of %llu records; a new one "
-                "needs the host's operator key (%s)\n",
-                (unsigned long long)covered, (unsigned long long)size, key_path);
+        cli_error_line("the latest checkpoint covers %llu of %llu records; a new one "
+                       "needs the host's operator key (%s)",
+                       (unsigned long long)covered, (unsigned long long)size, key_path);
         exit(1);
     }
     if (pb_checkpoint_create(store, key, &note, &err) != PB_OK) {
@@ -154,7 +152,7 @@ make_folder(const char *dir)
         char end = *p;
         *p = '\0';
         if (mkdir(path, 0755) != 0 && errno != EEXIST) {
-            cli_die_env("could not create the folder: %s (%s)", strerror(errno), path);
+            cli_die_env("could not create the folder: %s (%s)", pb_errno_text(errno), path);
         }
         *p = end;
         if (end == '\0') {
@@ -190,8 +188,8 @@ sign_manifest(const char *dir, struct written *w, const pb_seckey *key, const ch
              "poolbook statements pool %s period %s tree_size %llu root %s", pool, period,
              (unsigned long long)size, root_b64);
     qsort(w->names, w->count, sizeof(*w->names), compare_names);
-    if (pb_manifest_write(dir, (const char *const *)w->names, w->count, key, trusted, &err) !=
-        PB_OK) {
+    if (pb_manifest_write(dir, (const char *const *)w->names, w->count, key, trusted,
+                          cli_keep_paths(), &err) != PB_OK) {
         cli_fail(&err);
     }
 }

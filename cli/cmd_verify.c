@@ -49,7 +49,7 @@ static void
 trust_load(struct trusted *t, const char *path)
 {
     size_t len = 0;
-    char *text = cli_read_file(path, 1 << 20, &len);
+    char *text = cli_read_file(path, 1 << 20, 0, &len);
     int is_key = strncmp(text, "untrusted comment:", 18) == 0;
     if (is_key) {
         free(text);
@@ -114,12 +114,13 @@ print_report(const pb_verify_report *report, int json, const json_t *findings, s
     sodium_bin2base64(root, sizeof(root), report->root, 32, sodium_base64_VARIANT_ORIGINAL);
     if (json) {
         char *review = json_array_size(findings) > 0 ? json_dumps(findings, JSON_COMPACT) : NULL;
-        printf("{\"ok\":true,\"anchored\":%s,\"records\":%llu,\"signatures\":%llu,"
-               "\"checkpoints\":%llu,\"cosignatures\":%llu,\"witnessed\":%llu,\"root\":\"%s\"%s%s}\n",
-               anchored > 0 ? "true" : "false", (unsigned long long)report->records,
-               (unsigned long long)report->signatures, (unsigned long long)report->checkpoints,
-               (unsigned long long)report->cosignatures, (unsigned long long)report->witnessed,
-               root, review != NULL ? ",\"review\":" : "", review != NULL ? review : "");
+        printf(
+            "{\"ok\":true,\"anchored\":%s,\"records\":%llu,\"signatures\":%llu,"
+            "\"checkpoints\":%llu,\"cosignatures\":%llu,\"witnessed\":%llu,\"root\":\"%s\"%s%s}\n",
+            anchored > 0 ? "true" : "false", (unsigned long long)report->records,
+            (unsigned long long)report->signatures, (unsigned long long)report->checkpoints,
+            (unsigned long long)report->cosignatures, (unsigned long long)report->witnessed, root,
+            review != NULL ? ",\"review\":" : "", review != NULL ? review : "");
         free(review);
     } else {
         /* Without keys you hold, consistency is all that was shown: anyone
@@ -204,7 +205,7 @@ verify_bundle(const char *path, const char *key_path, unsigned threads, pb_verif
     int is_stdin = strcmp(path, "-") == 0;
     FILE *in = is_stdin ? stdin : fopen(path, "rb");
     if (in == NULL) {
-        cli_die_env("cannot open %s: %s", path, strerror(errno));
+        cli_die_env("cannot open %s: %s", path, pb_errno_text(errno));
     }
     int rc = pb_bundle_verify(in, is_stdin ? "stdin" : path, threads,
                               key_path != NULL ? &trusted : NULL, report, err);
@@ -249,7 +250,10 @@ cmd_verify(int argc, char **argv)
     for (size_t i = 0; i < trust_count; i++) {
         trust_load(&trusted, trust_paths[i]);
     }
-    unsigned threads = threads_text != NULL ? (unsigned)strtoul(threads_text, NULL, 10) : 0;
+    unsigned threads = threads_text != NULL
+                           ? (unsigned)cli_parse_number(verify_usage, "--threads", threads_text, 0,
+                                                        CLI_THREADS_MAX)
+                           : 0;
     pb_error err;
     pb_error_init(&err);
     pb_verify_report report;

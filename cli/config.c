@@ -96,7 +96,7 @@ config_load(void)
     }
     fclose(f);
     size_t len = 0;
-    config_text = cli_read_file(config_path, CONFIG_BYTES_MAX, &len);
+    config_text = cli_read_file(config_path, CONFIG_BYTES_MAX, 0, &len);
     if (memchr(config_text, '\0', len) != NULL) {
         cli_die_env("config holds a NUL byte (%s)", config_path);
     }

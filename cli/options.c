@@ -4,6 +4,7 @@
  */
 #include "cli.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,7 +72,7 @@ cli_usage_error(const char *const *usage, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    fprintf(stderr, "poolbook: error: %s (usage: poolbook %s)\n", msg, usage[0]);
+    cli_error_line("%s (usage: poolbook %s)", msg, usage[0]);
     exit(2);
 }
 
@@ -189,4 +190,23 @@ cli_collect_repeated(int argc, char **argv, const char *name, const char *const 
         }
         out[(*count)++] = value;
     }
+}
+
+uint64_t
+cli_parse_number(const char *const *usage, const char *what, const char *text, uint64_t min,
+                 uint64_t max)
+{
+    /* Digits only: no sign, space, hex or octal prefix that strtoull would take. */
+    size_t digits = strspn(text, "0123456789");
+    char *end = NULL;
+    errno = 0;
+    unsigned long long v = digits > 0 ? strtoull(text, &end, 10) : 0;
+    if (digits == 0 || text[digits] != '\0' || end != text + digits) {
+        cli_usage_error(usage, "%s must be a whole number, not '%.40s'", what, text);
+    }
+    if (errno == ERANGE || v < min || v > max) {
+        cli_usage_error(usage, "%s must be from %llu to %llu, not '%.40s'", what,
+                        (unsigned long long)min, (unsigned long long)max, text);
+    }
+    return (uint64_t)v;
 }

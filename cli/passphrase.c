@@ -70,7 +70,7 @@ read_passphrase_file(const char *path)
         path = "stdin";
     }
     if (fd < 0) {
-        cli_die_env("cannot open passphrase file: %s (%s)", strerror(errno), path);
+        cli_die_env("cannot open passphrase file: %s (%s)", pb_errno_text(errno), path);
     }
     char *buf = passphrase_alloc();
     size_t len = 0;
@@ -86,7 +86,7 @@ read_passphrase_file(const char *path)
                 close(fd);
             }
             cli_passphrase_free(buf);
-            cli_die_env("cannot read passphrase file: %s (%s)", strerror(errnum), path);
+            cli_die_env("cannot read passphrase file: %s (%s)", pb_errno_text(errnum), path);
         }
         if (n == 0 || memchr(buf + len, '\n', (size_t)n) != NULL) {
             len += (size_t)n;
@@ -149,7 +149,7 @@ ask_terminal(const char *prompt)
     struct termios quiet;
     if (tcgetattr(fd, &tty_saved) != 0) {
         close(fd);
-        cli_die_env("cannot set up the terminal: %s (/dev/tty)", strerror(errno));
+        cli_die_env("cannot set up the terminal: %s (/dev/tty)", pb_errno_text(errno));
     }
     struct sigaction old[TTY_SIGNALS];
     struct sigaction on_signal = {.sa_handler = restore_tty_on_signal};

@@ -37,8 +37,7 @@ push(struct cli_records *out, json_t *record, int64_t line, size_t *cap)
         }
     }
     if (out->count >= PB_BATCH_RECORDS_MAX) {
-        fprintf(stderr, "poolbook: error: more than %d records in one batch\n",
-                PB_BATCH_RECORDS_MAX);
+        cli_error_line("more than %d records in one batch", PB_BATCH_RECORDS_MAX);
         exit(1);
     }
     out->records[out->count] = record;
@@ -85,18 +84,18 @@ looks_like_lines(const char *buf, size_t len)
 }
 
 void
-cli_read_records(const char *path, struct cli_records *out)
+cli_read_records(const char *path, size_t max_bytes, struct cli_records *out)
 {
     memset(out, 0, sizeof(*out));
     size_t len = 0;
-    char *buf = cli_read_file(path, PB_INPUT_BYTES_MAX, &len);
+    char *buf = cli_read_file(path, max_bytes, CLI_LINE_BYTES_MAX, &len);
     size_t cap = 0;
     pb_error err;
     pb_error_init(&err);
     json_t *whole = NULL;
     if (blank(buf, len)) {
-        fprintf(stderr, "poolbook: error: no records: the input is empty (%s)\n",
-                strcmp(path, "-") == 0 ? "stdin" : path);
+        cli_error_line("no records: the input is empty (%s)",
+                       strcmp(path, "-") == 0 ? "stdin" : path);
         exit(1);
     }
     /* One value over the whole input (a pretty-printed draft)... */
@@ -152,8 +151,9 @@ struct canon_text {
 };
 
 static int
-write_canon_line(FILE *f, void *ctx)
+write_canon_line(FILE *f, const char *tmp_path, void *ctx)
 {
+    (void)tmp_path;
     const struct canon_text *t = ctx;
     return fwrite(t->bytes, 1, t->len, f) == t->len && fputc('\n', f) != EOF ? 0 : -1;
 }
@@ -170,38 +170,18 @@ cli_write_record(const char *path, const json_t *record)
     }
     struct canon_text t = {canon, len};
     if (strcmp(path, "-") == 0) {
-        write_canon_line(stdout, &t);
-    } else if (cli_write_file(path, write_canon_line, &t) != 0) {
+        write_canon_line(stdout, NULL, &t);
+    } else if (cli_write_file(path, write_canon_line, &t, &err) != PB_OK) {
         free(canon);
-        cli_die_env("cannot write %s: %s", path, strerror(errno));
+        cli_fail(&err);
     }
     free(canon);
 }
 
 int
-cli_write_file(const char *path, int (*write)(FILE *f, void *ctx), void *ctx)
+cli_write_file(const char *path, pb_file_writer write, void *ctx, pb_error *err)
 {
-    char tmp[4096];
-    snprintf(tmp, sizeof(tmp), "%s.tmp-XXXXXX", path);
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        return -1;
-    }
-    FILE *f = fdopen(fd, "w");
-    int ok = f != NULL && write(f, ctx) == 0 && fflush(f) == 0 && fsync(fd) == 0;
-    int saved = errno;
-    if (f != NULL) {
-        ok = fclose(f) == 0 && ok;
-    } else {
-        close(fd);
-    }
-    if (ok && rename(tmp, path) == 0) {
-        return 0;
-    }
-    saved = errno != 0 ? errno : saved;
-    unlink(tmp);
-    errno = saved;
-    return -1;
+    return pb_file_write(path, cli_keep_paths(), write, ctx, err);
 }
 
 pb_store *

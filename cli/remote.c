@@ -140,8 +140,8 @@ take_bundle(pb_store *store, const struct cli_http_response *b, uint64_t first, 
             snprintf(err.text, sizeof(err.text), "the server's log repeats a record");
             err.code = PB_EVERIFY;
         }
-        fprintf(stderr, "poolbook: error: the server's log does not verify: %s (record %lld)\n",
-                err.text, (long long)(first_wanted + (err.index >= 0 ? (uint64_t)err.index : 0)));
+        cli_error_line("the server's log does not verify: %s (record %lld)", err.text,
+                       (long long)(first_wanted + (err.index >= 0 ? (uint64_t)err.index : 0)));
         exit(1);
     }
 }
@@ -164,7 +164,7 @@ check_last_verified(pb_store *store, const char *state_path, const char *note)
     if (f != NULL) {
         fclose(f);
         size_t len = 0;
-        last = cli_read_file(state_path, 65536, &len);
+        last = cli_read_file(state_path, 65536, 0, &len);
     }
     if (last != NULL) {
         pb_error err;
@@ -227,8 +227,7 @@ cli_remote_sync(int verify)
         check_last_verified(store, state_path, cp.body);
     }
     if (pb_checkpoint_import(store, cp.body, NULL, &err) != PB_OK) {
-        fprintf(stderr, "poolbook: error: the server's checkpoint does not check: %s (%s)\n",
-                err.text, cli_remote());
+        cli_error_line("the server's checkpoint does not check: %s (%s)", err.text, cli_remote());
         exit(1);
     }
     pb_store_close(store);
@@ -257,16 +256,20 @@ cli_remote_pending_checkpoint(const char *path, const char *note)
 }
 
 static int
-write_note(FILE *f, void *ctx)
+write_note(FILE *f, const char *tmp_path, void *ctx)
 {
+    (void)tmp_path;
     return fputs(ctx, f) < 0 ? -1 : 0;
 }
 
 void
 cli_remote_verified(void)
 {
-    if (pending_note != NULL && cli_write_file(pending_path, write_note, pending_note) != 0) {
-        cli_die_env("cannot write %s: %s", pending_path, strerror(errno));
+    pb_error err;
+    pb_error_init(&err);
+    if (pending_note != NULL &&
+        cli_write_file(pending_path, write_note, pending_note, &err) != PB_OK) {
+        cli_fail(&err);
     }
     free(pending_note);
     pending_note = NULL;
@@ -290,8 +293,7 @@ cli_remote_append(json_t *record, const pb_seckey *key, int json)
         if (strncmp(r.body, "poolbook: error: ", 17) == 0) {
             fputs(r.body, stderr);
         } else {
-            fprintf(stderr, "poolbook: error: the server answered HTTP %d (%s)\n", r.status,
-                    cli_remote());
+            cli_error_line("the server answered HTTP %d (%s)", r.status, cli_remote());
         }
         int code = r.status >= 500 || r.status == 401 || r.status == 429 ? 3 : 1;
         cli_http_free(&r);
@@ -318,8 +320,7 @@ refused(const struct cli_http_response *r)
     if (strncmp(r->body, "poolbook: error: ", 17) == 0) {
         fputs(r->body, stderr);
     } else {
-        fprintf(stderr, "poolbook: error: the server answered HTTP %d (%s)\n", r->status,
-                cli_remote());
+        cli_error_line("the server answered HTTP %d (%s)", r->status, cli_remote());
     }
     return r->status >= 500 || r->status == 401 || r->status == 429 ? 3 : 1;
 }

@@ -1,14 +1,13 @@
 /*
  * render.c — what the statement renderers share: format names, money as
  * people read it, workings lines, and writing a rendered statement to a file
- * atomically (a temporary file in the same folder, renamed into place).
+ * whole or not at all (pb_file_write, through cli_write_file).
  */
 #include "render.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 static const struct {
     int format;
@@ -266,6 +265,31 @@ render_stream(int format, FILE *f, const json_t *statement)
     }
 }
 
+struct render_job {
+    int format;
+    const json_t *statement;
+    pb_error *err;
+};
+
+static int
+render_to(FILE *f, const char *tmp_path, void *ctx)
+{
+    const struct render_job *job = ctx;
+    if (job->format != RENDER_XLSX && job->format != RENDER_BCF_XLSX) {
+        return render_stream(job->format, f, job->statement);
+    }
+    /* libxlsxwriter writes by name: the temporary file pb_file_write made. */
+    char why[256] = "";
+    int rc = job->format == RENDER_XLSX ? render_xlsx(tmp_path, job->statement, why, sizeof(why))
+                                        : render_bcf_xlsx(tmp_path, job->statement, why, sizeof(why));
+    if (rc != 0) {
+        job->err->code = PB_EIO;
+        snprintf(job->err->text, sizeof(job->err->text), "could not write the statement: %s", why);
+        return -1;
+    }
+    return 0;
+}
+
 void
 render_write(int format, const json_t *statement, const char *path)
 {
@@ -274,39 +298,14 @@ render_write(int format, const json_t *statement, const char *path)
             cli_die_env("xlsx is written to a file: give -o FILE (stdout)");
         }
         if (render_stream(format, stdout, statement) != 0) {
-            cli_die_env("could not write the statement: %s (stdout)", strerror(errno));
+            cli_die_env("could not write the statement: %s (stdout)", pb_errno_text(errno));
         }
         return;
     }
-    size_t len = strlen(path) + 16;
-    char *tmp = malloc(len);
-    if (tmp == NULL) {
-        cli_die_env("out of memory (%s)", path);
+    pb_error err;
+    pb_error_init(&err);
+    struct render_job job = {format, statement, &err};
+    if (cli_write_file(path, render_to, &job, &err) != PB_OK) {
+        cli_fail(&err);
     }
-    snprintf(tmp, len, "%s.tmp%ld", path, (long)getpid());
-    int rc = 0;
-    char why[256] = "";
-    if (format == RENDER_XLSX) {
-        rc = render_xlsx(tmp, statement, why, sizeof(why));
-    } else if (format == RENDER_BCF_XLSX) {
-        rc = render_bcf_xlsx(tmp, statement, why, sizeof(why));
-    } else {
-        FILE *f = fopen(tmp, "wb");
-        rc = f == NULL ? -1 : render_stream(format, f, statement);
-        snprintf(why, sizeof(why), "%s", strerror(errno));
-        if (f != NULL && fclose(f) != 0 && rc == 0) {
-            rc = -1;
-            snprintf(why, sizeof(why), "%s", strerror(errno));
-        }
-    }
-    if (rc == 0 && rename(tmp, path) != 0) {
-        rc = -1;
-        snprintf(why, sizeof(why), "%s", strerror(errno));
-    }
-    if (rc != 0) {
-        unlink(tmp);
-        free(tmp);
-        cli_die_env("could not write the statement: %s (%s)", why, path);
-    }
-    free(tmp);
 }

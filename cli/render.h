@@ -31,8 +31,9 @@ int render_formats_of(const char *list);
 const char *render_extension(int format);
 
 /* Write statement in one format to path ("-": stdout; xlsx needs a file),
- * through a temporary file renamed into place. Returns 0, or exits 3 with a
- * one-line error naming the file. */
+ * whole or not at all (cli_write_file: never the ledger, its lock file or
+ * anything but a regular file). Returns, or exits with a one-line error
+ * naming the file. */
 void render_write(int format, const json_t *statement, const char *path);
 
 /* Name the option at fault in a pb_statement error that has no where:

@@ -31,16 +31,44 @@ cli_ledger_path(void)
     return config != NULL ? config : "poolbook.ledger";
 }
 
+const char *const *
+cli_keep_paths(void)
+{
+    static char lock[4096];
+    static const char *keep[3];
+    const char *ledger = cli_ledger_path();
+    snprintf(lock, sizeof(lock), "%s-lock", ledger); /* LMDB's MDB_NOSUBDIR lock file */
+    keep[0] = ledger;
+    keep[1] = lock;
+    keep[2] = NULL;
+    return keep;
+}
+
+void
+cli_error_line(const char *fmt, ...)
+{
+    char msg[1024];
+    char safe[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    /* The one place every error line is printed: control characters from
+     * the input (ESC, BEL, C1) are escaped, line breaks included. */
+    pb_text_escape(msg, safe, sizeof(safe));
+    fprintf(stderr, "poolbook: error: %s\n", safe);
+}
+
 int
 cli_report(const pb_error *err)
 {
     const char *text = err->text[0] != '\0' ? err->text : pb_strerror(err->code);
     if (err->where[0] != '\0') {
-        fprintf(stderr, "poolbook: error: %s (%s)\n", text, err->where);
+        cli_error_line("%s (%s)", text, err->where);
     } else if (err->index >= 0) {
-        fprintf(stderr, "poolbook: error: %s (record %lld)\n", text, (long long)err->index);
+        cli_error_line("%s (record %lld)", text, (long long)err->index);
     } else {
-        fprintf(stderr, "poolbook: error: %s\n", text);
+        cli_error_line("%s", text);
     }
     return pb_exit_code(err->code);
 }
@@ -60,20 +88,43 @@ cli_die_env(const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    fprintf(stderr, "poolbook: error: %s\n", msg);
+    cli_error_line("%s", msg);
     exit(3);
 }
 
+/* Refuse a line longer than line_max among the new bytes buf[from..len);
+ * *line_start is where the current line began, *line its number (1-based). */
+static void
+check_lines(const char *path, const char *buf, size_t from, size_t len, size_t line_max,
+            size_t *line_start, int64_t *line)
+{
+    for (const char *nl = memchr(buf + from, '\n', len - from); nl != NULL;
+         nl = memchr(nl + 1, '\n', (size_t)(buf + len - nl - 1))) {
+        if ((size_t)(nl - buf) - *line_start > line_max) {
+            break;
+        }
+        *line_start = (size_t)(nl - buf) + 1;
+        (*line)++;
+    }
+    if (len - *line_start > line_max) {
+        cli_error_line("line %lld is longer than %zu bytes (%s)", (long long)*line, line_max,
+                       strcmp(path, "-") == 0 ? "stdin" : path);
+        exit(1);
+    }
+}
+
 char *
-cli_read_file(const char *path, size_t max_bytes, size_t *len_out)
+cli_read_file(const char *path, size_t max_bytes, size_t line_max, size_t *len_out)
 {
     int is_stdin = strcmp(path, "-") == 0;
     FILE *f = is_stdin ? stdin : fopen(path, "rb");
     if (f == NULL) {
-        cli_die_env("cannot open %s: %s", path, strerror(errno));
+        cli_die_env("cannot open %s: %s", path, pb_errno_text(errno));
     }
     size_t cap = 65536;
     size_t len = 0;
+    size_t line_start = 0;
+    int64_t line = 1;
     char *buf = malloc(cap + 1);
     if (buf == NULL) {
         cli_die_env("out of memory reading %s", path);
@@ -94,6 +145,9 @@ cli_read_file(const char *path, size_t max_bytes, size_t *len_out)
         }
         size_t n = fread(buf + len, 1, cap - len, f);
         len += n;
+        if (line_max > 0) {
+            check_lines(path, buf, len - n, len, line_max, &line_start, &line);
+        }
         if (n == 0) {
             break;
         }
@@ -108,8 +162,7 @@ cli_read_file(const char *path, size_t max_bytes, size_t *len_out)
     }
     if (len > max_bytes) {
         free(buf);
-        fprintf(stderr, "poolbook: error: input is larger than %zu bytes (%s)\n", max_bytes,
-                is_stdin ? "stdin" : path);
+        cli_error_line("input is larger than %zu bytes (%s)", max_bytes, is_stdin ? "stdin" : path);
         exit(1);
     }
     buf[len] = '\0';
@@ -121,7 +174,7 @@ int
 cli_finish_stdout(void)
 {
     if (fflush(stdout) != 0 || ferror(stdout)) {
-        fprintf(stderr, "poolbook: error: could not write output: %s (stdout)\n", strerror(errno));
+        cli_error_line("could not write output: %s (stdout)", pb_errno_text(errno));
         return 3;
     }
     return 0;

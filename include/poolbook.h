@@ -6,6 +6,13 @@
  * (PB_OK) or a negative PB_E... code, takes its outputs last and a pb_error *
  * at the end (NULL allowed), and says who owns what it returns. The library
  * never prints and never exits. Formats are described in docs/formats.md.
+ *
+ * libsodium: the library calls sodium_init() itself (it is idempotent and
+ * thread-safe) in every function that is a way in to its cryptography:
+ * pb_store_open, pb_store_open_scratch, pb_pubkey_parse, pb_pubkey_load,
+ * pb_seckey_load, pb_keygen_write, pb_minisign_sign, pb_bundle_verify and
+ * pb_file_write. A caller need not call it first; doing so is harmless. Each
+ * of those may return PB_ENOMEM if libsodium cannot start.
  */
 #ifndef POOLBOOK_H
 #define POOLBOOK_H
@@ -157,6 +164,49 @@ void pb_error_init(pb_error *err);
 const char *pb_strerror(int code);
 /* The command line exit status for a code: 0 ok, 1 refused, 2 usage, 3 environment. */
 int pb_exit_code(int code);
+
+/* Copy text into out (size bytes, NUL-terminated) made safe to print on a
+ * terminal: C0 control bytes (ESC, BEL, ...), DEL and bytes that are not
+ * UTF-8 become "\xHH", C1 controls (U+0080..U+009F) become "\u00HH"; the copy
+ * is cut before an escape or character that would not fit. Every message of
+ * pb_error_set and of the command goes through it. Returns the length. */
+size_t pb_text_escape(const char *text, char *out, size_t size);
+
+/* The words for an errno value in a message: "no space left on the device"
+ * for ENOSPC (not "Input/output error"), plain words for EDQUOT and EROFS,
+ * strerror's text otherwise. Static storage. */
+const char *pb_errno_text(int errnum);
+
+/* ---------------------------------------------------------------------------
+ * Output files (ledger/base/file.c): every file the library or the command
+ * writes goes through pb_file_write.
+ * ------------------------------------------------------------------------- */
+
+/* Fills the open temporary file f (tmp_path is its name, for a writer that can
+ * only write by name, such as libxlsxwriter; it must write that same file).
+ * Returns 0, or non-zero on failure (with errno set, or err of its own set). */
+typedef int (*pb_file_writer)(FILE *f, const char *tmp_path, void *ctx);
+
+/* Whether path may be written as an output: refused if it exists and is not a
+ * regular file (a device, a FIFO, a folder, a symbolic link), or if it is the
+ * same file (same device and inode, whatever the spelling) as one of keep[],
+ * a NULL-terminated list of paths never to replace (the ledger and its lock
+ * file; keep may be NULL). Returns PB_OK, PB_EUSAGE (refused; where names
+ * path) or PB_EIO (path cannot be checked). */
+int pb_file_check_output(const char *path, const char *const *keep, pb_error *err);
+
+/* Write path whole or not at all: write fills a new temporary file created
+ * with O_CREAT|O_EXCL|O_NOFOLLOW, mode 0600, under an unpredictable name
+ * (".NAME.<16 random hex>.tmp") in path's folder; it is then given the mode
+ * of a new file (0666 less the umask), synced and renamed over path.
+ * pb_file_check_output is applied before and again just before the rename.
+ * Calls sodium_init() itself. On failure the temporary file is removed and
+ * path is unchanged. Returns PB_OK; any code of pb_file_check_output; PB_EIO
+ * (creating, writing, syncing or renaming failed; the text says why, e.g.
+ * "no space left on the device"; where names path); PB_ENOMEM; or the code
+ * write set in err. */
+int pb_file_write(const char *path, const char *const *keep, pb_file_writer write, void *ctx,
+                  pb_error *err);
 
 /* ---------------------------------------------------------------------------
  * Money: GBP as int64_t pence (DESIGN 2). ledger/money.c.
@@ -845,12 +895,14 @@ int pb_statement(pb_store *store, const char *pool_id, const char *partner_id, c
  * in `sha256sum` format ("<64 lowercase hex>  <name>\n", in the order given),
  * and dir/MANIFEST.sha256.minisig, its minisign signature by key
  * (pb_minisign_sign, with trusted_comment) that `minisign -Vm MANIFEST.sha256
- * -p KEY.pub` verifies. Each file is written to a temporary name and renamed.
+ * -p KEY.pub` verifies. Each file is written by pb_file_write, which refuses
+ * to replace a file of keep[] (NULL-terminated, or NULL: the ledger and its
+ * lock file) or anything that is not a regular file.
  * Returns PB_OK, PB_EIO (a file unreadable or not written; where names it),
  * PB_EUSAGE (a name holding '/' or a line break, a comment too long) or
  * PB_ENOMEM. */
 int pb_manifest_write(const char *dir, const char *const *names, size_t count, const pb_seckey *key,
-                      const char *trusted_comment, pb_error *err);
+                      const char *trusted_comment, const char *const *keep, pb_error *err);
 
 /* ---------------------------------------------------------------------------
  * Merkle tree and proofs, RFC 6962 / RFC 9162 (DESIGN 4). ledger/merkle.c.

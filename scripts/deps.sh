@@ -5,12 +5,14 @@
 # oracles the tests compare against (minisign, Go's sumdb packages, Python,
 # hledger and ledger for the exported journal; openpyxl, xmllint and chromium
 # for the statements; curl for the server's tests; dpkg-dev (dpkg-shlibdeps), groff
-# and man-db for the package, its manual page and the first-hour page).
+# and man-db for the package, its manual page and the first-hour page; clang and its
+# libFuzzer runtime for the clang build and the fuzz targets).
 set -euo pipefail
 build=(cmake gcc make pkgconf liblmdb-dev libsodium-dev libjansson-dev libcmocka-dev libcsv-dev
        libxlsxwriter-dev libmicrohttpd-dev)
 test=(minisign golang-go golang-golang-x-mod-dev python3 python3-nacl hledger ledger
-      python3-openpyxl libxml2-utils chromium curl dpkg-dev groff-base man-db)
+      python3-openpyxl libxml2-utils chromium curl dpkg-dev groff-base man-db clang
+      libclang-rt-14-dev)
 want=("${build[@]}")
 if [ "${1:-build}" = test ]; then
   want+=("${test[@]}")

@@ -175,7 +175,7 @@ test_parse_refuses_spaces(void **state)
         {"1.00 ", PB_EMONEY, "amount \"1.00 \" has an unexpected ' ' at byte 5"},
         {"1 000.00", PB_EMONEY, "amount \"1 000.00\" has an unexpected ' ' at byte 2"},
         {"- 1.00", PB_EMONEY, NULL},
-        {"1.00\t", PB_EMONEY, "amount \"1.00\t\" has an unexpected byte 0x09 at byte 5"},
+        {"1.00\t", PB_EMONEY, "amount \"1.00\\x09\" has an unexpected byte 0x09 at byte 5"},
         {"1.00\n", PB_EMONEY, "amount \"1.00 \" has an unexpected byte 0x0A at byte 5"},
     };
     check_refuses(pb_money_parse, cases, COUNT(cases));

@@ -417,6 +417,48 @@ test_verify_empty_ledger_has_rfc_empty_root(void **state)
     assert_string_equal(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
 }
 
+/* For n = 0, 1, 2, ... jansson's allocation n fails inside pb_store_append
+ * of a signed document: each run fails with PB_ENOMEM leaving the ledger's
+ * records and root exactly as they were, until a run reaches no failure and
+ * appends the record (issue 13 item 8; the ASan build shows nothing leaks). */
+static void
+test_append_out_of_memory_changes_nothing(void **state)
+{
+    struct fixture *f = *state;
+    found(f);
+    char *before = pbt_ledger_content(f->store);
+    json_t *doc = document("doc-oom", "Minutes", f->dcc_fin);
+    size_t nomem = 0;
+    int done = 0;
+    for (size_t fail_at = 0; !done && fail_at < 100000; fail_at++) {
+        pb_error err;
+        pb_error_init(&err);
+        uint64_t index = 0;
+        int present = 0;
+        pbt_alloc_fail_start(fail_at);
+        int rc = pb_store_append(f->store, doc, &index, &present, &err);
+        done = pbt_alloc_fail_stop() <= fail_at;
+        if (rc == PB_OK) {
+            assert_int_equal(index, 1);
+            assert_int_equal(present, 0);
+            break;
+        }
+        assert_int_equal(rc, PB_ENOMEM);
+        assert_int_equal(err.code, PB_ENOMEM);
+        char *now = pbt_ledger_content(f->store);
+        assert_string_equal(now, before);
+        free(now);
+        nomem++;
+    }
+    uint64_t size = 0;
+    assert_int_equal(pb_store_size(f->store, &size, NULL), PB_OK);
+    assert_int_equal(size, 2);
+    assert_true(nomem > 5);
+    print_message("pb_store_append: %zu allocations failed one at a time\n", nomem);
+    json_decref(doc);
+    free(before);
+}
+
 int
 main(void)
 {
@@ -427,6 +469,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_genesis_needs_every_partner_signatory, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_first_record_must_be_genesis, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_append_out_of_memory_changes_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_identical_record_present_and_reused_id_refused, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_batch_is_all_or_nothing, setup, teardown),

@@ -573,15 +573,6 @@ test_revenue_only(void **state)
  * Out of memory: every template, jansson allocation n failing.
  * ------------------------------------------------------------------------- */
 
-static size_t alloc_count;
-static size_t alloc_fail_at;
-
-static void *
-failing_malloc(size_t size)
-{
-    return alloc_count++ == alloc_fail_at ? NULL : malloc(size);
-}
-
 /* The whole result as text: figures and workings. */
 static char *
 result_text(const pb_policy_result *r)
@@ -617,15 +608,13 @@ oom_loop(const char *name, const pb_policy_input *in)
     pb_policy_result_free(r);
     size_t nomem = 0;
     int done = 0;
-    for (alloc_fail_at = 0; !done && alloc_fail_at < 100000; alloc_fail_at++) {
+    for (size_t fail_at = 0; !done && fail_at < 100000; fail_at++) {
         pb_error err;
         pb_error_init(&err);
         r = NULL;
-        alloc_count = 0;
-        json_set_alloc_funcs(failing_malloc, free);
+        pbt_alloc_fail_start(fail_at);
         int rc = pb_policy_apply(policy, in, &r, &err);
-        json_set_alloc_funcs(malloc, free);
-        done = alloc_count <= alloc_fail_at;
+        done = pbt_alloc_fail_stop() <= fail_at;
         if (rc == PB_OK) {
             char *got = result_text(r);
             assert_string_equal(got, want);

@@ -25,6 +25,61 @@ pb_error_init(pb_error *err)
     err->index = -1;
 }
 
+/* The length of the valid UTF-8 sequence at p (1 to 4), or 0 if invalid. */
+static size_t
+utf8_length(const unsigned char *p)
+{
+    if (p[0] < 0x80) {
+        return 1;
+    }
+    size_t len = p[0] >= 0xF0 ? 4 : p[0] >= 0xE0 ? 3 : p[0] >= 0xC2 ? 2 : 0;
+    if (len == 0 || p[0] > 0xF4) {
+        return 0;
+    }
+    for (size_t i = 1; i < len; i++) {
+        if ((p[i] & 0xC0) != 0x80) {
+            return 0;
+        }
+    }
+    /* Overlong three- and four-byte forms, surrogates, beyond U+10FFFF. */
+    if ((p[0] == 0xE0 && p[1] < 0xA0) || (p[0] == 0xED && p[1] >= 0xA0) ||
+        (p[0] == 0xF0 && p[1] < 0x90) || (p[0] == 0xF4 && p[1] >= 0x90)) {
+        return 0;
+    }
+    return len;
+}
+
+size_t
+pb_text_escape(const char *text, char *out, size_t size)
+{
+    PB_ASSERT(text != NULL && out != NULL && size > 0);
+    const unsigned char *p = (const unsigned char *)text;
+    size_t used = 0;
+    while (*p != '\0') {
+        char piece[8];
+        size_t len = utf8_length(p);
+        size_t piece_len = len;
+        if (len == 0 || p[0] < 0x20 || p[0] == 0x7F) {
+            /* C0 controls (ESC, BEL, ...), DEL and bytes that are not UTF-8. */
+            piece_len = (size_t)snprintf(piece, sizeof(piece), "\\x%02X", p[0]);
+            len = 1;
+        } else if (len == 2 && p[0] == 0xC2 && p[1] < 0xA0) {
+            /* C1 controls U+0080..U+009F (CSI, NEL, ...). */
+            piece_len = (size_t)snprintf(piece, sizeof(piece), "\\u%04X", p[1]);
+        } else {
+            memcpy(piece, p, len);
+        }
+        if (used + piece_len + 1 > size) {
+            break; /* cut whole: never half an escape or half a character */
+        }
+        memcpy(out + used, piece, piece_len);
+        used += piece_len;
+        p += len;
+    }
+    out[used] = '\0';
+    return used;
+}
+
 int
 pb_error_set(pb_error *err, int code, const char *where, const char *fmt, ...)
 {
@@ -32,20 +87,23 @@ pb_error_set(pb_error *err, int code, const char *where, const char *fmt, ...)
     if (err == NULL || err->code != PB_OK) {
         return code;
     }
+    char raw[PB_ERROR_TEXT_MAX];
     err->code = code;
     if (where != NULL) {
-        snprintf(err->where, sizeof(err->where), "%s", where);
+        pb_text_escape(where, err->where, sizeof(err->where));
     }
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(err->text, sizeof(err->text), fmt, ap);
+    vsnprintf(raw, sizeof(raw), fmt, ap);
     va_end(ap);
     /* One line: a newline in evidence quoted from input must not split it. */
-    for (char *p = err->text; *p != '\0'; p++) {
+    for (char *p = raw; *p != '\0'; p++) {
         if (*p == '\n' || *p == '\r') {
             *p = ' ';
         }
     }
+    /* Safe to print: no control character from the input reaches a terminal. */
+    pb_text_escape(raw, err->text, sizeof(err->text));
     return code;
 }
 

@@ -86,7 +86,7 @@ int
 pb_field_date(const json_t *obj, const char *name, const char *path, int32_t *day_out,
               pb_error *err)
 {
-    const char *text;
+    const char *text = NULL;
     int rc = pb_field_string(obj, name, path, PB_DATE_TEXT_MAX, &text, err);
     if (rc == PB_OK) {
         rc = pb_date_parse(text, day_out, err);

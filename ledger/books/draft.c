@@ -410,7 +410,7 @@ hash_file(const char *path, char hex[65], json_int_t *size_out, pb_error *err)
 {
     FILE *f = fopen(path, "rb");
     if (f == NULL) {
-        return pb_error_set(err, PB_EIO, path, "cannot open document: %s", strerror(errno));
+        return pb_error_set(err, PB_EIO, path, "cannot open document: %s", pb_errno_text(errno));
     }
     crypto_hash_sha256_state st;
     crypto_hash_sha256_init(&st);

@@ -371,10 +371,7 @@ decode_signature_bytes(struct pb_admit *a, pb_error *err)
     PB_ASSERT(json_array_size(sigs) == a->signer_count);
     for (size_t i = 0; i < a->signer_count; i++) {
         const char *b64 = json_string_value(json_object_get(json_array_get(sigs, i), "sig"));
-        size_t bin_len = 0;
-        if (sodium_base642bin(a->signers[i].sig, 64, b64, strlen(b64), NULL, &bin_len, NULL,
-                              sodium_base64_VARIANT_ORIGINAL) != 0 ||
-            bin_len != 64) {
+        if (pb_base64_decode_strict(b64, strlen(b64), a->signers[i].sig, 64) != 0) {
             char where[64];
             snprintf(where, sizeof(where), "$.sigs[%zu].sig", i);
             return pb_error_set(err, PB_ESIG_FORMAT, where, "not base64 of 64 bytes");

@@ -175,23 +175,33 @@ report_schemes(const struct report *r, json_t *out, struct totals *t, pb_error *
                       "class", scheme_field(r->pool, id, "class"), "budget", pb_money_json(budget),
                       "actual", pb_money_json(actual), "forecast", pb_money_json(forecast),
                       "outturn", pb_money_json(outturn), "variance", pb_money_json(variance));
-        json_object_set(s, "forecast_date", fc != NULL ? json_object_get(fc, "date") : json_null());
-        json_object_set(s, "forecast_id", fc != NULL ? json_object_get(fc, "id") : json_null());
+        /* Every part checked: a scheme silently missing under memory
+         * pressure would change the statement's figures. */
+        int bad = s == NULL ||
+                  json_object_set(s, "forecast_date",
+                                  fc != NULL ? json_object_get(fc, "date") : json_null()) != 0 ||
+                  json_object_set(s, "forecast_id",
+                                  fc != NULL ? json_object_get(fc, "id") : json_null()) != 0;
         /* The BCF return's optional scheme fields, when the agreement names them. */
         static const char *const bcf_fields[] = {"type", "commissioner", "provider", "funding"};
-        for (size_t k = 0; k < sizeof(bcf_fields) / sizeof(bcf_fields[0]); k++) {
+        for (size_t k = 0; !bad && k < sizeof(bcf_fields) / sizeof(bcf_fields[0]); k++) {
             const json_t *v =
                 json_object_get(pb_pool_find(r->pool, "schemes", id), bcf_fields[k]);
             if (v != NULL) {
-                json_object_set(s, bcf_fields[k], (json_t *)v);
+                bad = json_object_set(s, bcf_fields[k], (json_t *)v) != 0;
             }
         }
-        rag_of(r, s, variance, budget);
-        if (fc == NULL && !r->actual) {
-            /* DESIGN 6: a scheme with no forecast counts at budget and is flagged. */
-            json_object_set_new(s, "flag", json_string("no forecast: counted at budget"));
+        if (!bad) {
+            rag_of(r, s, variance, budget);
         }
-        json_array_append_new(out, s);
+        if (!bad && fc == NULL && !r->actual) {
+            /* DESIGN 6: a scheme with no forecast counts at budget and is flagged. */
+            bad = json_object_set_new(s, "flag", json_string("no forecast: counted at budget"));
+        }
+        if (bad || json_array_append_new(out, s) != 0) {
+            rc = pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
+            break;
+        }
         rc = pb_money_add(t->budget, budget, &t->budget, err);
         rc = rc == PB_OK ? pb_money_add(t->actual, actual, &t->actual, err) : rc;
         rc = rc == PB_OK ? pb_money_add(t->forecast, forecast, &t->forecast, err) : rc;
@@ -277,19 +287,25 @@ report_streams(const struct report *r, json_t *streams, json_t *partners, struct
         const json_t *st = pb_pool_find(r->pool, "streams", id);
         const char *payer = json_string_value(json_object_get(st, "payer"));
         payer = payer != NULL ? payer : "";
-        json_array_append_new(streams,
-                              json_pack("{s:s,s:s,s:s,s:o,s:o,s:s,s:o}", "id", id, "name",
-                                        json_string_value(json_object_get(st, "name")) != NULL
-                                            ? json_string_value(json_object_get(st, "name"))
-                                            : "",
-                                        "payer", payer, "planned", pb_money_json(planned),
-                                        "received", pb_money_json(received), "schedule", kind,
-                                        "due_to_date", pb_money_json(due)));
+        if (json_array_append_new(streams,
+                                  json_pack("{s:s,s:s,s:s,s:o,s:o,s:s,s:o}", "id", id, "name",
+                                            json_string_value(json_object_get(st, "name")) != NULL
+                                                ? json_string_value(json_object_get(st, "name"))
+                                                : "",
+                                            "payer", payer, "planned", pb_money_json(planned),
+                                            "received", pb_money_json(received), "schedule", kind,
+                                            "due_to_date", pb_money_json(due))) != 0) {
+            rc = pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
+            break;
+        }
         json_t *p = json_object_get(by_partner, payer);
         if (p == NULL) {
             p = json_pack("{s:s,s:s,s:s,s:s}", "id", payer, "planned", "0.00", "received", "0.00",
                           "due_to_date", "0.00");
-            json_object_set_new(by_partner, payer, p);
+            if (by_partner == NULL || json_object_set_new(by_partner, payer, p) != 0) {
+                rc = pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
+                break;
+            }
         }
         int64_t pp = pb_money_of_json(json_object_get(p, "planned")), pr = 0, pd = 0;
         pr = pb_money_of_json(json_object_get(p, "received"));
@@ -300,22 +316,31 @@ report_streams(const struct report *r, json_t *streams, json_t *partners, struct
         rc = rc == PB_OK ? pb_money_add(t->planned, planned, &t->planned, err) : rc;
         rc = rc == PB_OK ? pb_money_add(t->received, received, &t->received, err) : rc;
         rc = rc == PB_OK ? pb_money_add(t->due, due, &t->due, err) : rc;
-        json_object_set_new(p, "planned", pb_money_json(pp));
-        json_object_set_new(p, "received", pb_money_json(pr));
-        json_object_set_new(p, "due_to_date", pb_money_json(pd));
+        if (rc == PB_OK && (json_object_set_new(p, "planned", pb_money_json(pp)) != 0 ||
+                            json_object_set_new(p, "received", pb_money_json(pr)) != 0 ||
+                            json_object_set_new(p, "due_to_date", pb_money_json(pd)) != 0)) {
+            rc = pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
+        }
         /* The partner's due_basis: how its streams' dues were reckoned. */
-        json_object_set_new(p, strcmp(kind, "pro rata") != 0 ? "scheduled" : "unscheduled",
-                            json_true());
+        if (rc == PB_OK && json_object_set_new(p, strcmp(kind, "pro rata") != 0 ? "scheduled"
+                                                                                 : "unscheduled",
+                                               json_true()) != 0) {
+            rc = pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
+        }
     }
     /* Partners in the pool's order, each with its streams' totals. */
     const json_t *list = json_object_get(r->pool, "partners");
     for (size_t i = 0; rc == PB_OK && i < json_array_size(list); i++) {
         const char *pid = json_string_value(json_array_get(list, i));
         json_t *p = json_object_get(by_partner, pid);
-        json_array_append_new(partners, p != NULL ? json_incref(p)
-                                                  : json_pack("{s:s,s:s,s:s,s:s}", "id", pid,
-                                                              "planned", "0.00", "received", "0.00",
-                                                              "due_to_date", "0.00"));
+        if (json_array_append_new(partners, p != NULL
+                                                ? json_incref(p)
+                                                : json_pack("{s:s,s:s,s:s,s:s}", "id", pid,
+                                                            "planned", "0.00", "received", "0.00",
+                                                            "due_to_date", "0.00")) != 0) {
+            rc = pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
+            break;
+        }
         due_basis(json_array_get(partners, json_array_size(partners) - 1));
     }
     json_decref(by_partner);

@@ -298,21 +298,47 @@ bundle_fail(const struct reader *r, pb_error *err, int code, int64_t line, int64
     return code;
 }
 
+/* Read one line into r->buf, at most PB_BUNDLE_LINE_BYTES_MAX + 1 bytes: the
+ * limit is checked while reading, so a line without end (/dev/zero) stops at
+ * the limit instead of growing the buffer. Returns the bytes read (with the
+ * '\n' if there was one), 0 at the end of the input. */
+static size_t
+read_line_bounded(struct reader *r)
+{
+    size_t len = 0;
+    int c = 0;
+    while (len <= PB_BUNDLE_LINE_BYTES_MAX && (c = getc_unlocked(r->in)) != EOF) {
+        r->buf[len++] = (char)c;
+        if (c == '\n') {
+            break;
+        }
+    }
+    r->buf[len] = '\0';
+    return len;
+}
+
 /* The next line without its '\n'. *eof_out is 1 at the end of the input. */
 static int
 next_line(struct reader *r, int *eof_out, pb_error *err)
 {
     *eof_out = 0;
     r->line++;
-    ssize_t n = getline(&r->buf, &r->cap, r->in);
-    if (n < 0 && ferror(r->in)) {
+    if (r->buf == NULL) {
+        r->cap = (size_t)PB_BUNDLE_LINE_BYTES_MAX + 2;
+        r->buf = malloc(r->cap);
+        if (r->buf == NULL) {
+            return pb_error_set(err, PB_ENOMEM, r->name, "out of memory reading the bundle");
+        }
+    }
+    size_t n = read_line_bounded(r);
+    if (ferror(r->in)) {
         return pb_error_set(err, PB_EIO, r->name, "could not read the bundle");
     }
-    if (n < 0) {
+    if (n == 0) {
         *eof_out = 1;
         return PB_OK;
     }
-    r->len = (size_t)n;
+    r->len = n;
     if (r->len > PB_BUNDLE_LINE_BYTES_MAX) {
         return bundle_fail(r, err, PB_ETOOBIG, r->line, -1, "the line is over %d bytes",
                            PB_BUNDLE_LINE_BYTES_MAX);
@@ -392,7 +418,6 @@ read_header(struct reader *r, pb_error *err)
     const char *format = json_string_value(json_object_get(h, "format"));
     const char *origin = json_string_value(json_object_get(h, "origin"));
     const char *root = json_string_value(json_object_get(h, "root"));
-    size_t bin_len = 0;
     if (rc == PB_OK &&
         (strcmp(kind_of(h), "header") != 0 || format == NULL ||
          strcmp(format, PB_BUNDLE_FORMAT) != 0 || pb_field_allowed(h, allowed, "$", NULL) != 0 ||
@@ -400,9 +425,7 @@ read_header(struct reader *r, pb_error *err)
          field_count(h, "size", 1, INT64_MAX, &r->size) != PB_OK ||
          field_count(h, "checkpoints", 0, r->size, &r->checkpoint_count) != PB_OK ||
          field_count(h, "keys", 0, INT64_MAX, &r->key_count) != PB_OK ||
-         sodium_base642bin(r->root, 32, root, strlen(root), NULL, &bin_len, NULL,
-                           sodium_base64_VARIANT_ORIGINAL) != 0 ||
-         bin_len != 32)) {
+         pb_base64_decode_strict(root, strlen(root), r->root, 32) != 0)) {
         rc = bundle_fail(r, err, PB_EFIELD, 1, -1,
                          "not a %s header {kind, format, origin, size, root, checkpoints, keys}",
                          PB_BUNDLE_FORMAT);
@@ -873,6 +896,9 @@ pb_bundle_verify(FILE *in, const char *name, unsigned threads, const pb_pubkey *
 {
     PB_ASSERT(in != NULL && name != NULL && report_out != NULL);
     memset(report_out, 0, sizeof(*report_out));
+    if (pb_sodium_ready(err) != PB_OK) {
+        return PB_ENOMEM;
+    }
     struct reader r;
     memset(&r, 0, sizeof(r));
     r.in = in;

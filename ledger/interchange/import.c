@@ -635,8 +635,8 @@ static int
 keep_record(pb_import *imp, json_t *record, pb_error *err)
 {
     if (imp->count == PB_BATCH_RECORDS_MAX) {
-        return pb_error_set(err, PB_ETOOBIG, NULL, "more than %d rows to import in one batch",
-                            PB_BATCH_RECORDS_MAX);
+        return pb_error_set(err, PB_ETOOBIG, imp->csv_name,
+                            "more than %d rows to import in one batch", PB_BATCH_RECORDS_MAX);
     }
     if (imp->count == imp->cap) {
         size_t cap = imp->cap == 0 ? 1024 : imp->cap * 2;
@@ -800,6 +800,35 @@ on_row(int terminator, void *ctx)
     imp->cells_len = 0;
 }
 
+static void
+count_row(int terminator, void *ctx)
+{
+    (void)terminator;
+    (*(size_t *)ctx)++;
+}
+
+/* Count the rows before any is built: a file over the limit is refused
+ * before it costs a record's memory per row (a million rows of drafts is
+ * gigabytes). Blank and skipped rows count too: the bound is on the file. */
+static int
+import_count_rows(const pb_import *imp, const char *csv, size_t len, pb_error *err)
+{
+    struct csv_parser parser;
+    size_t rows = 0;
+    if (csv_init(&parser, CSV_APPEND_NULL | CSV_EMPTY_IS_NULL) != 0) {
+        return pb_error_set(err, PB_ENOMEM, NULL, "out of memory reading %s", imp->csv_name);
+    }
+    csv_parse(&parser, csv, len, NULL, count_row, &rows);
+    csv_fini(&parser, NULL, count_row, &rows);
+    csv_free(&parser);
+    if (rows > (size_t)PB_BATCH_RECORDS_MAX + 1) {
+        return pb_error_set(err, PB_ETOOBIG, imp->csv_name,
+                            "%zu data rows: more than %d rows to import in one batch", rows - 1,
+                            PB_BATCH_RECORDS_MAX);
+    }
+    return PB_OK;
+}
+
 /* Run libcsv over the whole text (after a BOM). Strict: a stray quote is an
  * error, as is a quoted cell left open at the end. */
 static int
@@ -890,6 +919,9 @@ pb_import_csv(pb_store *store, const json_t *map, const char *map_name, const ch
                                : pb_error_set(err, PB_ENOMEM, NULL, "out of memory importing");
     if (rc == PB_OK) {
         rc = pb_store_origin(store, imp->origin, sizeof(imp->origin), err);
+    }
+    if (rc == PB_OK) {
+        rc = import_count_rows(imp, csv, len, err);
     }
     if (rc == PB_OK) {
         rc = pb_snapshot_open(store, &imp->snap, err);

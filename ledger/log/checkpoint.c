@@ -106,10 +106,7 @@ pb_note_check_line(const char *body, const char *line, const char *name, const p
         return pb_error_set(err, PB_ENOTE, NULL, "signature line is not by \"%s\"", name);
     }
     uint8_t blob[4 + 64];
-    size_t bin_len = 0;
-    if (sodium_base642bin(blob, sizeof(blob), line + plen, len - plen - 1, NULL, &bin_len, NULL,
-                          sodium_base64_VARIANT_ORIGINAL) != 0 ||
-        bin_len != sizeof(blob)) {
+    if (pb_base64_decode_strict(line + plen, len - plen - 1, blob, sizeof(blob)) != 0) {
         return pb_error_set(err, PB_ENOTE, NULL, "signature of \"%s\" is not base64 of 68 bytes",
                             name);
     }
@@ -167,10 +164,7 @@ note_parse_body(const char *text, size_t *pos, pb_note *out, pb_error *err)
     if (rc == PB_OK) {
         rc = note_next_line(text, pos, line, sizeof(line), err);
     }
-    size_t bin_len = 0;
-    if (rc == PB_OK && (sodium_base642bin(out->root, 32, line, strlen(line), NULL, &bin_len, NULL,
-                                          sodium_base64_VARIANT_ORIGINAL) != 0 ||
-                        bin_len != 32)) {
+    if (rc == PB_OK && pb_base64_decode_strict(line, strlen(line), out->root, 32) != 0) {
         rc = pb_error_set(err, PB_ENOTE, NULL,
                           "the note's root \"%.60s\" is not base64 of 32 bytes", line);
     }

@@ -130,7 +130,7 @@ io_error(pb_error *err, const char *path, const char *what, int errnum)
     if (code == PB_EEXIST) {
         pb_error_set(err, code, path, "key file exists already");
     } else {
-        pb_error_set(err, code, path, "cannot %s key file: %s", what, strerror(errnum));
+        pb_error_set(err, code, path, "cannot %s key file: %s", what, pb_errno_text(errnum));
     }
     if (first) {
         err->sys = errnum;
@@ -141,13 +141,22 @@ io_error(pb_error *err, const char *path, const char *what, int errnum)
 /* Read a whole key file into a new sodium_malloc'd buffer (a -W secret key file
  * holds the key in clear). The caller frees *buf_out with sodium_free(). */
 static int
-read_key_file(const char *path, char **buf_out, size_t *len_out, pb_error *err)
+read_key_file(const char *path, int secret, char **buf_out, size_t *len_out, pb_error *err)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
     if (fd < 0) {
         return io_error(err, path, "open", errno);
     }
     int rc = PB_OK;
+    struct stat st;
+    /* As ssh: a secret key others can read is no longer secret; say how to fix it. */
+    if (secret && fstat(fd, &st) == 0 && (st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+        rc = pb_error_set(err, PB_EKEYFILE, path,
+                          "secret key file is open to others (mode %04o): run `chmod 600 %s`",
+                          (unsigned)(st.st_mode & 07777), path);
+        close(fd);
+        return rc;
+    }
     size_t len = 0;
     char *buf = sodium_malloc(KEYFILE_BYTES_MAX + 1);
     if (buf == NULL) {
@@ -247,10 +256,7 @@ decode_line(const char *b64, size_t b64_len, uint8_t *bin, size_t bin_len, const
         return keyfile_error(err, path, line, "key line has %zu characters, expected %zu", b64_len,
                              expected);
     }
-    size_t decoded = 0;
-    const char *stop = NULL;
-    if (sodium_base642bin(bin, bin_len, b64, b64_len, NULL, &decoded, &stop, B64) != 0 ||
-        stop != b64 + b64_len || decoded != bin_len) {
+    if (pb_base64_decode_strict(b64, b64_len, bin, bin_len) != 0) {
         return keyfile_error(err, path, line, "key line is not valid base64");
     }
     return PB_OK;
@@ -278,6 +284,9 @@ pb_pubkey_parse(const char *base64, pb_pubkey *out, pb_error *err)
 {
     PB_ASSERT(base64 != NULL);
     PB_ASSERT(out != NULL);
+    if (pb_sodium_ready(err) != PB_OK) {
+        return PB_ENOMEM;
+    }
     return parse_pubkey(base64, strlen(base64), NULL, 0, out, err);
 }
 
@@ -286,9 +295,12 @@ pb_pubkey_load(const char *path, pb_pubkey *out, pb_error *err)
 {
     PB_ASSERT(path != NULL);
     PB_ASSERT(out != NULL);
+    if (pb_sodium_ready(err) != PB_OK) {
+        return PB_ENOMEM;
+    }
     char *buf = NULL;
     size_t len = 0;
-    int rc = read_key_file(path, &buf, &len, err);
+    int rc = read_key_file(path, 0, &buf, &len, err);
     if (rc != PB_OK) {
         return rc;
     }
@@ -425,7 +437,7 @@ read_sk_bytes(const char *path, struct sk_bytes **bytes_out, pb_error *err)
 {
     char *buf = NULL;
     size_t len = 0;
-    int rc = read_key_file(path, &buf, &len, err);
+    int rc = read_key_file(path, 1, &buf, &len, err);
     if (rc != PB_OK) {
         return rc;
     }
@@ -517,6 +529,9 @@ int
 pb_seckey_load(const char *path, const char *passphrase, pb_seckey **key_out, pb_error *err)
 {
     PB_ASSERT(path != NULL && key_out != NULL);
+    if (pb_sodium_ready(err) != PB_OK) {
+        return PB_ENOMEM;
+    }
     struct sk_bytes *bytes = NULL;
     int rc = read_sk_bytes(path, &bytes, err);
     if (rc != PB_OK) {
@@ -600,6 +615,9 @@ pb_minisign_sign(const pb_seckey *key, const uint8_t *msg, size_t len, const cha
 {
     PB_ASSERT(key != NULL && sig_out != NULL);
     PB_ASSERT(msg != NULL || len == 0);
+    if (pb_sodium_ready(err) != PB_OK) {
+        return PB_ENOMEM;
+    }
     *sig_out = NULL;
     if (!comment_ok(untrusted) || !comment_ok(trusted)) {
         return pb_error_set(err, PB_EUSAGE, NULL,
@@ -781,6 +799,9 @@ pb_keygen_write(const char *pub_path, const char *sec_path, const char *passphra
                 const char *comment, pb_pubkey *pub_out, pb_error *err)
 {
     PB_ASSERT(pub_path != NULL && sec_path != NULL);
+    if (pb_sodium_ready(err) != PB_OK) {
+        return PB_ENOMEM;
+    }
     int rc = check_keygen_args(pub_path, sec_path, passphrase, comment, err);
     if (rc != PB_OK) {
         return rc;

@@ -3,7 +3,7 @@
  * SHA-256 of each file, written as `sha256sum` writes it ("<64 hex>  <name>"
  * per line, in the order given), and a minisign signature of the manifest
  * (keys.c owns its format) that stock `minisign -V` verifies. Both files are
- * written to a temporary name and renamed into place.
+ * written whole or not at all by pb_file_write (base/file.c).
  */
 #include "log/log.h"
 
@@ -20,7 +20,7 @@
 static int
 io_fail(pb_error *err, const char *path, const char *what, int errnum)
 {
-    return pb_error_set(err, PB_EIO, path, "could not %s: %s", what, strerror(errnum));
+    return pb_error_set(err, PB_EIO, path, "could not %s: %s", what, pb_errno_text(errnum));
 }
 
 static int
@@ -47,24 +47,26 @@ hash_file(const char *path, uint8_t out[32], pb_error *err)
     return rc;
 }
 
-/* Write len bytes to path through path.tmp and a rename. */
+struct text {
+    const char *bytes;
+    size_t len;
+};
+
 static int
-write_atomic(const char *path, const char *text, size_t len, pb_error *err)
+write_text(FILE *f, const char *tmp_path, void *ctx)
 {
-    char tmp[MANIFEST_PATH_MAX + 8];
-    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-    FILE *f = fopen(tmp, "wb");
-    if (f == NULL) {
-        return io_fail(err, tmp, "create the file", errno);
-    }
-    int ok = fwrite(text, 1, len, f) == len;
-    ok = fclose(f) == 0 && ok;
-    if (!ok || rename(tmp, path) != 0) {
-        int errnum = errno;
-        unlink(tmp);
-        return io_fail(err, path, "write the file", errnum);
-    }
-    return PB_OK;
+    (void)tmp_path;
+    const struct text *t = ctx;
+    return fwrite(t->bytes, 1, t->len, f) == t->len ? 0 : -1;
+}
+
+/* Write len bytes to path whole or not at all (pb_file_write). */
+static int
+write_atomic(const char *path, const char *bytes, size_t len, const char *const *keep,
+             pb_error *err)
+{
+    struct text t = {bytes, len};
+    return pb_file_write(path, keep, write_text, &t, err);
 }
 
 /* The manifest text of names in dir, malloc'd. */
@@ -110,7 +112,7 @@ manifest_text(const char *dir, const char *const *names, size_t count, char **te
 
 int
 pb_manifest_write(const char *dir, const char *const *names, size_t count, const pb_seckey *key,
-                  const char *trusted_comment, pb_error *err)
+                  const char *trusted_comment, const char *const *keep, pb_error *err)
 {
     PB_ASSERT(dir != NULL && key != NULL && trusted_comment != NULL);
     PB_ASSERT(names != NULL || count == 0);
@@ -133,11 +135,11 @@ pb_manifest_write(const char *dir, const char *const *names, size_t count, const
     }
     if (rc == PB_OK) {
         snprintf(path, sizeof(path), "%s/%s", dir, PB_MANIFEST_NAME);
-        rc = write_atomic(path, text, len, err);
+        rc = write_atomic(path, text, len, keep, err);
     }
     if (rc == PB_OK) {
         snprintf(path, sizeof(path), "%s/%s.minisig", dir, PB_MANIFEST_NAME);
-        rc = write_atomic(path, sig, strlen(sig), err);
+        rc = write_atomic(path, sig, strlen(sig), keep, err);
     }
     free(sig);
     free(text);

@@ -102,7 +102,6 @@ check_sig_object(const json_t *s, size_t i, pb_error *err)
     }
     uint8_t id[8];
     uint8_t bin[64];
-    size_t bin_len = 0;
     char canon[PB_KEYID_TEXT_MAX];
     char where[48];
     snprintf(where, sizeof(where), "%s.key", path);
@@ -112,10 +111,7 @@ check_sig_object(const json_t *s, size_t i, pb_error *err)
                             "key \"%s\" is not a key id of 16 uppercase hex digits", key);
     }
     snprintf(where, sizeof(where), "%s.sig", path);
-    if (strlen(sig) != SIG_B64_LEN ||
-        sodium_base642bin(bin, sizeof(bin), sig, strlen(sig), NULL, &bin_len, NULL,
-                          sodium_base64_VARIANT_ORIGINAL) != 0 ||
-        bin_len != 64) {
+    if (strlen(sig) != SIG_B64_LEN || pb_base64_decode_strict(sig, strlen(sig), bin, 64) != 0) {
         return pb_error_set(err, PB_ESIG_FORMAT, where, "sig is not base64 of 64 bytes");
     }
     return PB_OK;

@@ -25,6 +25,16 @@ pb_state_get(const pb_state *state, const char *key, json_t **value_out, pb_erro
     json_t *value =
         json_loadb(v.mv_data, v.mv_size, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
     if (value == NULL) {
+        /* jansson reports an allocation that failed inside a string as a
+         * syntax error: bytes poolbook wrote are parsed once more, and only
+         * a failure that repeats is corruption. */
+        value = json_loadb(v.mv_data, v.mv_size, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
+    }
+    if (value == NULL &&
+        (json_error_code(&jerr) == json_error_out_of_memory || jerr.text[0] == '\0')) {
+        return pb_error_set(err, PB_ENOMEM, key, "out of memory reading derived state");
+    }
+    if (value == NULL) {
         return pb_error_set(err, PB_ESTORE, key, "derived state is corrupt: %s", jerr.text);
     }
     *value_out = value;

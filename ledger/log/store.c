@@ -14,8 +14,10 @@
 #include "log/log.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #define STORE_FORMAT "poolbook-ledger-v1"
@@ -23,6 +25,17 @@
  * decades of entries for any partnership. */
 #define STORE_MAP_BYTES ((size_t)1 << 36)
 #define SCRATCH_MAP_BYTES ((size_t)1 << 34)
+#define SCRATCH_MAP_BYTES_MIN ((size_t)1 << 26)
+/* The least room for growth a writer reserves when memory is limited. */
+#define STORE_MAP_BYTES_MIN ((size_t)1 << 26)
+/* LMDB's lock file for its default 126 readers: a 192-byte header and 125
+ * more 64-byte reader slots (lmdb.h: MDB_txninfo, MDB_reader). It is given
+ * its disk blocks before LMDB maps it: a lock file made on a full disk would
+ * otherwise be sparse, and LMDB's first write to its mapping raises SIGBUS. */
+#define STORE_LOCK_BYTES 8192
+/* A test knob: POOLBOOK_TEST_MAP_BYTES sets the map size of a writable open
+ * (tests/cli/faults.sh fills a tiny map). Unset in normal use. */
+#define STORE_MAP_ENV "POOLBOOK_TEST_MAP_BYTES"
 
 struct pb_store {
     MDB_env *env;
@@ -58,7 +71,9 @@ pb_store_progress(const pb_store *store, const char *what, uint64_t done, uint64
 int
 pb_store_error(pb_error *err, int mdb_rc, const char *what)
 {
-    int code = pb_error_set(err, PB_ESTORE, NULL, "%s: %s", what, mdb_strerror(mdb_rc));
+    /* LMDB passes errno values through (ENOSPC on a full disk): plain words. */
+    int code = pb_error_set(err, PB_ESTORE, NULL, "%s: %s", what,
+                            mdb_rc > 0 ? pb_errno_text(mdb_rc) : mdb_strerror(mdb_rc));
     if (err != NULL && err->sys == 0) {
         err->sys = mdb_rc;
     }
@@ -86,6 +101,26 @@ get_be64(const uint8_t in[8])
 
 /* ---- opening ------------------------------------------------------------ */
 
+static int txn_begin(pb_store *s, unsigned flags, MDB_txn **txn_out);
+
+/* Below this much free space a failed write is taken for a full disk. */
+#define STORE_DISK_FULL_BYTES ((uint64_t)1 << 20)
+
+/* Commit txn. LMDB reports a short write as EIO ("Input/output error"),
+ * which on a full disk is ENOSPC: the file system's free space decides. */
+static int
+txn_commit(pb_store *s, MDB_txn *txn)
+{
+    int mrc = mdb_txn_commit(txn);
+    int fd = -1;
+    struct statvfs vfs;
+    if (mrc == EIO && mdb_env_get_fd(s->env, &fd) == 0 && fstatvfs(fd, &vfs) == 0 &&
+        (uint64_t)vfs.f_bavail * vfs.f_frsize < STORE_DISK_FULL_BYTES) {
+        mrc = ENOSPC;
+    }
+    return mrc;
+}
+
 static int
 open_dbis(pb_store *s, MDB_txn *txn, unsigned flags, pb_error *err)
 {
@@ -111,7 +146,7 @@ static int
 init_tables(pb_store *s, int create, pb_error *err)
 {
     MDB_txn *txn = NULL;
-    int mrc = mdb_txn_begin(s->env, NULL, create ? 0 : MDB_RDONLY, &txn);
+    int mrc = txn_begin(s, create ? 0 : MDB_RDONLY, &txn);
     if (mrc != 0) {
         return pb_store_error(err, mrc, "starting a transaction");
     }
@@ -132,7 +167,7 @@ init_tables(pb_store *s, int create, pb_error *err)
         mdb_txn_abort(txn);
         return rc;
     }
-    mrc = mdb_txn_commit(txn); /* also keeps the table handles */
+    mrc = txn_commit(s, txn); /* also keeps the table handles */
     return mrc == 0 ? PB_OK : pb_store_error(err, mrc, "opening the ledger");
 }
 
@@ -143,11 +178,180 @@ pb_log_rules_of(const pb_store *store)
     return store->rules;
 }
 
+/* Refuse what is not a ledger file before LMDB touches it: a folder, a FIFO
+ * (opening it would hang), a device, an empty file. */
+static int
+check_ledger_file(const char *path, const struct stat *st, pb_error *err)
+{
+    if (S_ISDIR(st->st_mode)) {
+        return pb_error_set(err, PB_ENOLEDGER, path, "the ledger path is a folder, not a file");
+    }
+    if (!S_ISREG(st->st_mode)) {
+        return pb_error_set(err, PB_ENOLEDGER, path,
+                            "the ledger path is not a regular file (a FIFO, device or socket)");
+    }
+    if (st->st_size == 0) {
+        return pb_error_set(err, PB_ENOLEDGER, path, "the ledger file is empty");
+    }
+    return PB_OK;
+}
+
+/* Give a new (or empty) lock file its blocks; see STORE_LOCK_BYTES. A lock
+ * file in use is never resized: its readers' table is mapped by others. */
+static int
+prepare_lock(const char *path, pb_error *err)
+{
+    char lock[4096];
+    struct stat st;
+    snprintf(lock, sizeof(lock), "%s-lock", path);
+    int fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
+    if (fd < 0) {
+        return PB_OK; /* a read-only folder: LMDB reports what it cannot do */
+    }
+    int rc = PB_OK;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        rc = pb_error_set(err, PB_ENOLEDGER, lock, "the ledger's lock file is not a regular file");
+    } else if (st.st_size == 0) {
+        int frc = posix_fallocate(fd, 0, STORE_LOCK_BYTES);
+        if (frc != 0 && frc != EOPNOTSUPP && frc != EINVAL) {
+            rc = pb_error_set(err, PB_EIO, lock, "cannot make the ledger's lock file: %s",
+                              pb_errno_text(frc));
+            if (ftruncate(fd, 0) != 0) {
+                /* left as LMDB would find a new file */
+            }
+        }
+    }
+    close(fd);
+    return rc;
+}
+
+/* A truncated ledger file would raise SIGBUS on the first read of a page past
+ * its end: the file must hold every page up to LMDB's last. */
+static int
+check_pages(pb_store *s, pb_error *err)
+{
+    MDB_envinfo info;
+    MDB_stat stat_info;
+    struct stat st;
+    int fd = -1;
+    if (mdb_env_info(s->env, &info) != 0 || mdb_env_stat(s->env, &stat_info) != 0 ||
+        mdb_env_get_fd(s->env, &fd) != 0 || fstat(fd, &st) != 0) {
+        return pb_error_set(err, PB_ESTORE, NULL, "cannot read the ledger file's size");
+    }
+    uint64_t need_bytes = ((uint64_t)info.me_last_pgno + 1) * stat_info.ms_psize;
+    if (need_bytes > (uint64_t)st.st_size) {
+        return pb_error_set(err, PB_ENOLEDGER, NULL,
+                            "the ledger file is truncated: %lld bytes, but its pages end at %llu",
+                            (long long)st.st_size, (unsigned long long)need_bytes);
+    }
+    return PB_OK;
+}
+
+/* The map size: a writer reserves STORE_MAP_BYTES of address space (the file
+ * grows sparsely within it); a reader maps only the file as it is, so a
+ * read-only open works under a small `ulimit -v`. */
+static size_t
+map_bytes(int rdonly, const struct stat *st)
+{
+    if (rdonly) {
+        return (size_t)st->st_size;
+    }
+    const char *knob = getenv(STORE_MAP_ENV);
+    if (knob != NULL && knob[0] != '\0') {
+        char *end = NULL;
+        unsigned long long n = strtoull(knob, &end, 10);
+        if (*end == '\0' && n >= 65536 && n <= STORE_MAP_BYTES) {
+            return (size_t)n;
+        }
+    }
+    return STORE_MAP_BYTES;
+}
+
+/* Begin a transaction, mending what other processes leave behind: reader
+ * slots of readers killed with -9 (MDB_READERS_FULL: mdb_reader_check frees
+ * them, then one retry), and a file grown by a writer past a reader's map
+ * (MDB_MAP_RESIZED: the map is set to the file's new size, then one retry). */
+static int
+txn_begin(pb_store *s, unsigned flags, MDB_txn **txn_out)
+{
+    int mrc = mdb_txn_begin(s->env, NULL, flags, txn_out);
+    if (mrc == MDB_READERS_FULL) {
+        int dead = 0;
+        mdb_reader_check(s->env, &dead);
+        mrc = mdb_txn_begin(s->env, NULL, flags, txn_out);
+    } else if (mrc == MDB_MAP_RESIZED) {
+        int fd = -1;
+        struct stat st;
+        size_t size = 0; /* 0: adopt the size the writer recorded */
+        if (s->rdonly && mdb_env_get_fd(s->env, &fd) == 0 && fstat(fd, &st) == 0) {
+            size = (size_t)st.st_size;
+        }
+        mrc = mdb_env_set_mapsize(s->env, size);
+        if (mrc == 0) {
+            mrc = mdb_txn_begin(s->env, NULL, flags, txn_out);
+        }
+    }
+    if (mrc != 0) {
+        *txn_out = NULL;
+    }
+    return mrc;
+}
+
+/* Create and open the environment with a map of map_bytes. */
+static int
+env_try(pb_store *s, const char *path, size_t map_bytes_now)
+{
+    int mrc = mdb_env_create(&s->env);
+    if (mrc == 0) {
+        mrc = mdb_env_set_maxdbs(s->env, 8);
+    }
+    if (mrc == 0) {
+        mrc = mdb_env_set_mapsize(s->env, map_bytes_now);
+    }
+    if (mrc == 0) {
+        mrc = mdb_env_open(s->env, path, MDB_NOSUBDIR | (s->rdonly ? MDB_RDONLY : 0), 0600);
+    }
+    if (mrc != 0 && s->env != NULL) {
+        mdb_env_close(s->env); /* LMDB: an environment that failed to open is closed */
+        s->env = NULL;
+    }
+    return mrc;
+}
+
+static int
+env_open(pb_store *s, const char *path, int create, const struct stat *st, pb_error *err)
+{
+    size_t map = map_bytes(s->rdonly, st);
+    int mrc = env_try(s, path, map);
+    /* Under a memory limit (ulimit -v) a writer's reservation is halved until
+     * it fits, down to what the file holds plus STORE_MAP_BYTES_MIN. */
+    while (mrc == ENOMEM && !s->rdonly && map / 2 >= (size_t)st->st_size + STORE_MAP_BYTES_MIN) {
+        map /= 2;
+        mrc = env_try(s, path, map);
+    }
+    if (mrc == ENOSPC) {
+        return pb_error_set(err, PB_EIO, NULL, "cannot open the ledger: %s", pb_errno_text(mrc));
+    }
+    if (mrc != 0) {
+        return mrc == EINVAL || mrc == MDB_INVALID || mrc == MDB_VERSION_MISMATCH
+                   ? pb_error_set(err, PB_ENOLEDGER, NULL, "not an LMDB ledger file: %s",
+                                  mdb_strerror(mrc))
+                   : pb_store_error(err, mrc, "opening the ledger");
+    }
+    int dead = 0;
+    mdb_reader_check(s->env, &dead); /* free the slots of readers killed with -9 */
+    return create ? PB_OK : check_pages(s, err);
+}
+
 int
 pb_log_open(const char *path, int flags, const pb_log_rules *rules, pb_store **store_out,
             pb_error *err)
 {
+    if (pb_sodium_ready(err) != PB_OK) {
+        return PB_ENOMEM;
+    }
     struct stat st;
+    memset(&st, 0, sizeof(st));
     int exists = stat(path, &st) == 0;
     int create = (flags & PB_STORE_CREATE) != 0;
     if (create && exists) {
@@ -157,29 +361,20 @@ pb_log_open(const char *path, int flags, const pb_log_rules *rules, pb_store **s
         return pb_error_set(err, PB_ENOLEDGER, path,
                             "no ledger here (make one with `poolbook init`)");
     }
+    int rc = create ? PB_OK : check_ledger_file(path, &st, err);
+    if (rc == PB_OK) {
+        rc = prepare_lock(path, err);
+    }
+    if (rc != PB_OK) {
+        return rc;
+    }
     pb_store *s = calloc(1, sizeof(*s));
     if (s == NULL) {
         return pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
     }
     s->rdonly = (flags & PB_STORE_RDONLY) != 0 && !create;
     s->rules = rules;
-    int rc = PB_OK;
-    int mrc = mdb_env_create(&s->env);
-    if (mrc == 0) {
-        mrc = mdb_env_set_maxdbs(s->env, 8);
-    }
-    if (mrc == 0) {
-        mrc = mdb_env_set_mapsize(s->env, STORE_MAP_BYTES);
-    }
-    if (mrc == 0) {
-        mrc = mdb_env_open(s->env, path, MDB_NOSUBDIR | (s->rdonly ? MDB_RDONLY : 0), 0600);
-    }
-    if (mrc != 0) {
-        rc = mrc == EINVAL || mrc == MDB_INVALID || mrc == MDB_VERSION_MISMATCH
-                 ? pb_error_set(err, PB_ENOLEDGER, path, "not an LMDB ledger file: %s",
-                                mdb_strerror(mrc))
-                 : pb_store_error(err, mrc, "opening the ledger");
-    }
+    rc = env_open(s, path, create, &st, err);
     if (rc == PB_OK) {
         rc = init_tables(s, create, err);
     }
@@ -471,7 +666,7 @@ static int
 append_finish(pb_store *store, MDB_txn *txn, const struct append_end *end, pb_error *err)
 {
     if (!end->dry_run) {
-        int mrc = mdb_txn_commit(txn);
+        int mrc = txn_commit(store, txn);
         return mrc == 0 ? PB_OK : pb_store_error(err, mrc, "committing the append");
     }
     int rc = PB_OK;
@@ -514,7 +709,7 @@ append_records(pb_store *store, json_t *const *records, size_t count, struct bat
     }
     MDB_txn *txn = NULL;
     if (rc == PB_OK) {
-        int mrc = mdb_txn_begin(store->env, NULL, 0, &txn);
+        int mrc = txn_begin(store, 0, &txn);
         rc = mrc == 0 ? PB_OK : pb_store_error(err, mrc, "starting a write transaction");
     }
     if (rc == PB_OK) {
@@ -606,7 +801,7 @@ pb_snapshot_open(pb_store *store, pb_snapshot *snap, pb_error *err)
 {
     memset(snap, 0, sizeof(*snap));
     snap->store = store;
-    int mrc = mdb_txn_begin(store->env, NULL, MDB_RDONLY, &snap->txn);
+    int mrc = txn_begin(store, MDB_RDONLY, &snap->txn);
     if (mrc != 0) {
         snap->txn = NULL;
         return pb_store_error(err, mrc, "starting a read transaction");
@@ -884,7 +1079,7 @@ pb_store_checkpoint_add(pb_store *store, const pb_checkpoint_line *line, pb_erro
     key[8] = (uint8_t)line->cosign;
     memcpy(key + 9, line->keyid, 16);
     MDB_txn *txn = NULL;
-    int mrc = mdb_txn_begin(store->env, NULL, 0, &txn);
+    int mrc = txn_begin(store, 0, &txn);
     if (mrc != 0) {
         return pb_store_error(err, mrc, "starting a write transaction");
     }
@@ -905,7 +1100,7 @@ pb_store_checkpoint_add(pb_store *store, const pb_checkpoint_line *line, pb_erro
                                    line->keyid, (unsigned long long)line->tree_size);
     }
     if (mrc == 0) {
-        mrc = mdb_txn_commit(txn);
+        mrc = txn_commit(store, txn);
         return mrc == 0 ? PB_OK : pb_store_error(err, mrc, "storing a checkpoint");
     }
     mdb_txn_abort(txn);
@@ -998,25 +1193,32 @@ scratch_env_open(MDB_env **env_out, unsigned maxdbs, pb_error *err)
     snprintf(path, sizeof(path), "%s/poolbook-verify-XXXXXX", dir != NULL ? dir : "/tmp");
     int fd = mkstemp(path);
     if (fd < 0) {
-        return pb_error_set(err, PB_EIO, path, "cannot make a scratch file: %s", strerror(errno));
+        return pb_error_set(err, PB_EIO, path, "cannot make a scratch file: %s",
+                            pb_errno_text(errno));
     }
     close(fd);
     MDB_env *env = NULL;
-    int mrc = mdb_env_create(&env);
-    if (mrc == 0) {
-        mrc = mdb_env_set_mapsize(env, SCRATCH_MAP_BYTES);
-    }
-    if (mrc == 0) {
-        mrc = mdb_env_set_maxdbs(env, maxdbs);
-    }
-    if (mrc == 0) {
-        mrc = mdb_env_open(env, path, MDB_NOSUBDIR | MDB_NOLOCK | MDB_NOSYNC, 0600);
+    int mrc = ENOMEM;
+    /* Under a memory limit (ulimit -v) the reservation is halved until it
+     * fits: a smaller ledger's scratch state needs far less. */
+    for (size_t map = SCRATCH_MAP_BYTES; mrc == ENOMEM && map >= SCRATCH_MAP_BYTES_MIN; map /= 2) {
+        mrc = mdb_env_create(&env);
+        if (mrc == 0) {
+            mrc = mdb_env_set_mapsize(env, map);
+        }
+        if (mrc == 0) {
+            mrc = mdb_env_set_maxdbs(env, maxdbs);
+        }
+        if (mrc == 0) {
+            mrc = mdb_env_open(env, path, MDB_NOSUBDIR | MDB_NOLOCK | MDB_NOSYNC, 0600);
+        }
+        if (mrc != 0 && env != NULL) {
+            mdb_env_close(env);
+            env = NULL;
+        }
     }
     unlink(path);
     if (mrc != 0) {
-        if (env != NULL) {
-            mdb_env_close(env);
-        }
         return pb_store_error(err, mrc, "opening a scratch database");
     }
     *env_out = env;
@@ -1076,6 +1278,9 @@ int
 pb_log_open_scratch(const pb_log_rules *rules, pb_store **store_out, pb_error *err)
 {
     PB_ASSERT(store_out != NULL);
+    if (pb_sodium_ready(err) != PB_OK) {
+        return PB_ENOMEM;
+    }
     pb_store *s = calloc(1, sizeof(*s));
     if (s == NULL) {
         return pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
@@ -1099,7 +1304,7 @@ pb_loader_begin(pb_store *store, pb_loader *loader, pb_error *err)
     PB_ASSERT(store != NULL && loader != NULL && !store->rdonly);
     memset(loader, 0, sizeof(*loader));
     loader->store = store;
-    int mrc = mdb_txn_begin(store->env, NULL, 0, &loader->txn);
+    int mrc = txn_begin(store, 0, &loader->txn);
     if (mrc != 0) {
         loader->txn = NULL;
         return pb_store_error(err, mrc, "starting a write transaction");
@@ -1138,10 +1343,10 @@ pb_loader_add(pb_loader *loader, const char *bytes, size_t len, const char *id, 
     }
     loader->size++;
     if (loader->size % LOADER_CHUNK_RECORDS == 0) {
-        int mrc = mdb_txn_commit(loader->txn);
+        int mrc = txn_commit(loader->store, loader->txn);
         loader->txn = NULL;
         if (mrc == 0) {
-            mrc = mdb_txn_begin(loader->store->env, NULL, 0, &loader->txn);
+            mrc = txn_begin(loader->store, 0, &loader->txn);
         }
         if (mrc != 0) {
             loader->txn = NULL;
@@ -1155,7 +1360,7 @@ int
 pb_loader_commit(pb_loader *loader, pb_error *err)
 {
     PB_ASSERT(loader != NULL && loader->txn != NULL);
-    int mrc = mdb_txn_commit(loader->txn);
+    int mrc = txn_commit(loader->store, loader->txn);
     loader->txn = NULL;
     return mrc == 0 ? PB_OK : pb_store_error(err, mrc, "loading records");
 }
@@ -1221,7 +1426,7 @@ pb_store_reindex(pb_store *store, pb_error *err)
         return pb_error_set(err, PB_EUSAGE, NULL, "the ledger is open without entry rules");
     }
     MDB_txn *txn = NULL;
-    int mrc = mdb_txn_begin(store->env, NULL, 0, &txn);
+    int mrc = txn_begin(store, 0, &txn);
     if (mrc != 0) {
         return pb_store_error(err, mrc, "starting a write transaction");
     }
@@ -1246,7 +1451,7 @@ pb_store_reindex(pb_store *store, pb_error *err)
         mdb_txn_abort(txn);
         return rc;
     }
-    mrc = mdb_txn_commit(txn);
+    mrc = txn_commit(store, txn);
     return mrc == 0 ? PB_OK : pb_store_error(err, mrc, "committing the reindex");
 }
 

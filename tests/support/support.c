@@ -166,3 +166,27 @@ pbt_record(int *seq, const char *type, json_t *fields, ...)
     va_end(ap);
     return rec;
 }
+
+static size_t alloc_count;
+static size_t alloc_fail_at;
+
+static void *
+failing_malloc(size_t size)
+{
+    return alloc_count++ == alloc_fail_at ? NULL : malloc(size);
+}
+
+void
+pbt_alloc_fail_start(size_t fail_at)
+{
+    alloc_count = 0;
+    alloc_fail_at = fail_at;
+    json_set_alloc_funcs(failing_malloc, free);
+}
+
+size_t
+pbt_alloc_fail_stop(void)
+{
+    json_set_alloc_funcs(malloc, free);
+    return alloc_count;
+}

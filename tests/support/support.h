@@ -37,6 +37,14 @@ void pbt_assert_working(const pb_policy_result *r, const char *want_text);
 /* Shares + unallocated + carried forward == variance (DESIGN 6). */
 void pbt_assert_sums(const pb_policy_result *r);
 
+/* Out-of-memory loops (jansson's chaos test): jansson's allocator fails the
+ * allocation numbered pbt_alloc_fail_at (0-based) after pbt_alloc_fail_start;
+ * pbt_alloc_fail_stop restores malloc and returns how many allocations were
+ * asked for, so a loop over n = 0, 1, 2, ... ends when a run asks for n or
+ * fewer (it reached no failure). */
+void pbt_alloc_fail_start(size_t fail_at);
+size_t pbt_alloc_fail_stop(void);
+
 /* Make a temporary folder from a template ending in XXXXXX (in place). */
 void pbt_mkdtemp(char *template_path);
 /* Remove a folder and everything in it. */

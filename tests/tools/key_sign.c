@@ -26,7 +26,7 @@ main(int argc, char **argv)
     }
     pb_seckey *key = cli_load_seckey(argv[1], argc == 4 ? argv[3] : NULL);
     size_t len = 0;
-    char *msg = cli_read_file(argv[2], PB_INPUT_BYTES_MAX, &len);
+    char *msg = cli_read_file(argv[2], PB_INPUT_BYTES_MAX, 0, &len);
     uint8_t sig[crypto_sign_BYTES];
     pb_error err;
     pb_error_init(&err);

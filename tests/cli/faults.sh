@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# faults.sh — issue 13 item 8: a full disk and a full map. On a 1 MiB tmpfs
+# the ledger grows by batches until the disk is full: the append that does
+# not fit is refused in one line ("no space left on the device"), the ledger
+# keeps every record appended before it and verifies; a new ledger whose lock
+# file cannot get its blocks is refused the same way (it raised SIGBUS).
+# With a tiny map (POOLBOOK_TEST_MAP_BYTES) the append that overflows it is
+# refused and the ledger verifies. Needs root to mount the tmpfs (CI runs as
+# root); elsewhere it says so and fails.
+set -euo pipefail
+: "${POOLBOOK:?}" "${PB_SRC:?}" "${PB_BUILD:?}"
+P=$POOLBOOK
+work=$(mktemp -d)
+disk=$work/disk
+mounted=
+cleanup() {
+  if [ -n "$mounted" ]; then umount "$disk" 2>/dev/null || true; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+cd "$work"
+checks=0
+fail() { echo "FAIL: $*" >&2; exit 1; }
+ok() { checks=$((checks + 1)); echo "ok $checks - $*"; }
+for k in dcc-sig dcc-fin icb-sig icb-fin op aud; do
+  cp "$PB_SRC/tests/data/keys/$k.pub" "$PB_SRC/tests/data/keys/$k.key" .
+  chmod 600 "$k.key"
+done
+export POOLBOOK_NOW=2024-06-30T12:00:00Z
+genesis() { # genesis LEDGER ORIGIN
+  POOLBOOK_LEDGER=$1 "$P" init >/dev/null
+  POOLBOOK_LEDGER=$1 "$P" new genesis --origin "$2" --partner DCC:council:"Derbyshire County Council" \
+    --partner ICB:icb:"NHS Derby and Derbyshire ICB" --key DCC:signatory:dcc-sig.pub \
+    --key DCC:finance:dcc-fin.pub --key ICB:signatory:icb-sig.pub --key ICB:finance:icb-fin.pub \
+    --key DCC:operator:op.pub --key ICB:auditor:aud.pub -o genesis.json 2>/dev/null
+  POOLBOOK_LEDGER=$1 "$P" sign genesis.json -k dcc-sig.key 2>/dev/null
+  POOLBOOK_LEDGER=$1 "$P" sign genesis.json -k icb-sig.key 2>/dev/null
+  POOLBOOK_LEDGER=$1 "$P" append genesis.json >/dev/null
+}
+
+mkdir -p "$disk"
+mount -t tmpfs -o size=1m tmpfs "$disk" || fail "cannot mount a tmpfs (run as root)"
+mounted=1
+export POOLBOOK_LEDGER=$disk/full.ledger
+genesis "$POOLBOOK_LEDGER" example.gov.uk/full
+refused=
+for round in $(seq 1 40); do
+  "$PB_BUILD/gen_docs" example.gov.uk/full dcc-fin.key "r$round" 200 >batch.jsonl
+  before=$("$P" log --json | sha256sum)
+  if ! "$P" append batch.jsonl >out.txt 2>err.txt; then
+    refused=$round
+    break
+  fi
+done
+[ -n "$refused" ] || fail "1 MiB never filled"
+grep -Eq '^poolbook: error: .*no space left on the device' err.txt ||
+  fail "a full disk said: $(cat err.txt)"
+[ "$(wc -l <err.txt)" = 1 ] || fail "not one line: $(cat err.txt)"
+[ "$("$P" log --json | sha256sum)" = "$before" ] || fail "the refused batch changed the ledger"
+"$P" verify >/dev/null || fail "the ledger does not verify after a full disk"
+ok "a full disk refuses batch $refused in one line ($(cat err.txt | cut -c1-80)...); the ledger verifies"
+
+# Fill what is left, then a new ledger: its lock file cannot get its blocks.
+head -c 4M /dev/zero >"$disk/filler" 2>/dev/null || true
+set +e
+POOLBOOK_LEDGER=$disk/new.ledger "$P" init >out.txt 2>err.txt
+code=$?
+set -e
+[ "$code" = 3 ] && grep -q "no space left on the device" err.txt ||
+  fail "init on a full disk: exit $code: $(cat err.txt)"
+init_err=$(cat err.txt)
+set +e
+"$P" log >out.txt 2>err.txt
+code=$?
+set -e
+[ "$code" != 135 ] && [ "$code" != 139 ] || fail "a command on the full disk crashed ($code)"
+ok "on a full disk init is refused in one line, no SIGBUS ($init_err)"
+umount "$disk"
+mounted=
+
+export POOLBOOK_LEDGER=$work/map.ledger
+genesis "$POOLBOOK_LEDGER" example.gov.uk/map
+refused=
+for round in $(seq 1 40); do
+  "$PB_BUILD/gen_docs" example.gov.uk/map dcc-fin.key "m$round" 50 >batch.jsonl
+  before=$("$P" log --json | sha256sum)
+  if ! POOLBOOK_TEST_MAP_BYTES=1048576 "$P" append batch.jsonl >out.txt 2>err.txt; then
+    refused=$round
+    break
+  fi
+done
+[ -n "$refused" ] || fail "a 1 MiB map never filled"
+grep -Eq '^poolbook: error: .*MDB_MAP_FULL' err.txt || fail "a full map said: $(cat err.txt)"
+[ "$("$P" log --json | sha256sum)" = "$before" ] || fail "the refused batch changed the ledger"
+"$P" verify >/dev/null || fail "the ledger does not verify after a full map"
+"$P" append batch.jsonl >/dev/null || fail "the batch does not append with the normal map"
+ok "a full map refuses batch $refused in one line; the ledger verifies; a normal map takes it"
+echo "faults.sh: $checks checks passed"
