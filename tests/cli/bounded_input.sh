@@ -65,9 +65,12 @@ ok "an import over the row limit is refused before its rows are built, naming th
 # The usage line each command prints with --help, as its errors quote it.
 usage() { echo "(usage: $("$P" "$@" --help | head -1 | sed 's/^usage: //'))"; }
 usage_log=$(usage log)
-for bad in -1 +1 " 1" 1e3 0x10 1.0 ""; do
+for bad in +1 " 1" 1e3 0x10 1.0 ""; do
   expect 2 "poolbook: error: --from must be a whole number, not '$bad' $usage_log" "$P" log --from "$bad"
 done
+# --from takes a date as well as an index: with a '-' it is read as a date.
+expect 2 "poolbook: error: --from must be a date YYYY-MM-DD or an index, not '-1' $usage_log" \
+  "$P" log --from -1
 expect 2 "poolbook: error: --limit must be from 0 to 18446744073709551615, not '18446744073709551616' $usage_log" \
   "$P" log --limit 18446744073709551616
 usage_verify=$(usage verify)
