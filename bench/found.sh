@@ -3,7 +3,7 @@
 # genesis of DCC (host) and ICB, then pool BCF24 agreed by both
 # (tests/data/import/ledger.sh). Needs $P (the poolbook command) and $root.
 PB_SRC=$root
-export P PB_SRC POOLBOOK_NOW=${POOLBOOK_NOW:-2024-06-30T12:00:00Z}
+export P PB_SRC POOLBOOK_NOW=${POOLBOOK_NOW:-2024-10-15T12:00:00Z}
 for k in dcc-sig dcc-fin icb-sig icb-fin op aud; do
   cp "$root/tests/data/keys/$k.pub" "$root/tests/data/keys/$k.key" .
   chmod 600 "$k.key"
