@@ -9,28 +9,10 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 rows=${1:-100000}
 P=$(cd "${2:-$root/build}" && pwd)/poolbook
-PB_SRC=$root
-export P PB_SRC POOLBOOK_NOW=2024-06-30T12:00:00Z
 work=$(mktemp -d "${TMPDIR:-/tmp}/pb-bench-import.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 cd "$work"
-for k in dcc-sig dcc-fin icb-sig icb-fin op aud; do
-  cp "$root/tests/data/keys/$k.pub" "$root/tests/data/keys/$k.key" .
-  chmod 600 "$k.key"
-done
-found() {
-  export POOLBOOK_LEDGER=$work/$1.ledger
-  "$P" init >/dev/null
-  "$P" new genesis --origin example.gov.uk/derbyshire-bcf \
-    --partner DCC:council:"Derbyshire County Council" --partner ICB:icb:"NHS Derby and Derbyshire ICB" \
-    --key DCC:signatory:dcc-sig.pub --key DCC:finance:dcc-fin.pub \
-    --key ICB:signatory:icb-sig.pub --key ICB:finance:icb-fin.pub \
-    --key DCC:operator:op.pub --key ICB:auditor:aud.pub -o genesis.json 2>/dev/null
-  "$P" sign genesis.json -k dcc-sig.key 2>/dev/null
-  "$P" sign genesis.json -k icb-sig.key 2>/dev/null
-  "$P" append genesis.json >/dev/null
-  . "$root/tests/data/import/ledger.sh"
-}
+. "$root/bench/found.sh"
 python3 - "$rows" <<'PY'
 import sys
 centres = ["CC4101", "CC4102", "CC4103"]

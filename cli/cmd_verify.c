@@ -10,9 +10,16 @@
 #include <string.h>
 
 static const char *const verify_usage[] = {
-    "verify [--trust PUBFILE...] [--threads N] [--json] [--bundle FILE [--key PUBFILE]]",
+    "verify [--trust PUBFILE...] [--full] [--state FILE] [--threads N] [--json] [--bundle FILE "
+    "[--key PUBFILE]]",
     "Check every record, signature, key binding, tree hash and checkpoint from",
     "the records alone. Names the first bad record index and why (exit 1).",
+    "What was verified is remembered (the replayed state, size and root) in",
+    "LEDGER-verified, or in FILE with --state (an auditor's own): the next",
+    "verify checks the stored tree still has the remembered root, replays only",
+    "the new records and checks a consistency proof to the new root. --full",
+    "replays every record from the first (docs/verify.md). The output is the",
+    "same either way; --show-from adds where this run began.",
     "--bundle checks an audit bundle (`poolbook export --format jsonl`) the same",
     "way with no ledger file, and names the bundle's first bad line.",
     "--trust anchors the check to keys you hold (minisign .pub files, or a file",
@@ -107,21 +114,27 @@ print_review(const json_t *findings)
     }
 }
 
+/* show_from: also say how many records were verified before (a run's
+ * history, so not printed by default: the output is the ledger's alone). */
 static void
-print_report(const pb_verify_report *report, int json, const json_t *findings, size_t anchored)
+print_report(const pb_verify_report *report, int json, const json_t *findings, size_t anchored,
+             int show_from)
 {
     char root[sodium_base64_ENCODED_LEN(32, sodium_base64_VARIANT_ORIGINAL)];
     sodium_bin2base64(root, sizeof(root), report->root, 32, sodium_base64_VARIANT_ORIGINAL);
     if (json) {
         char *review = json_array_size(findings) > 0 ? json_dumps(findings, JSON_COMPACT) : NULL;
-        printf(
-            "{\"ok\":true,\"anchored\":%s,\"records\":%llu,\"signatures\":%llu,"
-            "\"checkpoints\":%llu,\"cosignatures\":%llu,\"witnessed\":%llu,\"root\":\"%s\"%s%s}\n",
-            anchored > 0 ? "true" : "false", (unsigned long long)report->records,
-            (unsigned long long)report->signatures, (unsigned long long)report->checkpoints,
-            (unsigned long long)report->cosignatures, (unsigned long long)report->witnessed, root,
-            review != NULL ? ",\"review\":" : "", review != NULL ? review : "");
+        printf("{\"ok\":true,\"anchored\":%s,\"records\":%llu,\"signatures\":%llu,"
+               "\"checkpoints\":%llu,\"cosignatures\":%llu,\"witnessed\":%llu,\"root\":\"%s\"%s%s",
+               anchored > 0 ? "true" : "false", (unsigned long long)report->records,
+               (unsigned long long)report->signatures, (unsigned long long)report->checkpoints,
+               (unsigned long long)report->cosignatures, (unsigned long long)report->witnessed,
+               root, review != NULL ? ",\"review\":" : "", review != NULL ? review : "");
         free(review);
+        if (show_from) {
+            printf(",\"from\":%llu", (unsigned long long)report->from);
+        }
+        printf("}\n");
     } else {
         /* Without keys you hold, consistency is all that was shown: anyone
          * can make a consistent ledger (docs/auditor.md). */
@@ -142,6 +155,10 @@ print_report(const pb_verify_report *report, int json, const json_t *findings, s
                             : "not anchored to keys you hold (verify --trust KEY.pub ... to anchor "
                               "it)",
                root);
+        if (show_from) {
+            printf("continued from: %llu records verified before (--full replays them)\n",
+                   (unsigned long long)report->from);
+        }
         print_review(findings);
     }
 }
@@ -222,10 +239,18 @@ cmd_verify(int argc, char **argv)
     const char *bundle_path = NULL;
     const char *key_path = NULL;
     const char *trust_last = NULL;
+    const char *state_path = NULL;
     int json = 0;
+    int full = 0;
+    int show_from = 0;
     const struct cli_option options[] = {
         {CLI_STRING, 0, "threads", "N", &threads_text, "threads for signatures (default: cores)"},
         {CLI_FLAG, 0, "json", NULL, &json, "print the result as JSON"},
+        {CLI_FLAG, 0, "full", NULL, &full, "replay every record, not only the new ones"},
+        {CLI_FLAG, 0, "show-from", NULL, &show_from,
+         "also print how many records were verified before this run"},
+        {CLI_STRING, 0, "state", "FILE", &state_path,
+         "keep what was verified in FILE (default: LEDGER-verified)"},
         {CLI_STRING, 0, "bundle", "FILE", &bundle_path, "verify an audit bundle (- for stdin)"},
         {CLI_STRING, 0, "trust", "PUBFILE", &trust_last,
          "a key you hold, or a file listing them (repeat)"},
@@ -239,6 +264,9 @@ cmd_verify(int argc, char **argv)
     int argi = cli_parse(argc, argv, verify_usage, options);
     if (argi != argc) {
         cli_usage_error(verify_usage, "unexpected argument '%s'", argv[argi]);
+    }
+    if (bundle_path != NULL && (state_path != NULL || full)) {
+        cli_usage_error(verify_usage, "--bundle is always verified in full: no --state or --full");
     }
     if (key_path != NULL && bundle_path == NULL) {
         cli_usage_error(verify_usage, "--key goes with --bundle");
@@ -268,7 +296,7 @@ cmd_verify(int argc, char **argv)
         }
     } else {
         pb_store *store = cli_open_store(PB_STORE_RDONLY);
-        rc = pb_verify(store, threads, &report, &err);
+        rc = pb_verify_kept(store, state_path, full, threads, &report, &err);
         if (rc == PB_OK) {
             rc = pb_review_findings(store, &findings, &err);
         }
@@ -304,7 +332,7 @@ cmd_verify(int argc, char **argv)
         }
         return cli_report(&err);
     }
-    print_report(&report, json, findings, trusted.count);
+    print_report(&report, json, findings, trusted.count, show_from);
     json_decref(findings);
     fputs(finality, stdout);
     return 0;

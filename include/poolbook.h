@@ -875,9 +875,11 @@ char *pb_policy_step_text(const json_t *step);
  * the partner owes the pool, with its words ("DCC owes the pool £97,200.00"),
  * and the integrity footer: the tree size read, the latest checkpoint when it
  * covers that size (else null), and the result of pb_verify on the whole
- * ledger. "basis" is "forecast" (the settlement's outturn once settlements
- * exist). No wall-clock time is included: the same ledger gives the same
- * object. Cost: pb_verify's, O(records in the ledger).
+ * ledger (pb_verify_kept with the ledger's own state: only the records added
+ * since the last verification are replayed). "basis" is "forecast" (the
+ * settlement's outturn once settlements exist). No wall-clock time is
+ * included: the same ledger gives the same object. Cost: O(records added
+ * since the last verification + checkpoints x log(records)).
  * @param[out] statement_out a new reference; NULL on error.
  * Returns PB_OK; any code of pb_pool_report (PB_EPOOL unknown pool, PB_EPERIOD
  * a malformed period or one outside the pool's year); PB_EPARTNER (partner_id
@@ -1148,6 +1150,7 @@ typedef struct pb_verify_report {
     uint64_t cosignatures; /* auditor signature lines checked (witnesses' included) */
     uint64_t witnessed;    /* of which witnesses' cosignature/v1 lines */
     uint8_t root[32];      /* the root recomputed from the records */
+    uint64_t from;         /* records verified before, continued from (0: all replayed) */
 } pb_verify_report;
 
 /* Verify the whole ledger from its records alone: every record canonical and
@@ -1196,6 +1199,18 @@ int pb_money_ref_first(pb_store *store, const json_t *record, char *id_out, size
  * PB_OK or PB_EVERIFY naming the first key that fails. */
 int pb_genesis_anchor(const json_t *genesis_record, const pb_pubkey *trusted, size_t count,
                       pb_error *err);
+/* pb_verify that is not repeated (docs/verify.md): the replayed state and the
+ * size and root verified through are kept in the verifier's own file,
+ * state_path (an auditor's), or with state_path NULL the ledger's own,
+ * "<ledger file>-verified" (the host's). The next call checks that the stored
+ * tree still has the remembered root at that size, replays only the records
+ * after it, and checks a consistency proof from the remembered root to the
+ * new one; every checkpoint is checked each time. full replays everything
+ * from the first record and replaces what the file held. The report's counts
+ * are the whole ledger's; report->from is where this call began. Codes as
+ * pb_verify, and PB_EIO when the state file cannot be opened or made. */
+int pb_verify_kept(pb_store *store, const char *state_path, int full, unsigned threads,
+                   pb_verify_report *report_out, pb_error *err);
 
 /* ---------------------------------------------------------------------------
  * Interchange: the audit bundle and the spreadsheet export (DESIGN 8).

@@ -6,6 +6,7 @@
  * checkpoints and verify.
  */
 #include "books/books.h"
+#include "log/log.h"
 #include "support.h"
 
 #include <setjmp.h>
@@ -459,6 +460,133 @@ test_append_out_of_memory_changes_nothing(void **state)
     free(before);
 }
 
+/* Genesis and documents 1..n, signed: document bad_sig's title changed
+ * after signing, document bad_key signed by a key the genesis did not bind
+ * (-1: none). The caller releases each and the array. */
+static json_t **
+bulk_records(struct fixture *f, int n, int bad_sig, int bad_key, pb_seckey *stranger)
+{
+    json_t **rs = calloc((size_t)n + 1, sizeof(*rs));
+    assert_non_null(rs);
+    for (int i = 0; i <= n; i++) {
+        char id[16];
+        snprintf(id, sizeof(id), "doc-%d", i);
+        if (i == 0) {
+            rs[i] = genesis_draft(f);
+            assert_int_equal(pb_record_sign(rs[i], f->dcc_sig, NULL), PB_OK);
+            assert_int_equal(pb_record_sign(rs[i], f->icb_sig, NULL), PB_OK);
+        } else {
+            rs[i] = document(id, "Invoice", i == bad_key ? stranger : f->dcc_fin);
+        }
+        if (i == bad_sig) {
+            json_object_set_new(json_object_get(rs[i], "entry"), "title", json_string("Changed"));
+        }
+    }
+    return rs;
+}
+
+static void
+free_records(json_t **rs, int n)
+{
+    for (int i = 0; i <= n; i++) {
+        json_decref(rs[i]);
+    }
+    free(rs);
+}
+
+/* bulk_records loaded as they are (not admitted) into a scratch ledger. */
+static pb_store *
+loaded_ledger(struct fixture *f, int n, int bad_sig, int bad_key, pb_seckey *stranger)
+{
+    pb_store *s = NULL;
+    assert_int_equal(pb_store_open_scratch(&s, NULL), PB_OK);
+    pb_loader loader;
+    assert_int_equal(pb_loader_begin(s, &loader, NULL), PB_OK);
+    json_t **rs = bulk_records(f, n, bad_sig, bad_key, stranger);
+    for (int i = 0; i <= n; i++) {
+        const char *id = json_string_value(json_object_get(json_object_get(rs[i], "entry"), "id"));
+        char *bytes = NULL;
+        size_t len = 0;
+        assert_int_equal(pb_json_canonical(rs[i], &bytes, &len, NULL), PB_OK);
+        assert_int_equal(pb_loader_add(&loader, bytes, len, id, NULL), PB_OK);
+        free(bytes);
+    }
+    free_records(rs, n);
+    assert_int_equal(pb_loader_commit(&loader, NULL), PB_OK);
+    return s;
+}
+
+/* Verify checks signatures on a worker while it admits the next records
+ * (chunks of 4,096; 4,500 records make two): the first bad record is named whichever comes to light
+ * first, with one thread or two. */
+static void
+test_verify_pipeline_names_first_bad_record(void **state)
+{
+    struct fixture *f = *state;
+    json_t *other = json_array();
+    pb_seckey *stranger = pbt_key(f->dir, "stranger", "DCC", "finance", other);
+    json_decref(other);
+    const struct {
+        int bad_sig, bad_key;
+        int64_t index;
+    } cases[] = {{-1, -1, -1}, {100, 4200, 100}, {4300, 4200, 4200}, {4500, -1, 4500}};
+    for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+        pb_store *s = loaded_ledger(f, 4500, cases[c].bad_sig, cases[c].bad_key, stranger);
+        for (unsigned threads = 1; threads <= 2; threads++) {
+            pb_verify_report report;
+            pb_error err;
+            pb_error_init(&err);
+            int rc = pb_verify(s, threads, &report, &err);
+            if (cases[c].index < 0) {
+                assert_int_equal(rc, PB_OK);
+                assert_int_equal(report.records, 4501);
+                assert_int_equal(report.signatures, 4502);
+            } else {
+                assert_int_equal(rc, PB_EVERIFY);
+                assert_int_equal(err.index, cases[c].index);
+            }
+        }
+        pb_store_close(s);
+    }
+    pb_seckey_free(stranger);
+}
+
+/* A batch's signatures are checked on a worker every 4,096 records while
+ * the next are admitted: the first bad record is named by its position and
+ * the batch leaves the ledger as it was. */
+static void
+test_append_batch_pipeline_names_first_bad_record(void **state)
+{
+    struct fixture *f = *state;
+    json_t *other = json_array();
+    pb_seckey *stranger = pbt_key(f->dir, "stranger", "DCC", "finance", other);
+    json_decref(other);
+    found(f);
+    const struct {
+        int bad_sig, bad_key;
+        int64_t position;
+    } cases[] = {{100, 4200, 99}, {4300, 4200, 4199}};
+    for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+        json_t **rs = bulk_records(f, 4500, cases[c].bad_sig, cases[c].bad_key, stranger);
+        pb_error err;
+        pb_error_init(&err);
+        int rc = pb_store_append_batch(f->store, rs + 1, 4500, NULL, NULL, &err);
+        assert_int_not_equal(rc, PB_OK);
+        assert_int_equal(err.index, cases[c].position);
+        uint64_t size = 0;
+        assert_int_equal(pb_store_size(f->store, &size, NULL), PB_OK);
+        assert_int_equal(size, 1);
+        free_records(rs, 4500);
+    }
+    json_t **rs = bulk_records(f, 4500, -1, -1, stranger);
+    uint64_t appended = 0;
+    assert_int_equal(pb_store_append_batch(f->store, rs + 1, 4500, &appended, NULL, NULL), PB_OK);
+    assert_int_equal(appended, 4500);
+    free_records(rs, 4500);
+    assert_int_equal(pb_store_reindex(f->store, NULL), PB_OK);
+    pb_seckey_free(stranger);
+}
+
 int
 main(void)
 {
@@ -478,6 +606,10 @@ main(void)
         cmocka_unit_test_setup_teardown(test_wrong_origin_and_unsigned_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_proofs_checkpoint_and_verify, setup, teardown),
         cmocka_unit_test_setup_teardown(test_verify_empty_ledger_has_rfc_empty_root, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_verify_pipeline_names_first_bad_record, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_append_batch_pipeline_names_first_bad_record, setup,
                                         teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

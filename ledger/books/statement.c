@@ -605,7 +605,7 @@ integrity_of(pb_store *store, const char *pool_id, uint64_t tree_size, json_t **
         }
     }
     free(note);
-    rc = rc == PB_OK ? pb_verify(store, 0, &vr, err) : rc;
+    rc = rc == PB_OK ? pb_verify_kept(store, NULL, 0, 0, &vr, err) : rc;
     if (rc == PB_OK) {
         char root[sodium_base64_ENCODED_LEN(32, sodium_base64_VARIANT_ORIGINAL)];
         sodium_bin2base64(root, sizeof(root), vr.root, 32, sodium_base64_VARIANT_ORIGINAL);

@@ -914,7 +914,7 @@ pb_bundle_verify(FILE *in, const char *name, unsigned threads, const pb_pubkey *
     if (rc == PB_OK) {
         rc = read_rest(&r, err);
     }
-    pb_verify_hooks hooks = {threads, at_end, &r, 0};
+    pb_verify_hooks hooks = {threads, at_end, &r, 0, NULL, 0, 0};
     if (rc == PB_OK) {
         rc = pb_verify_with(r.store, &hooks, report_out, err);
         if (rc != PB_OK) {

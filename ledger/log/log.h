@@ -58,6 +58,7 @@ void pb_merkle_stack_root(const pb_merkle_stack *stack, uint8_t out[32]);
  * transaction. Rebuilt from the records alone by replaying them.
  * ------------------------------------------------------------------------- */
 #include <lmdb.h>
+#include <pthread.h>
 
 typedef struct pb_state {
     MDB_txn *txn;
@@ -105,6 +106,47 @@ int pb_sigbatch_add(pb_sigbatch *batch, const pb_sigcheck *check, pb_error *err)
 int pb_sigbatch_run(pb_sigbatch *batch, unsigned threads, pb_error *err);
 /* Drop everything collected (keep the allocations). */
 void pb_sigbatch_clear(pb_sigbatch *batch);
+
+/* One batch run (pb_sigbatch_run) on a thread of its own while the caller
+ * admits the next records: the pipeline of verify. Zero-initialise. */
+typedef struct pb_sigworker {
+    pthread_t id;
+    pb_sigbatch *batch; /* borrowed until pb_sigworker_wait */
+    unsigned threads;
+    int busy;
+    int on_thread;
+    int rc;
+    pb_error err;
+} pb_sigworker;
+
+void pb_sigworker_start(pb_sigworker *w, pb_sigbatch *batch, unsigned threads);
+/* Wait for the batch started last (PB_OK when none): pb_sigbatch_run's result. */
+int pb_sigworker_wait(pb_sigworker *w, pb_error *err);
+
+/* The pipeline of bulk work (verify, reindex, append): the single writer
+ * queues signatures into p->batch while admitting records in order; every few
+ * thousand records it hands the batch off, and a worker checks it while the
+ * writer admits the next ones. Two batches at most are alive: memory is
+ * bounded by the hand-off interval, not by the number of records. With one
+ * thread every batch is checked at the hand-off, as before. */
+typedef struct pb_sigpipe {
+    pb_sigbatch batches[2];
+    pb_sigbatch *batch; /* the one being filled: admit's defer */
+    pb_sigworker worker;
+    unsigned threads;
+    uint64_t in_worker;  /* what the batch in the worker covers (the caller's count) */
+    uint64_t checked;    /* what the batches checked so far cover */
+    uint64_t signatures; /* signatures checked so far */
+} pb_sigpipe;
+
+/* threads: 0 one per core. */
+void pb_sigpipe_init(pb_sigpipe *p, unsigned threads);
+void pb_sigpipe_free(pb_sigpipe *p);
+/* Wait for the batch handed off before (its failure is returned first: its
+ * records come first), then hand off p->batch, which covers the caller's count
+ * covers (e.g. records admitted); with wait, wait for it too (the end of a
+ * run). Failures as pb_sigbatch_run: PB_ESIG_INVALID with err->index. */
+int pb_sigpipe_hand_off(pb_sigpipe *p, uint64_t covers, int wait, pb_error *err);
 
 /* ---------------------------------------------------------------------------
  * The rules a log is opened with (store.c, record.c, verify.c). The log
@@ -220,13 +262,41 @@ void pb_checkpoint_lines_free(pb_checkpoint_line *lines, size_t count);
 typedef struct pb_scratch {
     MDB_env *env;
     pb_state state;
+    MDB_dbi verified; /* a kept file's mark (pb_scratch_open_at) */
+    int kept;         /* 1: a verifier's state file, not a temporary one */
 } pb_scratch;
+
+/* How far a kept verifier state was verified: the records [0, size) were
+ * admitted into its state, their signatures and tree hashes checked; root is
+ * the tree's root at size and stack the compact range to continue from. */
+typedef struct pb_verified_mark {
+    uint64_t size;
+    uint64_t records;
+    uint64_t signatures;
+    uint64_t checked; /* records whose signatures were checked: < size while a
+                         run was under way, and then the mark is not used */
+    uint8_t root[32];
+    pb_merkle_stack stack;
+} pb_verified_mark;
 
 int pb_scratch_open(pb_scratch *scratch, pb_error *err);
 /* Commit the scratch transaction and start another, so a long replay never
  * holds more dirty pages than LMDB allows in one transaction. */
 int pb_scratch_flush(pb_scratch *scratch, pb_error *err);
 void pb_scratch_close(pb_scratch *scratch);
+/* A verifier's state kept in the file at path (created when missing), with
+ * the mark of how far it was verified. PB_EIO when it cannot be opened. */
+int pb_scratch_open_at(pb_scratch *scratch, const char *path, pb_error *err);
+/* The mark in the open transaction: PB_OK, PB_ENOTFOUND (none yet),
+ * PB_EVERIFY (not a mark this program wrote) or PB_ESTORE. */
+int pb_scratch_mark_get(const pb_scratch *scratch, pb_verified_mark *mark, pb_error *err);
+int pb_scratch_mark_put(const pb_scratch *scratch, const pb_verified_mark *mark, pb_error *err);
+/* Empty the state (and a kept file's mark) in the open transaction. */
+int pb_scratch_reset(pb_scratch *scratch, pb_error *err);
+/* Commit the open transaction and start none (the end of a verification). */
+int pb_scratch_commit(pb_scratch *scratch, pb_error *err);
+/* The file a store was opened from (NULL for a scratch ledger). */
+const char *pb_store_path(const pb_store *store);
 
 /* A ledger that lives only as long as its handle: a temporary file removed at
  * once (as pb_scratch), with every table of a real ledger. Bundle
@@ -309,6 +379,11 @@ typedef struct pb_verify_hooks {
                   pb_error *err);
     void *ctx;
     uint64_t bad_checkpoint; /* out: tree size of the checkpoint at fault, or 0 */
+    /* The verifier's own state file (NULL: a temporary replay, as pb_verify),
+     * continued from where it was verified through unless full. */
+    const char *state_path;
+    int full;
+    int state_suffix; /* 1: the file is state_path + "-verified" */
 } pb_verify_hooks;
 
 /* pb_verify, then hooks->at_end; on a checkpoint's failure hooks->bad_checkpoint

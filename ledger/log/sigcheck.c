@@ -166,3 +166,108 @@ pb_sigbatch_run(pb_sigbatch *batch, unsigned threads, pb_error *err)
     }
     return PB_OK;
 }
+
+/* ---- a batch checked on a thread of its own, while the caller goes on ---- */
+
+static void *
+run_worker(void *arg)
+{
+    pb_sigworker *w = arg;
+    pb_error_init(&w->err);
+    w->rc = pb_sigbatch_run(w->batch, w->threads, &w->err);
+    return NULL;
+}
+
+void
+pb_sigworker_start(pb_sigworker *w, pb_sigbatch *batch, unsigned threads)
+{
+    PB_ASSERT(!w->busy);
+    w->batch = batch;
+    w->threads = threads;
+    w->busy = 1;
+    w->on_thread = pthread_create(&w->id, NULL, run_worker, w) == 0;
+    if (!w->on_thread) {
+        run_worker(w); /* no thread to be had: check it here */
+    }
+}
+
+int
+pb_sigworker_wait(pb_sigworker *w, pb_error *err)
+{
+    if (!w->busy) {
+        return PB_OK;
+    }
+    if (w->on_thread) {
+        pthread_join(w->id, NULL);
+    }
+    w->busy = 0;
+    if (w->rc != PB_OK && err != NULL) {
+        *err = w->err;
+    }
+    return w->rc;
+}
+
+/* ---- the pipeline: fill one batch while the other is checked ------------- */
+
+void
+pb_sigpipe_init(pb_sigpipe *p, unsigned threads)
+{
+    memset(p, 0, sizeof(*p));
+    pb_sigbatch_init(&p->batches[0]);
+    pb_sigbatch_init(&p->batches[1]);
+    p->batch = &p->batches[0];
+    if (threads == 0) {
+        long cores = sysconf(_SC_NPROCESSORS_ONLN);
+        threads = cores > 0 ? (unsigned)cores : 1;
+    }
+    p->threads = threads;
+}
+
+void
+pb_sigpipe_free(pb_sigpipe *p)
+{
+    pb_error ignored;
+    pb_sigworker_wait(&p->worker, &ignored);
+    pb_sigbatch_free(&p->batches[0]);
+    pb_sigbatch_free(&p->batches[1]);
+}
+
+/* Wait for the worker's batch; on success what it covered is checked. */
+static int
+pipe_wait(pb_sigpipe *p, pb_error *err)
+{
+    if (!p->worker.busy) {
+        return PB_OK;
+    }
+    int rc = pb_sigworker_wait(&p->worker, err);
+    p->signatures += p->worker.batch->count;
+    pb_sigbatch_clear(p->worker.batch);
+    if (rc == PB_OK) {
+        p->checked = p->in_worker;
+    }
+    return rc;
+}
+
+int
+pb_sigpipe_hand_off(pb_sigpipe *p, uint64_t covers, int wait, pb_error *err)
+{
+    int rc = pipe_wait(p, err);
+    if (rc != PB_OK) {
+        return rc;
+    }
+    pb_sigbatch *mine = p->batch;
+    p->in_worker = covers;
+    if (p->threads > 1) {
+        /* All threads but the one that goes on admitting. */
+        pb_sigworker_start(&p->worker, mine, p->threads - 1);
+        p->batch = mine == &p->batches[0] ? &p->batches[1] : &p->batches[0];
+        return wait ? pipe_wait(p, err) : PB_OK;
+    }
+    rc = pb_sigbatch_run(mine, 1, err);
+    p->signatures += mine->count;
+    pb_sigbatch_clear(mine);
+    if (rc == PB_OK) {
+        p->checked = covers;
+    }
+    return rc;
+}

@@ -36,6 +36,9 @@
 /* A test knob: POOLBOOK_TEST_MAP_BYTES sets the map size of a writable open
  * (tests/cli/faults.sh fills a tiny map). Unset in normal use. */
 #define STORE_MAP_ENV "POOLBOOK_TEST_MAP_BYTES"
+/* Records a bulk replay or append admits between hand-offs of its
+ * signatures to the pipeline (pb_sigpipe): what bounds its queued memory. */
+#define STORE_SIG_CHUNK 4096
 
 struct pb_store {
     MDB_env *env;
@@ -49,6 +52,7 @@ struct pb_store {
     const pb_log_rules *rules; /* borrowed; NULL: appends and reindex refused */
     pb_progress_fn progress;   /* may be NULL */
     void *progress_ctx;
+    char *path;                /* the ledger file; NULL for a scratch ledger */
 };
 
 void
@@ -374,7 +378,11 @@ pb_log_open(const char *path, int flags, const pb_log_rules *rules, pb_store **s
     }
     s->rdonly = (flags & PB_STORE_RDONLY) != 0 && !create;
     s->rules = rules;
-    rc = env_open(s, path, create, &st, err);
+    s->path = strdup(path);
+    rc = s->path != NULL ? PB_OK : pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
+    if (rc == PB_OK) {
+        rc = env_open(s, path, create, &st, err);
+    }
     if (rc == PB_OK) {
         rc = init_tables(s, create, err);
     }
@@ -402,7 +410,15 @@ pb_store_close(pb_store *store)
     if (store->env != NULL) {
         mdb_env_close(store->env);
     }
+    free(store->path);
     free(store);
+}
+
+const char *
+pb_store_path(const pb_store *store)
+{
+    PB_ASSERT(store != NULL);
+    return store->path;
 }
 
 /* ---- reading within a transaction -------------------------------------- */
@@ -590,8 +606,8 @@ append_in_txn(pb_store *s, MDB_txn *txn, struct prepared *ps, size_t count,
     uint64_t first = n;
     res->first = n;
     pb_state state = {txn, s->state};
-    pb_sigbatch batch;
-    pb_sigbatch_init(&batch);
+    pb_sigpipe pipe;
+    pb_sigpipe_init(&pipe, 0);
     size_t failed_at = count;
     /* Batch positions of the records written, for mapping a bad signature back. */
     size_t *positions = calloc(count + 1, sizeof(size_t));
@@ -612,7 +628,7 @@ append_in_txn(pb_store *s, MDB_txn *txn, struct prepared *ps, size_t count,
             rc = s->rules->check_new(ps[i].record, err);
         }
         if (rc == PB_OK) {
-            rc = s->rules->admit(&state, ps[i].record, n, &batch, err);
+            rc = s->rules->admit(&state, ps[i].record, n, pipe.batch, err);
         }
         if (rc == PB_OK) {
             rc = write_record(s, txn, n, &ps[i], err);
@@ -629,11 +645,24 @@ append_in_txn(pb_store *s, MDB_txn *txn, struct prepared *ps, size_t count,
         if (count > 1) {
             pb_store_progress(s, "appending", i + 1, count);
         }
+        if ((n - first) % STORE_SIG_CHUNK == 0) {
+            pb_error sig_err;
+            pb_error_init(&sig_err);
+            rc = pb_sigpipe_hand_off(&pipe, n, 0, &sig_err);
+            if (rc != PB_OK) {
+                if (err != NULL) {
+                    pb_error_init(err);
+                }
+                pb_error_set(err, PB_ESIG_INVALID, "$.sigs", "%s", sig_err.text);
+                failed_at = positions[(uint64_t)sig_err.index - first];
+                break;
+            }
+        }
     }
     /* The first bad record wins: a bad signature before a refused record. */
     pb_error sig_err;
     pb_error_init(&sig_err);
-    if (positions != NULL && pb_sigbatch_run(&batch, 0, &sig_err) != PB_OK) {
+    if (positions != NULL && pb_sigpipe_hand_off(&pipe, n, 1, &sig_err) != PB_OK) {
         size_t pos = positions[(uint64_t)sig_err.index - first];
         if (pos < failed_at) {
             if (err != NULL) {
@@ -647,7 +676,7 @@ append_in_txn(pb_store *s, MDB_txn *txn, struct prepared *ps, size_t count,
     if (rc != PB_OK && err != NULL) {
         err->index = (int64_t)failed_at;
     }
-    pb_sigbatch_free(&batch);
+    pb_sigpipe_free(&pipe);
     free(positions);
     return rc;
 }
@@ -1255,6 +1284,110 @@ pb_scratch_flush(pb_scratch *scratch, pb_error *err)
     return mrc == 0 ? PB_OK : pb_store_error(err, mrc, "flushing a scratch database");
 }
 
+/* The verifier's own state file (docs/verify.md): an LMDB file of its own
+ * (MDB_NOSUBDIR, with its lock file), holding the replayed state and the
+ * mark of how far it was verified. Commits are synced: the mark and the state
+ * it describes are written in one transaction. */
+int
+pb_scratch_open_at(pb_scratch *scratch, const char *path, pb_error *err)
+{
+    memset(scratch, 0, sizeof(*scratch));
+    int mrc = mdb_env_create(&scratch->env);
+    if (mrc == 0) {
+        mrc = mdb_env_set_mapsize(scratch->env, SCRATCH_MAP_BYTES);
+    }
+    if (mrc == 0) {
+        mrc = mdb_env_set_maxdbs(scratch->env, 2);
+    }
+    if (mrc == 0) {
+        mrc = mdb_env_open(scratch->env, path, MDB_NOSUBDIR, 0600);
+    }
+    if (mrc == 0) {
+        mrc = mdb_txn_begin(scratch->env, NULL, 0, &scratch->state.txn);
+    }
+    if (mrc == 0) {
+        mrc = mdb_dbi_open(scratch->state.txn, "state", MDB_CREATE, &scratch->state.dbi);
+    }
+    MDB_dbi ledger_table;
+    if (mrc == 0 && mdb_dbi_open(scratch->state.txn, "records", 0, &ledger_table) == 0) {
+        pb_scratch_close(scratch);
+        return pb_error_set(err, PB_EUSAGE, path, "a ledger, not a verifier's state file");
+    }
+    if (mrc == 0) {
+        mrc = mdb_dbi_open(scratch->state.txn, "verified", MDB_CREATE, &scratch->verified);
+    }
+    if (mrc != 0) {
+        pb_scratch_close(scratch);
+        if (mrc == MDB_INVALID || mrc == MDB_VERSION_MISMATCH || mrc == EINVAL ||
+            mrc == MDB_INCOMPATIBLE) {
+            return pb_error_set(err, PB_EIO, path, "not a verifier's state file: %s",
+                                mdb_strerror(mrc));
+        }
+        if (mrc == ENOENT || mrc == EACCES || mrc == EROFS || mrc == EPERM || mrc == ENOTDIR) {
+            return pb_error_set(err, PB_EIO, path, "cannot open the verified state: %s",
+                                mdb_strerror(mrc));
+        }
+        return pb_store_error(err, mrc, "opening the verified state");
+    }
+    scratch->kept = 1;
+    return PB_OK;
+}
+
+#define MARK_MAGIC "pbmark1"
+#define MARK_KEY "through"
+
+int
+pb_scratch_mark_get(const pb_scratch *scratch, pb_verified_mark *mark, pb_error *err)
+{
+    MDB_val k = {strlen(MARK_KEY), (void *)MARK_KEY};
+    MDB_val v;
+    int mrc = mdb_get(scratch->state.txn, scratch->verified, &k, &v);
+    if (mrc == MDB_NOTFOUND) {
+        return PB_ENOTFOUND;
+    }
+    if (mrc != 0) {
+        return pb_store_error(err, mrc, "reading the verified state");
+    }
+    if (v.mv_size != sizeof(MARK_MAGIC) + sizeof(*mark) ||
+        memcmp(v.mv_data, MARK_MAGIC, sizeof(MARK_MAGIC)) != 0) {
+        return pb_error_set(err, PB_EVERIFY, NULL,
+                            "the verified state is not one this poolbook wrote "
+                            "(verify --full replaces it)");
+    }
+    memcpy(mark, (const char *)v.mv_data + sizeof(MARK_MAGIC), sizeof(*mark));
+    return PB_OK;
+}
+
+int
+pb_scratch_mark_put(const pb_scratch *scratch, const pb_verified_mark *mark, pb_error *err)
+{
+    char buf[sizeof(MARK_MAGIC) + sizeof(*mark)];
+    memcpy(buf, MARK_MAGIC, sizeof(MARK_MAGIC));
+    memcpy(buf + sizeof(MARK_MAGIC), mark, sizeof(*mark));
+    MDB_val k = {strlen(MARK_KEY), (void *)MARK_KEY};
+    MDB_val v = {sizeof(buf), buf};
+    int mrc = mdb_put(scratch->state.txn, scratch->verified, &k, &v, 0);
+    return mrc == 0 ? PB_OK : pb_store_error(err, mrc, "writing the verified state");
+}
+
+int
+pb_scratch_reset(pb_scratch *scratch, pb_error *err)
+{
+    int mrc = mdb_drop(scratch->state.txn, scratch->state.dbi, 0);
+    if (mrc == 0 && scratch->kept) {
+        mrc = mdb_drop(scratch->state.txn, scratch->verified, 0);
+    }
+    return mrc == 0 ? PB_OK : pb_store_error(err, mrc, "clearing the verified state");
+}
+
+int
+pb_scratch_commit(pb_scratch *scratch, pb_error *err)
+{
+    int mrc = mdb_txn_commit(scratch->state.txn);
+    scratch->state.txn = NULL;
+    return mrc == 0 ? PB_OK : pb_store_error(err, mrc, "writing the verified state");
+}
+
 void
 pb_scratch_close(pb_scratch *scratch)
 {
@@ -1382,8 +1515,8 @@ replay_all(pb_store *s, MDB_txn *txn, pb_error *err)
     uint64_t size = 0;
     int rc = txn_size(s, txn, &size, err);
     pb_state state = {txn, s->state};
-    pb_sigbatch batch;
-    pb_sigbatch_init(&batch);
+    pb_sigpipe pipe;
+    pb_sigpipe_init(&pipe, 0);
     for (uint64_t i = 0; i < size && rc == PB_OK; i++) {
         uint8_t key[8];
         put_be64(key, i);
@@ -1399,7 +1532,7 @@ replay_all(pb_store *s, MDB_txn *txn, pb_error *err)
             rc = pb_log_check_form(record, s->rules, err);
         }
         if (rc == PB_OK) {
-            rc = s->rules->admit(&state, record, i, &batch, err);
+            rc = s->rules->admit(&state, record, i, pipe.batch, err);
         }
         if (rc == PB_OK) {
             pb_store_progress(s, "reindexing", i + 1, size);
@@ -1408,11 +1541,21 @@ replay_all(pb_store *s, MDB_txn *txn, pb_error *err)
             err->index = (int64_t)i;
         }
         json_decref(record);
+        if (rc == PB_OK && (i + 1) % STORE_SIG_CHUNK == 0) {
+            rc = pb_sigpipe_hand_off(&pipe, i + 1, 0, err);
+        }
     }
-    if (rc == PB_OK) {
-        rc = pb_sigbatch_run(&batch, 0, err);
+    /* A bad signature before the record that failed is the first bad one. */
+    pb_error sig_err;
+    pb_error_init(&sig_err);
+    if (pb_sigpipe_hand_off(&pipe, size, 1, &sig_err) != PB_OK &&
+        (rc == PB_OK || err == NULL || sig_err.index <= err->index)) {
+        if (err != NULL) {
+            *err = sig_err;
+        }
+        rc = sig_err.code;
     }
-    pb_sigbatch_free(&batch);
+    pb_sigpipe_free(&pipe);
     return rc;
 }
 

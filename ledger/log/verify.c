@@ -4,9 +4,11 @@
  * formed, found where the id index says, admitted against state replayed
  * into a scratch database (so every signing rule is applied as at append),
  * and hashed into a recomputed tree compared with every stored tree hash.
- * Signature bytes are checked in chunks on several threads. Then each stored
- * checkpoint's signatures and root, and consistency between successive
- * checkpoints. The first bad record index is reported. The log's own checks
+ * Signature bytes are checked in chunks by a worker thread while the next
+ * records are admitted (pb_sigpipe). Then each stored checkpoint's signatures
+ * and root, and consistency between successive checkpoints. With a kept
+ * state (pb_verify_kept, docs/verify.md) the replay continues from the size
+ * verified before, once the stored tree is shown to still have its root. The first bad record index is reported. The log's own checks
  * (form, hashes, tree, checkpoints) are here; the replay of the entry rules
  * comes through the pb_log_rules the store was opened with (books/rules.c).
  */
@@ -14,6 +16,7 @@
 
 #include <sodium.h>
 #include <string.h>
+#include <sys/stat.h>
 
 /* Records whose signatures are checked together. */
 #define VERIFY_CHUNK_RECORDS 4096
@@ -21,15 +24,17 @@
 struct verifier {
     pb_snapshot snap;
     pb_scratch scratch;
-    pb_sigbatch batch;
+    pb_sigpipe pipe; /* signatures checked while the next records are admitted */
+    uint64_t signatures_before; /* checked by earlier runs (a kept state) */
     pb_merkle_stack stack;
-    unsigned threads;
     const pb_log_rules *rules; /* the entry rules the store was opened with */
     pb_verify_hooks *hooks;
     pb_verify_report *report;
     pb_checkpoint_line *lines;
     size_t line_count;
     uint8_t (*roots)[32]; /* root at each line's tree size */
+    uint64_t start;       /* records verified before: replay continues here */
+    uint8_t start_root[32];
 };
 
 /* Set PB_EVERIFY for record index (or -1) with a text built by the caller. */
@@ -64,14 +69,14 @@ compare_stored(void *ctx, uint32_t level, uint64_t index, const uint8_t hash[32]
     return PB_OK;
 }
 
+/* Hand the signatures queued so far to the pipeline (wait: and drain it). */
 static int
-run_signatures(struct verifier *v, pb_error *err)
+run_signatures(struct verifier *v, int wait, pb_error *err)
 {
     pb_error local;
     pb_error_init(&local);
-    int rc = pb_sigbatch_run(&v->batch, v->threads, &local);
-    v->report->signatures += v->batch.count;
-    pb_sigbatch_clear(&v->batch);
+    int rc = pb_sigpipe_hand_off(&v->pipe, v->stack.size, wait, &local);
+    v->report->signatures = v->signatures_before + v->pipe.signatures;
     if (rc != PB_OK) {
         return fail(err, local.index, local.text);
     }
@@ -123,7 +128,7 @@ verify_record(struct verifier *v, uint64_t index, pb_error *err)
         local.code = rc == PB_OK ? PB_OK : PB_EVERIFY;
     }
     if (rc == PB_OK) {
-        rc = v->rules->admit(&v->scratch.state, record, index, &v->batch, &local);
+        rc = v->rules->admit(&v->scratch.state, record, index, v->pipe.batch, &local);
     }
     if (rc != PB_OK && local.code != PB_EVERIFY) {
         char detail[PB_ERROR_TEXT_MAX + PB_ERROR_WHERE_MAX];
@@ -151,11 +156,33 @@ note_roots(struct verifier *v)
     }
 }
 
+/* A kept state's mark: how far its state and v->stack have come. */
+static int
+put_mark(struct verifier *v, pb_error *err)
+{
+    if (!v->scratch.kept) {
+        return PB_OK;
+    }
+    pb_verified_mark mark;
+    memset(&mark, 0, sizeof(mark));
+    mark.size = v->stack.size;
+    mark.records = v->report->records;
+    mark.signatures = v->report->signatures;
+    mark.checked = v->pipe.checked;
+    if (v->stack.size > 0) {
+        pb_merkle_stack_root(&v->stack, mark.root);
+    } else {
+        crypto_hash_sha256(mark.root, NULL, 0);
+    }
+    mark.stack = v->stack;
+    return pb_scratch_mark_put(&v->scratch, &mark, err);
+}
+
 static int
 verify_records(struct verifier *v, pb_error *err)
 {
     int rc = PB_OK;
-    for (uint64_t i = 0; i < v->snap.size && rc == PB_OK; i++) {
+    for (uint64_t i = v->start; i < v->snap.size && rc == PB_OK; i++) {
         rc = verify_record(v, i, err);
         if (rc == PB_OK) {
             note_roots(v);
@@ -163,7 +190,10 @@ verify_records(struct verifier *v, pb_error *err)
             pb_store_progress(v->snap.store, "verifying", i + 1, v->snap.size);
         }
         if (rc == PB_OK && (i + 1) % VERIFY_CHUNK_RECORDS == 0) {
-            rc = run_signatures(v, err);
+            rc = run_signatures(v, 0, err);
+        }
+        if (rc == PB_OK && (i + 1) % VERIFY_CHUNK_RECORDS == 0) {
+            rc = put_mark(v, err);
         }
         if (rc == PB_OK && (i + 1) % VERIFY_CHUNK_RECORDS == 0) {
             rc = pb_scratch_flush(&v->scratch, err);
@@ -172,7 +202,7 @@ verify_records(struct verifier *v, pb_error *err)
     /* A bad signature earlier than the record that failed is the first bad one. */
     pb_error sig_err;
     pb_error_init(&sig_err);
-    if (run_signatures(v, &sig_err) != PB_OK && (rc == PB_OK || sig_err.index <= err->index)) {
+    if (run_signatures(v, 1, &sig_err) != PB_OK && (rc == PB_OK || sig_err.index <= err->index)) {
         if (err != NULL) {
             *err = sig_err;
         }
@@ -230,6 +260,34 @@ line_signer(struct verifier *v, const pb_checkpoint_line *l, const char *origin,
     return rc;
 }
 
+/* The stored tree proves that the tree of old_size with old_root is a prefix
+ * of the tree of new_size with new_root (RFC 6962 2.1.2); what names the two
+ * trees in the error. */
+static int
+check_consistent(struct verifier *v, uint64_t old_size, const uint8_t old_root[32],
+                 uint64_t new_size, const uint8_t new_root[32], const char *what, pb_error *err)
+{
+    pb_proof p;
+    memset(&p, 0, sizeof(p));
+    p.index_or_old_size = old_size;
+    p.tree_size = new_size;
+    memcpy(p.leaf_or_old_root, old_root, 32);
+    memcpy(p.root, new_root, 32);
+    pb_error local;
+    pb_error_init(&local);
+    int rc = pb_merkle_consistency(pb_snapshot_hash, &v->snap, old_size, new_size, &p, &local);
+    if (rc == PB_OK) {
+        rc = pb_proof_check_consistency(&p, &local);
+    }
+    if (rc != PB_OK) {
+        char text[PB_ERROR_TEXT_MAX + 64];
+        snprintf(text, sizeof(text), "%s are not consistent: %s", what, local.text);
+        rc = fail(err, (int64_t)new_size - 1, text);
+        v->hooks->bad_checkpoint = new_size;
+    }
+    return rc;
+}
+
 static int
 verify_checkpoints(struct verifier *v, pb_error *err)
 {
@@ -284,25 +342,45 @@ verify_checkpoints(struct verifier *v, pb_error *err)
         if (v->lines[i].tree_size == v->lines[i - 1].tree_size) {
             continue;
         }
-        pb_proof p;
-        memset(&p, 0, sizeof(p));
-        p.index_or_old_size = v->lines[i - 1].tree_size;
-        p.tree_size = v->lines[i].tree_size;
-        memcpy(p.leaf_or_old_root, v->roots[i - 1], 32);
-        memcpy(p.root, v->roots[i], 32);
-        pb_error local;
-        pb_error_init(&local);
-        int prc = pb_merkle_consistency(pb_snapshot_hash, &v->snap, p.index_or_old_size,
-                                        p.tree_size, &p, &local);
-        if (prc == PB_OK) {
-            prc = pb_proof_check_consistency(&p, &local);
+        rc = check_consistent(v, v->lines[i - 1].tree_size, v->roots[i - 1],
+                              v->lines[i].tree_size, v->roots[i], "checkpoints", err);
+    }
+    return rc;
+}
+
+/* The replay's state: a temporary file, or the verifier's own kept file
+ * (hooks->state_path, or the ledger's path + "-verified"). */
+static int
+open_scratch(struct verifier *v, pb_error *err)
+{
+    const char *path = v->hooks->state_path;
+    if (path == NULL) {
+        return pb_scratch_open(&v->scratch, err);
+    }
+    if (!v->hooks->state_suffix) {
+        /* Never the ledger itself: LMDB must not open one file twice. */
+        struct stat a;
+        struct stat b;
+        const char *ledger = pb_store_path(v->snap.store);
+        if (ledger != NULL && stat(path, &a) == 0 && stat(ledger, &b) == 0 &&
+            a.st_dev == b.st_dev && a.st_ino == b.st_ino) {
+            return pb_error_set(err, PB_EUSAGE, path,
+                                "the ledger itself, not a verifier's state file");
         }
-        if (prc != PB_OK) {
-            char text[PB_ERROR_TEXT_MAX + 64];
-            snprintf(text, sizeof(text), "checkpoints are not consistent: %s", local.text);
-            rc = fail(err, (int64_t)p.tree_size - 1, text);
-            v->hooks->bad_checkpoint = p.tree_size;
-        }
+        return pb_scratch_open_at(&v->scratch, path, err);
+    }
+    /* The ledger's own: where it cannot be kept (a read-only folder), replay
+     * into a temporary file as pb_verify does. */
+    char own[4096];
+    snprintf(own, sizeof(own), "%s-verified", path);
+    pb_error local;
+    pb_error_init(&local);
+    int rc = pb_scratch_open_at(&v->scratch, own, &local);
+    if (rc == PB_EIO) {
+        return pb_scratch_open(&v->scratch, err);
+    }
+    if (rc != PB_OK && err != NULL) {
+        *err = local;
     }
     return rc;
 }
@@ -332,10 +410,130 @@ load_checkpoints(struct verifier *v, pb_error *err)
     return PB_OK;
 }
 
+/* Where a kept state was verified through: check that the stored tree still
+ * has the remembered root there (else name the first remembered complete
+ * subtree whose stored hash changed), and continue from it. --full empties it. */
+static int
+continue_from_mark(struct verifier *v, pb_error *err)
+{
+    if (v->hooks->full) {
+        return pb_scratch_reset(&v->scratch, err);
+    }
+    pb_verified_mark mark;
+    int rc = pb_scratch_mark_get(&v->scratch, &mark, err);
+    if (rc == PB_ENOTFOUND || (rc == PB_OK && mark.size == 0)) {
+        return PB_OK;
+    }
+    if (rc == PB_OK && mark.checked != mark.size) {
+        return pb_scratch_reset(&v->scratch, err); /* a run stopped midway: replay all */
+    }
+    if (rc != PB_OK) {
+        return rc;
+    }
+    if (mark.size > v->snap.size) {
+        char text[200];
+        snprintf(text, sizeof(text),
+                 "the ledger has %llu records, but %llu were verified before: records are "
+                 "missing",
+                 (unsigned long long)v->snap.size, (unsigned long long)mark.size);
+        return fail(err, (int64_t)v->snap.size, text);
+    }
+    uint8_t stored[32];
+    uint64_t at = 0;
+    for (uint32_t j = 0; j < mark.stack.count; j++) {
+        uint64_t width = UINT64_C(1) << mark.stack.levels[j];
+        pb_error local;
+        pb_error_init(&local);
+        if (pb_snapshot_hash(&v->snap, mark.stack.levels[j], at >> mark.stack.levels[j], stored,
+                             &local) != PB_OK ||
+            memcmp(stored, mark.stack.hashes[j], 32) != 0) {
+            char text[256];
+            snprintf(text, sizeof(text),
+                     "the stored tree of records %llu..%llu no longer has the hash verified "
+                     "before: a verified record or tree hash was changed",
+                     (unsigned long long)at, (unsigned long long)(at + width - 1));
+            int frc = fail(err, (int64_t)at, text);
+            if (err != NULL) {
+                snprintf(err->where, sizeof(err->where), "records %llu..%llu",
+                         (unsigned long long)at, (unsigned long long)(at + width - 1));
+            }
+            return frc;
+        }
+        at += width;
+    }
+    pb_error local;
+    pb_error_init(&local);
+    if (at != mark.size ||
+        pb_merkle_range_hash(pb_snapshot_hash, &v->snap, 0, mark.size, stored, &local) != PB_OK ||
+        memcmp(stored, mark.root, 32) != 0) {
+        char text[200];
+        snprintf(text, sizeof(text),
+                 "the stored root at tree size %llu is not the one verified before",
+                 (unsigned long long)mark.size);
+        return fail(err, (int64_t)mark.size - 1, text);
+    }
+    v->stack = mark.stack;
+    v->start = mark.size;
+    memcpy(v->start_root, mark.root, 32);
+    v->report->records = mark.records;
+    v->report->signatures = mark.signatures;
+    v->signatures_before = mark.signatures;
+    v->pipe.checked = mark.size;
+    v->report->from = mark.size;
+    return PB_OK;
+}
+
+/* After a continued replay: the roots of checkpoints within the records
+ * verified before, from the stored tree, each consistent with the remembered
+ * root; and the remembered tree a prefix of today's (as a log monitor does). */
+static int
+check_continued(struct verifier *v, pb_error *err)
+{
+    int rc = PB_OK;
+    for (size_t i = 0; rc == PB_OK && i < v->line_count; i++) {
+        uint64_t size = v->lines[i].tree_size;
+        if (size > v->start) {
+            continue;
+        }
+        pb_error local;
+        pb_error_init(&local);
+        if (pb_merkle_range_hash(pb_snapshot_hash, &v->snap, 0, size, v->roots[i], &local) !=
+            PB_OK) {
+            return fail(err, (int64_t)size - 1, local.text);
+        }
+        if (size < v->start) {
+            rc = check_consistent(v, size, v->roots[i], v->start, v->start_root,
+                                  "a checkpoint and the tree verified before", err);
+        }
+    }
+    if (rc == PB_OK && v->stack.size > v->start) {
+        uint8_t root[32];
+        pb_merkle_stack_root(&v->stack, root);
+        rc = check_consistent(v, v->start, v->start_root, v->stack.size, root,
+                              "the tree verified before and the ledger", err);
+    }
+    return rc;
+}
+
 int
 pb_verify(pb_store *store, unsigned threads, pb_verify_report *report_out, pb_error *err)
 {
-    pb_verify_hooks hooks = {threads, NULL, NULL, 0};
+    pb_verify_hooks hooks = {threads, NULL, NULL, 0, NULL, 0, 0};
+    return pb_verify_with(store, &hooks, report_out, err);
+}
+
+int
+pb_verify_kept(pb_store *store, const char *state_path, int full, unsigned threads,
+               pb_verify_report *report_out, pb_error *err)
+{
+    pb_verify_hooks hooks = {threads, NULL, NULL, 0, state_path, full, 0};
+    if (state_path == NULL && pb_store_path(store) == NULL) {
+        return pb_verify(store, threads, report_out, err);
+    }
+    if (state_path == NULL) {
+        hooks.state_path = pb_store_path(store);
+        hooks.state_suffix = 1;
+    }
     return pb_verify_with(store, &hooks, report_out, err);
 }
 
@@ -355,22 +553,27 @@ pb_verify_with(pb_store *store, pb_verify_hooks *hooks, pb_verify_report *report
     if (v == NULL) {
         return pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
     }
-    v->threads = hooks->threads;
     v->rules = pb_log_rules_of(store);
     v->hooks = hooks;
     v->report = report_out;
-    pb_sigbatch_init(&v->batch);
+    pb_sigpipe_init(&v->pipe, hooks->threads);
     pb_merkle_stack_init(&v->stack);
     int rc = pb_snapshot_open(store, &v->snap, &e);
     int snap_open = rc == PB_OK;
     if (rc == PB_OK) {
-        rc = pb_scratch_open(&v->scratch, &e);
+        rc = open_scratch(v, &e);
+    }
+    if (rc == PB_OK && v->scratch.kept) {
+        rc = continue_from_mark(v, &e);
     }
     if (rc == PB_OK) {
         rc = load_checkpoints(v, &e);
     }
     if (rc == PB_OK) {
         rc = verify_records(v, &e);
+    }
+    if (rc == PB_OK && v->start > 0) {
+        rc = check_continued(v, &e);
     }
     if (rc == PB_OK) {
         rc = verify_checkpoints(v, &e);
@@ -383,9 +586,13 @@ pb_verify_with(pb_store *store, pb_verify_hooks *hooks, pb_verify_report *report
     if (rc == PB_OK && hooks->at_end != NULL) {
         rc = hooks->at_end(hooks->ctx, &v->scratch.state, report_out, &e);
     }
+    if (rc == PB_OK && v->scratch.kept) {
+        rc = put_mark(v, &e);
+        rc = rc == PB_OK ? pb_scratch_commit(&v->scratch, &e) : rc;
+    }
     pb_checkpoint_lines_free(v->lines, v->line_count);
     free(v->roots);
-    pb_sigbatch_free(&v->batch);
+    pb_sigpipe_free(&v->pipe);
     pb_scratch_close(&v->scratch);
     if (snap_open) {
         pb_snapshot_close(&v->snap);

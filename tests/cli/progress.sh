@@ -57,7 +57,7 @@ on_tty append "$P" append batch.jsonl
 drew append appending 600
 quiet verify "$P" verify
 [ ! -s verify.err ] || fail "verify without a terminal wrote to stderr: $(cat verify.err)"
-on_tty verify "$P" verify
+on_tty verify "$P" verify --full  # a full replay: the run above was remembered (docs/verify.md)
 drew verify verifying 617
 # What goes to standard output does not change with a terminal.
 grep -q "$(head -1 verify.out)" verify.tty || fail "verify on a terminal lost its output"

@@ -192,6 +192,105 @@ fresh drop-rehash
 "$T" drop-rehash.ledger rehash
 expect_caught drop-rehash 20 "missing"
 
+# ---- verification that is not repeated (docs/verify.md) -----------------------
+# kept.ledger: the good ledger plus documents 21..24 (indexes 21..24) after the
+# checkpoint of size 21. Its host verified it (kept.ledger-verified) and so did
+# an auditor with a file of its own (aud.state); the host's next verify
+# continues from there.
+fresh kept
+"$P" --ledger kept.ledger verify --state aud.state >/dev/null
+"$P" --ledger kept.ledger verify >/dev/null
+export POOLBOOK_LEDGER=$work/kept.ledger
+post_documents 21 24 c
+unset POOLBOOK_LEDGER
+checks=$((checks + 1))
+out=$("$P" --ledger kept.ledger verify --json --show-from)
+if [[ "$out" == *'"records":25'* && "$out" == *'"from":21}' ]]; then
+  echo "ok: kept: the next verify continues from 21 records: $out"
+else
+  fail "kept: verify did not continue from 21: $out"
+fi
+checks=$((checks + 1))
+out=$("$P" --ledger kept.ledger verify --full --json --show-from)
+if [[ "$out" == *'"records":25'* && "$out" == *'"from":0}' ]]; then
+  echo "ok: kept: verify --full replays every record: $out"
+else
+  fail "kept: verify --full: $out"
+fi
+"$P" --ledger kept.ledger verify --state aud.state >/dev/null
+# A copy of the ledger with its host's verified state (kept through 25).
+kept_copy() { # NAME
+  cp kept.ledger "$1.ledger"
+  cp kept.ledger-verified "$1.ledger-verified"
+}
+# expect_kept NAME TEXT [ARGS]: verify ARGS exits 1 with one line containing TEXT.
+expect_kept() {
+  local name=$1 text=$2 code=0
+  shift 2
+  checks=$((checks + 1))
+  "$P" --ledger "$name.ledger" verify "$@" >"$name.out" 2>"$name.err" || code=$?
+  local line
+  line=$(cat "$name.err")
+  if [ "$code" -ne 1 ] || [ "$(wc -l <"$name.err")" -ne 1 ] ||
+     [[ "$line" != "poolbook: error: "*"$text"* ]]; then
+    fail "$name: verify $* exited $code, expected \"$text\": $line"
+  else
+    echo "ok: $name (verify $*): $line"
+  fi
+}
+# A verified record covered by the checkpoint, tree rehashed: the incremental
+# verify finds the remembered subtree 0..15 changed.
+kept_copy kept-old
+"$T" kept-old.ledger flip 7 "$(offset_of 7 '"title":"Minutes 7"' 9)" 20
+"$T" kept-old.ledger rehash
+expect_kept kept-old "the stored tree of records 0..15 no longer has the hash verified before: a verified record or tree hash was changed (records 0..15)"
+# A verified record after the last checkpoint (23), tree rehashed: only the
+# remembered state can tell, and does.
+record_bytes kept.ledger 23 >rec23.bin
+at23=$(grep -obaF -- '"title":"Minutes 23"' rec23.bin | head -1 | cut -d: -f1)
+kept_copy kept-new
+"$T" kept-new.ledger flip 23 $((at23 + 9)) 20
+"$T" kept-new.ledger rehash
+expect_kept kept-new "the stored tree of records 16..23 no longer has the hash verified before: a verified record or tree hash was changed (records 16..23)"
+# ...and with the host's remembered state rewritten to the new tree too:
+# verify --full and the auditor's own state file still catch it.
+"$T" kept-new.ledger remark
+expect_kept kept-new "does not verify (record 23)" --full
+cp kept-new.ledger kept-aud.ledger
+expect_kept kept-aud "the stored tree of records 16..23 no longer has the hash verified before: a verified record or tree hash was changed (records 16..23)" --state aud.state
+# Records verified before, now gone: the ledger is shorter than remembered.
+kept_copy kept-drop
+"$T" kept-drop.ledger drop-last
+"$T" kept-drop.ledger rehash
+expect_kept kept-drop "24 records, but 25 were verified before: records are missing"
+
+# --state FILE that is no verifier's state: refused with one line, nothing written.
+# expect_state_refused FILE CODE TEXT
+expect_state_refused() {
+  local file=$1 want=$2 text=$3 code=0
+  checks=$((checks + 1))
+  cp kept.ledger before-state.ledger
+  [ -e "$file" ] && cp "$file" before-state.file
+  "$P" --ledger kept.ledger verify --state "$file" >state.out 2>state.err || code=$?
+  local line
+  line=$(cat state.err)
+  if [ "$code" -ne "$want" ] || [ "$(wc -l <state.err)" -ne 1 ] ||
+     [[ "$line" != "poolbook: error: $text ($file)" ]]; then
+    fail "--state $file: exited $code (want $want): $line"
+  elif ! cmp -s kept.ledger before-state.ledger; then
+    fail "--state $file: the ledger changed"
+  elif [ -e before-state.file ] && ! cmp -s "$file" before-state.file; then
+    fail "--state $file: the file changed"
+  else
+    echo "ok: --state $file refused: $line"
+  fi
+  rm -f before-state.ledger before-state.file
+}
+expect_state_refused genesis.json 3 "not a verifier's state file: MDB_INVALID: File is not an LMDB file"
+expect_state_refused kept.ledger 2 "the ledger itself, not a verifier's state file"
+expect_state_refused base.ledger 2 "a ledger, not a verifier's state file"
+expect_state_refused missing/dir/state 3 "cannot open the verified state: No such file or directory"
+
 # ---- a forked log (DESIGN 9) ----------------------------------------------------
 # Ledger B starts from the same signed genesis and the same documents 1..9,
 # then records different documents 10..20. Both operators sign a checkpoint of

@@ -19,6 +19,10 @@
  *        tamper LEDGER swap I J                   swap the bytes of two records
  *        tamper LEDGER put INDEX FILE             replace record INDEX with FILE's bytes
  *        tamper LEDGER rehash                     recompute every stored tree hash
+ *        tamper LEDGER remark                     rewrite the mark in LEDGER-verified
+ *                                                  (the host's verified state) to the
+ *                                                  stored tree, as the same operator
+ *                                                  would after rehash (docs/verify.md)
  * Exit 0 done, 1 no such record or offset, 2 usage, 3 the file or LMDB failed.
  */
 #include "books/books.h"
@@ -54,7 +58,8 @@ usage(void)
                     "       tamper LEDGER drop-last\n"
                     "       tamper LEDGER swap I J\n"
                     "       tamper LEDGER put INDEX FILE\n"
-                    "       tamper LEDGER rehash\n");
+                    "       tamper LEDGER rehash\n"
+                    "       tamper LEDGER remark\n");
 }
 
 static int
@@ -344,6 +349,51 @@ do_rehash(struct tamper *t)
     return rc;
 }
 
+/* remark: the remembered stack and root of LEDGER-verified replaced by the
+ * ledger's stored hashes, through the library (the file's layout is store.c's). */
+static int
+do_remark(const char *ledger)
+{
+    char path[4096];
+    snprintf(path, sizeof(path), "%s-verified", ledger);
+    pb_error err;
+    pb_error_init(&err);
+    pb_store *store = NULL;
+    pb_snapshot snap;
+    pb_scratch kept;
+    pb_verified_mark mark;
+    memset(&kept, 0, sizeof(kept));
+    int rc = pb_store_open(ledger, PB_STORE_RDONLY, &store, &err);
+    int snap_open = 0;
+    if (rc == PB_OK) {
+        rc = pb_snapshot_open(store, &snap, &err);
+        snap_open = rc == PB_OK;
+    }
+    rc = rc == PB_OK ? pb_scratch_open_at(&kept, path, &err) : rc;
+    rc = rc == PB_OK ? pb_scratch_mark_get(&kept, &mark, &err) : rc;
+    uint64_t at = 0;
+    for (uint32_t j = 0; rc == PB_OK && j < mark.stack.count; j++) {
+        uint32_t level = mark.stack.levels[j];
+        rc = pb_snapshot_hash(&snap, level, at >> level, mark.stack.hashes[j], &err);
+        at += UINT64_C(1) << level;
+    }
+    if (rc == PB_OK && mark.size > 0) {
+        rc = pb_merkle_range_hash(pb_snapshot_hash, &snap, 0, mark.size, mark.root, &err);
+    }
+    rc = rc == PB_OK ? pb_scratch_mark_put(&kept, &mark, &err) : rc;
+    rc = rc == PB_OK ? pb_scratch_commit(&kept, &err) : rc;
+    pb_scratch_close(&kept);
+    if (snap_open) {
+        pb_snapshot_close(&snap);
+    }
+    pb_store_close(store);
+    if (rc != PB_OK) {
+        fprintf(stderr, "tamper: remark: %s (%s)\n", err.text, err.where);
+        return TAMPER_ENV;
+    }
+    return TAMPER_OK;
+}
+
 /* Check the arguments of one operation before the ledger is opened. */
 static int
 run(int argc, char **argv, struct tamper *t)
@@ -374,6 +424,9 @@ run(int argc, char **argv, struct tamper *t)
     if (strcmp(op, "put") == 0 && argc == 5 && parse_u64(argv[3], &a) == 0) {
         int rc = open_ledger(argv[1], t);
         return rc == TAMPER_OK ? do_put(t, a, argv[4]) : rc;
+    }
+    if (strcmp(op, "remark") == 0 && argc == 3) {
+        return do_remark(argv[1]);
     }
     if (strcmp(op, "rehash") == 0 && argc == 3) {
         int rc = open_ledger(argv[1], t);
