@@ -1292,15 +1292,30 @@ int
 pb_scratch_open_at(pb_scratch *scratch, const char *path, pb_error *err)
 {
     memset(scratch, 0, sizeof(*scratch));
-    int mrc = mdb_env_create(&scratch->env);
-    if (mrc == 0) {
-        mrc = mdb_env_set_mapsize(scratch->env, SCRATCH_MAP_BYTES);
+    /* The state file's lock file gets its blocks first, as the ledger's does:
+     * on a full disk LMDB's first write to a sparse lock mapping is SIGBUS. */
+    int rc = prepare_lock(path, err);
+    if (rc != PB_OK) {
+        return rc;
     }
-    if (mrc == 0) {
-        mrc = mdb_env_set_maxdbs(scratch->env, 2);
-    }
-    if (mrc == 0) {
-        mrc = mdb_env_open(scratch->env, path, MDB_NOSUBDIR, 0600);
+    int mrc = ENOMEM;
+    /* Under a memory limit (ulimit -v) the reservation halves, as the
+     * temporary scratch's does. */
+    for (size_t map = SCRATCH_MAP_BYTES; mrc == ENOMEM && map >= SCRATCH_MAP_BYTES_MIN; map /= 2) {
+        mrc = mdb_env_create(&scratch->env);
+        if (mrc == 0) {
+            mrc = mdb_env_set_mapsize(scratch->env, map);
+        }
+        if (mrc == 0) {
+            mrc = mdb_env_set_maxdbs(scratch->env, 2);
+        }
+        if (mrc == 0) {
+            mrc = mdb_env_open(scratch->env, path, MDB_NOSUBDIR, 0600);
+        }
+        if (mrc != 0 && scratch->env != NULL) {
+            mdb_env_close(scratch->env);
+            scratch->env = NULL;
+        }
     }
     if (mrc == 0) {
         mrc = mdb_txn_begin(scratch->env, NULL, 0, &scratch->state.txn);
@@ -1323,7 +1338,8 @@ pb_scratch_open_at(pb_scratch *scratch, const char *path, pb_error *err)
             return pb_error_set(err, PB_EIO, path, "not a verifier's state file: %s",
                                 mdb_strerror(mrc));
         }
-        if (mrc == ENOENT || mrc == EACCES || mrc == EROFS || mrc == EPERM || mrc == ENOTDIR) {
+        if (mrc == ENOENT || mrc == EACCES || mrc == EROFS || mrc == EPERM || mrc == ENOTDIR ||
+            mrc == ENOSPC || mrc == EDQUOT || mrc == ENOMEM) {
             return pb_error_set(err, PB_EIO, path, "cannot open the verified state: %s",
                                 mdb_strerror(mrc));
         }

@@ -587,8 +587,18 @@ pb_verify_with(pb_store *store, pb_verify_hooks *hooks, pb_verify_report *report
         rc = hooks->at_end(hooks->ctx, &v->scratch.state, report_out, &e);
     }
     if (rc == PB_OK && v->scratch.kept) {
-        rc = put_mark(v, &e);
-        rc = rc == PB_OK ? pb_scratch_commit(&v->scratch, &e) : rc;
+        pb_error keep_err;
+        pb_error_init(&keep_err);
+        int keep_rc = put_mark(v, &keep_err);
+        keep_rc = keep_rc == PB_OK ? pb_scratch_commit(&v->scratch, &keep_err) : keep_rc;
+        /* The ledger verified either way. The ledger's own memory of it
+         * (LEDGER-verified) not being written (a full disk) only means the
+         * next run replays more; an auditor's own --state file must be kept,
+         * or the auditor is told. */
+        if (keep_rc != PB_OK && !hooks->state_suffix) {
+            rc = keep_rc;
+            e = keep_err;
+        }
     }
     pb_checkpoint_lines_free(v->lines, v->line_count);
     free(v->roots);
