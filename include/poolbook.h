@@ -1245,6 +1245,10 @@ int pb_bundle_export(pb_store *store, FILE *out, pb_error *err);
  * @param[in] trusted  NULL, or a public key the auditor holds: it must be bound
  *                     in the bundle and have signed its latest checkpoint.
  * @param[out] report_out  what was checked; root is the records' root.
+ * @param[out] findings_out  NULL, or on PB_OK a new array of the bundle's
+ *                     findings for review, as pb_review_findings lists them
+ *                     for a ledger of the same records (caller json_decref()s
+ *                     it); left NULL on error.
  * On failure err->line is the bundle line at fault, err->index the record
  * index (or -1), err->where "<name> line L[, record I]". Returns PB_OK;
  * PB_EVERIFY (a record, signature, root, checkpoint or key listing does not
@@ -1254,7 +1258,7 @@ int pb_bundle_export(pb_store *store, FILE *out, pb_error *err);
  * PB_ETOOBIG (a line over PB_BUNDLE_LINE_BYTES_MAX) or a pb_json_parse code;
  * PB_EID_EXISTS_DIFFERENT (an entry id repeated); PB_EIO, PB_ESTORE, PB_ENOMEM. */
 int pb_bundle_verify(FILE *in, const char *name, unsigned threads, const pb_pubkey *trusted,
-                     pb_verify_report *report_out, pb_error *err);
+                     pb_verify_report *report_out, json_t **findings_out, pb_error *err);
 
 /* Write every record as one CSV row for a spreadsheet (docs/csv.md): a
  * header row, then index, id, type, created, date, pool, partner, stream or
