@@ -205,6 +205,13 @@ int pb_review_revoked_keys(const pb_state *state, json_t **revoked_out, pb_error
 int pb_review_scan(const pb_snapshot *snap, const json_t *revoked, json_t **findings_out,
                    pb_error *err);
 
+/* "ref:<POOL>:<partner or scheme>:<32 hex of SHA-256 of the ref>" into buf
+ * (PB_REF_KEY_BYTES_MAX), the state key of the first contribution (its
+ * partner) or expenditure (its scheme) with the entry's "ref": 1, or 0 when
+ * the entry has none (another type, or no ref). */
+#define PB_REF_KEY_BYTES_MAX (2 * PB_ID_BYTES_MAX + 48)
+int pb_money_ref_key(const json_t *entry, char *buf, size_t size);
+
 /* Read a money field: canonical text, then sign rules (positive when required). */
 int pb_field_money(const json_t *obj, const char *name, const char *path, int positive,
                    int64_t *pence_out, pb_error *err);
