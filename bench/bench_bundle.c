@@ -109,7 +109,7 @@ main(int argc, char **argv)
     fclose(out);
     uint64_t t2 = now_ns();
     FILE *in = fopen(bundle, "rb");
-    check(in == NULL ? PB_EIO : pb_bundle_verify(in, bundle, 0, NULL, &breport, &err), &err,
+    check(in == NULL ? PB_EIO : pb_bundle_verify(in, bundle, 0, NULL, &breport, NULL, &err), &err,
           "verify --bundle");
     fclose(in);
     uint64_t t3 = now_ns();

@@ -9,7 +9,8 @@
 #include <string.h>
 
 static const char *const import_usage[] = {
-    "import FILE.csv --map MAP.json -k SECKEY [--passphrase-file FILE] [--dry-run] [--json]",
+    "import FILE.csv --map MAP.json -k SECKEY [--passphrase-file FILE] [--allow-same-ref]",
+    "       [--dry-run] [--json]",
     "Import a finance-system extract: each row becomes a contribution, expenditure",
     "or forecast entry, signed with SECKEY; the whole file is appended in one",
     "transaction, or nothing is. MAP.json names the columns, the entry type, the",
@@ -17,6 +18,9 @@ static const char *const import_usage[] = {
     "unit (pounds or thousands); docs/import.md has a worked example. Rows",
     "already imported (the same cells from the same source) are reported as",
     "already present and appended again never. A UTF-8 BOM and CR LF are fine.",
+    "A contribution or expenditure whose reference an entry of the ledger or an",
+    "earlier row already has for the same pool and partner (scheme) is refused,",
+    "as `post` refuses it, unless --allow-same-ref.",
     "--dry-run checks every row as the import would, writes nothing, and prints",
     "what would be appended and the pool's figures that would change.",
     NULL,
@@ -93,7 +97,10 @@ cmd_import(int argc, char **argv)
     const char *pass_file = NULL;
     int json = 0;
     int dry_run = 0;
+    int allow_same_ref = 0;
     const struct cli_option options[] = {
+        {CLI_FLAG, 0, "allow-same-ref", NULL, &allow_same_ref,
+         "import payments under references already used (other entries)"},
         {CLI_STRING, 0, "map", "MAP.json", &map_path, "which column is which (docs/import.md)"},
         {CLI_STRING, 'k', "key-file", "SECKEY", &key_path,
          "the secret key to sign with (default: $POOLBOOK_KEY, the config's key)"},
@@ -128,6 +135,15 @@ cmd_import(int argc, char **argv)
     int rc = pb_import_csv(store, map, map_path, csv, len, csv_path, created, &imp, &err);
     free(csv);
     json_decref(map);
+    if (rc == PB_OK && !allow_same_ref) {
+        rc = pb_import_check_refs(store, imp, &err);
+    }
+    if (rc == PB_EREF_USED) { /* as `post` says it */
+        size_t n = strlen(err.text);
+        snprintf(err.text + n, sizeof(err.text) - n,
+                 ": if this is another payment under the same reference, import it with "
+                 "--allow-same-ref");
+    }
     rc = rc == PB_OK ? sign_all(imp, key, &err) : rc;
     pb_seckey_free(key);
     rc = rc == PB_OK ? pb_store_size(store, &first, &err) : rc;

@@ -213,7 +213,7 @@ finality_line(pb_store *store, char *line, size_t line_size)
 /* verify --bundle: no ledger is opened. */
 static int
 verify_bundle(const char *path, const char *key_path, unsigned threads, pb_verify_report *report,
-              pb_error *err)
+              json_t **findings, pb_error *err)
 {
     pb_pubkey trusted;
     if (key_path != NULL && pb_pubkey_load(key_path, &trusted, err) != PB_OK) {
@@ -225,7 +225,7 @@ verify_bundle(const char *path, const char *key_path, unsigned threads, pb_verif
         cli_die_env("cannot open %s: %s", path, pb_errno_text(errno));
     }
     int rc = pb_bundle_verify(in, is_stdin ? "stdin" : path, threads,
-                              key_path != NULL ? &trusted : NULL, report, err);
+                              key_path != NULL ? &trusted : NULL, report, findings, err);
     if (!is_stdin) {
         fclose(in);
     }
@@ -290,7 +290,7 @@ cmd_verify(int argc, char **argv)
     json_t *genesis = NULL;
     char finality[160] = "";
     if (bundle_path != NULL) {
-        rc = verify_bundle(bundle_path, key_path, threads, &report, &err);
+        rc = verify_bundle(bundle_path, key_path, threads, &report, &findings, &err);
         if (rc == PB_OK && trusted.count > 0) {
             genesis = bundle_genesis(bundle_path, &err);
         }

@@ -131,6 +131,7 @@ enum pb_code {
     PB_EAMOUNT = -61,     /* an amount of the wrong sign */
     PB_EPOLICY = -62,     /* a risk-share policy is malformed (DESIGN 6) */
     PB_ESETTLEMENT = -63, /* a settlement's figures differ from the ledger's, or it is too early */
+    PB_EREF_USED = -64,   /* a payment's reference used by another entry of its pool and party */
     /* The log: exit 1. */
     PB_ENOTFOUND = -70, /* no such index, id, size or checkpoint */
     PB_ERANGE = -71,    /* an index or tree size out of range */
@@ -657,6 +658,14 @@ int pb_import_csv(pb_store *store, const json_t *map, const char *map_name, cons
 /* The drafts, in row order (borrowed: owned by the import), and their count. */
 json_t *const *pb_import_records(const pb_import *imp);
 size_t pb_import_count(const pb_import *imp);
+/* What `post` checks of a reference (docs/import.md): refuse a contribution
+ * (expenditure) whose "ref" the ledger's first entry with that ref for the
+ * same pool and partner (scheme) has, or an earlier row of the file has; a
+ * draft whose id the ledger holds (a row imported again) is not checked. Reads store in
+ * one snapshot. Returns PB_OK, PB_EREF_USED (the text names the first entry,
+ * and its row if in the file; err->where the row's ref column), PB_ESTORE
+ * or PB_ENOMEM. */
+int pb_import_check_refs(pb_store *store, const pb_import *imp, pb_error *err);
 /* Rows the map skipped (a type mapped to null). */
 size_t pb_import_skipped(const pb_import *imp);
 /* Rename the place of an error about draft err->index (pb_store_append_batch's
@@ -1245,6 +1254,10 @@ int pb_bundle_export(pb_store *store, FILE *out, pb_error *err);
  * @param[in] trusted  NULL, or a public key the auditor holds: it must be bound
  *                     in the bundle and have signed its latest checkpoint.
  * @param[out] report_out  what was checked; root is the records' root.
+ * @param[out] findings_out  NULL, or on PB_OK a new array of the bundle's
+ *                     findings for review, as pb_review_findings lists them
+ *                     for a ledger of the same records (caller json_decref()s
+ *                     it); left NULL on error.
  * On failure err->line is the bundle line at fault, err->index the record
  * index (or -1), err->where "<name> line L[, record I]". Returns PB_OK;
  * PB_EVERIFY (a record, signature, root, checkpoint or key listing does not
@@ -1254,7 +1267,7 @@ int pb_bundle_export(pb_store *store, FILE *out, pb_error *err);
  * PB_ETOOBIG (a line over PB_BUNDLE_LINE_BYTES_MAX) or a pb_json_parse code;
  * PB_EID_EXISTS_DIFFERENT (an entry id repeated); PB_EIO, PB_ESTORE, PB_ENOMEM. */
 int pb_bundle_verify(FILE *in, const char *name, unsigned threads, const pb_pubkey *trusted,
-                     pb_verify_report *report_out, pb_error *err);
+                     pb_verify_report *report_out, json_t **findings_out, pb_error *err);
 
 /* Write every record as one CSV row for a spreadsheet (docs/csv.md): a
  * header row, then index, id, type, created, date, pool, partner, stream or

@@ -204,6 +204,7 @@ static const struct {
     {PB_EAMOUNT, "PB_EAMOUNT: amount not allowed"},
     {PB_EPOLICY, "PB_EPOLICY: malformed risk-share policy"},
     {PB_ESETTLEMENT, "PB_ESETTLEMENT: settlement refused"},
+    {PB_EREF_USED, "PB_EREF_USED: reference already used"},
     {PB_ENOTFOUND, "PB_ENOTFOUND: not found"},
     {PB_ERANGE, "PB_ERANGE: out of range"},
     {PB_EPROOF, "PB_EPROOF: proof does not check"},

@@ -195,6 +195,23 @@ int pb_pool_report_state(const pb_state *state, const char *pool_id, const char 
 int pb_policy_explain_state(const pb_state *state, const char *pool_id, const char *period,
                             int actual, json_t **explain_out, pb_error *err);
 
+/* Findings for review (review.c), in two steps so that a bundle's scratch
+ * ledger, whose state exists only inside its verify, can list them:
+ * pb_review_revoked_keys puts in a new object the binding of every revoked
+ * key of state, by key id; pb_review_scan lists the findings of
+ * pb_review_findings from the snapshot's records and those bindings. PB_OK, a
+ * pb_json_parse code, PB_ESTORE or PB_ENOMEM. */
+int pb_review_revoked_keys(const pb_state *state, json_t **revoked_out, pb_error *err);
+int pb_review_scan(const pb_snapshot *snap, const json_t *revoked, json_t **findings_out,
+                   pb_error *err);
+
+/* "ref:<POOL>:<partner or scheme>:<32 hex of SHA-256 of the ref>" into buf
+ * (PB_REF_KEY_BYTES_MAX), the state key of the first contribution (its
+ * partner) or expenditure (its scheme) with the entry's "ref": 1, or 0 when
+ * the entry has none (another type, or no ref). */
+#define PB_REF_KEY_BYTES_MAX (2 * PB_ID_BYTES_MAX + 48)
+int pb_money_ref_key(const json_t *entry, char *buf, size_t size);
+
 /* Read a money field: canonical text, then sign rules (positive when required). */
 int pb_field_money(const json_t *obj, const char *name, const char *path, int positive,
                    int64_t *pence_out, pb_error *err);

@@ -213,10 +213,8 @@ find_scheme(const json_t *ps, const struct pb_admit *a, const char *field, const
 
 /* ---- references ------------------------------------------------------------ */
 
-/* "ref:<POOL>:<partner or scheme>:<32 hex of SHA-256 of the ref>", the state
- * key of the first contribution or expenditure with that reference. */
-static int
-ref_key(const json_t *entry, char *buf, size_t size)
+int
+pb_money_ref_key(const json_t *entry, char *buf, size_t size)
 {
     const char *type = json_string_value(json_object_get(entry, "type"));
     const char *ref = json_string_value(json_object_get(entry, "ref"));
@@ -242,8 +240,8 @@ ref_key(const json_t *entry, char *buf, size_t size)
 static int
 put_ref(const struct pb_admit *a, pb_error *err)
 {
-    char key[2 * PB_ID_BYTES_MAX + 48];
-    if (!ref_key(a->entry, key, sizeof(key))) {
+    char key[PB_REF_KEY_BYTES_MAX];
+    if (!pb_money_ref_key(a->entry, key, sizeof(key))) {
         return PB_OK;
     }
     json_t *have = NULL;
@@ -258,8 +256,8 @@ put_ref(const struct pb_admit *a, pb_error *err)
 int
 pb_money_ref_first(pb_store *store, const json_t *record, char *id_out, size_t size, pb_error *err)
 {
-    char key[2 * PB_ID_BYTES_MAX + 48];
-    if (!ref_key(json_object_get(record, "entry"), key, sizeof(key))) {
+    char key[PB_REF_KEY_BYTES_MAX];
+    if (!pb_money_ref_key(json_object_get(record, "entry"), key, sizeof(key))) {
         return PB_ENOTFOUND;
     }
     pb_snapshot snap;

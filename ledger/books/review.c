@@ -12,22 +12,37 @@
 
 #include <string.h>
 
-/* The key's binding if it is revoked (borrowed from cache), else NULL. */
-static const json_t *
-revoked_binding(pb_store *store, json_t *cache, const char *keyid)
+/* pb_state_each visitor: keep the binding of a revoked key under its id. */
+static int
+keep_revoked(void *ctx, const char *key, size_t key_len, const char *value, size_t value_len,
+             pb_error *err)
 {
-    json_t *bound = json_object_get(cache, keyid);
-    if (bound == NULL) {
-        json_t *fetched = NULL;
-        if (pb_store_key(store, keyid, &fetched, NULL) != PB_OK ||
-            json_object_get(fetched, "revoked_from") == NULL) {
-            json_decref(fetched);
-            fetched = json_null();
-        }
-        json_object_set_new(cache, keyid, fetched);
-        bound = fetched;
+    PB_ASSERT(key_len > strlen("key:"));
+    char keyid[PB_KEYID_TEXT_MAX]; /* key is not NUL-terminated */
+    snprintf(keyid, sizeof(keyid), "%.*s", (int)(key_len - strlen("key:")), key + strlen("key:"));
+    json_t *bound = NULL;
+    int rc = pb_json_parse(value, value_len, PB_RECORD_BYTES_MAX, &bound, err);
+    if (rc == PB_OK && json_object_get(bound, "revoked_from") != NULL &&
+        json_object_set(ctx, keyid, bound) != 0) {
+        rc = pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
     }
-    return json_is_object(bound) ? bound : NULL;
+    json_decref(bound);
+    return rc;
+}
+
+int
+pb_review_revoked_keys(const pb_state *state, json_t **revoked_out, pb_error *err)
+{
+    PB_ASSERT(state != NULL && revoked_out != NULL);
+    json_t *revoked = json_object();
+    int rc = revoked != NULL ? pb_state_each(state, "key:", keep_revoked, revoked, err)
+                             : pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
+    if (rc != PB_OK) {
+        json_decref(revoked);
+        revoked = NULL;
+    }
+    *revoked_out = revoked;
+    return rc;
 }
 
 /* The day a record is checked at: its "date", else the day of "created". */
@@ -74,7 +89,7 @@ review_period(json_t *closes, uint64_t index, const json_t *entry, json_t *out)
 }
 
 static int
-review_record(pb_store *store, json_t *cache, uint64_t index, const json_t *record, json_t *out)
+review_record(const json_t *revoked, uint64_t index, const json_t *record, json_t *out)
 {
     const json_t *entry = json_object_get(record, "entry");
     char day[PB_DATE_TEXT_MAX];
@@ -84,7 +99,7 @@ review_record(pb_store *store, json_t *cache, uint64_t index, const json_t *reco
     const json_t *sigs = json_object_get(record, "sigs");
     for (size_t i = 0; i < json_array_size(sigs); i++) {
         const char *keyid = json_string_value(json_object_get(json_array_get(sigs, i), "key"));
-        const json_t *bound = keyid != NULL ? revoked_binding(store, cache, keyid) : NULL;
+        const json_t *bound = keyid != NULL ? json_object_get(revoked, keyid) : NULL;
         const char *from = json_string_value(json_object_get(bound, "revoked_from"));
         json_int_t by = json_integer_value(json_object_get(bound, "revoked"));
         if (bound == NULL || (uint64_t)by <= index || strcmp(day, from) < 0) {
@@ -108,37 +123,57 @@ review_record(pb_store *store, json_t *cache, uint64_t index, const json_t *reco
 }
 
 int
-pb_review_findings(pb_store *store, json_t **findings_out, pb_error *err)
+pb_review_scan(const pb_snapshot *snap, const json_t *revoked, json_t **findings_out, pb_error *err)
 {
-    uint64_t size = 0;
-    int rc = pb_store_size(store, &size, err);
-    json_t *out = json_array(), *cache = json_object(), *closes = json_object();
-    if (rc == PB_OK && (out == NULL || cache == NULL || closes == NULL)) {
+    PB_ASSERT(snap != NULL && json_is_object(revoked) && findings_out != NULL);
+    int rc = PB_OK;
+    json_t *out = json_array(), *closes = json_object();
+    if (out == NULL || closes == NULL) {
         rc = pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
     }
-    for (uint64_t i = 0; rc == PB_OK && i < size; i++) {
-        char *buf = NULL;
+    for (uint64_t i = 0; rc == PB_OK && i < snap->size; i++) {
+        const char *buf = NULL;
         size_t len = 0;
         json_t *record = NULL;
-        rc = pb_store_record(store, i, &buf, &len, err);
+        rc = pb_snapshot_record(snap, i, &buf, &len, err);
         if (rc == PB_OK) {
             rc = pb_json_parse(buf, len, PB_RECORD_BYTES_MAX, &record, err);
         }
         if (rc == PB_OK &&
-            (review_record(store, cache, i, record, out) != PB_OK ||
+            (review_record(revoked, i, record, out) != PB_OK ||
              review_period(closes, i, json_object_get(record, "entry"), out) != PB_OK)) {
             rc = pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
         }
         json_decref(record);
-        free(buf);
     }
-    json_decref(cache);
     json_decref(closes);
     if (rc != PB_OK) {
         json_decref(out);
         out = NULL;
     }
     *findings_out = out;
+    return rc;
+}
+
+int
+pb_review_findings(pb_store *store, json_t **findings_out, pb_error *err)
+{
+    PB_ASSERT(store != NULL && findings_out != NULL);
+    *findings_out = NULL;
+    pb_snapshot snap;
+    int rc = pb_snapshot_open(store, &snap, err);
+    if (rc != PB_OK) {
+        return rc;
+    }
+    pb_state state;
+    pb_snapshot_state(&snap, &state);
+    json_t *revoked = NULL;
+    rc = pb_review_revoked_keys(&state, &revoked, err);
+    if (rc == PB_OK) {
+        rc = pb_review_scan(&snap, revoked, findings_out, err);
+    }
+    json_decref(revoked);
+    pb_snapshot_close(&snap);
     return rc;
 }
 

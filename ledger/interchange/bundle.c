@@ -268,6 +268,8 @@ struct reader {
     size_t cp_last_key_count;
     struct key_line *keys;
     const pb_pubkey *trusted;
+    int review;      /* the caller wants the findings for review */
+    json_t *revoked; /* then the revoked keys' bindings, from the replayed state */
 };
 
 /* Set err for line (0: none) and record index (-1: none) of the bundle. */
@@ -850,6 +852,11 @@ at_end(void *ctx, const pb_state *state, const pb_verify_report *report, pb_erro
     if (rc == PB_OK && r->trusted != NULL) {
         rc = check_trusted(r, state, err);
     }
+    /* The replayed state lives only inside the verify: keep what the review
+     * needs of it (the records themselves stay in the scratch ledger). */
+    if (rc == PB_OK && r->review) {
+        rc = pb_review_revoked_keys(state, &r->revoked, err);
+    }
     return rc;
 }
 
@@ -887,15 +894,34 @@ reader_free(struct reader *r)
     free(r->cp_roots);
     free(r->cp_last_keys);
     free(r->buf);
+    json_decref(r->revoked);
     pb_store_close(r->store);
+}
+
+/* The findings for review of a verified bundle: its records, read from the
+ * scratch ledger, and the revoked keys at_end kept. */
+static int
+review_bundle(const struct reader *r, json_t **findings_out, pb_error *err)
+{
+    PB_ASSERT(r->revoked != NULL);
+    pb_snapshot snap;
+    int rc = pb_snapshot_open(r->store, &snap, err);
+    if (rc == PB_OK) {
+        rc = pb_review_scan(&snap, r->revoked, findings_out, err);
+        pb_snapshot_close(&snap);
+    }
+    return rc;
 }
 
 int
 pb_bundle_verify(FILE *in, const char *name, unsigned threads, const pb_pubkey *trusted,
-                 pb_verify_report *report_out, pb_error *err)
+                 pb_verify_report *report_out, json_t **findings_out, pb_error *err)
 {
     PB_ASSERT(in != NULL && name != NULL && report_out != NULL);
     memset(report_out, 0, sizeof(*report_out));
+    if (findings_out != NULL) {
+        *findings_out = NULL;
+    }
     if (pb_sodium_ready(err) != PB_OK) {
         return PB_ENOMEM;
     }
@@ -904,6 +930,7 @@ pb_bundle_verify(FILE *in, const char *name, unsigned threads, const pb_pubkey *
     r.in = in;
     r.name = name;
     r.trusted = trusted;
+    r.review = findings_out != NULL;
     int rc = pb_store_open_scratch(&r.store, err);
     if (rc == PB_OK) {
         rc = read_header(&r, err);
@@ -923,6 +950,11 @@ pb_bundle_verify(FILE *in, const char *name, unsigned threads, const pb_pubkey *
     }
     if (rc == PB_OK) {
         rc = check_note_roots(&r, err);
+    }
+    /* The bundle's records and its replayed state are those of the ledger it
+     * was exported from, and so are the findings (pb_review_findings). */
+    if (rc == PB_OK && findings_out != NULL) {
+        rc = review_bundle(&r, findings_out, err);
     }
     reader_free(&r);
     return rc;

@@ -864,6 +864,79 @@ import_parse(pb_import *imp, const char *csv, size_t len, pb_error *err)
     return rc;
 }
 
+/* ---- references used before (docs/import.md) ----------------------------- */
+
+/* Draft i's reference, as `post` checks it: the first entry of the ledger with
+ * the same ref for the pool and partner (scheme), else the first earlier row
+ * of the file (firsts: ref key -> draft number), must be this one. A row
+ * whose id the ledger holds appends nothing new (already present, or refused
+ * as a reused id), as `post` finds it present before this check. */
+static int
+check_ref(const pb_import *imp, const pb_snapshot *snap, json_t *firsts, size_t i, pb_error *err)
+{
+    const json_t *entry = json_object_get(imp->records[i], "entry");
+    const char *id = json_string_value(json_object_get(entry, "id"));
+    char key[PB_REF_KEY_BYTES_MAX];
+    uint64_t index = 0;
+    if (!pb_money_ref_key(entry, key, sizeof(key)) ||
+        pb_snapshot_find(snap, id, &index, NULL) == PB_OK) {
+        return PB_OK;
+    }
+    pb_state state;
+    pb_snapshot_state(snap, &state);
+    json_t *first = NULL;
+    int rc = pb_state_get(&state, key, &first, err);
+    const char *first_id = json_string_value(first);
+    char row[32] = "";
+    if (rc == PB_ENOTFOUND) {
+        rc = PB_OK;
+        const json_t *earlier = json_object_get(firsts, key);
+        if (earlier == NULL) {
+            json_decref(first);
+            return json_object_set_new(firsts, key, json_integer((json_int_t)i)) == 0
+                       ? PB_OK
+                       : pb_error_set(err, PB_ENOMEM, NULL, "out of memory importing");
+        }
+        size_t e = (size_t)json_integer_value(earlier);
+        first_id =
+            json_string_value(json_object_get(json_object_get(imp->records[e], "entry"), "id"));
+        snprintf(row, sizeof(row), " (row %lld)", (long long)imp->rows[e]);
+    }
+    if (rc == PB_OK && strcmp(first_id, id) != 0) {
+        char quote[IMPORT_QUOTE_BYTES_MAX + 8];
+        pb_quote(json_string_value(json_object_get(entry, "ref")), IMPORT_QUOTE_BYTES_MAX, quote,
+                 sizeof(quote));
+        char where[PB_ERROR_WHERE_MAX];
+        import_place(imp, imp->rows[i], F_REF, where, sizeof(where));
+        rc = pb_error_set(err, PB_EREF_USED, where,
+                          "reference \"%s\" is already used by %s%s for pool %s", quote, first_id,
+                          row, json_string_value(json_object_get(entry, "pool")));
+    }
+    json_decref(first);
+    return rc;
+}
+
+int
+pb_import_check_refs(pb_store *store, const pb_import *imp, pb_error *err)
+{
+    PB_ASSERT(store != NULL && imp != NULL);
+    pb_snapshot snap;
+    int rc = pb_snapshot_open(store, &snap, err);
+    if (rc != PB_OK) {
+        return rc;
+    }
+    json_t *firsts = json_object();
+    if (firsts == NULL) {
+        rc = pb_error_set(err, PB_ENOMEM, NULL, "out of memory importing");
+    }
+    for (size_t i = 0; rc == PB_OK && i < imp->count; i++) {
+        rc = check_ref(imp, &snap, firsts, i, err);
+    }
+    json_decref(firsts);
+    pb_snapshot_close(&snap);
+    return rc;
+}
+
 /* ---- the whole import ---------------------------------------------------- */
 
 void

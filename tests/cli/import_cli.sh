@@ -169,8 +169,19 @@ expect_out "imported 8 rows: appended 1 record at index 15..15 (7 already presen
 # ---- identical rows are distinct entries, and stay so on re-import ----
 { head -1 icb.csv; sed -n 2p icb.csv; sed -n 2p icb.csv | sed 's/2024-04-15/2024-07-15/'
   sed -n 2p icb.csv | sed 's/2024-04-15/2024-07-15/'; } >icb-twice.csv
+# They reuse April's remittance: refused as `post` refuses it (naming the
+# ledger's first entry with it), unless --allow-same-ref; the ledger unchanged.
+before=$(state)
+code=0
+"$P" import icb-twice.csv --map map-icb.json -k icb-fin.key >out.txt 2>err.txt || code=$?
+april=$("$P" log --ref RA-24-0415 --json | python3 -c 'import json,sys; print(json.loads(sys.stdin.readline())["record"]["entry"]["id"])')
+[ "$code" -eq 1 ] && [ ! -s out.txt ] &&
+  [ "$(cat err.txt)" = "poolbook: error: reference \"RA-24-0415\" is already used by $april for pool BCF24: if this is another payment under the same reference, import it with --allow-same-ref (icb-twice.csv, row 3, column \"Remittance\")" ] ||
+  fail "import reusing a reference: exit $code: $(cat err.txt)"
+[ "$(state)" = "$before" ] || fail "a refused import changed the ledger"
 expect_out "imported 3 rows: appended 2 records at index 16..17 (1 already present)" \
-  import icb-twice.csv --map map-icb.json -k icb-fin.key
+  import icb-twice.csv --map map-icb.json -k icb-fin.key --allow-same-ref
+# Rows the ledger holds are not new payments: no flag needed to import them again.
 expect_out "imported 3 rows: nothing appended (3 already present)" \
   import icb-twice.csv --map map-icb.json -k icb-fin.key
 

@@ -303,6 +303,27 @@ refuse "poolbook: error: key $ICB_FIN was revoked (from 2024-06-25) by record $(
   post expenditure --pool BCF24 --scheme S02 --amount 10 --date 2024-06-01 --payee 'Care Ltd' \
   -k icb-fin.key
 
+# An audit bundle of this ledger lists the same findings for review (its
+# scratch ledger holds the same records): both kinds, line for line.
+checks=$((checks + 1))
+"$P" export --format jsonl -o audit.jsonl || fail "export --format jsonl"
+"$P" verify --bundle audit.jsonl >bverify.txt || fail "verify --bundle: $(cat bverify.txt)"
+grep '^review: ' verify.txt >review.txt
+grep '^review: ' bverify.txt >breview.txt
+[ "$(grep -c '^review: record [0-9]* reopen-may reopened' review.txt)" = 1 ] &&
+  [ "$(grep -c "^review: record $late exp-late " review.txt)" = 1 ] ||
+  fail "verify's review lines: $(cat review.txt)"
+cmp -s review.txt breview.txt || fail "verify --bundle's review lines differ: $(diff review.txt breview.txt)"
+checks=$((checks + 1))
+"$P" verify --json >verify.json
+"$P" verify --bundle audit.jsonl --json >bverify.json
+python3 - verify.json bverify.json <<'PY' || fail "verify --bundle --json's review differs from verify --json's"
+import json, sys
+a, b = (json.load(open(f))["review"] for f in sys.argv[1:3])
+assert [f["kind"] for f in a].count("reopen") == 1 and [f["kind"] for f in a].count("revoked-key") == 1, a
+assert a == b, (a, b)
+PY
+
 checks=$((checks + 1))
 "$P" verify >/dev/null || fail "verify"
 echo "ledger_rules: $checks checks, $fails failures"

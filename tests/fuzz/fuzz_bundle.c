@@ -16,10 +16,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     pb_verify_report report;
     pb_error err;
     pb_error_init(&err);
-    int rc = pb_bundle_verify(in, "fuzz", 1, NULL, &report, &err);
+    json_t *findings = NULL;
+    int rc = pb_bundle_verify(in, "fuzz", 1, NULL, &report, &findings, &err);
     fclose(in);
     if (rc == PB_OK) {
-        FUZZ_CHECK(report.records > 0);
+        FUZZ_CHECK(report.records > 0 && json_is_array(findings));
+        json_decref(findings);
     } else {
         FUZZ_CHECK(err.code == rc && err.text[0] != '\0');
         size_t lines = 1;
