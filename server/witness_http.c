@@ -32,6 +32,8 @@ struct witness_http {
 
 /* libmicrohttpd's own messages: kept while starting (the command reports one
  * line), then printed as the witness's. */
+static void mhd_log(void *cls, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+
 static void
 mhd_log(void *cls, const char *fmt, va_list ap)
 {
