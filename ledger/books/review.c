@@ -137,7 +137,7 @@ pb_review_scan(const pb_snapshot *snap, const json_t *revoked, json_t **findings
         json_t *record = NULL;
         rc = pb_snapshot_record(snap, i, &buf, &len, err);
         if (rc == PB_OK) {
-            rc = pb_json_parse(buf, len, PB_RECORD_BYTES_MAX, &record, err);
+            rc = pb_json_parse_stored(buf, len, &record, err);
         }
         if (rc == PB_OK &&
             (review_record(revoked, i, record, out) != PB_OK ||

@@ -67,6 +67,16 @@ typedef struct pb_state {
 
 /* A new reference to the value under key, or PB_ENOTFOUND (err untouched). */
 int pb_state_get(const pb_state *state, const char *key, json_t **value_out, pb_error *err);
+/* 1 when value's canonical JSON is exactly the len bytes at text, 0 when it
+ * differs, -1 when the encoder ran out of memory. Allocates nothing itself. */
+int pb_json_is_text_of(const json_t *value, const char *text, size_t len);
+/* Parse bytes poolbook wrote as canonical JSON (a record in the log, derived
+ * state). jansson 2.14's lexer drops a byte of a string when growing its
+ * buffer fails, and reports an allocation that failed inside a string as a
+ * syntax error; so the value must encode back to the very bytes read, and
+ * anything else is parsed once more: PB_ENOMEM when an allocation failed,
+ * PB_EJSON (or a pb_json_parse code) only when the failure repeats. */
+int pb_json_parse_stored(const char *buf, size_t len, json_t **value_out, pb_error *err);
 /* Store value under key (replacing). PB_OK, PB_ESTORE or a canonical-JSON code. */
 int pb_state_put(const pb_state *state, const char *key, const json_t *value, pb_error *err);
 /* Translate an LMDB return code into PB_ESTORE with the text, keeping the raw code. */
