@@ -209,6 +209,10 @@ int pb_file_check_output(const char *path, const char *const *keep, pb_error *er
 int pb_file_write(const char *path, const char *const *keep, pb_file_writer write, void *ctx,
                   pb_error *err);
 
+/* pb_file_write of the len bytes at bytes. */
+int pb_file_write_bytes(const char *path, const char *const *keep, const void *bytes, size_t len,
+                        pb_error *err);
+
 /* ---------------------------------------------------------------------------
  * Money: GBP as int64_t pence (DESIGN 2). ledger/money.c.
  * ------------------------------------------------------------------------- */
