@@ -88,13 +88,10 @@ check_signature(pb_store *store, const json_t *record, const json_t *sig, pb_err
     json_t *bound = NULL;
     pb_pubkey pub;
     uint8_t bytes[64];
-    size_t bytes_len = 0;
     uint8_t *msg = NULL;
     size_t msg_len = 0;
     if (keyid == NULL || b64 == NULL ||
-        sodium_base642bin(bytes, sizeof(bytes), b64, strlen(b64), NULL, &bytes_len, NULL,
-                          sodium_base64_VARIANT_ORIGINAL) != 0 ||
-        bytes_len != 64) {
+        pb_base64_decode_strict(b64, strlen(b64), bytes, sizeof(bytes)) != 0) {
         srv_error(err, PB_ESIG_FORMAT,
                   "a signature is {\"key\": KEYID, \"sig\": base64 of 64 bytes}");
         return PB_ESIG_FORMAT;

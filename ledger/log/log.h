@@ -405,9 +405,6 @@ int pb_verify_with(pb_store *store, pb_verify_hooks *hooks, pb_verify_report *re
  * Witness lines and keys (checkpoint.c), the HTTP client (http.c).
  * ------------------------------------------------------------------------- */
 
-/* Decode base64 that is spelled exactly as its bytes encode (at most 128
- * bytes out). PB_OK or PB_ENOTE. */
-int pb_b64_exact(const char *text, size_t len, uint8_t *out, size_t out_max, size_t *out_len);
 /* A cosignature/v1 line by name over the note body at timestamp, "— <name>
  * <base64(key id || u64 BE timestamp || signature)>\n", new malloc'd string. */
 int pb_cosig_line(const char *body, const char *name, const pb_seckey *key, uint64_t timestamp,
