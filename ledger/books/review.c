@@ -21,7 +21,7 @@ keep_revoked(void *ctx, const char *key, size_t key_len, const char *value, size
     char keyid[PB_KEYID_TEXT_MAX]; /* key is not NUL-terminated */
     snprintf(keyid, sizeof(keyid), "%.*s", (int)(key_len - strlen("key:")), key + strlen("key:"));
     json_t *bound = NULL;
-    int rc = pb_json_parse(value, value_len, PB_RECORD_BYTES_MAX, &bound, err);
+    int rc = pb_json_parse_stored(value, value_len, &bound, err);
     if (rc == PB_OK && json_object_get(bound, "revoked_from") != NULL &&
         json_object_set(ctx, keyid, bound) != 0) {
         rc = pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
