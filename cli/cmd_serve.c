@@ -10,6 +10,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 static const char *const serve_usage[] = {
     "serve --listen HOST:PORT [-k OPERATORKEY] [options]",
@@ -26,19 +27,11 @@ static const char *const serve_usage[] = {
     NULL,
 };
 
+/* A limit option: digits only, 1 to 1000000 (cli_parse_number); 0 when absent. */
 static unsigned
 number(const char *text, const char *name)
 {
-    if (text == NULL) {
-        return 0;
-    }
-    char *end = NULL;
-    unsigned long v = strtoul(text, &end, 10);
-    if (end == text || *end != '\0' || v == 0 || v > 1000000) {
-        cli_usage_error(serve_usage, "%s wants a whole number from 1 to 1000000, not '%s'", name,
-                        text);
-    }
-    return (unsigned)v;
+    return text != NULL ? (unsigned)cli_parse_number(serve_usage, name, text, 1, 1000000) : 0;
 }
 
 /* The pool page: the summary statement of pb_statement in the html format
@@ -94,6 +87,10 @@ cmd_serve(int argc, char **argv)
     }
     if (listen == NULL) {
         cli_usage_error(serve_usage, "give --listen HOST:PORT");
+    }
+    const char *colon = strrchr(listen, ':');
+    if (colon != NULL) {
+        cli_parse_number(serve_usage, "--listen's port", colon + 1, 0, 65535);
     }
     pb_server_config cfg = {
         .listen = listen,

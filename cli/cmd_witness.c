@@ -67,12 +67,11 @@ static uint16_t
 parse_listen(const char *listen, char *addr, size_t addr_size)
 {
     const char *colon = listen != NULL ? strrchr(listen, ':') : NULL;
-    char *end = NULL;
-    unsigned long port = colon != NULL ? strtoul(colon + 1, &end, 10) : 0;
-    if (colon == NULL || colon == listen || end == colon + 1 || *end != '\0' || port > 65535 ||
+    if (colon == NULL || colon == listen || colon[1] == '\0' ||
         (size_t)(colon - listen) >= addr_size) {
         cli_usage_error(witness_usage, "--listen needs ADDR:PORT, e.g. 127.0.0.1:8080");
     }
+    uint64_t port = cli_parse_number(witness_usage, "--listen's port", colon + 1, 0, 65535);
     snprintf(addr, addr_size, "%.*s", (int)(colon - listen), listen);
     return (uint16_t)port;
 }

@@ -178,6 +178,17 @@ size_t pb_text_escape(const char *text, char *out, size_t size);
  * strerror's text otherwise. Static storage. */
 const char *pb_errno_text(int errnum);
 
+/* Decode standard base64 (with padding) of exactly bin_len bytes, accepting
+ * only the one canonical spelling: the text is refused unless encoding the
+ * decoded bytes gives back exactly text[0..text_len). Returns 0, or -1 (bin
+ * then holds nothing of the input). Every base64 field goes through it
+ * (ledger/base/base64.c), the server's too. */
+int pb_base64_decode_strict(const char *text, size_t text_len, uint8_t *bin, size_t bin_len);
+/* The same for bytes of a length the text tells (at most bin_max): *bin_len
+ * is set from text_len and its padding. Returns 0, or -1. */
+int pb_base64_decode_strict_any(const char *text, size_t text_len, uint8_t *bin, size_t bin_max,
+                                size_t *bin_len);
+
 /* ---------------------------------------------------------------------------
  * Output files (ledger/base/file.c): every file the library or the command
  * writes goes through pb_file_write.
@@ -208,6 +219,10 @@ int pb_file_check_output(const char *path, const char *const *keep, pb_error *er
  * write set in err. */
 int pb_file_write(const char *path, const char *const *keep, pb_file_writer write, void *ctx,
                   pb_error *err);
+
+/* pb_file_write of the len bytes at bytes. */
+int pb_file_write_bytes(const char *path, const char *const *keep, const void *bytes, size_t len,
+                        pb_error *err);
 
 /* ---------------------------------------------------------------------------
  * Money: GBP as int64_t pence (DESIGN 2). ledger/money.c.

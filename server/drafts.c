@@ -57,24 +57,21 @@ load_draft(const pb_server_config *cfg, const char *id, json_t **out, pb_error *
 static int
 save_draft(const pb_server_config *cfg, const json_t *record, pb_error *err)
 {
-    char path[4096], tmp[4200];
+    char path[4096];
     draft_path(cfg, entry_id(record), path, sizeof(path));
-    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
     char *text = NULL;
     size_t len = 0;
     int rc = pb_json_canonical(record, &text, &len, err);
     if (rc != PB_OK) {
         return rc;
     }
+    pb_error local;
+    pb_error_init(&local);
     if (mkdir(cfg->drafts_dir, 0700) != 0 && errno != EEXIST) {
+        srv_error(err, PB_EIO, "cannot write the draft %s: %s", path, pb_errno_text(errno));
         rc = PB_EIO;
-    }
-    FILE *f = rc == PB_OK ? fopen(tmp, "wb") : NULL;
-    int ok = f != NULL && fwrite(text, 1, len, f) == len;
-    ok = f != NULL && fflush(f) == 0 && fsync(fileno(f)) == 0 && ok;
-    ok = f != NULL && fclose(f) == 0 && ok;
-    if (!ok || rename(tmp, path) != 0) {
-        srv_error(err, PB_EIO, "cannot write the draft %s: %s", path, strerror(errno));
+    } else if (pb_file_write_bytes(path, NULL, text, len, &local) != PB_OK) {
+        srv_error(err, PB_EIO, "cannot write the draft %s: %s", path, local.text);
         rc = PB_EIO;
     }
     free(text);
@@ -91,13 +88,10 @@ check_signature(pb_store *store, const json_t *record, const json_t *sig, pb_err
     json_t *bound = NULL;
     pb_pubkey pub;
     uint8_t bytes[64];
-    size_t bytes_len = 0;
     uint8_t *msg = NULL;
     size_t msg_len = 0;
     if (keyid == NULL || b64 == NULL ||
-        sodium_base642bin(bytes, sizeof(bytes), b64, strlen(b64), NULL, &bytes_len, NULL,
-                          sodium_base64_VARIANT_ORIGINAL) != 0 ||
-        bytes_len != 64) {
+        pb_base64_decode_strict(b64, strlen(b64), bytes, sizeof(bytes)) != 0) {
         srv_error(err, PB_ESIG_FORMAT,
                   "a signature is {\"key\": KEYID, \"sig\": base64 of 64 bytes}");
         return PB_ESIG_FORMAT;

@@ -230,17 +230,13 @@ static int
 parse_signature(const char *text, const char *label, uint8_t sig[64])
 {
     size_t l = strlen(label);
-    size_t bin_len = 0;
-    const char *end = NULL;
     if (strncmp(text, label, l) != 0 || strncmp(text + l, "=:", 2) != 0) {
         return -1;
     }
     const char *b64 = text + l + 2;
     const char *close = strchr(b64, ':');
     if (close == NULL || close[1] != '\0' ||
-        sodium_base642bin(sig, 64, b64, (size_t)(close - b64), NULL, &bin_len, &end,
-                          sodium_base64_VARIANT_ORIGINAL) != 0 ||
-        bin_len != 64 || end != close) {
+        pb_base64_decode_strict(b64, (size_t)(close - b64), sig, 64) != 0) {
         return -1;
     }
     return 0;

@@ -403,11 +403,13 @@ parse_listen(const char *text, struct sockaddr_storage *addr, pb_error *err)
 {
     char host[64];
     const char *colon = strrchr(text, ':');
-    char *end = NULL;
-    unsigned long port = colon != NULL ? strtoul(colon + 1, &end, 10) : 0;
+    /* Digits only (no sign or space strtoul would take), at most 65535. */
+    size_t digits = colon != NULL ? strspn(colon + 1, "0123456789") : 0;
+    int digits_only = colon != NULL && digits > 0 && digits <= 5 && colon[1 + digits] == '\0';
+    unsigned long port = digits_only ? strtoul(colon + 1, NULL, 10) : 0;
     size_t host_len = colon != NULL ? (size_t)(colon - text) : 0;
     memset(addr, 0, sizeof(*addr));
-    if (colon == NULL || end == colon + 1 || *end != '\0' || port > 65535 || host_len == 0 ||
+    if (!digits_only || port > 65535 || host_len == 0 ||
         host_len >= sizeof(host)) {
         srv_error(err, PB_EUSAGE, "\"%s\" is not HOST:PORT", text);
         return PB_EUSAGE;
@@ -475,13 +477,12 @@ write_ready(const char *path, const struct sockaddr_storage *addr, unsigned port
     if (path == NULL) {
         return PB_OK;
     }
-    char tmp[4096];
-    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-    FILE *f = fopen(tmp, "w");
-    int ok = f != NULL && fprintf(f, "%s\n", url) > 0;
-    ok = f != NULL && fclose(f) == 0 && ok;
-    if (!ok || rename(tmp, path) != 0) {
-        srv_error(err, PB_EIO, "cannot write the ready file %s: %s", path, strerror(errno));
+    char line[128];
+    int n = snprintf(line, sizeof(line), "%s\n", url);
+    pb_error local;
+    pb_error_init(&local);
+    if (pb_file_write_bytes(path, NULL, line, (size_t)n, &local) != PB_OK) {
+        srv_error(err, PB_EIO, "cannot write the ready file %s: %s", path, local.text);
         return PB_EIO;
     }
     return PB_OK;

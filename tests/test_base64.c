@@ -102,6 +102,44 @@ test_other_spellings_refused(void **state)
     assert_int_equal(pb_base64_decode_strict(text, len, back, 64), 0);
 }
 
+/* pb_base64_decode_strict_any: the length comes from the text (1 to 158
+ * bytes, cosignature blobs of 76); a longer value than room, a re-spelled
+ * last character, no padding or a stray one are refused. */
+static void
+test_any_length(void **state)
+{
+    (void)state;
+    uint8_t bin[158], back[158];
+    char text[256];
+    size_t len = 0;
+    for (size_t n = 1; n <= sizeof(bin); n++) {
+        randombytes_buf(bin, n);
+        encode(bin, n, text, sizeof(text));
+        assert_int_equal(pb_base64_decode_strict_any(text, strlen(text), back, sizeof(back), &len),
+                         0);
+        assert_int_equal(len, n);
+        assert_memory_equal(bin, back, n);
+        if (n > 1) {
+            assert_int_equal(pb_base64_decode_strict_any(text, strlen(text), back, n - 1, &len), -1);
+            assert_int_equal(len, 0);
+        }
+        size_t last = strcspn(text, "=") - 1;
+        if (n % 3 != 0) { /* the last character has unused bits */
+            text[last] = text[last] == 'A' ? 'B' : 'A';
+            int same = pb_base64_decode_strict_any(text, strlen(text), back, sizeof(back), &len) == 0 &&
+                       memcmp(back, bin, n) == 0;
+            assert_false(same);
+            size_t pad = strlen(text) - strcspn(text, "=");
+            text[strlen(text) - pad] = '\0'; /* no padding */
+            assert_int_equal(pb_base64_decode_strict_any(text, strlen(text), back, sizeof(back), &len),
+                             -1);
+        }
+    }
+    assert_int_equal(pb_base64_decode_strict_any("", 0, back, sizeof(back), &len), -1);
+    assert_int_equal(pb_base64_decode_strict_any("====", 4, back, sizeof(back), &len), -1);
+    assert_int_equal(pb_base64_decode_strict_any("QQ==QQ==", 8, back, sizeof(back), &len), -1);
+}
+
 int
 main(void)
 {
@@ -112,6 +150,7 @@ main(void)
         cmocka_unit_test(test_canonical_round_trips),
         cmocka_unit_test(test_unused_bits_refused),
         cmocka_unit_test(test_other_spellings_refused),
+        cmocka_unit_test(test_any_length),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -100,7 +100,11 @@ static int
 setup(void **state)
 {
     struct fx *f = calloc(1, sizeof(*f));
-    snprintf(f->dir, sizeof(f->dir), "/tmp/pb-test-statement-XXXXXX");
+    /* In memory where the machine has /dev/shm: the out-of-memory loop runs
+     * pb_statement some thousands of times, each remembering its verify
+     * (LEDGER-verified, synced to disk). Nothing here tests the disk. */
+    snprintf(f->dir, sizeof(f->dir), "%s/pb-test-statement-XXXXXX",
+             access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
     pbt_mkdtemp(f->dir);
     char path[128];
     snprintf(path, sizeof(path), "%s/l.ledger", f->dir);
@@ -361,6 +365,90 @@ test_minisign_signature_bytes(void **state)
     assert_null(sig);
 }
 
+/* Allocations failed one at a time in the loop below: every one in the
+ * normal build; every OOM_STRIDE_SANITIZE-th under PB_SANITIZE=ON (set by
+ * tests.cmake), where ASan runs at a quarter of the speed. */
+#define OOM_STRIDE_SANITIZE 7
+
+static size_t
+oom_stride(void)
+{
+    const char *sanitize = getenv("PB_SANITIZE");
+    return sanitize != NULL && strcmp(sanitize, "ON") == 0 ? OOM_STRIDE_SANITIZE : 1;
+}
+
+/* For n = 0, 1, 2, ... jansson's allocation n fails inside pb_statement:
+ * each run gives exactly the unfailed statement or PB_ENOMEM and no
+ * statement, never success with other figures (issue 13 item 8). */
+static size_t
+statement_oom_loop(struct fx *f, const char *partner, const char *period, size_t stride)
+{
+    json_t *want = statement(f, partner, period);
+    size_t nomem = 0;
+    int done = 0;
+    for (size_t fail_at = 0; !done && fail_at < 1000000; fail_at += stride) {
+        json_t *st = NULL;
+        pb_error err;
+        pb_error_init(&err);
+        pbt_alloc_fail_start(fail_at);
+        int rc = pb_statement(f->store, "BCF24", partner, period, &st, &err);
+        done = pbt_alloc_fail_stop() <= fail_at;
+        if (rc == PB_OK && !json_equal(st, want)) {
+            const char *key;
+            json_t *v;
+            json_object_foreach(want, key, v)
+            {
+                if (!json_equal(v, json_object_get(st, key))) {
+                    char *w = json_dumps(v, JSON_SORT_KEYS | JSON_ENCODE_ANY);
+                    char *g = json_dumps(json_object_get(st, key), JSON_SORT_KEYS | JSON_ENCODE_ANY);
+                    print_error("allocation %zu: a different %s:\n%.3000s\ninstead of\n%.3000s\n",
+                                fail_at, key, g != NULL ? g : "(none)", w);
+                    free(g);
+                    free(w);
+                }
+            }
+        }
+        if (rc == PB_OK) {
+            assert_true(json_equal(st, want));
+        } else {
+            if (rc != PB_ENOMEM) {
+                print_error("allocation %zu: %s (%s)\n", fail_at, err.text, err.where);
+            }
+            assert_int_equal(rc, PB_ENOMEM);
+            assert_int_equal(err.code, PB_ENOMEM);
+            assert_null(st);
+            nomem++;
+        }
+        assert_true(!done || rc == PB_OK);
+        json_decref(st);
+    }
+    assert_true(done);
+    json_decref(want);
+    print_message("pb_statement %s %s: %zu failed allocations (stride %zu) gave PB_ENOMEM\n",
+                  partner != NULL ? partner : "(pool)", period, nomem, stride);
+    return nomem;
+}
+
+/* A partner's Q1 statement (no movement), and, after a Q2 contribution, the
+ * pool's Q2 summary (the movement since Q1, every partner's position); the
+ * statements leave the ledger unchanged. */
+static void
+test_statement_out_of_memory(void **state)
+{
+    struct fx *f = *state;
+    char *before = pbt_ledger_content(f->store);
+    size_t stride = oom_stride();
+    assert_true(statement_oom_loop(f, "DCC", "2024/25-Q1", stride) > 100 / stride);
+    contribution(f, "DCC", "IBCF", "500000.00", "2024-08-01", f->dcc_fin);
+    free(before);
+    before = pbt_ledger_content(f->store);
+    assert_true(statement_oom_loop(f, NULL, "2024/25-Q2", stride) > 100 / stride);
+    char *after = pbt_ledger_content(f->store);
+    assert_string_equal(after, before);
+    free(after);
+    free(before);
+}
+
 int
 main(void)
 {
@@ -373,6 +461,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_integrity_names_the_covering_checkpoint, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_same_ledger_same_statement, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_statement_out_of_memory, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
         cmocka_unit_test_setup_teardown(test_minisign_signature_bytes, setup, teardown),
     };

@@ -51,3 +51,12 @@ foreach(dir ${PB_BAD_CASES})
     set_tests_properties(bad_${name} PROPERTIES ENVIRONMENT "${PB_TEST_ENV}")
   endif()
 endforeach()
+
+# LD_PRELOAD shims for CLI tests (tests/shims/<name>.c -> libpb_<name>.so),
+# e.g. a full disk where no tmpfs can be mounted (faults.sh).
+file(GLOB PB_TEST_SHIMS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/shims/*.c)
+foreach(src ${PB_TEST_SHIMS})
+  get_filename_component(name ${src} NAME_WE)
+  add_library(pb_${name} MODULE ${src})
+  target_link_libraries(pb_${name} PRIVATE ${CMAKE_DL_LIBS})
+endforeach()

@@ -50,12 +50,6 @@ int64_t pb_money_of_json(const json_t *value);
 /* Prefix err->where with more context ("stdin line 4: " + "$.entry.id"). */
 void pb_error_prefix_where(pb_error *err, const char *prefix);
 
-/* Decode standard base64 (with padding) of exactly bin_len bytes, accepting
- * only the one canonical spelling: the text is refused unless encoding the
- * decoded bytes gives back exactly text[0..text_len). Returns 0, or -1 (bin
- * then holds nothing of the input). Every base64 field goes through it
- * (base/base64.c). */
-int pb_base64_decode_strict(const char *text, size_t text_len, uint8_t *bin, size_t bin_len);
 
 /* sodium_init(), called by every public function that is a way in to the
  * library's cryptography (opening a ledger, loading or making keys, signing

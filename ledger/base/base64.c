@@ -39,6 +39,25 @@ pb_base64_decode_strict(const char *text, size_t text_len, uint8_t *bin, size_t 
 }
 
 int
+pb_base64_decode_strict_any(const char *text, size_t text_len, uint8_t *bin, size_t bin_max,
+                            size_t *bin_len)
+{
+    PB_ASSERT(text != NULL && bin != NULL && bin_len != NULL);
+    /* Padded base64 is whole groups of 4 characters, each 3 bytes less its
+     * '=' padding; the strict decoder then checks the spelling itself. */
+    size_t pad = text_len >= 1 && text[text_len - 1] == '=' ? 1 : 0;
+    pad += text_len >= 2 && pad == 1 && text[text_len - 2] == '=' ? 1 : 0;
+    size_t n = text_len / 4 * 3 - pad;
+    *bin_len = 0;
+    if (text_len == 0 || text_len % 4 != 0 || n > bin_max ||
+        pb_base64_decode_strict(text, text_len, bin, n) != 0) {
+        return -1;
+    }
+    *bin_len = n;
+    return 0;
+}
+
+int
 pb_sodium_ready(pb_error *err)
 {
     /* sodium_init() is idempotent and thread-safe: 0 the first time, 1 after. */

@@ -172,3 +172,25 @@ pb_file_write(const char *path, const char *const *keep, pb_file_writer write, v
     }
     return rc;
 }
+
+struct file_bytes {
+    const void *bytes;
+    size_t len;
+};
+
+static int
+write_bytes(FILE *f, const char *tmp_path, void *ctx)
+{
+    (void)tmp_path;
+    const struct file_bytes *b = ctx;
+    return b->len == 0 || fwrite(b->bytes, 1, b->len, f) == b->len ? 0 : -1;
+}
+
+int
+pb_file_write_bytes(const char *path, const char *const *keep, const void *bytes, size_t len,
+                    pb_error *err)
+{
+    PB_ASSERT(bytes != NULL || len == 0);
+    struct file_bytes b = {bytes, len};
+    return pb_file_write(path, keep, write_bytes, &b, err);
+}

@@ -54,11 +54,15 @@ explain_of(const json_t *report, const pb_policy_result *r)
 {
     json_t *shares = json_object();
     for (size_t i = 0; shares != NULL && i < r->share_count; i++) {
-        json_object_set_new(shares, r->shares[i].partner, pb_money_json(r->shares[i].amount_pence));
+        if (json_object_set_new(shares, r->shares[i].partner,
+                                pb_money_json(r->shares[i].amount_pence)) != 0) {
+            json_decref(shares);
+            shares = NULL; /* json_pack below then fails: out of memory */
+        }
     }
     int actual = strcmp(json_string_value(json_object_get(report, "basis")), "actual") == 0;
     return json_pack(
-        "{s:O, s:s, s:O*, s:O, s:O, s:o, s:o*, s:o, s:o, s:O}", "pool",
+        "{s:O, s:s, s:O*, s:O, s:O, s:o, s:o, s:o, s:o, s:O}", "pool",
         json_object_get(report, "pool"), "basis", actual ? ACTUAL_BASIS : FORECAST_BASIS, "policy",
         json_object_get(json_object_get(report, "policy"), "name"), "period",
         json_object_get(report, "period"), "period_end", json_object_get(report, "period_end"),

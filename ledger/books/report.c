@@ -100,8 +100,10 @@ agreement_order(const json_t *pool, const char *array, const json_t *by_id)
     const json_t *items = json_object_get(pool, array);
     for (size_t i = 0; ids != NULL && i < json_array_size(items); i++) {
         const json_t *id = json_object_get(json_array_get(items, i), "id");
-        if (json_object_get(by_id, json_string_value(id)) != NULL) {
-            json_array_append(ids, (json_t *)id);
+        if (json_object_get(by_id, json_string_value(id)) != NULL &&
+            json_array_append(ids, (json_t *)id) != 0) {
+            json_decref(ids);
+            ids = NULL;
         }
     }
     const char *key;
@@ -109,8 +111,10 @@ agreement_order(const json_t *pool, const char *array, const json_t *by_id)
     json_object_foreach((json_t *)by_id, key, unused)
     {
         (void)unused;
-        if (ids != NULL && pb_pool_find(pool, array, key) == NULL) {
-            json_array_append_new(ids, json_string(key));
+        if (ids != NULL && pb_pool_find(pool, array, key) == NULL &&
+            json_array_append_new(ids, json_string(key)) != 0) {
+            json_decref(ids);
+            ids = NULL;
         }
     }
     return ids;
@@ -120,8 +124,8 @@ agreement_order(const json_t *pool, const char *array, const json_t *by_id)
  * (1% = 100 bp), exact integer arithmetic rounded half away from zero (null
  * for a zero budget), and its RAG rating on the magnitude, over or under:
  * red at or above the agreement's red_bp, amber at or above amber_bp, else
- * green (defaults 300 and 100: 3% and 1%). */
-static void
+ * green (defaults 300 and 100: 3% and 1%). Non-zero when out of memory. */
+static int
 rag_of(const struct report *r, json_t *scheme, int64_t variance, int64_t budget)
 {
     const json_t *rag = json_object_get(r->version, "rag");
@@ -130,9 +134,8 @@ rag_of(const struct report *r, json_t *scheme, int64_t variance, int64_t budget)
     json_int_t amber = amber_v != NULL ? json_integer_value(amber_v) : RAG_AMBER_BP_DEFAULT;
     json_int_t red = red_v != NULL ? json_integer_value(red_v) : RAG_RED_BP_DEFAULT;
     if (budget <= 0) {
-        json_object_set_new(scheme, "variance_bp", json_null());
-        json_object_set_new(scheme, "rag", json_string(variance == 0 ? "green" : "red"));
-        return;
+        return json_object_set_new(scheme, "variance_bp", json_null()) != 0 ||
+               json_object_set_new(scheme, "rag", json_string(variance == 0 ? "green" : "red")) != 0;
     }
     /* Exact: |variance| x 10000 can pass int64_t for a budget near
      * PB_MONEY_PENCE_MAX, so the product is taken in 128 bits; the result is
@@ -140,8 +143,9 @@ rag_of(const struct report *r, json_t *scheme, int64_t variance, int64_t budget)
     int64_t magnitude = variance < 0 ? -variance : variance;
     __int128 wide = ((__int128)magnitude * 10000 + budget / 2) / budget;
     int64_t bp = wide > 1000000 ? 1000000 : (int64_t)wide;
-    json_object_set_new(scheme, "variance_bp", json_integer(variance < 0 ? -bp : bp));
-    json_object_set_new(scheme, "rag", json_string(bp >= red ? "red" : bp >= amber ? "amber" : "green"));
+    return json_object_set_new(scheme, "variance_bp", json_integer(variance < 0 ? -bp : bp)) != 0 ||
+           json_object_set_new(scheme, "rag",
+                               json_string(bp >= red ? "red" : bp >= amber ? "amber" : "green")) != 0;
 }
 
 static int
@@ -191,12 +195,13 @@ report_schemes(const struct report *r, json_t *out, struct totals *t, pb_error *
                 bad = json_object_set(s, bcf_fields[k], (json_t *)v) != 0;
             }
         }
-        if (!bad) {
-            rag_of(r, s, variance, budget);
-        }
+        bad = bad || rag_of(r, s, variance, budget) != 0;
         if (!bad && fc == NULL && !r->actual) {
             /* DESIGN 6: a scheme with no forecast counts at budget and is flagged. */
             bad = json_object_set_new(s, "flag", json_string("no forecast: counted at budget"));
+        }
+        if (bad) {
+            json_decref(s);
         }
         if (bad || json_array_append_new(out, s) != 0) {
             rc = pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
@@ -248,18 +253,20 @@ due_of(const struct report *r, const char *stream, int64_t planned, const char *
 }
 
 /* Replace a partner's scheduled/unscheduled marks by its due_basis:
- * "schedule", "pro rata by months", or "schedule and pro rata by months". */
-static void
+ * "schedule", "pro rata by months", or "schedule and pro rata by months".
+ * Non-zero when out of memory. */
+static int
 due_basis(json_t *partner)
 {
     int scheduled = json_object_get(partner, "scheduled") != NULL;
     int unscheduled = json_object_get(partner, "unscheduled") != NULL;
     json_object_del(partner, "scheduled");
     json_object_del(partner, "unscheduled");
-    json_object_set_new(partner, "due_basis",
-                        json_string(scheduled && unscheduled ? "schedule and pro rata by months"
-                                    : scheduled              ? "schedule"
-                                                             : "pro rata by months"));
+    return json_object_set_new(partner, "due_basis",
+                               json_string(scheduled && unscheduled
+                                               ? "schedule and pro rata by months"
+                                           : scheduled ? "schedule"
+                                                       : "pro rata by months"));
 }
 
 static int
@@ -341,7 +348,9 @@ report_streams(const struct report *r, json_t *streams, json_t *partners, struct
             rc = pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
             break;
         }
-        due_basis(json_array_get(partners, json_array_size(partners) - 1));
+        if (due_basis(json_array_get(partners, json_array_size(partners) - 1)) != 0) {
+            rc = pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
+        }
     }
     json_decref(by_partner);
     json_decref(ids);
@@ -395,9 +404,9 @@ load_report(const pb_state *state, const json_t *ps, const char *period_text, in
 /* The settlement of a settled pool, with the closing reserve: the underspend
  * carried forward, as a positive amount. A new reference, or NULL. Only the
  * year's report carries it: a quarter of a settled year is that quarter's
- * figures, not the year's outcome. */
+ * figures, not the year's outcome. Sets *nomem when out of memory. */
 static json_t *
-settlement_of(const json_t *ps)
+settlement_of(const json_t *ps, int *nomem)
 {
     const json_t *settled = json_object_get(ps, "settlement");
     if (settled == NULL) {
@@ -405,7 +414,11 @@ settlement_of(const json_t *ps)
     }
     json_t *out = json_deep_copy(settled);
     int64_t carried = pb_money_of_json(json_object_get(settled, "carried_forward"));
-    json_object_set_new(out, "closing_reserve", pb_money_json(-carried));
+    if (out == NULL || json_object_set_new(out, "closing_reserve", pb_money_json(-carried)) != 0) {
+        json_decref(out);
+        *nomem = 1;
+        return NULL;
+    }
     return out;
 }
 
@@ -446,9 +459,10 @@ report_names(const pb_state *state, const struct report *r, json_t *report, pb_e
 {
     json_t *origin = NULL;
     int rc = pb_state_get(state, "origin", &origin, err);
-    if (rc == PB_OK) {
-        json_object_set_new(report, "origin", origin);
-        json_object_set_new(report, "active_months", json_integer(active_months(r)));
+    if (rc == PB_OK && (json_object_set_new(report, "origin", origin) != 0 ||
+                        json_object_set_new(report, "active_months",
+                                            json_integer(active_months(r))) != 0)) {
+        rc = pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
     }
     json_t *partners = json_object_get(report, "partners");
     for (size_t i = 0; rc == PB_OK && i < json_array_size(partners); i++) {
@@ -460,7 +474,10 @@ report_names(const pb_state *state, const struct report *r, json_t *report, pb_e
         if (rc == PB_ENOTFOUND) {
             rc = PB_OK; /* a pool partner is always admitted; keep the id alone if not */
         } else if (rc == PB_OK) {
-            json_object_set(p, "name", json_object_get(known, "name"));
+            const json_t *name = json_object_get(known, "name");
+            if (name != NULL && json_object_set(p, "name", (json_t *)name) != 0) {
+                rc = pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
+            }
             json_decref(known);
         }
     }
@@ -493,7 +510,9 @@ pb_pool_report_state(const pb_state *state, const char *pool_id, const char *per
         /* The policy in force at the period end (a variation may change it). */
         const json_t *policy = json_object_get(r.version, "policy");
         policy = policy != NULL ? policy : json_object_get(r.pool, "policy");
-        *report_out = json_pack(
+        int nomem = 0;
+        json_t *settlement = r.period.kind == PB_PERIOD_YEAR ? settlement_of(ps, &nomem) : NULL;
+        *report_out = nomem ? NULL : json_pack(
             "{s:s,s:s,s:s,s:s,s:s,s:s,s:O,s:O,s:O,s:O,s:{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o},s:o*}",
             "pool", pool_id, "name", json_string_value(json_object_get(r.pool, "name")), "period",
             r.period.label, "period_end", end, "basis", r.actual ? "actual" : "forecast", "host",
@@ -503,16 +522,25 @@ pb_pool_report_state(const pb_state *state, const char *pool_id, const char *per
             pb_money_json(t.forecast), "outturn", pb_money_json(t.outturn), "variance",
             pb_money_json(t.variance), "planned", pb_money_json(t.planned), "received",
             pb_money_json(t.received), "due_to_date", pb_money_json(t.due), "settlement",
-            r.period.kind == PB_PERIOD_YEAR ? settlement_of(ps) : NULL);
+            settlement);
         rc = *report_out == NULL ? pb_error_set(err, PB_ENOMEM, NULL, "out of memory") : PB_OK;
         rc = rc == PB_OK ? report_names(state, &r, *report_out, err) : rc;
         /* The periods closed now, and every close and reopen (entry_money.c). */
         if (rc == PB_OK) {
-            json_object_set(*report_out, "closed", json_object_get(ps, "closed"));
+            const json_t *closed = json_object_get(ps, "closed");
             const json_t *periods = json_object_get(ps, "periods");
-            json_object_set_new(*report_out, "periods",
-                                periods != NULL ? json_incref((json_t *)periods) : json_array());
-            json_object_set_new(*report_out, "status", json_string(status_of(ps, &r.period)));
+            if ((closed != NULL && json_object_set(*report_out, "closed", (json_t *)closed) != 0) ||
+                json_object_set_new(*report_out, "periods",
+                                    periods != NULL ? json_incref((json_t *)periods)
+                                                    : json_array()) != 0 ||
+                json_object_set_new(*report_out, "status",
+                                    json_string(status_of(ps, &r.period))) != 0) {
+                rc = pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
+            }
+        }
+        if (rc != PB_OK) {
+            json_decref(*report_out);
+            *report_out = NULL;
         }
     }
     json_decref(schemes);

@@ -21,7 +21,7 @@ keep_revoked(void *ctx, const char *key, size_t key_len, const char *value, size
     char keyid[PB_KEYID_TEXT_MAX]; /* key is not NUL-terminated */
     snprintf(keyid, sizeof(keyid), "%.*s", (int)(key_len - strlen("key:")), key + strlen("key:"));
     json_t *bound = NULL;
-    int rc = pb_json_parse(value, value_len, PB_RECORD_BYTES_MAX, &bound, err);
+    int rc = pb_json_parse_stored(value, value_len, &bound, err);
     if (rc == PB_OK && json_object_get(bound, "revoked_from") != NULL &&
         json_object_set(ctx, keyid, bound) != 0) {
         rc = pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
@@ -137,7 +137,7 @@ pb_review_scan(const pb_snapshot *snap, const json_t *revoked, json_t **findings
         json_t *record = NULL;
         rc = pb_snapshot_record(snap, i, &buf, &len, err);
         if (rc == PB_OK) {
-            rc = pb_json_parse(buf, len, PB_RECORD_BYTES_MAX, &record, err);
+            rc = pb_json_parse_stored(buf, len, &record, err);
         }
         if (rc == PB_OK &&
             (review_record(revoked, i, record, out) != PB_OK ||

@@ -322,7 +322,11 @@ headline_lines(const json_t *report, const json_t *positions, const char *partne
     const json_t *p;
     json_array_foreach(positions, i, p)
     {
-        json_array_append(lines, json_array_get(json_object_get(p, "headline"), 2));
+        json_t *net = json_array_get(json_object_get(p, "headline"), 2);
+        if (lines != NULL && (net == NULL || json_array_append(lines, net) != 0)) {
+            json_decref(lines);
+            lines = NULL; /* out of memory */
+        }
     }
     return lines;
 }
@@ -343,10 +347,12 @@ positions_of(const json_t *report, const json_t *explain, const char *partner, j
             continue;
         }
         rc = position_of(report, explain, id, &position, err);
+        if (rc == PB_OK && json_array_append_new(out, position) != 0) {
+            rc = pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
+        }
         if (rc != PB_OK) {
             break;
         }
-        json_array_append_new(out, position);
     }
     return rc;
 }
@@ -360,9 +366,12 @@ contributions_of(const json_t *report, const char *partner)
     const json_t *s;
     json_array_foreach(json_object_get(report, "streams"), i, s)
     {
-        if (partner == NULL ||
-            strcmp(json_string_value(json_object_get(s, "payer")), partner) == 0) {
-            json_array_append(streams, (json_t *)s);
+        if (streams != NULL &&
+            (partner == NULL ||
+             strcmp(json_string_value(json_object_get(s, "payer")), partner) == 0) &&
+            json_array_append(streams, (json_t *)s) != 0) {
+            json_decref(streams);
+            streams = NULL; /* json_pack below then fails: out of memory */
         }
     }
     const json_t *sums =
@@ -476,8 +485,11 @@ title_block(const json_t *report, json_t *statement, pb_error *err)
     const json_t *p;
     json_array_foreach(json_object_get(report, "partners"), i, p)
     {
-        json_array_append_new(names, json_string(partner_name(report, json_string_value(
-                                                                         json_object_get(p, "id")))));
+        const char *id = json_string_value(json_object_get(p, "id"));
+        if (names != NULL && json_array_append_new(names, json_string(partner_name(report, id))) != 0) {
+            json_decref(names);
+            names = NULL;
+        }
     }
     date_words(json_string_value(json_object_get(report, "period_end")), when, sizeof(when));
     int rc = json_object_set_new(statement, "partnership", names);
@@ -487,8 +499,9 @@ title_block(const json_t *report, json_t *statement, pb_error *err)
 }
 
 /* A partner's witness's cosignature/v1 line adds its name to witnesses. The
- * lines were checked by the verification the footer also reports. */
-static void
+ * lines were checked by the verification the footer also reports. Non-zero
+ * when out of memory. */
+static int
 witness_of(const char *line, json_t *witnesses)
 {
     char text[1024];
@@ -496,12 +509,13 @@ witness_of(const char *line, json_t *witnesses)
     snprintf(text, sizeof(text), "%s\n", line);
     if (pb_note_line_kind(text) == 2 &&
         pb_note_line_name(text, name, sizeof(name), NULL) == PB_OK) {
-        json_array_append_new(witnesses, json_string(name));
+        return json_array_append_new(witnesses, json_string(name));
     }
+    return 0;
 }
 
 /* The signed note split into its parts: size, root, signature lines and the
- * witnesses among the signers. */
+ * witnesses among the signers. NULL when out of memory. */
 static json_t *
 checkpoint_of(const char *note)
 {
@@ -511,7 +525,8 @@ checkpoint_of(const char *note)
     const char *p = note;
     uint64_t tree_size = 0;
     char root[64] = "";
-    for (int n = 0; *p != '\0' && n < STATEMENT_NOTE_LINES_MAX + 4; n++) {
+    int bad = sigs == NULL || witnesses == NULL;
+    for (int n = 0; !bad && *p != '\0' && n < STATEMENT_NOTE_LINES_MAX + 4; n++) {
         const char *nl = strchr(p, '\n');
         size_t len = nl != NULL ? (size_t)(nl - p) : strlen(p);
         snprintf(line, sizeof(line), "%.*s", (int)len, p);
@@ -520,10 +535,15 @@ checkpoint_of(const char *note)
         } else if (n == 2) {
             snprintf(root, sizeof(root), "%s", line);
         } else if (n > 3 && len > 0) {
-            json_array_append_new(sigs, json_string(line));
-            witness_of(line, witnesses);
+            bad = json_array_append_new(sigs, json_string(line)) != 0 ||
+                  witness_of(line, witnesses) != 0;
         }
         p += len + (nl != NULL ? 1 : 0);
+    }
+    if (bad) {
+        json_decref(sigs);
+        json_decref(witnesses);
+        return NULL;
     }
     return json_pack("{s:I,s:s,s:o,s:o,s:s}", "tree_size", (json_int_t)tree_size, "root", root,
                      "signatures", sigs, "witnesses", witnesses, "note", note);
@@ -574,13 +594,19 @@ review_of(pb_store *store, const char *pool_id, json_t **out, pb_error *err)
                 json_string_value(json_object_get(f, "revoked_from")),
                 (long long)json_integer_value(json_object_get(f, "revoked_by")));
         }
-        json_object_set_new(f, "text", json_string(text));
         if (*out == NULL) {
             *out = json_array();
         }
-        json_array_append(*out, f);
+        if (*out == NULL || json_object_set_new(f, "text", json_string(text)) != 0 ||
+            json_array_append(*out, f) != 0) {
+            rc = pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
+        }
     }
     json_decref(all);
+    if (rc != PB_OK) {
+        json_decref(*out);
+        *out = NULL;
+    }
     return rc;
 }
 
@@ -599,6 +625,7 @@ integrity_of(pb_store *store, const char *pool_id, uint64_t tree_size, json_t **
         *err = local;
     } else if (rc == PB_OK) {
         checkpoint = checkpoint_of(note);
+        rc = checkpoint != NULL ? PB_OK : pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
         if (json_integer_value(json_object_get(checkpoint, "tree_size")) < (json_int_t)tree_size) {
             json_decref(checkpoint);
             checkpoint = NULL;
@@ -620,8 +647,13 @@ integrity_of(pb_store *store, const char *pool_id, uint64_t tree_size, json_t **
     }
     json_t *review = NULL;
     rc = rc == PB_OK ? review_of(store, pool_id, &review, err) : rc;
-    if (rc == PB_OK && review != NULL) {
-        json_object_set_new(json_object_get(*out, "verification"), "review", review);
+    if (rc == PB_OK && review != NULL &&
+        json_object_set_new(json_object_get(*out, "verification"), "review", review) != 0) {
+        rc = pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
+    }
+    if (rc != PB_OK && *out != NULL) {
+        json_decref(*out);
+        *out = NULL;
     }
     json_decref(checkpoint);
     return rc;
@@ -661,7 +693,8 @@ statement_object(const json_t *report, const json_t *explain, const char *partne
         policy_of(report, explain), "positions", positions, "integrity", integrity);
 }
 
-/* {"from", "to", "change"} of two amounts; NULL (json null) when either is absent. */
+/* {"from", "to", "change"} of two amounts; json null when either is absent.
+ * NULL with err set on overflow (PB_EOVERFLOW) or out of memory (PB_ENOMEM). */
 static json_t *
 change_of(const json_t *from, const json_t *to, pb_error *err)
 {
@@ -672,7 +705,11 @@ change_of(const json_t *from, const json_t *to, pb_error *err)
     if (pb_money_sub(pb_money_of_json(to), pb_money_of_json(from), &delta, err) != PB_OK) {
         return NULL;
     }
-    return json_pack("{s:O,s:O,s:o}", "from", from, "to", to, "change", pb_money_json(delta));
+    json_t *c = json_pack("{s:O,s:O,s:o}", "from", from, "to", to, "change", pb_money_json(delta));
+    if (c == NULL) {
+        pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
+    }
+    return c;
 }
 
 static const json_t *
@@ -691,48 +728,67 @@ scheme_in(const json_t *report, const char *id)
 
 /* The movement since the previous quarter's report (DESIGN 7, docs/statements.md):
  * the pool's variance, each scheme's outturn and variance, and each shown
- * partner's share, as from, to and change. A new reference, or NULL on
- * overflow (err set). */
-static json_t *
+ * partner's share, as from, to and change, in *out. PB_OK, PB_EOVERFLOW or
+ * PB_ENOMEM. */
+static int
 movement_of(const json_t *report, const json_t *explain, const json_t *prev,
-            const json_t *prev_explain, const char *partner, pb_error *err)
+            const json_t *prev_explain, const char *partner, json_t **out, pb_error *err)
 {
     json_t *schemes = json_array(), *shares = json_object();
     size_t i;
     const json_t *s;
-    int ok = 1;
+    pb_error local;
+    pb_error_init(&local);
+    int ok = schemes != NULL && shares != NULL;
+    *out = NULL;
     json_array_foreach(json_object_get(report, "schemes"), i, s)
     {
         const json_t *was = scheme_in(prev, json_string_value(json_object_get(s, "id")));
-        json_t *outturn = change_of(json_object_get(was, "outturn"), json_object_get(s, "outturn"), err);
-        json_t *variance =
-            change_of(json_object_get(was, "variance"), json_object_get(s, "variance"), err);
+        json_t *outturn = ok ? change_of(json_object_get(was, "outturn"),
+                                         json_object_get(s, "outturn"), &local)
+                             : NULL;
+        json_t *variance = ok && outturn != NULL
+                               ? change_of(json_object_get(was, "variance"),
+                                           json_object_get(s, "variance"), &local)
+                               : NULL;
         ok = ok && outturn != NULL && variance != NULL;
-        json_array_append_new(schemes, json_pack("{s:O,s:o*,s:o*}", "id", json_object_get(s, "id"),
-                                                 "outturn", outturn, "variance", variance));
+        if (!ok) {
+            json_decref(outturn);
+            json_decref(variance);
+        } else {
+            ok = json_array_append_new(schemes, json_pack("{s:O,s:o,s:o}", "id",
+                                                          json_object_get(s, "id"), "outturn",
+                                                          outturn, "variance", variance)) == 0;
+        }
     }
     const char *id;
     const json_t *v;
     json_object_foreach((json_t *)json_object_get(explain, "shares"), id, v)
     {
-        if (partner == NULL || strcmp(partner, id) == 0) {
-            json_t *c = change_of(json_object_get(json_object_get(prev_explain, "shares"), id), v, err);
-            ok = ok && c != NULL;
-            json_object_set_new(shares, id, c != NULL ? c : json_null());
+        if (ok && (partner == NULL || strcmp(partner, id) == 0)) {
+            json_t *c =
+                change_of(json_object_get(json_object_get(prev_explain, "shares"), id), v, &local);
+            ok = c != NULL && json_object_set_new(shares, id, c) == 0;
         }
     }
-    json_t *variance = change_of(json_object_get(prev_explain, "variance"),
-                                 json_object_get(explain, "variance"), err);
-    if (!ok || variance == NULL) {
-        json_decref(schemes);
-        json_decref(shares);
-        json_decref(variance);
-        return NULL;
+    json_t *variance = ok ? change_of(json_object_get(prev_explain, "variance"),
+                                      json_object_get(explain, "variance"), &local)
+                          : NULL;
+    if (ok && variance != NULL) {
+        *out = json_pack("{s:O,s:O,s:O,s:o,s:o,s:o}", "since", json_object_get(prev, "period"),
+                         "since_end", json_object_get(prev, "period_end"), "since_basis",
+                         json_object_get(prev, "basis"), "variance", variance, "schemes", schemes,
+                         "shares", shares);
+        return *out != NULL ? PB_OK : pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
     }
-    return json_pack("{s:O,s:O,s:O,s:o,s:o,s:o}", "since", json_object_get(prev, "period"),
-                     "since_end", json_object_get(prev, "period_end"), "since_basis",
-                     json_object_get(prev, "basis"), "variance", variance, "schemes", schemes,
-                     "shares", shares);
+    json_decref(schemes);
+    json_decref(shares);
+    json_decref(variance);
+    if (local.code != PB_OK) {
+        return pb_error_set(err, local.code, local.where[0] != '\0' ? local.where : NULL, "%s",
+                            local.text);
+    }
+    return pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
 }
 
 /* The quarter before the one that holds the period's end ("2024/25-Q1" for
@@ -772,14 +828,19 @@ commentary_of(const pb_snapshot *snap, const json_t *report, json_t *out, pb_err
         if (rc != PB_OK) {
             break;
         }
-        json_t *record = json_loadb(buf, len, JSON_REJECT_DUPLICATES, NULL);
+        json_t *record = NULL;
+        rc = pb_json_parse_stored(buf, len, &record, err);
         const json_t *memo = json_object_get(json_object_get(record, "entry"), "memo");
-        if (json_is_string(memo)) {
+        if (rc == PB_OK && json_is_string(memo) &&
             json_object_set_new(out, json_string_value(json_object_get(s, "id")),
                                 json_pack("{s:O,s:s,s:O}", "memo", memo, "forecast_id", fid,
-                                          "date", json_object_get(s, "forecast_date")));
+                                          "date", json_object_get(s, "forecast_date"))) != 0) {
+            rc = pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
         }
         json_decref(record);
+        if (rc != PB_OK) {
+            break;
+        }
     }
     return rc;
 }
@@ -797,13 +858,14 @@ period_extras(const pb_snapshot *snap, const pb_state *state, const char *pool_i
     previous_quarter(json_string_value(json_object_get(report, "period")), prev_label,
                      sizeof(prev_label));
     *commentary = json_object();
-    int rc = commentary_of(snap, report, *commentary, err);
+    int rc = *commentary != NULL ? commentary_of(snap, report, *commentary, err)
+                                 : pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
     if (rc == PB_OK && prev_label[0] != '\0') {
         rc = pb_pool_report_state(state, pool_id, prev_label, 0, &prev, err);
         rc = rc == PB_OK ? pb_policy_explain_state(state, pool_id, prev_label, 0, &prev_explain, err)
                          : rc;
-        *movement = rc == PB_OK ? movement_of(report, explain, prev, prev_explain, partner, err) : NULL;
-        rc = rc == PB_OK && *movement == NULL ? PB_EOVERFLOW : rc;
+        rc = rc == PB_OK ? movement_of(report, explain, prev, prev_explain, partner, movement, err)
+                         : rc;
     } else if (rc == PB_OK) {
         *movement = json_null();
     }

@@ -505,6 +505,74 @@ done:
     return rc;
 }
 
+/* Where json_dump_callback compares: the text not yet matched. */
+typedef struct match_buf {
+    const char *text;
+    size_t left;
+    int differs;
+} match_buf;
+
+static int
+match_append(const char *piece, size_t n, void *data)
+{
+    match_buf *m = data;
+    if (n > m->left || memcmp(piece, m->text, n) != 0) {
+        m->differs = 1;
+        return -1;
+    }
+    m->text += n;
+    m->left -= n;
+    return 0;
+}
+
+int
+pb_json_is_text_of(const json_t *value, const char *text, size_t len)
+{
+    PB_ASSERT(value != NULL && (text != NULL || len == 0));
+    match_buf m = {text, len, 0};
+    if (json_dump_callback(value, match_append, &m, PB_JSON_DUMP_FLAGS) != 0) {
+        return m.differs ? 0 : -1;
+    }
+    return m.left == 0 ? 1 : 0;
+}
+
+int
+pb_json_parse_stored(const char *buf, size_t len, json_t **value_out, pb_error *err)
+{
+    PB_ASSERT(value_out != NULL && (buf != NULL || len == 0));
+    *value_out = NULL;
+    json_t *value = NULL;
+    json_error_t jerr;
+    int nomem = 0, same = 0;
+    for (int attempt = 0; attempt < 2 && same != 1; attempt++) {
+        json_decref(value);
+        memset(&jerr, 0, sizeof(jerr));
+        value = json_loadb(buf, len, PB_JSON_LOAD_FLAGS, &jerr);
+        nomem = nomem || (value == NULL && (json_error_code(&jerr) == json_error_out_of_memory ||
+                                            jerr.text[0] == '\0'));
+        same = value != NULL ? pb_json_is_text_of(value, buf, len) : 0;
+        nomem = nomem || same < 0;
+    }
+    if (same == 1) {
+        int rc = pb_json_check(value, err);
+        if (rc != PB_OK) {
+            json_decref(value);
+            return rc;
+        }
+        *value_out = value;
+        return PB_OK;
+    }
+    if (nomem) {
+        json_decref(value);
+        return pb_error_set(err, PB_ENOMEM, NULL, "out of memory reading JSON (%zu bytes)", len);
+    }
+    if (value != NULL) {
+        json_decref(value);
+        return pb_error_set(err, PB_EJSON, NULL, "not canonical JSON (%zu bytes)", len);
+    }
+    return parse_fail(&jerr, err);
+}
+
 /* Where json_dump_callback writes: a malloc'd buffer kept NUL-terminated. */
 typedef struct dump_buf {
     char *buf;

@@ -429,32 +429,6 @@ pb_checkpoint_cosign(pb_store *store, uint64_t tree_size, const pb_seckey *key, 
     return sign_checkpoint(store, tree_size, key, 1, note_out, err);
 }
 
-/* ---- exact base64 ---------------------------------------------------------- */
-
-int
-pb_b64_exact(const char *text, size_t len, uint8_t *out, size_t out_max, size_t *out_len)
-{
-    size_t bin_len = 0;
-    const char *end = NULL;
-    if (sodium_base642bin(out, out_max, text, len, NULL, &bin_len, &end,
-                          sodium_base64_VARIANT_ORIGINAL) != 0 ||
-        end != text + len) {
-        return PB_ENOTE;
-    }
-    /* libsodium skips nothing without an ignore set, but a re-spelled final
-     * character can still decode: only the canonical spelling is accepted. */
-    char again[sodium_base64_ENCODED_LEN(128, sodium_base64_VARIANT_ORIGINAL)];
-    if (bin_len > 128) {
-        return PB_ENOTE;
-    }
-    sodium_bin2base64(again, sizeof(again), out, bin_len, sodium_base64_VARIANT_ORIGINAL);
-    if (strlen(again) != len || memcmp(again, text, len) != 0) {
-        return PB_ENOTE;
-    }
-    *out_len = bin_len;
-    return PB_OK;
-}
-
 /* ---- cosignature/v1 (C2SP tlog-cosignature) ------------------------------
  * A witness's line is a note signature line whose key hash is the first 4
  * bytes of SHA-256(name || "\n" || 0x04 || public key) and whose signature is
@@ -567,8 +541,8 @@ note_line_split(const char *line, char *name_buf, size_t name_size, uint8_t *blo
         return pb_error_set(err, PB_ENOTE, NULL, "not a note signature line \"%.60s\"", line);
     }
     snprintf(name_buf, name_size, "%.*s", (int)(space - line - dash), line + dash);
-    if (pb_b64_exact(space + 1, len - (size_t)(space + 1 - line) - 1, blob, blob_max, blob_len) !=
-        PB_OK) {
+    if (pb_base64_decode_strict_any(space + 1, len - (size_t)(space + 1 - line) - 1, blob,
+                                    blob_max, blob_len) != 0) {
         return pb_error_set(err, PB_ENOTE, NULL, "the signature of \"%s\" is not base64", name_buf);
     }
     return PB_OK;
@@ -636,12 +610,11 @@ pb_vkey_parse(const char *vkey, char *name_buf, size_t name_size, int *alg_out, 
 {
     const char *plus1 = strchr(vkey, '+');
     const char *plus2 = plus1 != NULL ? strchr(plus1 + 1, '+') : NULL;
-    uint8_t raw[34];
-    size_t raw_len = 0;
+    uint8_t raw[33];
     if (plus1 == NULL || plus2 == NULL || plus1 == vkey || plus2 - plus1 != 9 ||
         (size_t)(plus1 - vkey) >= name_size ||
-        pb_b64_exact(plus2 + 1, strlen(plus2 + 1), raw, sizeof(raw), &raw_len) != PB_OK ||
-        raw_len != 33 || (raw[0] != NOTE_ED25519 && raw[0] != COSIG_ALG)) {
+        pb_base64_decode_strict(plus2 + 1, strlen(plus2 + 1), raw, sizeof(raw)) != 0 ||
+        (raw[0] != NOTE_ED25519 && raw[0] != COSIG_ALG)) {
         return pb_error_set(err, PB_EKEYFILE, NULL,
                             "\"%.80s\" is not a note verifier key <name>+<8 hex>+<base64 of "
                             "0x01 or 0x04 and 32 bytes>",

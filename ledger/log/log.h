@@ -67,6 +67,16 @@ typedef struct pb_state {
 
 /* A new reference to the value under key, or PB_ENOTFOUND (err untouched). */
 int pb_state_get(const pb_state *state, const char *key, json_t **value_out, pb_error *err);
+/* 1 when value's canonical JSON is exactly the len bytes at text, 0 when it
+ * differs, -1 when the encoder ran out of memory. Allocates nothing itself. */
+int pb_json_is_text_of(const json_t *value, const char *text, size_t len);
+/* Parse bytes poolbook wrote as canonical JSON (a record in the log, derived
+ * state). jansson 2.14's lexer drops a byte of a string when growing its
+ * buffer fails, and reports an allocation that failed inside a string as a
+ * syntax error; so the value must encode back to the very bytes read, and
+ * anything else is parsed once more: PB_ENOMEM when an allocation failed,
+ * PB_EJSON (or a pb_json_parse code) only when the failure repeats. */
+int pb_json_parse_stored(const char *buf, size_t len, json_t **value_out, pb_error *err);
 /* Store value under key (replacing). PB_OK, PB_ESTORE or a canonical-JSON code. */
 int pb_state_put(const pb_state *state, const char *key, const json_t *value, pb_error *err);
 /* Translate an LMDB return code into PB_ESTORE with the text, keeping the raw code. */
@@ -395,9 +405,6 @@ int pb_verify_with(pb_store *store, pb_verify_hooks *hooks, pb_verify_report *re
  * Witness lines and keys (checkpoint.c), the HTTP client (http.c).
  * ------------------------------------------------------------------------- */
 
-/* Decode base64 that is spelled exactly as its bytes encode (at most 128
- * bytes out). PB_OK or PB_ENOTE. */
-int pb_b64_exact(const char *text, size_t len, uint8_t *out, size_t out_max, size_t *out_len);
 /* A cosignature/v1 line by name over the note body at timestamp, "— <name>
  * <base64(key id || u64 BE timestamp || signature)>\n", new malloc'd string. */
 int pb_cosig_line(const char *body, const char *name, const pb_seckey *key, uint64_t timestamp,

@@ -47,28 +47,6 @@ hash_file(const char *path, uint8_t out[32], pb_error *err)
     return rc;
 }
 
-struct text {
-    const char *bytes;
-    size_t len;
-};
-
-static int
-write_text(FILE *f, const char *tmp_path, void *ctx)
-{
-    (void)tmp_path;
-    const struct text *t = ctx;
-    return fwrite(t->bytes, 1, t->len, f) == t->len ? 0 : -1;
-}
-
-/* Write len bytes to path whole or not at all (pb_file_write). */
-static int
-write_atomic(const char *path, const char *bytes, size_t len, const char *const *keep,
-             pb_error *err)
-{
-    struct text t = {bytes, len};
-    return pb_file_write(path, keep, write_text, &t, err);
-}
-
 /* The manifest text of names in dir, malloc'd. */
 static int
 manifest_text(const char *dir, const char *const *names, size_t count, char **text_out,
@@ -135,11 +113,11 @@ pb_manifest_write(const char *dir, const char *const *names, size_t count, const
     }
     if (rc == PB_OK) {
         snprintf(path, sizeof(path), "%s/%s", dir, PB_MANIFEST_NAME);
-        rc = write_atomic(path, text, len, keep, err);
+        rc = pb_file_write_bytes(path, keep, text, len, err);
     }
     if (rc == PB_OK) {
         snprintf(path, sizeof(path), "%s/%s.minisig", dir, PB_MANIFEST_NAME);
-        rc = write_atomic(path, sig, strlen(sig), keep, err);
+        rc = pb_file_write_bytes(path, keep, sig, strlen(sig), err);
     }
     free(sig);
     free(text);

@@ -21,21 +21,15 @@ pb_state_get(const pb_state *state, const char *key, json_t **value_out, pb_erro
     if (mrc != 0) {
         return pb_store_error(err, mrc, "reading derived state");
     }
-    json_error_t jerr;
-    json_t *value =
-        json_loadb(v.mv_data, v.mv_size, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
-    if (value == NULL) {
-        /* jansson reports an allocation that failed inside a string as a
-         * syntax error: bytes poolbook wrote are parsed once more, and only
-         * a failure that repeats is corruption. */
-        value = json_loadb(v.mv_data, v.mv_size, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
-    }
-    if (value == NULL &&
-        (json_error_code(&jerr) == json_error_out_of_memory || jerr.text[0] == '\0')) {
+    json_t *value = NULL;
+    pb_error local;
+    pb_error_init(&local);
+    int rc = pb_json_parse_stored(v.mv_data, v.mv_size, &value, &local);
+    if (rc == PB_ENOMEM) {
         return pb_error_set(err, PB_ENOMEM, key, "out of memory reading derived state");
     }
-    if (value == NULL) {
-        return pb_error_set(err, PB_ESTORE, key, "derived state is corrupt: %s", jerr.text);
+    if (rc != PB_OK) {
+        return pb_error_set(err, PB_ESTORE, key, "derived state is corrupt: %s", local.text);
     }
     *value_out = value;
     return PB_OK;

@@ -1542,7 +1542,7 @@ replay_all(pb_store *s, MDB_txn *txn, pb_error *err)
         json_t *record = NULL;
         rc = mrc == 0 ? PB_OK : pb_store_error(err, mrc, "reading a record");
         if (rc == PB_OK) {
-            rc = pb_json_parse(v.mv_data, v.mv_size, PB_RECORD_BYTES_MAX, &record, err);
+            rc = pb_json_parse_stored(v.mv_data, v.mv_size, &record, err);
         }
         if (rc == PB_OK) {
             rc = pb_log_check_form(record, s->rules, err);

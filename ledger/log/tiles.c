@@ -268,36 +268,14 @@ make_parents(const char *path, pb_error *err)
     return PB_OK;
 }
 
-/* Write len bytes to path through a temporary file and rename, so a reader of
- * the folder sees the whole file or none of it. */
+/* Write len bytes to path whole or not at all (pb_file_write: a temporary
+ * file of its own, never a fixed name), so a reader of the folder sees the
+ * whole file or none of it. */
 static int
 write_atomic(const char *path, const uint8_t *buf, size_t len, pb_error *err)
 {
-    char tmp[PATH_MAX_BYTES + 16];
-    snprintf(tmp, sizeof(tmp), "%s.tmp%ld", path, (long)getpid());
     int rc = make_parents(path, err);
-    int fd = rc == PB_OK ? open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644) : -1;
-    size_t done = 0;
-    while (fd >= 0 && done < len) {
-        ssize_t w = write(fd, buf + done, len - done);
-        if (w <= 0 && errno != EINTR) {
-            break;
-        }
-        done += w > 0 ? (size_t)w : 0;
-    }
-    if (rc == PB_OK && (fd < 0 || done < len || fsync(fd) != 0)) {
-        rc = pb_error_set(err, PB_EIO, path, "cannot write %s: %s", path, strerror(errno));
-    }
-    if (fd >= 0 && close(fd) != 0 && rc == PB_OK) {
-        rc = pb_error_set(err, PB_EIO, path, "cannot write %s: %s", path, strerror(errno));
-    }
-    if (rc == PB_OK && rename(tmp, path) != 0) {
-        rc = pb_error_set(err, PB_EIO, path, "cannot rename %s: %s", tmp, strerror(errno));
-    }
-    if (rc != PB_OK && fd >= 0) {
-        unlink(tmp);
-    }
-    return rc;
+    return rc == PB_OK ? pb_file_write_bytes(path, NULL, buf, len, err) : rc;
 }
 
 /* Whether path holds exactly len bytes equal to buf: 1 same, 0 absent,

@@ -231,10 +231,8 @@ parse_request(const char *text, size_t len, struct witness_request *req, pb_erro
             rc = pb_error_set(err, PB_ENOTE, NULL, "over %d consistency proof lines",
                               WITNESS_PROOF_LINES_MAX);
         } else {
-            size_t got = 0;
-            if (pb_b64_exact(p, (size_t)(nl - p), req->proof[req->proof_count], 32, &got) !=
-                    PB_OK ||
-                got != 32) {
+            if (pb_base64_decode_strict(p, (size_t)(nl - p), req->proof[req->proof_count], 32) !=
+                0) {
                 rc = pb_error_set(err, PB_ENOTE, NULL,
                                   "consistency proof line %zu is not base64 of 32 bytes",
                                   req->proof_count + 1);

@@ -27,9 +27,14 @@ export POOLBOOK_LEDGER=$work/crash.ledger POOLBOOK_NOW=2024-06-30T12:00:00Z
 "$P" append genesis.json >/dev/null
 
 seed=${PB_CRASH_SEED:-20240630}
-echo "crash.sh: seed $seed"
 RANDOM=$seed
-rounds=12
+# Rounds of each kind of kill (append, reindex, import): enough for kills to
+# land before, during and after the commit in CI's time (~60 s); more with
+# PB_CRASH_ROUNDS / PB_CRASH_REINDEX_ROUNDS / PB_CRASH_IMPORT_ROUNDS.
+rounds=${PB_CRASH_ROUNDS:-6}
+reindex_rounds=${PB_CRASH_REINDEX_ROUNDS:-3}
+import_rounds=${PB_CRASH_IMPORT_ROUNDS:-3}
+echo "crash.sh: seed $seed; rounds: $rounds append, $reindex_rounds reindex, $import_rounds import"
 batch=1000
 size() { "$P" log --json | wc -l; }
 # Calibrate: how long does an uninterrupted append of one batch take here?
@@ -71,7 +76,7 @@ t0=$(date +%s%N)
 "$P" reindex >/dev/null
 reindex_ms=$(( ($(date +%s%N) - t0) / 1000000 * 3 / 2 + 1 ))
 reindex_killed=0
-for round in $(seq 1 6); do
+for round in $(seq 1 "$reindex_rounds"); do
   "$P" reindex >/dev/null 2>&1 &
   pid=$!
   delay=$((RANDOM % reindex_ms))
@@ -84,7 +89,7 @@ for round in $(seq 1 6); do
   "$P" verify >/dev/null || { echo "FAIL: reindex $round: the ledger no longer verifies"; exit 1; }
   "$P" append batch.jsonl >/dev/null || { echo "FAIL: reindex $round: append refused after"; exit 1; }
 done
-echo "crash.sh: $reindex_killed of 6 reindexes killed mid-run; records and state intact each time"
+echo "crash.sh: $reindex_killed of $reindex_rounds reindexes killed mid-run; records and state intact each time"
 
 # kill -9 during import (issue 13 item 8): a whole file is one transaction.
 export POOLBOOK_LEDGER=$work/import.ledger
@@ -116,7 +121,7 @@ t0=$(date +%s%N)
 "$P" import gl.csv --map "$map" -k dcc-fin.key >/dev/null
 import_ms=$(( ($(date +%s%N) - t0) / 1000000 * 3 / 2 + 1 ))
 import_killed=0
-for round in $(seq 1 6); do
+for round in $(seq 1 "$import_rounds"); do
   import_round "$round"
   before=$(size)
   "$P" import gl.csv --map "$map" -k dcc-fin.key >/dev/null 2>&1 &
@@ -136,5 +141,5 @@ for round in $(seq 1 6); do
   "$P" import gl.csv --map "$map" -k dcc-fin.key >/dev/null
   [ "$(size)" = $((before + import_rows)) ] || { echo "FAIL: import $round: retry left $(size)"; exit 1; }
 done
-echo "crash.sh: $import_killed of 6 imports killed mid-run; every kill left all or nothing"
+echo "crash.sh: $import_killed of $import_rounds imports killed mid-run; every kill left all or nothing"
 echo "crash.sh: $rounds rounds, $killed appends killed mid-run; every kill left all or nothing"

@@ -63,6 +63,13 @@ doc() {
 state() { "$P" log --json | sha256sum; "$P" verify --json | sha256sum; }
 
 step "start the server on a free port"
+# Files the server writes go through pb_file_write: a symbolic link planted at
+# the fixed temporary names they once used (ready.tmp, DRAFT.json.tmp) is
+# neither followed nor replaced.
+printf 'victim\n' >victim.txt
+ln -s victim.txt ready.tmp
+mkdir -m 700 "$POOLBOOK_LEDGER.drafts"
+ln -s "$PWD/victim.txt" "$POOLBOOK_LEDGER.drafts/admit-UHDB.json.tmp"
 # The load posts thousands a minute with one key: the rate limit is raised here
 # (and tested on the second server).
 "$P" serve --listen 127.0.0.1:0 -k op.key --ready-file ready --timeout 2 --rate 1000000 2>serve.log &
@@ -157,6 +164,8 @@ id=$("$PY" -c 'import json,sys; print(json.load(open("r.txt"))["id"])')
 [ "$id" = admit-UHDB ] || fail "draft id $id"
 grep -q '"needs":"[^"]' r.txt || fail "the draft does not say what it needs: $(cat r.txt)"
 [ -f "$POOLBOOK_LEDGER.drafts/admit-UHDB.json" ] || fail "no draft file beside the ledger"
+[ ! -L "$POOLBOOK_LEDGER.drafts/admit-UHDB.json" ] && [ ! -L ready ] &&
+  [ "$(cat victim.txt)" = victim ] || fail "a planted link at a temporary name was followed"
 [ "$(state)" = "$before" ] || fail "a draft changed the ledger"
 # sig_of KEY: this key's signature object over the draft, made by `poolbook sign`.
 sig_of() {
