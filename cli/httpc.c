@@ -31,8 +31,8 @@ remote_fail(pb_error *err)
 /* The Content-Digest, Signature-Input and Signature lines of a request to
  * target on authority, into lines. */
 static void
-signature_lines(const pb_seckey *key, const char *method, const char *target,
-                const char *authority, const void *body, size_t len, char *lines, size_t size)
+signature_lines(const pb_seckey *key, const char *method, const char *target, const char *authority,
+                const void *body, size_t len, char *lines, size_t size)
 {
     pb_httpsig_headers sig;
     memset(&sig, 0, sizeof(sig));
