@@ -223,8 +223,8 @@ pb_http_request_with(const char *method, const char *url, const char *path_suffi
     opts = opts != NULL ? opts : &http_defaults;
     PB_ASSERT(opts->headers == NULL || strlen(opts->headers) <= PB_HTTP_HEADERS_BYTES_MAX);
     memset(out, 0, sizeof(*out));
-    size_t bytes_max = opts->response_bytes_max > 0 ? opts->response_bytes_max
-                                                    : PB_HTTP_RESPONSE_BYTES_DEFAULT;
+    size_t bytes_max =
+        opts->response_bytes_max > 0 ? opts->response_bytes_max : PB_HTTP_RESPONSE_BYTES_DEFAULT;
     int timeout_s = opts->timeout_s > 0 ? opts->timeout_s : PB_HTTP_TIMEOUT_S_DEFAULT;
     body_len = body != NULL ? body_len : 0;
     pb_http_url u;
