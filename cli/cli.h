@@ -85,6 +85,9 @@ const char *cli_key_path(const char *given);
  * else ./poolbook.ledger. */
 const char *cli_ledger_path(void);
 void cli_set_ledger_path(const char *path);
+/* 1 when the ledger was named by --ledger or $POOLBOOK_LEDGER (not by the
+ * config file or the default). */
+int cli_ledger_given(void);
 
 /* Read a whole file ("-" for stdin) into a new malloc'd NUL-terminated buffer,
  * refusing more than max_bytes, and (line_max > 0) a line longer than
@@ -119,8 +122,9 @@ void cli_collect_repeated(int argc, char **argv, const char *name, const char *c
 int cli_check_draft(json_t *record, pb_error *err);
 
 
-/* --remote URL (remote.c, httpc.c): the server given by --remote or
- * $POOLBOOK_REMOTE (NULL: none); the key that signs requests, from
+/* --remote URL (remote.c, httpc.c): the server given by --remote, else
+ * $POOLBOOK_REMOTE, else the config file's remote unless a ledger was given
+ * by --ledger or $POOLBOOK_LEDGER (NULL: none); the key that signs requests, from
  * --remote-key or $POOLBOOK_REMOTE_KEY (NULL: unsigned). */
 void cli_set_remote(const char *url);
 void cli_set_remote_key(const char *path);

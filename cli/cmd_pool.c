@@ -1,5 +1,5 @@
 /*
- * cmd_pool.c — `poolbook pool show POOL [--period P] [--json]`: a pool's
+ * cmd_pool.c — `poolbook pool show [POOL] [--period P] [--json]`: a pool's
  * figures at a period end, per scheme, per stream and partner, with totals;
  * `pool show POOL --by quarter|month`: the year period by period; and
  * `pool list`: every pool of the ledger.
@@ -10,7 +10,7 @@
 #include <string.h>
 
 static const char *const pool_usage[] = {
-    "pool show POOL [--period 2024/25-Q2 | --by quarter|month] [--json]",
+    "pool show [POOL] [--period 2024/25-Q2 | --by quarter|month] [--json]",
     "pool list [--json]",
     "Show a pool's figures at the end of a period (a quarter, an NHS month or",
     "the year; default the whole year): per scheme the budget after virements,",
@@ -23,6 +23,7 @@ static const char *const pool_usage[] = {
     "the period and to date, the year-to-date variance, and the full-year",
     "forecast outturn and variance at each period end. `pool list` lists every",
     "pool: id, year, kind, host, budget, open or settled (docs/reports.md).",
+    "Without POOL, pool show shows the config file's pool (docs/config.md).",
     NULL,
 };
 
@@ -222,8 +223,14 @@ cmd_pool(int argc, char **argv)
     };
     int argi = cli_parse(argc, argv, pool_usage, options);
     int list = argi + 1 == argc && strcmp(argv[argi], "list") == 0;
-    if (!list && (argi + 2 != argc || strcmp(argv[argi], "show") != 0)) {
+    int show = argi < argc && strcmp(argv[argi], "show") == 0 && argc - argi <= 2;
+    /* pool show without POOL: the config file's pool (docs/config.md). */
+    const char *pool = !show ? NULL : argi + 2 == argc ? argv[argi + 1] : cli_config("pool");
+    if (!list && !show) {
         cli_usage_error(pool_usage, "say pool show POOL or pool list");
+    }
+    if (show && pool == NULL) {
+        cli_usage_error(pool_usage, "say pool show POOL (no pool is set in the config file)");
     }
     if (by != NULL && strcmp(by, "quarter") != 0 && strcmp(by, "month") != 0) {
         cli_usage_error(pool_usage, "--by is quarter or month, not '%s'", by);
@@ -238,12 +245,12 @@ cmd_pool(int argc, char **argv)
     pb_error err;
     pb_error_init(&err);
     json_t *report = NULL;
-    int rc = list       ? pb_pool_list(store, &report, &err)
-             : by != NULL ? pb_pool_report_series(store, argv[argi + 1],
+    int rc = list         ? pb_pool_list(store, &report, &err)
+             : by != NULL ? pb_pool_report_series(store, pool,
                                                   strcmp(by, "quarter") == 0 ? PB_PERIOD_QUARTER
                                                                              : PB_PERIOD_MONTH,
                                                   &report, &err)
-                          : pb_pool_report(store, argv[argi + 1], period, &report, &err);
+                          : pb_pool_report(store, pool, period, &report, &err);
     pb_store_close(store);
     if (rc != PB_OK) {
         cli_name_option(&err, "pool show POOL");

@@ -51,6 +51,11 @@ static const char *const man_environment[] = {
     "the secret key file to sign with, when -k is not given",
     "POOLBOOK_PASSPHRASE_FILE",
     "a file whose first line is the secret key's passphrase",
+    "POOLBOOK_REMOTE",
+    "the server, when --remote is not given (then the config file's remote, unless "
+    "a ledger is given by --ledger or POOLBOOK_LEDGER)",
+    "POOLBOOK_REMOTE_KEY",
+    "the secret key that signs requests to the server, when --remote-key is not given",
     "XDG_CONFIG_HOME",
     "where the config file is looked for (default ~/.config)",
     NULL,

@@ -31,11 +31,29 @@ cli_set_remote_key(const char *path)
     remote_key_option = path;
 }
 
+/* The config file's remote is a default like its ledger: a ledger named on
+ * the command line or in the environment is a nearer choice and wins over
+ * it. Decided at the first call (main, before the mirror replaces the
+ * ledger's path), so the answer stays the same for the whole command. */
+static const char *
+remote_from_config(void)
+{
+    static int decided;
+    static const char *url;
+    if (!decided) {
+        decided = 1;
+        url = cli_ledger_given() ? NULL : cli_config("remote");
+    }
+    return url;
+}
+
 const char *
 cli_remote(void)
 {
     const char *env = getenv("POOLBOOK_REMOTE");
-    return remote_option != NULL ? remote_option : env != NULL && env[0] != '\0' ? env : NULL;
+    return remote_option != NULL           ? remote_option
+           : env != NULL && env[0] != '\0' ? env
+                                           : remote_from_config();
 }
 
 pb_seckey *

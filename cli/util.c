@@ -17,6 +17,13 @@ cli_set_ledger_path(const char *path)
     ledger_path_option = path;
 }
 
+int
+cli_ledger_given(void)
+{
+    const char *env = getenv("POOLBOOK_LEDGER");
+    return ledger_path_option != NULL || (env != NULL && env[0] != '\0');
+}
+
 const char *
 cli_ledger_path(void)
 {

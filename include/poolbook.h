@@ -90,7 +90,7 @@ enum pb_code {
     PB_EEXIST = -5,      /* the file to create exists already */
     PB_EKEYFILE = -6,    /* a key file is malformed */
     PB_EPASSPHRASE = -7, /* wrong or missing passphrase */
-    PB_ENET = -8,        /* a witness could not be reached, or answered outside the protocol */
+    PB_ENET = -8,        /* a witness or server was not reached, or answered outside the protocol */
     /* Input form: exit 1. */
     PB_EJSON = -20, /* malformed or truncated JSON */
     PB_EJSON_DUPKEY = -21,
@@ -1096,6 +1096,57 @@ int pb_witness_policy_urls(pb_store *store, char (*urls)[PB_WITNESS_URL_MAX], si
 /* The cosigner verifier key of a public key under name:
  * "<name>+<8 hex>+<base64(0x04 || key)>" (tlog-cosignature), a new malloc'd string. */
 int pb_cosig_verifier(const char *name, const pb_pubkey *key, char **out, pb_error *err);
+
+/* ---------------------------------------------------------------------------
+ * The HTTP/1.1 client (ledger/log/http.c): the witness protocol's requests and
+ * the command line's --remote, one request per connection, http:// only.
+ * ------------------------------------------------------------------------- */
+
+/* HTTP client limits (http.c). A witness's answers are a few lines; a
+ * caller expecting more (--remote reads entry bundles) gives its own limit. */
+#define PB_HTTP_RESPONSE_BYTES_DEFAULT ((size_t)64 * 1024)
+#define PB_HTTP_TIMEOUT_S_DEFAULT 10
+/* The caller's extra request headers, all lines together. */
+#define PB_HTTP_HEADERS_BYTES_MAX 3072
+
+typedef struct pb_http_response {
+    int status;
+    char content_type[64]; /* without parameters */
+    char *body;            /* malloc'd, NUL-terminated */
+    size_t body_len;
+} pb_http_response;
+
+/* A URL "http://HOST[:PORT][/PATH]" split; path is "" or starts with '/'. */
+typedef struct pb_http_url {
+    char host[256];
+    char port[16];
+    char path[1024];
+} pb_http_url;
+
+/* What a caller may set beyond the method, URL and body. */
+typedef struct pb_http_options {
+    const char *content_type;  /* the request's Content-Type; NULL: no such header */
+    const char *headers;       /* extra lines, each "Name: value\r\n"; NULL: none */
+    size_t response_bytes_max; /* the whole response, headers included; 0: default */
+    int timeout_s;             /* each connect, send and receive; 0: default */
+} pb_http_options;
+
+/* Split url into out. PB_OK, or PB_EUSAGE (not http://, or a part too long). */
+int pb_http_url_split(const char *url, pb_http_url *out, pb_error *err);
+/* One HTTP/1.1 request to url (http:// only) plus path_suffix, with body of
+ * body_len bytes (NULL: none), with opts (NULL: Content-Type text/plain, the
+ * default limit and timeout). Free out with pb_http_response_free (also after
+ * an error). PB_OK (any status), PB_EUSAGE (not such a URL, or the request
+ * line and headers too long), PB_ENET (cannot resolve, connect, send or
+ * read; the response over its limit, not HTTP/1.x, chunked or shorter than
+ * its Content-Length), PB_ENOMEM. */
+int pb_http_request_with(const char *method, const char *url, const char *path_suffix,
+                         const void *body, size_t body_len, const pb_http_options *opts,
+                         pb_http_response *out, pb_error *err);
+/* pb_http_request_with with opts NULL. */
+int pb_http_request(const char *method, const char *url, const char *path_suffix, const char *body,
+                    size_t body_len, pb_http_response *out, pb_error *err);
+void pb_http_response_free(pb_http_response *response);
 
 /* ---------------------------------------------------------------------------
  * Tiles: C2SP tlog-tiles (DESIGN 9). ledger/log/tiles.c; docs/server.md.

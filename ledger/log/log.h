@@ -402,7 +402,7 @@ int pb_verify_with(pb_store *store, pb_verify_hooks *hooks, pb_verify_report *re
                    pb_error *err);
 
 /* ---------------------------------------------------------------------------
- * Witness lines and keys (checkpoint.c), the HTTP client (http.c).
+ * Witness lines and keys (checkpoint.c); the HTTP client is public (poolbook.h).
  * ------------------------------------------------------------------------- */
 
 /* A cosignature/v1 line by name over the note body at timestamp, "— <name>
@@ -429,19 +429,6 @@ int pb_vkey_parse(const char *vkey, char *name_buf, size_t name_size, int *alg_o
 int pb_cosig_find_key(const pb_state *state, const char *body, const char *line, char *name,
                       size_t name_size, char keyid[PB_KEYID_TEXT_MAX], pb_error *err);
 
-typedef struct pb_http_response {
-    int status;
-    char content_type[64]; /* without parameters */
-    char *body;            /* malloc'd, NUL-terminated */
-    size_t body_len;
-} pb_http_response;
-
-/* One HTTP/1.1 request to url (http:// only) plus path_suffix, with body
- * (NULL: none). Free out with pb_http_response_free. PB_OK (any status),
- * PB_EUSAGE (not such a URL), PB_ENET, PB_ENOMEM. */
-int pb_http_request(const char *method, const char *url, const char *path_suffix, const char *body,
-                    size_t body_len, pb_http_response *out, pb_error *err);
-void pb_http_response_free(pb_http_response *response);
 
 /* ---------------------------------------------------------------------------
  * Witness policy (witness_policy.c): C2SP tlog-policy, parsed and evaluated.

@@ -134,4 +134,16 @@ FORK=$(cat ready-fork)
    fail "the fork verified once the mirror was gone"
  fi
  grep -q "not an extension of the checkpoint verified before" err.txt || fail "fork 2: $(cat err.txt)")
+step "the URL: a trailing '/' adds no slash; https or a closed port exit 3 with one line"
+(cd auditor
+ POOLBOOK_REMOTE_CACHE=$tmp/slash.ledger "$P" --remote "$URL/" --remote-key aud.key verify \
+   >/dev/null 2>err.txt || fail "verify through $URL/: $(cat err.txt)"
+ rc=0
+ POOLBOOK_REMOTE_CACHE=$tmp/none.ledger "$P" --remote https://127.0.0.1:1/ log 2>err.txt || rc=$?
+ [ "$rc" = 3 ] && [ "$(cat err.txt)" = "poolbook: error: https://127.0.0.1:1/: only http:// URLs are supported (put TLS in a proxy) (--remote)" ] ||
+   fail "https: exit $rc: $(cat err.txt)"
+ rc=0
+ POOLBOOK_REMOTE_CACHE=$tmp/none.ledger "$P" --remote http://127.0.0.1:1 log 2>err.txt || rc=$?
+ [ "$rc" = 3 ] && [ "$(cat err.txt)" = "poolbook: error: cannot connect: Connection refused (http://127.0.0.1:1)" ] ||
+   fail "closed port: exit $rc: $(cat err.txt)")
 step "done"

@@ -522,11 +522,11 @@ expect() { # expect EXIT "MESSAGE" CMD...
   [ "$(cat err.txt)" = "$msg" ] || fail "$*: stderr '$(cat err.txt)', expected '$msg'"
   [ ! -s out.txt ] || fail "$*: printed on stdout"
 }
-expect 2 "poolbook: error: --by is quarter or month, not 'week' (usage: poolbook pool show POOL [--period 2024/25-Q2 | --by quarter|month] [--json])" \
+expect 2 "poolbook: error: --by is quarter or month, not 'week' (usage: poolbook pool show [POOL] [--period 2024/25-Q2 | --by quarter|month] [--json])" \
   "$P" pool show BCF24 --by week
 expect 2 "poolbook: error: --to must be a date YYYY-MM-DD or an index, not '2024-13-01' (usage: poolbook log [--pool P] [--scheme S] [--partner X] [--type T] [--from DATE|INDEX] [--to DATE])" \
   "$P" log --to 2024-13-01
-expect 2 "poolbook: error: give --period or --by, not both (usage: poolbook pool show POOL [--period 2024/25-Q2 | --by quarter|month] [--json])" \
+expect 2 "poolbook: error: give --period or --by, not both (usage: poolbook pool show [POOL] [--period 2024/25-Q2 | --by quarter|month] [--json])" \
   "$P" pool show BCF24 --by month --period 2024/25-Q1
 expect 2 "poolbook: error: --negatives is minus or brackets, not 'red' (usage: poolbook statement --pool POOL --partner PARTNER [--period 2024/25-Q2] [--format FORMAT] [-o FILE])" \
   "$P" statement --pool BCF24 --partner DCC --negatives red
