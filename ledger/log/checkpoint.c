@@ -39,11 +39,11 @@ pb_note_name(const char *origin, const char *partner, const char *role, const ch
 }
 
 static void
-key_hash(const char *name, const pb_pubkey *key, uint8_t out[4])
+key_hash_alg(const char *name, uint8_t alg, const pb_pubkey *key, uint8_t out[4])
 {
     crypto_hash_sha256_state st;
     uint8_t digest[32];
-    const uint8_t nl_alg[2] = {'\n', NOTE_ED25519};
+    const uint8_t nl_alg[2] = {'\n', alg};
     crypto_hash_sha256_init(&st);
     crypto_hash_sha256_update(&st, (const uint8_t *)name, strlen(name));
     crypto_hash_sha256_update(&st, nl_alg, 2);
@@ -52,13 +52,23 @@ key_hash(const char *name, const pb_pubkey *key, uint8_t out[4])
     memcpy(out, digest, 4);
 }
 
-int
-pb_note_verifier(const char *name, const pb_pubkey *key, char **out, pb_error *err)
+/* The key hash of a note signer (algorithm 0x01, C2SP signed-note). */
+static void
+key_hash(const char *name, const pb_pubkey *key, uint8_t out[4])
+{
+    key_hash_alg(name, NOTE_ED25519, key, out);
+}
+
+/* "<name>+<8 hex key hash>+<base64(alg || key)>", the verifier key text of
+ * signed-note (alg 0x01) and of tlog-cosignature (alg 0x04), a new malloc'd
+ * string. */
+static int
+verifier_text(const char *name, uint8_t alg, const pb_pubkey *key, char **out, pb_error *err)
 {
     uint8_t hash[4];
-    key_hash(name, key, hash);
+    key_hash_alg(name, alg, key, hash);
     uint8_t raw[33];
-    raw[0] = NOTE_ED25519;
+    raw[0] = alg;
     memcpy(raw + 1, key->key, 32);
     char b64[sodium_base64_ENCODED_LEN(33, sodium_base64_VARIANT_ORIGINAL)];
     sodium_bin2base64(b64, sizeof(b64), raw, sizeof(raw), sodium_base64_VARIANT_ORIGINAL);
@@ -70,6 +80,12 @@ pb_note_verifier(const char *name, const pb_pubkey *key, char **out, pb_error *e
     snprintf(s, len, "%s+%02x%02x%02x%02x+%s", name, hash[0], hash[1], hash[2], hash[3], b64);
     *out = s;
     return PB_OK;
+}
+
+int
+pb_note_verifier(const char *name, const pb_pubkey *key, char **out, pb_error *err)
+{
+    return verifier_text(name, NOTE_ED25519, key, out, err);
 }
 
 static char *
@@ -441,15 +457,7 @@ pb_checkpoint_cosign(pb_store *store, uint64_t tree_size, const pb_seckey *key, 
 static void
 cosig_key_hash(const char *name, const pb_pubkey *key, uint8_t out[4])
 {
-    crypto_hash_sha256_state st;
-    uint8_t digest[32];
-    const uint8_t nl_alg[2] = {'\n', COSIG_ALG};
-    crypto_hash_sha256_init(&st);
-    crypto_hash_sha256_update(&st, (const uint8_t *)name, strlen(name));
-    crypto_hash_sha256_update(&st, nl_alg, 2);
-    crypto_hash_sha256_update(&st, key->key, 32);
-    crypto_hash_sha256_final(&st, digest);
-    memcpy(out, digest, 4);
+    key_hash_alg(name, COSIG_ALG, key, out);
 }
 
 /* The signed message of a cosignature/v1 at timestamp over body, in a new
@@ -474,21 +482,7 @@ cosig_message(const char *body, uint64_t timestamp, size_t *len_out)
 int
 pb_cosig_verifier(const char *name, const pb_pubkey *key, char **out, pb_error *err)
 {
-    uint8_t hash[4];
-    cosig_key_hash(name, key, hash);
-    uint8_t raw[33];
-    raw[0] = COSIG_ALG;
-    memcpy(raw + 1, key->key, 32);
-    char b64[sodium_base64_ENCODED_LEN(33, sodium_base64_VARIANT_ORIGINAL)];
-    sodium_bin2base64(b64, sizeof(b64), raw, sizeof(raw), sodium_base64_VARIANT_ORIGINAL);
-    size_t len = strlen(name) + 1 + 8 + 1 + strlen(b64) + 1;
-    char *s = malloc(len);
-    if (s == NULL) {
-        return pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
-    }
-    snprintf(s, len, "%s+%02x%02x%02x%02x+%s", name, hash[0], hash[1], hash[2], hash[3], b64);
-    *out = s;
-    return PB_OK;
+    return verifier_text(name, COSIG_ALG, key, out, err);
 }
 
 int
