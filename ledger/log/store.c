@@ -605,7 +605,10 @@ append_in_txn(pb_store *s, MDB_txn *txn, struct prepared *ps, size_t count,
     int rc = txn_size(s, txn, &n, err);
     uint64_t first = n;
     res->first = n;
-    pb_state state = {txn, s->state};
+    pb_state state = {txn, s->state, NULL};
+    if (rc == PB_OK) {
+        rc = pb_state_cache_new(&state.cache, err);
+    }
     pb_sigpipe pipe;
     pb_sigpipe_init(&pipe, 0);
     size_t failed_at = count;
@@ -676,6 +679,11 @@ append_in_txn(pb_store *s, MDB_txn *txn, struct prepared *ps, size_t count,
     if (rc != PB_OK && err != NULL) {
         err->index = (int64_t)failed_at;
     }
+    /* The state admission changed, written before the commit (or a dry run's inspection). */
+    if (rc == PB_OK) {
+        rc = pb_state_flush(&state, err);
+    }
+    pb_state_cache_free(state.cache);
     pb_sigpipe_free(&pipe);
     free(positions);
     return rc;
@@ -912,6 +920,7 @@ pb_snapshot_state(const pb_snapshot *snap, pb_state *state_out)
 {
     state_out->txn = snap->txn;
     state_out->dbi = snap->store->state;
+    state_out->cache = NULL; /* a read transaction reads each value once or twice */
 }
 
 /* ---- simple reads -------------------------------------------------------- */
@@ -1346,7 +1355,11 @@ pb_scratch_open_at(pb_scratch *scratch, const char *path, pb_error *err)
         return pb_store_error(err, mrc, "opening the verified state");
     }
     scratch->kept = 1;
-    return PB_OK;
+    rc = pb_state_cache_new(&scratch->state.cache, err);
+    if (rc != PB_OK) {
+        pb_scratch_close(scratch);
+    }
+    return rc;
 }
 
 #define MARK_MAGIC "pbmark1"
@@ -1389,6 +1402,7 @@ pb_scratch_mark_put(const pb_scratch *scratch, const pb_verified_mark *mark, pb_
 int
 pb_scratch_reset(pb_scratch *scratch, pb_error *err)
 {
+    pb_state_cache_clear(scratch->state.cache);
     int mrc = mdb_drop(scratch->state.txn, scratch->state.dbi, 0);
     if (mrc == 0 && scratch->kept) {
         mrc = mdb_drop(scratch->state.txn, scratch->verified, 0);
@@ -1399,6 +1413,10 @@ pb_scratch_reset(pb_scratch *scratch, pb_error *err)
 int
 pb_scratch_commit(pb_scratch *scratch, pb_error *err)
 {
+    int rc = pb_state_flush(&scratch->state, err);
+    if (rc != PB_OK) {
+        return rc;
+    }
     int mrc = mdb_txn_commit(scratch->state.txn);
     scratch->state.txn = NULL;
     return mrc == 0 ? PB_OK : pb_store_error(err, mrc, "writing the verified state");
@@ -1415,6 +1433,8 @@ pb_scratch_close(pb_scratch *scratch)
         mdb_env_close(scratch->env);
         scratch->env = NULL;
     }
+    pb_state_cache_free(scratch->state.cache);
+    scratch->state.cache = NULL;
 }
 
 /* ---- a scratch ledger, loaded from a bundle ------------------------------ */
@@ -1530,7 +1550,10 @@ replay_all(pb_store *s, MDB_txn *txn, pb_error *err)
 {
     uint64_t size = 0;
     int rc = txn_size(s, txn, &size, err);
-    pb_state state = {txn, s->state};
+    pb_state state = {txn, s->state, NULL};
+    if (rc == PB_OK) {
+        rc = pb_state_cache_new(&state.cache, err);
+    }
     pb_sigpipe pipe;
     pb_sigpipe_init(&pipe, 0);
     for (uint64_t i = 0; i < size && rc == PB_OK; i++) {
@@ -1571,6 +1594,10 @@ replay_all(pb_store *s, MDB_txn *txn, pb_error *err)
         }
         rc = sig_err.code;
     }
+    if (rc == PB_OK) {
+        rc = pb_state_flush(&state, err);
+    }
+    pb_state_cache_free(state.cache);
     pb_sigpipe_free(&pipe);
     return rc;
 }
