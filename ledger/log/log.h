@@ -72,7 +72,17 @@ typedef struct pb_state {
     MDB_txn *txn;
     MDB_dbi dbi;
     pb_state_cache *cache; /* NULL: every get parses, every put writes */
+    pb_store *log;         /* the ledger whose records pb_state_record finds (may be NULL) */
+    MDB_txn *log_txn;      /* ... read in this transaction (txn, or a verify's snapshot) */
 } pb_state;
+
+/* The record with entry id, if the log holds it at an index below before
+ * (the record being admitted): a new reference to it, and its index. So
+ * admission finds an earlier entry through the log's own id index instead of
+ * keeping a copy in state. PB_ENOTFOUND (err untouched) when there is none
+ * or no log; PB_ESTORE when the id index and the record disagree. */
+int pb_state_record(const pb_state *state, const char *id, uint64_t before, json_t **record_out,
+                    uint64_t *index_out, pb_error *err);
 
 /* A new reference to the value under key, or PB_ENOTFOUND (err untouched).
  * Without a cache the value is the caller's own. With one it is shared with
