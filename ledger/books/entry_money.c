@@ -613,7 +613,7 @@ target_of(const struct pb_admit *a, const char *target, json_t **m_out, pb_error
                                         NULL};
     json_t *record = NULL;
     uint64_t at = 0;
-    int rc = pb_state_record(a->state, target, a->index, &record, &at, err);
+    int rc = pb_state_record(a->state, target, a->earlier, &record, &at, err);
     json_t *m = json_object_get(json_object_get(record, "entry"), "type") != NULL
                     ? json_deep_copy(json_object_get(record, "entry"))
                     : NULL;
