@@ -1162,6 +1162,177 @@ test_reversal_needs_the_targets_authority(void **state)
     assert_int_equal(pb_verify(f->store, 0, &vr, NULL), PB_OK);
 }
 
+/* The value derived state holds under key (a copy), or NULL. */
+static char *
+state_value(struct fx *f, const char *key)
+{
+    char *dump = NULL;
+    assert_int_equal(pb_store_state_dump(f->store, &dump, NULL), PB_OK);
+    char line[128];
+    snprintf(line, sizeof(line), "%s\t", key);
+    char *at = strncmp(dump, line, strlen(line)) == 0 ? dump : NULL;
+    if (at == NULL) {
+        char nl[130];
+        snprintf(nl, sizeof(nl), "\n%s", line);
+        at = strstr(dump, nl);
+        at = at != NULL ? at + 1 : NULL;
+    }
+    char *value = NULL;
+    if (at != NULL) {
+        at += strlen(line);
+        value = strndup(at, strcspn(at, "\n"));
+    }
+    free(dump);
+    return value;
+}
+
+/* A reversal finds its target through the log's id index: state keeps no
+ * copy of a money entry, only what it needed beyond the finance key (kept
+ * when appended, so a later variation of the limits changes nothing) and who
+ * reversed it. */
+static void
+test_reversal_finds_target_without_copy_in_state(void **state)
+{
+    struct fx *f = *state;
+    char plain[64], key[64], id[64];
+    append_id(f, expenditure(f, "S01", "500.00", "2024-06-01", f->fin[DCC], NULL), plain,
+              sizeof(plain));
+    append_id(f, expenditure(f, "S01", "1200000.00", "2024-06-01", f->fin[DCC], f->sig[DCC]), key,
+              sizeof(key));
+    /* An auditor's kept state: the reversals below are verified in a later
+     * run than their targets, which it finds through the ledger's id index. */
+    char kept[128];
+    snprintf(kept, sizeof(kept), "%s/auditor.state", f->dir);
+    pb_verify_report vr;
+    assert_int_equal(pb_verify_kept(f->store, kept, 0, 1, &vr, NULL), PB_OK);
+    uint64_t first_run = vr.records;
+    char mkey[80];
+    snprintf(mkey, sizeof(mkey), "m:%s", plain);
+    assert_null(state_value(f, mkey));
+    snprintf(mkey, sizeof(mkey), "m:%s", key);
+    char *v = state_value(f, mkey);
+    assert_string_equal(v, "{\"needs_host_signatory\":true}");
+    free(v);
+    /* The threshold raised above the spending: its reversal still needs the host's signatory. */
+    json_t *vary =
+        pbt_record(&f->seq, "pool.vary",
+                   json_pack("{s:s,s:s,s:{s:s},s:s}", "pool", "BCF24", "date", "2024-06-15", "set",
+                             "key_decision_threshold", "5000000.00", "reason", "threshold"),
+                   f->sig[DCC], f->sig[ICB], f->sig[TRUST], NULL);
+    assert_int_equal(append(f, vary, NULL), PB_OK);
+    refused(f, reversal(f, key, f->fin[DCC], NULL, NULL), PB_ESIG_MISSING,
+            "the reversal entry still needs a signatory signature of: DCC");
+    append_id(f, reversal(f, key, f->fin[DCC], f->sig[DCC], NULL), id, sizeof(id));
+    v = state_value(f, mkey);
+    char want[160];
+    snprintf(want, sizeof(want), "{\"needs_host_signatory\":true,\"reversed_by\":\"%s\"}", id);
+    assert_string_equal(v, want);
+    free(v);
+    /* The plain one: by the partner whose finance key signed it, ICB's refused. */
+    refused(f, reversal(f, plain, f->fin[ICB], NULL, NULL), PB_EKEY_WRONG_PARTNER,
+            "belongs to ICB, who does not sign this reversal entry");
+    append_id(f, reversal(f, plain, f->fin[DCC], NULL, NULL), id, sizeof(id));
+    snprintf(mkey, sizeof(mkey), "m:%s", id);
+    assert_null(state_value(f, mkey)); /* a reversal keeps nothing of its own */
+    /* Not a reversible entry: the pool's agreement, an unknown id. */
+    refused(f, reversal(f, "no-such-id", f->fin[DCC], NULL, NULL), PB_EREVERSAL,
+            "no contribution, expenditure or virement has id \"no-such-id\"");
+    char *before = NULL, *after = NULL;
+    assert_int_equal(pb_store_state_dump(f->store, &before, NULL), PB_OK);
+    assert_int_equal(pb_store_reindex(f->store, NULL), PB_OK);
+    assert_int_equal(pb_store_state_dump(f->store, &after, NULL), PB_OK);
+    assert_string_equal(before, after);
+    free(before);
+    free(after);
+    assert_int_equal(pb_verify_kept(f->store, kept, 0, 1, &vr, NULL), PB_OK);
+    assert_int_equal(vr.from, first_run);
+    assert_int_equal(vr.records, first_run + 3);
+    assert_int_equal(pb_verify(f->store, 0, &vr, NULL), PB_OK);
+}
+
+/* One batch far larger than the write transaction's state cache (distinct
+ * references, every month, reversals of entries earlier in the same batch,
+ * one of the batch's own later records refused as a target): the state it
+ * leaves is the one a reindex rebuilds, and a batch refused part-way leaves
+ * none of it. */
+static void
+test_batch_beyond_state_cache_matches_reindex(void **state)
+{
+    struct fx *f = *state;
+    enum { N = 3 * PB_STATE_CACHE_VALUES };
+    json_t *recs[N + 2];
+    char ids[N][64];
+    for (int i = 0; i < N; i++) {
+        char date[16], amount[32], ref[32];
+        snprintf(date, sizeof(date), "%04d-%02d-%02d", i % 12 < 9 ? 2024 : 2025,
+                 (i % 12 + 3) % 12 + 1, i % 28 + 1);
+        snprintf(amount, sizeof(amount), "%d.%02d", 100 + i, i % 100);
+        snprintf(ref, sizeof(ref), "INV-%05d", i);
+        if (i % 10 == 9) {
+            /* Reverse the entry before it, appended earlier in this batch. */
+            recs[i] = pbt_record(&f->seq, "reversal",
+                                 json_pack("{s:s,s:s,s:s}", "target", ids[i - 1], "date", date,
+                                           "reason", "duplicate"),
+                                 f->fin[DCC], NULL);
+        } else {
+            recs[i] = pbt_record(&f->seq, "expenditure",
+                                 json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "pool", "BCF24", "scheme",
+                                           i % 2 ? "S01" : "S02", "amount", amount, "date", date,
+                                           "payee", "Provider Ltd", "ref", ref),
+                                 f->fin[DCC], NULL);
+        }
+        snprintf(ids[i], sizeof(ids[i]), "%s",
+                 json_string_value(json_object_get(json_object_get(recs[i], "entry"), "id")));
+    }
+    char *empty = NULL;
+    assert_int_equal(pb_store_state_dump(f->store, &empty, NULL), PB_OK);
+    /* A reversal of a record later in the batch: refused, nothing written. */
+    json_t *early = pbt_record(&f->seq, "reversal",
+                               json_pack("{s:s,s:s,s:s}", "target", "LATER", "date", "2024-06-20",
+                                         "reason", "typo"),
+                               f->fin[DCC], NULL);
+    json_t *later = pbt_record(&f->seq, "expenditure",
+                               json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "id", "LATER", "pool",
+                                         "BCF24", "scheme", "S01", "amount", "1.00", "date",
+                                         "2024-06-20", "payee", "Provider Ltd"),
+                               f->fin[DCC], NULL);
+    json_t *bad[3] = {recs[0], early, later};
+    pb_error err;
+    pb_error_init(&err);
+    assert_int_equal(pb_store_append_batch(f->store, bad, 3, NULL, NULL, &err), PB_EREVERSAL);
+    assert_int_equal(err.index, 1);
+    char *still = NULL;
+    assert_int_equal(pb_store_state_dump(f->store, &still, NULL), PB_OK);
+    assert_string_equal(empty, still);
+    uint64_t appended = 0, present = 0;
+    assert_int_equal(pb_store_append_batch(f->store, recs, N, &appended, &present, NULL), PB_OK);
+    assert_int_equal(appended, N);
+    char *live = NULL, *rebuilt = NULL;
+    assert_int_equal(pb_store_state_dump(f->store, &live, NULL), PB_OK);
+    assert_non_null(strstr(live, "agg:BCF24:12\t"));
+    assert_int_equal(pb_store_reindex(f->store, NULL), PB_OK);
+    assert_int_equal(pb_store_state_dump(f->store, &rebuilt, NULL), PB_OK);
+    assert_string_equal(live, rebuilt);
+    char mkey[80];
+    snprintf(mkey, sizeof(mkey), "m:%s", ids[8]);
+    char *v = state_value(f, mkey);
+    char want[160];
+    snprintf(want, sizeof(want), "{\"reversed_by\":\"%s\"}", ids[9]);
+    assert_string_equal(v, want);
+    free(v);
+    pb_verify_report vr;
+    assert_int_equal(pb_verify(f->store, 0, &vr, NULL), PB_OK);
+    for (int i = 0; i < N; i++) {
+        json_decref(recs[i]);
+    }
+    json_decref(early);
+    json_decref(later);
+    free(empty);
+    free(still);
+    free(live);
+    free(rebuilt);
+}
+
 /* A pool (id) whose NHSMIN stream has n dated instalments (instalment i in
  * financial month i % 12 + 1, on day i / 12 + 1): n - 1 of 220,000.00 and
  * the last taking the rest of the stream's 12,000,000.00; IBCF monthly, DFG
@@ -1329,6 +1500,8 @@ main(void)
         T(test_money_dates_not_in_the_future),
         T(test_period_close_rules_and_reopen),
         T(test_reversal_needs_the_targets_authority),
+        T(test_reversal_finds_target_without_copy_in_state),
+        T(test_batch_beyond_state_cache_matches_reindex),
         T(test_contribution_schedule_dues_and_limit),
         T(test_rag_thresholds_from_the_agreement),
     };

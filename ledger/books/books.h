@@ -46,7 +46,8 @@ int pb_entry_check_clock(const json_t *record, pb_error *err);
  * each signature so far (key bound, not revoked, its partner and role); a
  * refused key's message ends with what the entry needs. Nothing is applied
  * and signature bytes are not checked. */
-int pb_entry_check_draft(const pb_state *state, const json_t *record, pb_error *err);
+int pb_entry_check_draft(const pb_state *state, const json_t *record, uint64_t size,
+                         pb_error *err);
 
 /* The rules the log admits records by (rules.c): the functions above. */
 extern const pb_log_rules pb_books_rules;
@@ -105,6 +106,7 @@ struct pb_admit {
     const json_t *entry;
     const char *type;
     uint64_t index;
+    uint64_t earlier; /* records below this index precede it (index; a draft: the ledger's size) */
     int32_t day; /* the entry's date ("date", else "created"), for revocation and periods */
     pb_sigbatch *defer;
     struct pb_signer signers[PB_SIGS_MAX];

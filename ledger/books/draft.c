@@ -465,7 +465,7 @@ pb_draft_check(pb_store *store, json_t *record, pb_error *err)
     }
     pb_state state;
     pb_snapshot_state(&snap, &state);
-    rc = pb_entry_check_draft(&state, record, err);
+    rc = pb_entry_check_draft(&state, record, snap.size, err);
     pb_snapshot_close(&snap);
     return rc;
 }

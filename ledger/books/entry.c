@@ -589,6 +589,7 @@ admit_new(const pb_state *state, const json_t *record, uint64_t index, pb_sigbat
         a->entry = json_object_get(record, "entry");
         a->type = json_string_value(json_object_get(a->entry, "type"));
         a->index = index;
+        a->earlier = index;
         a->defer = defer;
         a->held = json_array();
     }
@@ -663,7 +664,7 @@ describe_rule(const struct pb_sign_rule *rule, char *buf, size_t size)
 }
 
 int
-pb_entry_check_draft(const pb_state *state, const json_t *record, pb_error *err)
+pb_entry_check_draft(const pb_state *state, const json_t *record, uint64_t size, pb_error *err)
 {
     const char *type = json_string_value(json_object_get(json_object_get(record, "entry"), "type"));
     const struct pb_entry_type *t = find_type(type != NULL ? type : "");
@@ -675,6 +676,7 @@ pb_entry_check_draft(const pb_state *state, const json_t *record, pb_error *err)
         json_decref(bare);
         return pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
     }
+    a->earlier = size; /* it would follow every record there is */
     struct pb_sign_rule rule;
     int rc = admit_checks(a, t, &rule, err);
     char needs[PB_ERROR_TEXT_MAX / 2];
@@ -683,6 +685,9 @@ pb_entry_check_draft(const pb_state *state, const json_t *record, pb_error *err)
     struct pb_admit *b = rc == PB_OK ? admit_new(state, record, 0, NULL) : NULL;
     if (rc == PB_OK && b == NULL) {
         rc = pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
+    }
+    if (b != NULL) {
+        b->earlier = size;
     }
     if (b != NULL) {
         struct pb_sign_rule with;

@@ -4,8 +4,9 @@
  * transaction as the append, a running aggregate per pool and financial month
  * ("agg:<POOL>:<MM>": actual by scheme, received by stream, the latest
  * forecast by scheme, the virements), so a report reads at most twelve
- * aggregates whatever else the ledger holds; and "m:<ID>" per reversible
- * entry, for reversals.
+ * aggregates whatever else the ledger holds; and, for reversals, "m:<ID>" for
+ * a reversible entry that needed more than a finance key or was reversed
+ * (the entry itself is found through the log's id index).
  */
 #include "books/books.h"
 
@@ -122,39 +123,37 @@ add_needs(const json_t *pool, struct money_needs needs, struct pb_sign_rule *rul
     }
 }
 
-/* Record a reversible entry for a later reversal, with what it needed (in
- * pool ps) so that its reversal needs the same (DESIGN 5). */
-static int
-put_money_index(const struct pb_admit *a, const char *by, const json_t *ps, pb_error *err)
+static void
+m_key(const char *id, char *buf, size_t size)
 {
-    const char *id = json_string_value(json_object_get(a->entry, "id"));
+    snprintf(buf, size, "m:%s", id);
+}
+
+/* Keep what a reversible entry needed besides the finance key, by the pool's
+ * limits at the time (in pool ps), so that its reversal needs the same
+ * (DESIGN 5) whatever a later variation sets: "m:<ID>" holds only the needs
+ * that are true, and no row is written when there are none. The entry itself
+ * is not copied: a reversal finds it through the log's id index. */
+static int
+put_money_needs(const struct pb_admit *a, const json_t *ps, pb_error *err)
+{
     int64_t pence = 0;
     PB_ASSERT(amount_of(a, &pence) == PB_OK);
     struct money_needs needs = needs_of(json_object_get(ps, "pool"), a->type, pence);
-    json_t *m = json_deep_copy(a->entry);
-    json_object_del(m, "v");
-    json_object_del(m, "ledger");
-    json_object_del(m, "created");
-    json_object_set_new(m, "by", json_string(by));
-    json_object_set_new(m, "needs_approval", json_boolean(needs.approval));
-    json_object_set_new(m, "needs_host_signatory", json_boolean(needs.host_signatory));
+    if (!needs.approval && !needs.host_signatory) {
+        return PB_OK;
+    }
+    json_t *m = json_object();
+    if (m == NULL || (needs.approval && json_object_set_new(m, "needs_approval", json_true())) ||
+        (needs.host_signatory && json_object_set_new(m, "needs_host_signatory", json_true()))) {
+        json_decref(m);
+        return pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
+    }
     char key[PB_ID_BYTES_MAX + 8];
-    snprintf(key, sizeof(key), "m:%s", id);
+    m_key(json_string_value(json_object_get(a->entry, "id")), key, sizeof(key));
     int rc = pb_state_put(a->state, key, m, err);
     json_decref(m);
     return rc;
-}
-
-/* The partner of the first signer with one of roles, else fallback. */
-static const char *
-first_signer(const struct pb_admit *a, unsigned roles, const char *fallback)
-{
-    for (size_t i = 0; i < a->signer_count; i++) {
-        if ((a->signers[i].role & roles) != 0) {
-            return a->signers[i].partner;
-        }
-    }
-    return fallback;
 }
 
 /* Common field checks of money entries: allowed fields, pool, amount, date. */
@@ -333,17 +332,11 @@ apply_contribution(const struct pb_admit *a, pb_error *err)
     const char *pool = json_string_value(json_object_get(a->entry, "pool"));
     int rc = agg_add(a, pool, a->day, "received",
                      json_string_value(json_object_get(a->entry, "stream")), pence, err);
-    json_t *ps = NULL;
-    if (rc == PB_OK) {
-        rc = entry_pool(a, &ps, err);
-    }
-    if (rc == PB_OK) {
-        rc = put_money_index(a, json_string_value(json_object_get(a->entry, "partner")), ps, err);
-    }
+    /* A contribution needs only the payer's finance key: nothing to keep for
+     * its reversal, which finds the payer in the entry. */
     if (rc == PB_OK) {
         rc = put_ref(a, err);
     }
-    json_decref(ps);
     return rc;
 }
 
@@ -434,7 +427,7 @@ apply_expenditure(const struct pb_admit *a, pb_error *err)
         rc = entry_pool(a, &ps, err);
     }
     if (rc == PB_OK) {
-        rc = put_money_index(a, first_signer(a, PB_ROLE_FINANCE, "?"), ps, err);
+        rc = put_money_needs(a, ps, err);
     }
     if (rc == PB_OK) {
         rc = put_ref(a, err);
@@ -559,9 +552,7 @@ apply_virement(const struct pb_admit *a, pb_error *err)
         json_t *ps = NULL;
         rc = pb_pool_state(a->state, pool, &ps, err);
         if (rc == PB_OK) {
-            const char *host =
-                json_string_value(json_object_get(json_object_get(ps, "pool"), "host"));
-            rc = put_money_index(a, host, ps, err);
+            rc = put_money_needs(a, ps, err);
         }
         json_decref(ps);
     }
@@ -580,19 +571,93 @@ check_reversal(const json_t *entry, pb_error *err)
     return rc == PB_OK ? require_strings(entry, required, err) : rc;
 }
 
+/* The partner whose finance key signed record first (in the order of its
+ * signatures, as admission resolved them), from the keys bound in state: a
+ * key's partner and role never change. "?" when none did. */
 static int
-target_of(const struct pb_admit *a, const char *target, json_t **m, pb_error *err)
+finance_signer(const struct pb_admit *a, const json_t *record, json_t *m, pb_error *err)
 {
-    char key[PB_ID_BYTES_MAX + 8];
-    snprintf(key, sizeof(key), "m:%s", target);
-    int rc = pb_state_get(a->state, key, m, err);
-    if (rc == PB_ENOTFOUND) {
-        return pb_error_set(err, PB_EREVERSAL, "$.entry.target",
-                            "no contribution, expenditure or virement has id \"%s\" (a forecast is "
-                            "replaced by a later forecast, not reversed)",
-                            target);
+    const json_t *sigs = json_object_get(record, "sigs");
+    const char *by = "?";
+    json_t *bound = NULL;
+    int rc = PB_OK;
+    for (size_t i = 0; rc == PB_OK && i < json_array_size(sigs) && strcmp(by, "?") == 0; i++) {
+        char skey[PB_KEYID_TEXT_MAX + 8];
+        snprintf(skey, sizeof(skey), "key:%s",
+                 json_string_value(json_object_get(json_array_get(sigs, i), "key")));
+        json_decref(bound);
+        bound = NULL;
+        rc = pb_state_get(a->state, skey, &bound, err);
+        if (rc == PB_OK &&
+            (pb_role_bit(json_string_value(json_object_get(bound, "role"))) & PB_ROLE_FINANCE)) {
+            by = json_string_value(json_object_get(bound, "partner"));
+        }
     }
+    if (rc == PB_OK && json_object_set_new(m, "by", json_string(by)) != 0) {
+        rc = pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
+    }
+    json_decref(bound);
     return rc;
+}
+
+/* What a reversal needs of its target, as one new object *m: the target's
+ * entry (found through the log's id index), "by" (the partner whose finance
+ * key signed it), and from "m:<ID>" what it needed when appended
+ * (needs_approval, needs_host_signatory) and the reversal that reversed it
+ * (reversed_by). A ledger written before poolbook kept only these in "m:<ID>"
+ * holds a full copy of the entry there, with the same three fields. */
+static int
+target_of(const struct pb_admit *a, const char *target, json_t **m_out, pb_error *err)
+{
+    static const char *const kinds[] = {"contribution", "expenditure", "virement", "reversal",
+                                        NULL};
+    json_t *record = NULL;
+    uint64_t at = 0;
+    int rc = pb_state_record(a->state, target, a->earlier, &record, &at, err);
+    json_t *m = json_object_get(json_object_get(record, "entry"), "type") != NULL
+                    ? json_deep_copy(json_object_get(record, "entry"))
+                    : NULL;
+    const char *type = json_string_value(json_object_get(m, "type"));
+    int known = 0;
+    for (size_t i = 0; type != NULL && kinds[i] != NULL; i++) {
+        known |= strcmp(type, kinds[i]) == 0;
+    }
+    if (rc == PB_ENOTFOUND || (rc == PB_OK && m != NULL && !known)) {
+        rc = pb_error_set(err, PB_EREVERSAL, "$.entry.target",
+                          "no contribution, expenditure or virement has id \"%s\" (a forecast is "
+                          "replaced by a later forecast, not reversed)",
+                          target);
+    } else if (rc == PB_OK && m == NULL) {
+        rc = pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
+    }
+    if (rc == PB_OK && strcmp(type, "contribution") == 0) {
+        rc = json_object_set(m, "by", json_object_get(m, "partner")) == 0
+                 ? PB_OK
+                 : pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
+    } else if (rc == PB_OK && strcmp(type, "expenditure") == 0) {
+        rc = finance_signer(a, record, m, err);
+    }
+    char key[PB_ID_BYTES_MAX + 8];
+    m_key(target, key, sizeof(key));
+    json_t *kept = NULL;
+    int krc = rc == PB_OK ? pb_state_get(a->state, key, &kept, err) : PB_ENOTFOUND;
+    static const char *const fields[] = {"needs_approval", "needs_host_signatory", "reversed_by",
+                                         NULL};
+    for (size_t i = 0; krc == PB_OK && fields[i] != NULL; i++) {
+        json_t *v = json_object_get(kept, fields[i]);
+        krc = v == NULL || json_object_set(m, fields[i], v) == 0 ? PB_OK : PB_ENOMEM;
+    }
+    if (rc == PB_OK && krc != PB_OK && krc != PB_ENOTFOUND) {
+        rc = krc == PB_ENOMEM ? pb_error_set(err, PB_ENOMEM, NULL, "out of memory") : krc;
+    }
+    json_decref(kept);
+    json_decref(record);
+    if (rc != PB_OK) {
+        json_decref(m);
+        return rc;
+    }
+    *m_out = m;
+    return PB_OK;
 }
 
 static int
@@ -669,19 +734,24 @@ apply_reversal(const struct pb_admit *a, pb_error *err)
     } else {
         rc = virement_effect(a, m, -1, err);
     }
+    /* The target's row keeps what it needed, and now who reversed it. */
+    json_t *row = NULL;
     char key[PB_ID_BYTES_MAX + 8];
+    m_key(target, key, sizeof(key));
     if (rc == PB_OK) {
-        json_object_set_new(m, "reversed_by", json_string(id));
-        snprintf(key, sizeof(key), "m:%s", target);
-        rc = pb_state_put(a->state, key, m, err);
+        row = json_pack("{s:s}", "reversed_by", id);
+        rc = row != NULL ? PB_OK : pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
+    }
+    if (rc == PB_OK && ((json_is_true(json_object_get(m, "needs_approval")) &&
+                         json_object_set_new(row, "needs_approval", json_true()) != 0) ||
+                        (json_is_true(json_object_get(m, "needs_host_signatory")) &&
+                         json_object_set_new(row, "needs_host_signatory", json_true()) != 0))) {
+        rc = pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
     }
     if (rc == PB_OK) {
-        json_t *self =
-            json_pack("{s:s,s:s,s:s}", "type", "reversal", "target", target, "pool", pool);
-        snprintf(key, sizeof(key), "m:%s", id);
-        rc = pb_state_put(a->state, key, self, err);
-        json_decref(self);
+        rc = pb_state_put(a->state, key, row, err);
     }
+    json_decref(row);
     json_decref(m);
     return rc;
 }

@@ -60,12 +60,35 @@ void pb_merkle_stack_root(const pb_merkle_stack *stack, uint8_t out[32]);
 #include <lmdb.h>
 #include <pthread.h>
 
+/* A write transaction's cache of parsed state values (state.c): how many
+ * values it holds (a pool's state, its months' aggregates, the keys that sign,
+ * the origin: what every money entry reads), and the longest key it caches
+ * (longer keys are read and written through). */
+#define PB_STATE_CACHE_VALUES 128
+#define PB_STATE_CACHE_KEY_BYTES_MAX 192
+typedef struct pb_state_cache pb_state_cache;
+
 typedef struct pb_state {
     MDB_txn *txn;
     MDB_dbi dbi;
+    pb_state_cache *cache; /* NULL: every get parses, every put writes */
+    pb_store *log;         /* the ledger whose records pb_state_record finds (may be NULL) */
+    MDB_txn *log_txn;      /* ... read in this transaction (txn, or a verify's snapshot) */
 } pb_state;
 
-/* A new reference to the value under key, or PB_ENOTFOUND (err untouched). */
+/* The record with entry id, if the log holds it at an index below before
+ * (the record being admitted): a new reference to it, and its index. So
+ * admission finds an earlier entry through the log's own id index instead of
+ * keeping a copy in state. PB_ENOTFOUND (err untouched) when there is none
+ * or no log; PB_ESTORE when the id index and the record disagree. */
+int pb_state_record(const pb_state *state, const char *id, uint64_t before, json_t **record_out,
+                    uint64_t *index_out, pb_error *err);
+
+/* A new reference to the value under key, or PB_ENOTFOUND (err untouched).
+ * Without a cache the value is the caller's own. With one it is shared with
+ * the cache: a caller that changes it must pb_state_put it (on any error the
+ * transaction is aborted and the cache cleared), and must not change it after
+ * that put. */
 int pb_state_get(const pb_state *state, const char *key, json_t **value_out, pb_error *err);
 /* 1 when value's canonical JSON is exactly the len bytes at text, 0 when it
  * differs, -1 when the encoder ran out of memory. Allocates nothing itself. */
@@ -77,8 +100,27 @@ int pb_json_is_text_of(const json_t *value, const char *text, size_t len);
  * anything else is parsed once more: PB_ENOMEM when an allocation failed,
  * PB_EJSON (or a pb_json_parse code) only when the failure repeats. */
 int pb_json_parse_stored(const char *buf, size_t len, json_t **value_out, pb_error *err);
-/* Store value under key (replacing). PB_OK, PB_ESTORE or a canonical-JSON code. */
+/* Store value under key (replacing). PB_OK, PB_ESTORE or a canonical-JSON code.
+ * With a cache the value is copied into it and written by pb_state_flush (or
+ * when the cache evicts it); its codes may then come from that flush. */
 int pb_state_put(const pb_state *state, const char *key, const json_t *value, pb_error *err);
+
+/* A cache for one write transaction, so that admitting many records parses
+ * (and checks) each value it reads again and again once, and writes it once:
+ * at most PB_STATE_CACHE_VALUES values, the least recently used written out
+ * (when changed) and dropped to make room. PB_OK or PB_ENOMEM. Free with
+ * pb_state_cache_free. */
+int pb_state_cache_new(pb_state_cache **cache_out, pb_error *err);
+/* Forget every cached value without writing it (the transaction was aborted,
+ * or the table emptied). */
+void pb_state_cache_clear(pb_state_cache *cache);
+/* Safe with NULL. */
+void pb_state_cache_free(pb_state_cache *cache);
+/* Write every value put since the last flush as canonical JSON into the
+ * transaction, keeping them cached: before the commit, and before anything
+ * reads the table's bytes (pb_state_each does it itself). PB_OK without a
+ * cache; PB_ESTORE or a canonical-JSON code. */
+int pb_state_flush(const pb_state *state, pb_error *err);
 /* Translate an LMDB return code into PB_ESTORE with the text, keeping the raw code. */
 int pb_store_error(pb_error *err, int mdb_rc, const char *what);
 

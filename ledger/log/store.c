@@ -605,7 +605,10 @@ append_in_txn(pb_store *s, MDB_txn *txn, struct prepared *ps, size_t count,
     int rc = txn_size(s, txn, &n, err);
     uint64_t first = n;
     res->first = n;
-    pb_state state = {txn, s->state};
+    pb_state state = {txn, s->state, NULL, s, txn};
+    if (rc == PB_OK) {
+        rc = pb_state_cache_new(&state.cache, err);
+    }
     pb_sigpipe pipe;
     pb_sigpipe_init(&pipe, 0);
     size_t failed_at = count;
@@ -676,6 +679,11 @@ append_in_txn(pb_store *s, MDB_txn *txn, struct prepared *ps, size_t count,
     if (rc != PB_OK && err != NULL) {
         err->index = (int64_t)failed_at;
     }
+    /* The state admission changed, written before the commit (or a dry run's inspection). */
+    if (rc == PB_OK) {
+        rc = pb_state_flush(&state, err);
+    }
+    pb_state_cache_free(state.cache);
     pb_sigpipe_free(&pipe);
     free(positions);
     return rc;
@@ -700,7 +708,7 @@ append_finish(pb_store *store, MDB_txn *txn, const struct append_end *end, pb_er
     }
     int rc = PB_OK;
     if (end->inspect != NULL) {
-        pb_state state = {txn, store->state};
+        pb_state state = {txn, store->state, NULL, store, txn};
         rc = end->inspect(&state, end->ctx, err);
     }
     /* A dry run writes nothing: the records, tree hashes, ids and state the
@@ -912,6 +920,53 @@ pb_snapshot_state(const pb_snapshot *snap, pb_state *state_out)
 {
     state_out->txn = snap->txn;
     state_out->dbi = snap->store->state;
+    state_out->cache = NULL; /* a read transaction reads each value once or twice */
+    state_out->log = snap->store;
+    state_out->log_txn = snap->txn;
+}
+
+int
+pb_state_record(const pb_state *state, const char *id, uint64_t before, json_t **record_out,
+                uint64_t *index_out, pb_error *err)
+{
+    PB_ASSERT(state != NULL && id != NULL && record_out != NULL && index_out != NULL);
+    if (state->log == NULL) {
+        return PB_ENOTFOUND;
+    }
+    MDB_val k = {strlen(id), (void *)id};
+    MDB_val v;
+    int mrc = mdb_get(state->log_txn, state->log->ids, &k, &v);
+    if (mrc == MDB_NOTFOUND) {
+        return PB_ENOTFOUND;
+    }
+    if (mrc != 0 || v.mv_size != 8) {
+        return pb_store_error(err, mrc != 0 ? mrc : MDB_CORRUPTED, "reading the id index");
+    }
+    uint64_t index = get_be64(v.mv_data);
+    if (index >= before) {
+        return PB_ENOTFOUND; /* not yet appended when this record was */
+    }
+    uint8_t key[8];
+    put_be64(key, index);
+    MDB_val rk = {8, key};
+    mrc = mdb_get(state->log_txn, state->log->records, &rk, &v);
+    if (mrc != 0) {
+        return pb_store_error(err, mrc == MDB_NOTFOUND ? MDB_CORRUPTED : mrc, "reading a record");
+    }
+    json_t *record = NULL;
+    int rc = pb_json_parse_stored(v.mv_data, v.mv_size, &record, err);
+    const char *has = json_string_value(json_object_get(json_object_get(record, "entry"), "id"));
+    if (rc == PB_OK && (has == NULL || strcmp(has, id) != 0)) {
+        rc = pb_error_set(err, PB_ESTORE, id, "the id index names record %llu, which has another id",
+                          (unsigned long long)index);
+    }
+    if (rc != PB_OK) {
+        json_decref(record);
+        return rc;
+    }
+    *record_out = record;
+    *index_out = index;
+    return PB_OK;
 }
 
 /* ---- simple reads -------------------------------------------------------- */
@@ -1346,7 +1401,11 @@ pb_scratch_open_at(pb_scratch *scratch, const char *path, pb_error *err)
         return pb_store_error(err, mrc, "opening the verified state");
     }
     scratch->kept = 1;
-    return PB_OK;
+    rc = pb_state_cache_new(&scratch->state.cache, err);
+    if (rc != PB_OK) {
+        pb_scratch_close(scratch);
+    }
+    return rc;
 }
 
 #define MARK_MAGIC "pbmark1"
@@ -1389,6 +1448,7 @@ pb_scratch_mark_put(const pb_scratch *scratch, const pb_verified_mark *mark, pb_
 int
 pb_scratch_reset(pb_scratch *scratch, pb_error *err)
 {
+    pb_state_cache_clear(scratch->state.cache);
     int mrc = mdb_drop(scratch->state.txn, scratch->state.dbi, 0);
     if (mrc == 0 && scratch->kept) {
         mrc = mdb_drop(scratch->state.txn, scratch->verified, 0);
@@ -1399,6 +1459,10 @@ pb_scratch_reset(pb_scratch *scratch, pb_error *err)
 int
 pb_scratch_commit(pb_scratch *scratch, pb_error *err)
 {
+    int rc = pb_state_flush(&scratch->state, err);
+    if (rc != PB_OK) {
+        return rc;
+    }
     int mrc = mdb_txn_commit(scratch->state.txn);
     scratch->state.txn = NULL;
     return mrc == 0 ? PB_OK : pb_store_error(err, mrc, "writing the verified state");
@@ -1415,6 +1479,8 @@ pb_scratch_close(pb_scratch *scratch)
         mdb_env_close(scratch->env);
         scratch->env = NULL;
     }
+    pb_state_cache_free(scratch->state.cache);
+    scratch->state.cache = NULL;
 }
 
 /* ---- a scratch ledger, loaded from a bundle ------------------------------ */
@@ -1530,7 +1596,10 @@ replay_all(pb_store *s, MDB_txn *txn, pb_error *err)
 {
     uint64_t size = 0;
     int rc = txn_size(s, txn, &size, err);
-    pb_state state = {txn, s->state};
+    pb_state state = {txn, s->state, NULL, s, txn};
+    if (rc == PB_OK) {
+        rc = pb_state_cache_new(&state.cache, err);
+    }
     pb_sigpipe pipe;
     pb_sigpipe_init(&pipe, 0);
     for (uint64_t i = 0; i < size && rc == PB_OK; i++) {
@@ -1571,6 +1640,10 @@ replay_all(pb_store *s, MDB_txn *txn, pb_error *err)
         }
         rc = sig_err.code;
     }
+    if (rc == PB_OK) {
+        rc = pb_state_flush(&state, err);
+    }
+    pb_state_cache_free(state.cache);
     pb_sigpipe_free(&pipe);
     return rc;
 }

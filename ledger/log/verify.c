@@ -563,6 +563,11 @@ pb_verify_with(pb_store *store, pb_verify_hooks *hooks, pb_verify_report *report
     if (rc == PB_OK) {
         rc = open_scratch(v, &e);
     }
+    if (rc == PB_OK) {
+        /* Admission finds earlier entries through the verified ledger's id index. */
+        v->scratch.state.log = v->snap.store;
+        v->scratch.state.log_txn = v->snap.txn;
+    }
     if (rc == PB_OK && v->scratch.kept) {
         rc = continue_from_mark(v, &e);
     }

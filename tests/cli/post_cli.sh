@@ -362,5 +362,29 @@ PY
 checks=$((checks + 1))
 if "$P" policy explain --pool NOPE 2>/dev/null; then fail "policy explain of an unknown pool"; fi
 
+# ---- a ledger an older poolbook wrote: its m:<ID> rows held a copy of each
+# money entry, with the same needs_approval / needs_host_signatory /
+# reversed_by members, which are read still (docs/formats.md); reindex
+# rewrites them. The old rows here claim more than the contribution needed,
+# so the refusals show that they are read. ----
+cp "$POOLBOOK_LEDGER" old.ledger
+old_row() { # NEEDS_HOST REVERSED_BY_MEMBER
+  printf '{"amount":"500000.00","by":"DCC","date":"2024-05-01","id":"dcc-ibcf-may","needs_approval":false,"needs_host_signatory":%s,"pool":"BCF24",%s"stream":"IBCF","type":"contribution"}' \
+    "$1" "$2" >old-row.json
+  "$PB_BUILD/tamper" old.ledger state-put m:dcc-ibcf-may old-row.json || fail "tamper state-put"
+}
+old_row true ""
+POOLBOOK_LEDGER=$work/old.ledger expect_error 1 "still needs a signatory signature of: DCC" \
+  post reversal --target dcc-ibcf-may --date 2024-07-01 --reason 'paid twice' -k dcc-fin.key
+old_row false '"reversed_by":"rev-earlier",'
+POOLBOOK_LEDGER=$work/old.ledger expect_error 1 "dcc-ibcf-may was already reversed by rev-earlier" \
+  post reversal --target dcc-ibcf-may --date 2024-07-01 --reason 'paid twice' -k dcc-fin.key
+checks=$((checks + 1))
+POOLBOOK_LEDGER=$work/old.ledger "$P" reindex >/dev/null 2>&1 || fail "reindex of the old ledger"
+POOLBOOK_LEDGER=$work/old.ledger expect_post "appended at index" reversal --target dcc-ibcf-may \
+  --date 2024-07-01 --reason 'paid twice' -k dcc-fin.key
+checks=$((checks + 1))
+POOLBOOK_LEDGER=$work/old.ledger "$P" verify >/dev/null 2>&1 || fail "verify of the old ledger"
+
 echo "post_cli: $checks checks, $fails failures"
 [ "$fails" -eq 0 ]

@@ -19,6 +19,9 @@
  *        tamper LEDGER swap I J                   swap the bytes of two records
  *        tamper LEDGER put INDEX FILE             replace record INDEX with FILE's bytes
  *        tamper LEDGER rehash                     recompute every stored tree hash
+ *        tamper LEDGER state-put KEY FILE         store FILE's bytes as derived state
+ *                                                  KEY ("state": key text -> bytes),
+ *                                                  as an older poolbook wrote its rows
  *        tamper LEDGER remark                     rewrite the mark in LEDGER-verified
  *                                                  (the host's verified state) to the
  *                                                  stored tree, as the same operator
@@ -59,6 +62,7 @@ usage(void)
                     "       tamper LEDGER swap I J\n"
                     "       tamper LEDGER put INDEX FILE\n"
                     "       tamper LEDGER rehash\n"
+                    "       tamper LEDGER state-put KEY FILE\n"
                     "       tamper LEDGER remark\n");
 }
 
@@ -272,6 +276,29 @@ read_file(const char *path, uint8_t **buf_out, size_t *len_out)
     return TAMPER_OK;
 }
 
+/* Derived state as an older poolbook left it (docs/formats.md): the value
+ * under key replaced by the file's bytes. */
+static int
+do_state_put(struct tamper *t, const char *key, const char *path)
+{
+    MDB_dbi state;
+    int mrc = mdb_dbi_open(t->txn, "state", 0, &state);
+    if (mrc != 0) {
+        return lmdb_fail("opening derived state", mrc);
+    }
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    int rc = read_file(path, &buf, &len);
+    if (rc == TAMPER_OK) {
+        MDB_val k = {strlen(key), (void *)key};
+        MDB_val v = {len, buf};
+        mrc = mdb_put(t->txn, state, &k, &v, 0);
+        rc = mrc == 0 ? TAMPER_OK : lmdb_fail("writing derived state", mrc);
+    }
+    free(buf);
+    return rc;
+}
+
 static int
 do_put(struct tamper *t, uint64_t index, const char *path)
 {
@@ -424,6 +451,10 @@ run(int argc, char **argv, struct tamper *t)
     if (strcmp(op, "put") == 0 && argc == 5 && parse_u64(argv[3], &a) == 0) {
         int rc = open_ledger(argv[1], t);
         return rc == TAMPER_OK ? do_put(t, a, argv[4]) : rc;
+    }
+    if (strcmp(op, "state-put") == 0 && argc == 5 && argv[3][0] != '\0') {
+        int rc = open_ledger(argv[1], t);
+        return rc == TAMPER_OK ? do_state_put(t, argv[3], argv[4]) : rc;
     }
     if (strcmp(op, "remark") == 0 && argc == 3) {
         return do_remark(argv[1]);
