@@ -520,6 +520,114 @@ test_revocation_order_genesis_and_clock(void **state)
     assert_int_equal(unsetenv("POOLBOOK_NOW"), 0);
 }
 
+/* The kept row "review:<KEYID>" of state, as canonical JSON (malloc'd). */
+static char *
+kept_review(struct fixture *f, const char *keyid)
+{
+    pb_snapshot snap;
+    pb_state st;
+    char key[PB_KEYID_TEXT_MAX + 8];
+    json_t *row = NULL;
+    char *text = NULL;
+    size_t len = 0;
+    snprintf(key, sizeof(key), "review:%s", keyid);
+    assert_int_equal(pb_snapshot_open(f->store, &snap, NULL), PB_OK);
+    pb_snapshot_state(&snap, &st);
+    assert_int_equal(pb_state_get(&st, key, &row, NULL), PB_OK);
+    assert_int_equal(pb_json_canonical(row, &text, &len, NULL), PB_OK);
+    json_decref(row);
+    pb_snapshot_close(&snap);
+    return text;
+}
+
+/* What a scan of every record finds (pb_review_scan: how pb_review_findings
+ * found them before they were kept), as canonical JSON (malloc'd). */
+static char *
+scanned_findings(struct fixture *f)
+{
+    pb_snapshot snap;
+    pb_state st;
+    json_t *revoked = NULL, *found = NULL;
+    char *text = NULL;
+    size_t len = 0;
+    assert_int_equal(pb_snapshot_open(f->store, &snap, NULL), PB_OK);
+    pb_snapshot_state(&snap, &st);
+    assert_int_equal(pb_review_revoked_keys(&st, &revoked, NULL), PB_OK);
+    assert_int_equal(pb_review_scan(&snap, revoked, &found, NULL), PB_OK);
+    assert_int_equal(pb_json_canonical(found, &text, &len, NULL), PB_OK);
+    json_decref(found);
+    json_decref(revoked);
+    pb_snapshot_close(&snap);
+    return text;
+}
+
+static char *
+findings_text(struct fixture *f)
+{
+    json_t *found = NULL;
+    char *text = NULL;
+    size_t len = 0;
+    assert_int_equal(pb_review_findings(f->store, &found, NULL), PB_OK);
+    assert_int_equal(pb_json_canonical(found, &text, &len, NULL), PB_OK);
+    json_decref(found);
+    return text;
+}
+
+/* The revoked-key findings are kept in state when a key.revoke is admitted,
+ * so that verify and statements read no record for them: they are what a
+ * scan of every record finds, in its order (by record, then signature),
+ * with records signed by two revoked keys and one dated before the
+ * revocation (no finding); reindex keeps the same rows. */
+static void
+test_kept_findings_are_a_scans(void **state)
+{
+    struct fixture *f = *state;
+    found(f);
+    assert_int_equal(setenv("POOLBOOK_NOW", "2024-07-10T12:00:00Z", 1), 0);
+    append_ok(f, sign(document("doc-1", "2024-07-05T09:00:00Z"), &f->dcc_fin, &f->icb_fin, NULL));
+    append_ok(f, sign(document("doc-2", "2024-06-01T09:00:00Z"), &f->dcc_fin, NULL));
+    append_ok(f, sign(document("doc-3", "2024-07-08T09:00:00Z"), &f->icb_fin, &f->dcc_fin, NULL));
+    append_ok(f, sign(document("doc-4", "2024-07-09T09:00:00Z"), &f->icb_sig, NULL));
+    append_ok(f,
+              sign(key_revoke("rev-1", "ICB", f->icb_fin.keyid, "2024-07-01"), &f->icb_sig, NULL));
+    char *one = findings_text(f), *scan = scanned_findings(f);
+    assert_string_equal(one, scan);
+    assert_non_null(strstr(one, "\"id\":\"doc-1\""));
+    assert_non_null(strstr(one, "\"id\":\"doc-3\""));
+    assert_null(strstr(one, "doc-2"));
+    free(one);
+    free(scan);
+    append_ok(f,
+              sign(key_revoke("rev-2", "DCC", f->dcc_fin.keyid, "2024-07-02"), &f->dcc_sig, NULL));
+    json_t *found = NULL;
+    assert_int_equal(pb_review_findings(f->store, &found, NULL), PB_OK);
+    assert_int_equal(json_array_size(found), 4); /* doc-1 and doc-3, by each key */
+    for (size_t i = 0; i < 4; i++) {
+        assert_null(json_object_get(json_array_get(found, i), "at"));
+    }
+    json_decref(found);
+    char *both = findings_text(f);
+    scan = scanned_findings(f);
+    assert_string_equal(both, scan);
+    char *dcc_row = kept_review(f, f->dcc_fin.keyid), *icb_row = kept_review(f, f->icb_fin.keyid);
+    assert_int_equal(pb_store_reindex(f->store, NULL), PB_OK);
+    char *dcc_again = kept_review(f, f->dcc_fin.keyid),
+         *icb_again = kept_review(f, f->icb_fin.keyid);
+    assert_string_equal(dcc_row, dcc_again);
+    assert_string_equal(icb_row, icb_again);
+    char *after = findings_text(f);
+    assert_string_equal(after, both);
+    free(both);
+    free(scan);
+    free(after);
+    free(dcc_row);
+    free(icb_row);
+    free(dcc_again);
+    free(icb_again);
+    verify_ok(f, 7);
+    assert_int_equal(unsetenv("POOLBOOK_NOW"), 0);
+}
+
 /* Anchoring (docs/auditor.md): each trusted key bound by the genesis, and a
  * trusted signatory key among its signers. spare is bound as a second DCC
  * signatory that did not sign; uh_sig is not bound at all. */
@@ -582,6 +690,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_entry_date_field_is_the_day_checked, setup, teardown),
         cmocka_unit_test_setup_teardown(test_revocation_order_genesis_and_clock, setup, teardown),
         cmocka_unit_test_setup_teardown(test_genesis_anchor, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_kept_findings_are_a_scans, setup, teardown),
         cmocka_unit_test_setup_teardown(test_revoked_key_signs_no_key_entries, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

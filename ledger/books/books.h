@@ -206,6 +206,13 @@ int pb_policy_explain_state(const pb_state *state, const char *pool_id, const ch
 int pb_review_revoked_keys(const pb_state *state, json_t **revoked_out, pb_error *err);
 int pb_review_scan(const pb_snapshot *snap, const json_t *revoked, json_t **findings_out,
                    pb_error *err);
+/* Keep the revoked-key findings of the key keyid, just revoked (its binding
+ * bound, with "revoked_from" and "revoked"), in state under "review:<KEYID>":
+ * the records below before that it signed and that are dated on or after its
+ * revocation. Looks over those records once (admission of a key.revoke), so
+ * that pb_review_findings reads no record. */
+int pb_review_keep_revoked(const pb_state *state, uint64_t before, const char *keyid,
+                           const json_t *bound, pb_error *err);
 
 /* "ref:<POOL>:<partner or scheme>:<32 hex of SHA-256 of the ref>" into buf
  * (PB_REF_KEY_BYTES_MAX), the state key of the first contribution (its

@@ -705,6 +705,10 @@ apply_key_revoke(const struct pb_admit *a, pb_error *err)
     if (rc == PB_OK) {
         rc = pb_state_put(a->state, skey, bound, err);
     }
+    if (rc == PB_OK) {
+        rc = pb_review_keep_revoked(
+            a->state, a->earlier, json_string_value(json_object_get(a->entry, "key")), bound, err);
+    }
     json_decref(bound);
     return rc;
 }

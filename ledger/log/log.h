@@ -83,6 +83,15 @@ typedef struct pb_state {
  * or no log; PB_ESTORE when the id index and the record disagree. */
 int pb_state_record(const pb_state *state, const char *id, uint64_t before, json_t **record_out,
                     uint64_t *index_out, pb_error *err);
+/* Call visit with each record of the log at an index below before, in
+ * order (its canonical bytes, valid only during the call), stopping at the
+ * first code other than PB_OK, which is returned. PB_OK at once when there
+ * is no log. For what admission must look back over, rarely (a key's
+ * revocation); PB_ESTORE when a record is missing. */
+typedef int (*pb_record_visitor)(void *ctx, uint64_t index, const char *buf, size_t len,
+                                 pb_error *err);
+int pb_state_each_record(const pb_state *state, uint64_t before, pb_record_visitor visit,
+                         void *ctx, pb_error *err);
 
 /* A new reference to the value under key, or PB_ENOTFOUND (err untouched).
  * Without a cache the value is the caller's own. With one it is shared with

@@ -969,6 +969,36 @@ pb_state_record(const pb_state *state, const char *id, uint64_t before, json_t *
     return PB_OK;
 }
 
+int
+pb_state_each_record(const pb_state *state, uint64_t before, pb_record_visitor visit, void *ctx,
+                     pb_error *err)
+{
+    PB_ASSERT(state != NULL && visit != NULL);
+    if (state->log == NULL || before == 0) {
+        return PB_OK;
+    }
+    MDB_cursor *cur = NULL;
+    int mrc = mdb_cursor_open(state->log_txn, state->log->records, &cur);
+    if (mrc != 0) {
+        return pb_store_error(err, mrc, "reading the records");
+    }
+    int rc = PB_OK;
+    MDB_val k, v;
+    uint64_t want = 0;
+    for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == PB_OK && want < before;
+         mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        if (mrc != 0 || k.mv_size != 8 || get_be64(k.mv_data) != want) {
+            rc = pb_store_error(err, mrc != 0 && mrc != MDB_NOTFOUND ? mrc : MDB_CORRUPTED,
+                                "reading the records");
+            break;
+        }
+        rc = visit(ctx, want, v.mv_data, v.mv_size, err);
+        want++;
+    }
+    mdb_cursor_close(cur);
+    return rc;
+}
+
 /* ---- simple reads -------------------------------------------------------- */
 
 int

@@ -22,6 +22,9 @@
  *        tamper LEDGER state-put KEY FILE         store FILE's bytes as derived state
  *                                                  KEY ("state": key text -> bytes),
  *                                                  as an older poolbook wrote its rows
+ *        tamper LEDGER state-del KEY              delete derived state KEY, as a
+ *                                                  ledger an older poolbook wrote
+ *                                                  lacks rows it did not keep
  *        tamper LEDGER remark                     rewrite the mark in LEDGER-verified
  *                                                  (the host's verified state) to the
  *                                                  stored tree, as the same operator
@@ -63,6 +66,7 @@ usage(void)
                     "       tamper LEDGER put INDEX FILE\n"
                     "       tamper LEDGER rehash\n"
                     "       tamper LEDGER state-put KEY FILE\n"
+                    "       tamper LEDGER state-del KEY\n"
                     "       tamper LEDGER remark\n");
 }
 
@@ -300,6 +304,22 @@ do_state_put(struct tamper *t, const char *key, const char *path)
 }
 
 static int
+do_state_del(struct tamper *t, const char *key)
+{
+    MDB_dbi state;
+    int mrc = mdb_dbi_open(t->txn, "state", 0, &state);
+    if (mrc != 0) {
+        return lmdb_fail("opening derived state", mrc);
+    }
+    MDB_val k = {strlen(key), (void *)key};
+    mrc = mdb_del(t->txn, state, &k, NULL);
+    if (mrc == MDB_NOTFOUND) {
+        return TAMPER_REFUSED; /* no such row */
+    }
+    return mrc == 0 ? TAMPER_OK : lmdb_fail("deleting derived state", mrc);
+}
+
+static int
 do_put(struct tamper *t, uint64_t index, const char *path)
 {
     uint8_t *old = NULL;
@@ -455,6 +475,10 @@ run(int argc, char **argv, struct tamper *t)
     if (strcmp(op, "state-put") == 0 && argc == 5 && argv[3][0] != '\0') {
         int rc = open_ledger(argv[1], t);
         return rc == TAMPER_OK ? do_state_put(t, argv[3], argv[4]) : rc;
+    }
+    if (strcmp(op, "state-del") == 0 && argc == 4 && argv[3][0] != '\0') {
+        int rc = open_ledger(argv[1], t);
+        return rc == TAMPER_OK ? do_state_del(t, argv[3]) : rc;
     }
     if (strcmp(op, "remark") == 0 && argc == 3) {
         return do_remark(argv[1]);
