@@ -81,6 +81,12 @@ typedef struct pb_state {
  * admission finds an earlier entry through the log's own id index instead of
  * keeping a copy in state. PB_ENOTFOUND (err untouched) when there is none
  * or no log; PB_ESTORE when the id index and the record disagree. */
+/* The key of the stored tree hash (level, index): a "poolbook-ledger-v2"
+ * file keys it by the leaf whose append completes it, then level (v1 0);
+ * a "poolbook-ledger-v1" file by level, then index (v1 1). */
+void pb_store_hash_key(int v1, uint32_t level, uint64_t index, uint8_t key[9]);
+int pb_store_hashes_v1(const pb_store *store);
+
 int pb_state_record(const pb_state *state, const char *id, uint64_t before, json_t **record_out,
                     uint64_t *index_out, pb_error *err);
 /* Call visit with each record of the log at an index below before, in

@@ -2,13 +2,16 @@
  * store.c — the ledger file: one LMDB environment (MDB_NOSUBDIR) and the only
  * code that knows its layout (docs/formats.md):
  *   records      u64 BE index            -> canonical record bytes
- *   hashes       level (1) || u64 BE idx -> 32-byte complete-subtree hash
+ *   hashes       u64 BE n || level (1)   -> 32-byte complete-subtree hash
+ *                (n: the index of the leaf whose append completes the subtree,
+ *                so each append's hashes come last and fill pages, MDB_APPEND;
+ *                a "poolbook-ledger-v1" file keys them level (1) || u64 BE idx)
  *   ids          entry id                -> u64 BE index
  *   checkpoints  u64 BE size || kind (1) || KEYID -> signature line
  *                (kind 0 operator, 1 auditor's note signature, 2 witness's
  *                cosignature/v1)
  *   state        "origin", "partner:ID", "key:KEYID", ... -> canonical JSON
- *   meta         "format"                -> "poolbook-ledger-v1"
+ *   meta         "format"                -> "poolbook-ledger-v2" (or -v1)
  * Append is one write transaction; nothing is ever updated or deleted.
  */
 #include "log/log.h"
@@ -20,7 +23,12 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
-#define STORE_FORMAT "poolbook-ledger-v1"
+#define STORE_FORMAT "poolbook-ledger-v2"
+/* The first layout, read and appended to as it is: its tree hashes are keyed
+ * by level then index, which leaves their pages half full (docs/formats.md).
+ * A test knob, POOLBOOK_TEST_LEDGER_FORMAT=v1, makes init write it. */
+#define STORE_FORMAT_V1 "poolbook-ledger-v1"
+#define STORE_FORMAT_ENV "POOLBOOK_TEST_LEDGER_FORMAT"
 /* LMDB reserves address space, not disk: the file grows sparsely. 64 GiB is
  * decades of entries for any partnership. */
 #define STORE_MAP_BYTES ((size_t)1 << 36)
@@ -53,6 +61,7 @@ struct pb_store {
     pb_progress_fn progress;   /* may be NULL */
     void *progress_ctx;
     char *path;                /* the ledger file; NULL for a scratch ledger */
+    int hashes_v1;             /* tree hashes keyed level || index (STORE_FORMAT_V1) */
 };
 
 void
@@ -156,15 +165,23 @@ init_tables(pb_store *s, int create, pb_error *err)
     }
     int rc = open_dbis(s, txn, create ? MDB_CREATE : 0, err);
     MDB_val k = {6, "format"};
-    MDB_val v = {strlen(STORE_FORMAT), STORE_FORMAT};
+    const char *knob = getenv(STORE_FORMAT_ENV);
+    int v1 = knob != NULL && strcmp(knob, "v1") == 0;
+    const char *format = v1 ? STORE_FORMAT_V1 : STORE_FORMAT;
+    MDB_val v = {strlen(format), (void *)format};
     if (rc == PB_OK && create) {
         mrc = mdb_put(txn, s->meta, &k, &v, MDB_NOOVERWRITE);
         rc = mrc == 0 ? PB_OK : pb_store_error(err, mrc, "writing the ledger format");
+        s->hashes_v1 = v1;
     } else if (rc == PB_OK) {
         mrc = mdb_get(txn, s->meta, &k, &v);
-        if (mrc != 0 || v.mv_size != strlen(STORE_FORMAT) ||
-            memcmp(v.mv_data, STORE_FORMAT, v.mv_size) != 0) {
-            rc = pb_error_set(err, PB_ENOLEDGER, NULL, "not a %s file", STORE_FORMAT);
+        int v2 = mrc == 0 && v.mv_size == strlen(STORE_FORMAT) &&
+                 memcmp(v.mv_data, STORE_FORMAT, v.mv_size) == 0;
+        s->hashes_v1 = mrc == 0 && v.mv_size == strlen(STORE_FORMAT_V1) &&
+                       memcmp(v.mv_data, STORE_FORMAT_V1, v.mv_size) == 0;
+        if (!v2 && !s->hashes_v1) {
+            rc = pb_error_set(err, PB_ENOLEDGER, NULL, "not a poolbook ledger file (%s or %s)",
+                              STORE_FORMAT, STORE_FORMAT_V1);
         }
     }
     if (rc != PB_OK) {
@@ -173,6 +190,13 @@ init_tables(pb_store *s, int create, pb_error *err)
     }
     mrc = txn_commit(s, txn); /* also keeps the table handles */
     return mrc == 0 ? PB_OK : pb_store_error(err, mrc, "opening the ledger");
+}
+
+int
+pb_store_hashes_v1(const pb_store *store)
+{
+    PB_ASSERT(store != NULL);
+    return store->hashes_v1;
 }
 
 const pb_log_rules *
@@ -449,13 +473,25 @@ txn_size(const pb_store *s, MDB_txn *txn, uint64_t *size_out, pb_error *err)
     return PB_OK;
 }
 
+void
+pb_store_hash_key(int v1, uint32_t level, uint64_t index, uint8_t key[9])
+{
+    PB_ASSERT(level < 64 && index < (UINT64_MAX >> level));
+    if (v1) {
+        key[0] = (uint8_t)level;
+        put_be64(key + 1, index);
+    } else {
+        put_be64(key, ((index + 1) << level) - 1);
+        key[8] = (uint8_t)level;
+    }
+}
+
 static int
 txn_hash_get(const pb_store *s, MDB_txn *txn, uint32_t level, uint64_t index, uint8_t out[32],
              pb_error *err)
 {
     uint8_t key[9];
-    key[0] = (uint8_t)level;
-    put_be64(key + 1, index);
+    pb_store_hash_key(s->hashes_v1, level, index, key);
     MDB_val k = {sizeof(key), key};
     MDB_val v;
     int mrc = mdb_get(txn, s->hashes, &k, &v);
@@ -475,11 +511,14 @@ txn_hash_put(const pb_store *s, MDB_txn *txn, uint32_t level, uint64_t index,
              const uint8_t hash[32], pb_error *err)
 {
     uint8_t key[9];
-    key[0] = (uint8_t)level;
-    put_be64(key + 1, index);
+    pb_store_hash_key(s->hashes_v1, level, index, key);
     MDB_val k = {sizeof(key), key};
     MDB_val v = {32, (void *)hash};
-    int mrc = mdb_put(txn, s->hashes, &k, &v, MDB_NOOVERWRITE);
+    /* In creation order each key is past every stored one: MDB_APPEND fills
+     * the last page instead of splitting it in half (and refuses a key that
+     * is not past them, as MDB_NOOVERWRITE refuses one stored already). */
+    unsigned flags = MDB_NOOVERWRITE | (s->hashes_v1 ? 0 : MDB_APPEND);
+    int mrc = mdb_put(txn, s->hashes, &k, &v, flags);
     return mrc == 0 ? PB_OK : pb_store_error(err, mrc, "writing a tree hash");
 }
 

@@ -55,6 +55,7 @@ struct tamper {
     MDB_txn *txn;
     MDB_dbi records;
     MDB_dbi hashes;
+    int hashes_v1; /* a "poolbook-ledger-v1" file: hashes keyed level || index */
 };
 
 static void
@@ -125,6 +126,17 @@ open_ledger(const char *path, struct tamper *t)
     }
     if (mrc == 0) {
         mrc = mdb_dbi_open(t->txn, "hashes", 0, &t->hashes);
+    }
+    MDB_dbi meta;
+    if (mrc == 0) {
+        mrc = mdb_dbi_open(t->txn, "meta", 0, &meta);
+    }
+    MDB_val k = {6, "format"}, v;
+    if (mrc == 0) {
+        mrc = mdb_get(t->txn, meta, &k, &v);
+    }
+    if (mrc == 0) {
+        t->hashes_v1 = v.mv_size == 18 && memcmp(v.mv_data, "poolbook-ledger-v1", 18) == 0;
     }
     if (mrc != 0) {
         fprintf(stderr, "tamper: opening %s: %s\n", path, mdb_strerror(mrc));
@@ -348,8 +360,7 @@ store_hash(void *ctx, uint32_t level, uint64_t index, const uint8_t hash[32], pb
 {
     struct tamper *t = ctx;
     uint8_t key[9];
-    key[0] = (uint8_t)level;
-    put_be64(key + 1, index);
+    pb_store_hash_key(t->hashes_v1, level, index, key);
     MDB_val k = {sizeof(key), key};
     MDB_val v = {32, (void *)hash};
     int mrc = mdb_put(t->txn, t->hashes, &k, &v, 0);
