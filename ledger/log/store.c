@@ -60,8 +60,8 @@ struct pb_store {
     const pb_log_rules *rules; /* borrowed; NULL: appends and reindex refused */
     pb_progress_fn progress;   /* may be NULL */
     void *progress_ctx;
-    char *path;                /* the ledger file; NULL for a scratch ledger */
-    int hashes_v1;             /* tree hashes keyed level || index (STORE_FORMAT_V1) */
+    char *path;    /* the ledger file; NULL for a scratch ledger */
+    int hashes_v1; /* tree hashes keyed level || index (STORE_FORMAT_V1) */
 };
 
 void
@@ -996,8 +996,9 @@ pb_state_record(const pb_state *state, const char *id, uint64_t before, json_t *
     int rc = pb_json_parse_stored(v.mv_data, v.mv_size, &record, err);
     const char *has = json_string_value(json_object_get(json_object_get(record, "entry"), "id"));
     if (rc == PB_OK && (has == NULL || strcmp(has, id) != 0)) {
-        rc = pb_error_set(err, PB_ESTORE, id, "the id index names record %llu, which has another id",
-                          (unsigned long long)index);
+        rc =
+            pb_error_set(err, PB_ESTORE, id, "the id index names record %llu, which has another id",
+                         (unsigned long long)index);
     }
     if (rc != PB_OK) {
         json_decref(record);
