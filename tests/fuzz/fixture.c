@@ -108,16 +108,23 @@ fuzz_ledger_record(fuzz_ledger *fx, const char *type, json_t *fields, const pb_s
     return rec;
 }
 
+const char *
+fuzz_scratch_dir(void)
+{
+    if (scratch_dir[0] == '\0') {
+        snprintf(scratch_dir, sizeof(scratch_dir), "%s/pb-fuzz-XXXXXX",
+                 access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
+        FUZZ_CHECK(mkdtemp(scratch_dir) != NULL);
+        FUZZ_CHECK(atexit(remove_scratch) == 0);
+    }
+    return scratch_dir;
+}
+
 void
 fuzz_ledger_make(fuzz_ledger *fx, int genesis, int pool)
 {
     memset(fx, 0, sizeof(*fx));
-    FUZZ_CHECK(scratch_dir[0] == '\0'); /* one fixture per process */
-    snprintf(fx->dir, sizeof(fx->dir), "%s/pb-fuzz-XXXXXX",
-             access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
-    FUZZ_CHECK(mkdtemp(fx->dir) != NULL);
-    snprintf(scratch_dir, sizeof(scratch_dir), "%s", fx->dir);
-    FUZZ_CHECK(atexit(remove_scratch) == 0);
+    snprintf(fx->dir, sizeof(fx->dir), "%s", fuzz_scratch_dir());
     char path[128];
     snprintf(path, sizeof(path), "%s/l.ledger", fx->dir);
     FUZZ_CHECK(pb_store_open(path, PB_STORE_CREATE, &fx->store, NULL) == PB_OK);

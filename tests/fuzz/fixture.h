@@ -22,6 +22,11 @@ typedef struct fuzz_ledger {
     int seq; /* entries appended after the genesis */
 } fuzz_ledger;
 
+/* The process's scratch folder, made on first use (in /dev/shm where
+ * writable: a tmpfs spares the fuzzer the disk's inode work) and removed
+ * with what it holds at exit. */
+const char *fuzz_scratch_dir(void);
+
 /* Make the scratch folder (in /dev/shm where writable) and its keys; with
  * pool set, also the genesis and the pool BCF24 (streams NHSMIN paid by ICB
  * and IBCF paid by DCC, schemes S01-S03, year 2024/25); with genesis only
