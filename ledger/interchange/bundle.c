@@ -53,7 +53,7 @@ key_line(void *ctx, const char *key, size_t key_len, const char *value, size_t v
     char keyid[PB_KEYID_TEXT_MAX];
     snprintf(keyid, sizeof(keyid), "%.*s", (int)(key_len - 4), key + 4);
     json_t *bound = NULL;
-    int rc = pb_json_parse(value, value_len, PB_RECORD_BYTES_MAX, &bound, err);
+    int rc = pb_json_parse_stored(value, value_len, &bound, err);
     const char *role = json_string_value(json_object_get(bound, "role"));
     char *verifier = NULL;
     if (rc == PB_OK && role != NULL &&
