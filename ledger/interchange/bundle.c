@@ -931,9 +931,10 @@ pb_bundle_verify(FILE *in, const char *name, unsigned threads, const pb_pubkey *
     r.name = name;
     r.trusted = trusted;
     r.review = findings_out != NULL;
-    int rc = pb_store_open_scratch(&r.store, err);
+    /* The header first: a file that is not a bundle costs no scratch ledger. */
+    int rc = read_header(&r, err);
     if (rc == PB_OK) {
-        rc = read_header(&r, err);
+        rc = pb_store_open_scratch(&r.store, err);
     }
     if (rc == PB_OK) {
         rc = read_records(&r, err);
