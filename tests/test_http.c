@@ -4,7 +4,10 @@
  * caller's response limit is held at the limit and one byte past it. The
  * server is a forked child on 127.0.0.1 at a free port that answers one
  * connection and exits; every wait is bounded by the client's timeout.
+ * The response reader itself (pb_http_response_parse) on answers a hostile
+ * server could give.
  */
+#include "log/log.h"
 #include "poolbook.h"
 
 #include <arpa/inet.h>
@@ -191,6 +194,32 @@ test_url_split(void **state)
     assert_int_equal(pb_http_url_split("http://h:/x", &u, NULL), PB_EUSAGE);
 }
 
+/* Found by tests/fuzz/fuzz_http.c: a header ended by a bare LF kept the LF
+ * (and the next header) in Content-Type. */
+static void
+test_response_content_type_ends_at_bare_lf(void **state)
+{
+    (void)state;
+    char raw[] = "HTTP/1.1 409 Conflict\r\nContent-Type: text/x.tlog.size\nX-Other: 1\r\n"
+                 "Content-Length: 3\r\n\r\n12\nextra";
+    pb_http_response resp;
+    memset(&resp, 0, sizeof(resp));
+    assert_int_equal(pb_http_response_parse(raw, strlen(raw), &resp, "http://h", NULL), PB_OK);
+    assert_int_equal(resp.status, 409);
+    assert_string_equal(resp.content_type, "text/x.tlog.size");
+    assert_int_equal(resp.body_len, 3);
+    assert_string_equal(resp.body, "12\n");
+    pb_http_response_free(&resp);
+    char chunked[] = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n";
+    pb_error err;
+    pb_error_init(&err);
+    memset(&resp, 0, sizeof(resp));
+    assert_int_equal(pb_http_response_parse(chunked, strlen(chunked), &resp, "http://h", &err),
+                     PB_ENET);
+    assert_string_equal(err.text, "chunked responses are not supported");
+    assert_null(resp.body);
+}
+
 int
 main(void)
 {
@@ -200,6 +229,7 @@ main(void)
         cmocka_unit_test(test_default_content_type),
         cmocka_unit_test(test_response_limit),
         cmocka_unit_test(test_url_split),
+        cmocka_unit_test(test_response_content_type_ends_at_bare_lf),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -449,6 +449,42 @@ test_statement_out_of_memory(void **state)
     free(before);
 }
 
+/* The year settled (report.c's settlement path): actual outturn S01
+ * 200,000.00 and S02 80,000.00 against budgets of 1,000,000.00, an
+ * underspend of 720,000.00 split pro rata to contributions received, DCC
+ * 50,000.00 : ICB 150,000.00 = 1 : 3: DCC 180,000.00, ICB 540,000.00. DCC's
+ * statement of the year runs the same loop. */
+static void
+test_settled_year_statement_out_of_memory(void **state)
+{
+    struct fx *f = *state;
+    for (int q = 1; q <= 4; q++) {
+        char label[16];
+        snprintf(label, sizeof(label), "2024/25-Q%d", q);
+        append(f, pbt_record(&f->seq, "period.close",
+                             json_pack("{s:s,s:s,s:s}", "pool", "BCF24", "period", label, "date",
+                                       q < 4 ? "2025-01-01" : "2025-04-02"),
+                             f->dcc_fin, NULL));
+    }
+    json_t *shares = json_pack("{s:s,s:s}", "DCC", "-180000.00", "ICB", "-540000.00");
+    append(f, pbt_record(&f->seq, "settlement",
+                         json_pack("{s:s,s:s,s:s,s:s,s:o,s:s,s:s}", "pool", "BCF24", "year",
+                                   "2024/25", "date", "2025-05-20", "variance", "-720000.00",
+                                   "shares", shares, "unallocated", "0.00", "carried_forward",
+                                   "0.00"),
+                         f->dcc_sig, f->icb_sig, NULL));
+    json_t *year = statement(f, "DCC", "2024/25");
+    assert_non_null(json_object_get(year, "settlement"));
+    json_decref(year);
+    char *before = pbt_ledger_content(f->store);
+    size_t stride = oom_stride();
+    assert_true(statement_oom_loop(f, "DCC", "2024/25", stride) > 100 / stride);
+    char *after = pbt_ledger_content(f->store);
+    assert_string_equal(after, before);
+    free(after);
+    free(before);
+}
+
 int
 main(void)
 {
@@ -462,6 +498,8 @@ main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_same_ledger_same_statement, setup, teardown),
         cmocka_unit_test_setup_teardown(test_statement_out_of_memory, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_settled_year_statement_out_of_memory, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
         cmocka_unit_test_setup_teardown(test_minisign_signature_bytes, setup, teardown),
     };

@@ -315,6 +315,23 @@ check_rag(const json_t *pool, const char *path, pb_error *err)
     return rc;
 }
 
+/* An approval percent "1".."100": digits only, no sign, space or leading
+ * zero, so one threshold has one spelling. The number, or 0 for anything
+ * else. */
+static size_t
+approval_percent(const char *text)
+{
+    size_t len = strlen(text);
+    if (len == 0 || len > 3 || text[0] == '0' || strspn(text, "0123456789") != len) {
+        return 0;
+    }
+    size_t value = 0;
+    for (size_t i = 0; i < len; i++) {
+        value = value * 10 + (size_t)(text[i] - '0');
+    }
+    return value <= 100 ? value : 0;
+}
+
 static int
 check_approval(const json_t *pool, const char *path, pb_error *err)
 {
@@ -327,9 +344,7 @@ check_approval(const json_t *pool, const char *path, pb_error *err)
     const char *pct = json_string_value(json_object_get(ap, "percent"));
     const json_t *names = json_object_get(ap, "partners");
     if (json_object_size(ap) == 1 && pct != NULL) {
-        char *end = NULL;
-        long v = strtol(pct, &end, 10);
-        if (end == pct || *end != '\0' || v < 1 || v > 100) {
+        if (approval_percent(pct) == 0) {
             return pb_error_set(err, PB_EFIELD, where, "percent must be a whole number 1 to 100");
         }
         return PB_OK;
@@ -566,7 +581,8 @@ pb_pool_approval_rule(const json_t *pool, struct pb_sign_rule *rule)
     if (pct != NULL) {
         /* DESIGN 5: at least P% of the pool's partners, rounded up. */
         size_t n = req->partner_count;
-        size_t p = (size_t)strtoul(pct, NULL, 10);
+        size_t p = approval_percent(pct);
+        PB_ASSERT(p >= 1 && p <= 100); /* checked when the pool was agreed */
         req->min_partners = (n * p + 99) / 100;
     }
 }

@@ -65,9 +65,12 @@ match_key(void *ctx, const char *key, size_t key_len, const char *value, size_t 
 {
     (void)key;
     (void)key_len;
-    (void)err;
     struct key_match *m = ctx;
-    json_t *bound = json_loadb(value, value_len, 0, NULL);
+    json_t *bound = NULL;
+    int rc = pb_json_parse_stored(value, value_len, &bound, err);
+    if (rc != PB_OK) {
+        return rc; /* out of memory: not "no such key" */
+    }
     const char *role = json_string_value(json_object_get(bound, "role"));
     const char *pubkey = json_string_value(json_object_get(bound, "pubkey"));
     pb_pubkey pub;

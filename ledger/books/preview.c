@@ -20,7 +20,7 @@ preview_target_pool(const pb_snapshot *snap, const json_t *entry)
     json_t *record = NULL, *pool = NULL;
     if (target != NULL && pb_snapshot_find(snap, target, &index, NULL) == PB_OK &&
         pb_snapshot_record(snap, index, &bytes, &len, NULL) == PB_OK &&
-        pb_json_parse(bytes, len, PB_RECORD_BYTES_MAX, &record, NULL) == PB_OK) {
+        pb_json_parse_stored(bytes, len, &record, NULL) == PB_OK) {
         pool = json_incref(json_object_get(json_object_get(record, "entry"), "pool"));
     }
     json_decref(record);

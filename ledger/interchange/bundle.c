@@ -53,7 +53,7 @@ key_line(void *ctx, const char *key, size_t key_len, const char *value, size_t v
     char keyid[PB_KEYID_TEXT_MAX];
     snprintf(keyid, sizeof(keyid), "%.*s", (int)(key_len - 4), key + 4);
     json_t *bound = NULL;
-    int rc = pb_json_parse(value, value_len, PB_RECORD_BYTES_MAX, &bound, err);
+    int rc = pb_json_parse_stored(value, value_len, &bound, err);
     const char *role = json_string_value(json_object_get(bound, "role"));
     char *verifier = NULL;
     if (rc == PB_OK && role != NULL &&
@@ -931,9 +931,10 @@ pb_bundle_verify(FILE *in, const char *name, unsigned threads, const pb_pubkey *
     r.name = name;
     r.trusted = trusted;
     r.review = findings_out != NULL;
-    int rc = pb_store_open_scratch(&r.store, err);
+    /* The header first: a file that is not a bundle costs no scratch ledger. */
+    int rc = read_header(&r, err);
     if (rc == PB_OK) {
-        rc = read_header(&r, err);
+        rc = pb_store_open_scratch(&r.store, err);
     }
     if (rc == PB_OK) {
         rc = read_records(&r, err);

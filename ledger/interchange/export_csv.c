@@ -144,7 +144,7 @@ reversal_cells(const struct csv_out *c, const json_t *entry, struct row *row, js
     }
     json_t *target = NULL;
     if (rc == PB_OK) {
-        rc = pb_json_parse(bytes, len, PB_RECORD_BYTES_MAX, &target, err);
+        rc = pb_json_parse_stored(bytes, len, &target, err);
     }
     const json_t *te = json_object_get(target, "entry");
     int64_t pence = 0;
@@ -214,7 +214,7 @@ row_of(struct csv_out *c, uint64_t index, struct row *row, json_t **record_out,
     const char *bytes = row->bytes;
     size_t len = row->len;
     if (rc == PB_OK) {
-        rc = pb_json_parse(bytes, len, PB_RECORD_BYTES_MAX, record_out, err);
+        rc = pb_json_parse_stored(bytes, len, record_out, err);
     }
     const json_t *entry = json_object_get(*record_out, "entry");
     if (rc == PB_OK && text_of(entry, "type") == NULL) {

@@ -619,7 +619,11 @@ created_of(pb_import *imp, const char *id, char *buf, size_t size, pb_error *err
     if (rc != PB_OK) {
         return rc;
     }
-    json_t *record = json_loadb(bytes, len, JSON_REJECT_DUPLICATES, NULL);
+    json_t *record = NULL;
+    rc = pb_json_parse_stored(bytes, len, &record, err);
+    if (rc != PB_OK) {
+        return rc; /* out of memory: not a new created time, so another record */
+    }
     const char *created =
         json_string_value(json_object_get(json_object_get(record, "entry"), "created"));
     if (created != NULL) {

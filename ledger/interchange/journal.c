@@ -242,10 +242,16 @@ entry_at(struct journal *j, uint64_t index, json_t **entry_out, pb_error *err)
     const char *bytes = NULL;
     size_t len = 0;
     int rc = pb_snapshot_record(&j->snap, index, &bytes, &len, err);
-    json_t *record = rc == PB_OK ? json_loadb(bytes, len, JSON_REJECT_DUPLICATES, NULL) : NULL;
-    if (rc == PB_OK && record == NULL) {
-        rc = pb_error_set(err, PB_EVERIFY, NULL, "record %llu is not JSON: run poolbook verify",
-                          (unsigned long long)index);
+    json_t *record = NULL;
+    if (rc == PB_OK) {
+        rc = pb_json_parse_stored(bytes, len, &record, NULL);
+        if (rc == PB_ENOMEM) {
+            rc = pb_error_set(err, PB_ENOMEM, NULL, "out of memory reading record %llu",
+                              (unsigned long long)index);
+        } else if (rc != PB_OK) {
+            rc = pb_error_set(err, PB_EVERIFY, NULL, "record %llu is not JSON: run poolbook verify",
+                              (unsigned long long)index);
+        }
     }
     if (rc == PB_OK) {
         *entry_out = json_incref(json_object_get(record, "entry"));

@@ -650,14 +650,16 @@ static int
 import_visit(void *ctx, const char *key, size_t key_len, const char *value, size_t value_len,
              pb_error *err)
 {
-    (void)err;
     struct import_ctx *c = ctx;
     json_t *bound = NULL;
     char keyid[PB_KEYID_TEXT_MAX];
     /* The key is "key:<KEYID>", not NUL-terminated (an LMDB key). */
-    if (c->found.line != NULL || key_len != 4 + PB_KEYID_TEXT_MAX - 1 ||
-        pb_json_parse(value, value_len, PB_RECORD_BYTES_MAX, &bound, NULL) != PB_OK) {
+    if (c->found.line != NULL || key_len != 4 + PB_KEYID_TEXT_MAX - 1) {
         return PB_OK;
+    }
+    int rc = pb_json_parse_stored(value, value_len, &bound, err);
+    if (rc != PB_OK) {
+        return rc; /* out of memory: not "no bound key signs it" */
     }
     memcpy(keyid, key + 4, PB_KEYID_TEXT_MAX - 1);
     keyid[PB_KEYID_TEXT_MAX - 1] = '\0';

@@ -462,6 +462,14 @@ int pb_verify_with(pb_store *store, pb_verify_hooks *hooks, pb_verify_report *re
  * Witness lines and keys (checkpoint.c); the HTTP client is public (poolbook.h).
  * ------------------------------------------------------------------------- */
 
+/* Take apart a response as received (raw[raw_len] must be NUL; raw is
+ * changed): the status line "HTTP/1.x NNN", Content-Type without parameters,
+ * and the body cut to Content-Length. out->body is a new malloc'd copy
+ * (pb_http_response_free). http.c's reader of pb_http_request, exposed for
+ * tests/fuzz/fuzz_http.c. PB_OK, PB_ENET (where is url) or PB_ENOMEM. */
+int pb_http_response_parse(char *raw, size_t raw_len, pb_http_response *out, const char *url,
+                           pb_error *err);
+
 /* A cosignature/v1 line by name over the note body at timestamp, "— <name>
  * <base64(key id || u64 BE timestamp || signature)>\n", new malloc'd string. */
 int pb_cosig_line(const char *body, const char *name, const pb_seckey *key, uint64_t timestamp,
@@ -485,7 +493,6 @@ int pb_vkey_parse(const char *vkey, char *name_buf, size_t name_size, int *alg_o
  * PB_EKEY_UNKNOWN, PB_ESTORE. */
 int pb_cosig_find_key(const pb_state *state, const char *body, const char *line, char *name,
                       size_t name_size, char keyid[PB_KEYID_TEXT_MAX], pb_error *err);
-
 
 /* ---------------------------------------------------------------------------
  * Witness policy (witness_policy.c): C2SP tlog-policy, parsed and evaluated.

@@ -104,9 +104,12 @@ static int
 try_auditor_key(void *ctx, const char *key, size_t key_len, const char *value, size_t value_len,
                 pb_error *err)
 {
-    (void)err;
     struct key_search *s = ctx;
-    json_t *bound = json_loadb(value, value_len, 0, NULL);
+    json_t *bound = NULL;
+    int rc = pb_json_parse_stored(value, value_len, &bound, err);
+    if (rc != PB_OK) {
+        return rc; /* out of memory: not "no auditor key verifies" */
+    }
     const char *role = json_string_value(json_object_get(bound, "role"));
     const char *pubkey = json_string_value(json_object_get(bound, "pubkey"));
     pb_pubkey pub;

@@ -4,7 +4,21 @@
  * tree size equal to its records and a root; whatever fails names a line of
  * the input no later than the last one read, with a code and a text.
  */
+#include "fixture.h"
 #include "fuzz.h"
+
+#include <stdlib.h>
+
+/* The scratch ledger each bundle is loaded into lives in $TMPDIR (store.c):
+ * the fixture's folder puts it on a tmpfs where there is one. */
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    (void)argc;
+    (void)argv;
+    FUZZ_CHECK(setenv("TMPDIR", fuzz_scratch_dir(), 1) == 0);
+    return 0;
+}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -33,8 +33,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (pb_record_check_form(v, NULL) == PB_OK) {
         size_t len3 = 0, len4 = 0;
         char *c3 = canonical(v, &len3); /* sigs sorted by the check */
+        /* Most records come sorted: then w is already the value of c3's
+         * bytes, and parsing them once more would only cost time. */
         json_t *x = NULL;
-        FUZZ_CHECK(pb_json_parse(c3, len3, PB_RECORD_BYTES_MAX, &x, NULL) == PB_OK);
+        if (len3 == len1 && memcmp(c3, c1, len1) == 0) {
+            x = json_incref(w);
+        } else {
+            FUZZ_CHECK(pb_json_parse(c3, len3, PB_RECORD_BYTES_MAX, &x, NULL) == PB_OK);
+        }
         FUZZ_CHECK(pb_record_check_form(x, NULL) == PB_OK);
         char *c4 = canonical(x, &len4);
         FUZZ_CHECK(len3 == len4 && memcmp(c3, c4, len3) == 0);
