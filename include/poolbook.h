@@ -612,6 +612,12 @@ int pb_batch_add(pb_batch *batch, json_t *record, pb_error *err);
  * pb_json_parse under PB_RECORD_BYTES_MAX. Returns as pb_batch_add, or
  * PB_ENOMEM. */
 int pb_batch_add_text(pb_batch *batch, const char *text, size_t len, pb_error *err);
+/* Parse and sign every record given so far and return the first failure of
+ * the input itself among them (a text that does not parse, a record that
+ * cannot be signed, a fault of the batch), or PB_OK: for a caller that finds
+ * a fault of its own later in the input (a line over its limit) and must name
+ * an earlier record's first, as a whole-input read would. The batch goes on. */
+int pb_batch_check_input(pb_batch *batch, pb_error *err);
 /* Admit what is left and commit: every record appended (already present ones
  * skipped and counted), or nothing at all. Frees the batch in every case.
  * Returns PB_OK or the failure named as above: any code of
@@ -714,6 +720,19 @@ typedef struct pb_import pb_import;
 int pb_import_csv(pb_store *store, const json_t *map, const char *map_name, const char *csv,
                   size_t len, const char *csv_name, const char *created, pb_import **import_out,
                   pb_error *err);
+/* pb_import_csv streamed into batch (pb_batch_open): each draft is given to
+ * the batch (pb_batch_add) as its row is read and none is kept, so memory
+ * does not grow with the rows' drafts (what does: a row's digest and, with
+ * check_refs, a reference's first draft id, for the checks across rows). With
+ * check_refs, pb_import_check_refs's check is made as rows are read. Errors
+ * are named as pb_import_csv then pb_import_check_refs name them: a malformed
+ * row anywhere before a reference refused; after either the batch must be
+ * closed (pb_batch_close), else committed, and pb_import_name_error names a
+ * batch failure's row. pb_import_records is then NULL. Returns the codes of
+ * both, and of pb_batch_add. */
+int pb_import_csv_into(pb_store *store, const json_t *map, const char *map_name, const char *csv,
+                       size_t len, const char *csv_name, const char *created, int check_refs,
+                       pb_batch *batch, pb_import **import_out, pb_error *err);
 /* The drafts, in row order (borrowed: owned by the import), and their count. */
 json_t *const *pb_import_records(const pb_import *imp);
 size_t pb_import_count(const pb_import *imp);

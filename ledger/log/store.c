@@ -856,7 +856,7 @@ batch_take(pb_batch *b, struct batch_chunk *c)
         if (batch_admit_one(b, &c->items[i].p, pos, &e) != PB_OK) {
             batch_sigs(b, 1); /* a bad signature before it is named first */
             batch_fail(b, TIER_ADMIT, pos, &e);
-        } else if (b->total > 1 && pos < b->total) {
+        } else if (b->total > 1 && pos + 1 < b->total) {
             pb_store_progress(b->store, "appending", pos + 1, b->total);
         }
     }
@@ -1013,6 +1013,30 @@ pb_batch_add_text(pb_batch *batch, const char *text, size_t len, pb_error *err)
     return rc;
 }
 
+int
+pb_batch_check_input(pb_batch *batch, pb_error *err)
+{
+    PB_ASSERT(batch != NULL);
+    if (batch->fill->count > 0) {
+        batch_rotate(batch, 1);
+    }
+    struct batch_chunk *c = batch->in_worker;
+    if (c != NULL && batch->on_thread) {
+        pthread_join(batch->worker, NULL);
+        batch->on_thread = 0;
+    }
+    if (c != NULL && c->tier <= TIER_INPUT) {
+        batch_fail(batch, c->tier, c->fail_pos, &c->err);
+    }
+    if (batch->tier > TIER_INPUT) {
+        return PB_OK;
+    }
+    if (err != NULL) {
+        *err = batch->err;
+    }
+    return batch->err.code;
+}
+
 void
 pb_batch_close(pb_batch *batch)
 {
@@ -1081,6 +1105,9 @@ batch_end(pb_batch *b, const struct append_end *end, struct batch_result *res, p
         if (pb_state_flush(&b->state, &e) != PB_OK) {
             batch_fail(b, TIER_FATAL, 0, &e);
         }
+    }
+    if (b->tier == TIER_NONE && b->added > 1 && (b->total > 1 || b->total == 0)) {
+        pb_store_progress(b->store, "appending", b->added, b->added); /* the last line */
     }
     int rc = PB_OK;
     if (b->tier != TIER_NONE) {
