@@ -733,7 +733,7 @@ chunk_prepare(struct batch_chunk *c)
             it->text = NULL;
         }
         if (rc == PB_OK && c->signer != NULL) {
-            rc = pb_record_sign(it->p.record, c->signer, &e);
+            rc = pb_log_sign(it->p.record, c->rules, c->signer, &e);
         }
         if (rc == PB_OK && c->tier > TIER_FORM) {
             tier = TIER_FORM;
