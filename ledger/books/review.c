@@ -347,7 +347,9 @@ ordered(json_t *found, json_t **out, pb_error *err)
     for (size_t i = 0; i < n; i++) {
         v[i] = json_array_get(found, i);
     }
-    qsort(v, n, sizeof(*v), finding_cmp);
+    if (n > 1) { /* qsort's array may not be NULL, even for none */
+        qsort(v, n, sizeof(*v), finding_cmp);
+    }
     int rc = PB_OK;
     for (size_t i = 0; rc == PB_OK && i < n; i++) {
         json_t *f = json_copy(v[i]);
