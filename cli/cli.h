@@ -211,6 +211,24 @@ struct cli_records {
  * input. Free with cli_records_free. */
 void cli_read_records(const char *path, size_t max_bytes, struct cli_records *out);
 
+/* A record streamed from an input: parsed (record, a reference the callee
+ * takes) when the input was small enough to be read whole, else the text of
+ * one JSON line (text, len: valid during the call) to parse later. */
+typedef void (*cli_stream_fn)(void *ctx, json_t *record, const char *text, size_t len,
+                              int64_t line);
+/* Called before cli_stream_records exits on bad input (a line over its
+ * limit, an input over max_bytes, ...): a batch fed so far can name an
+ * earlier fault first, or be closed. */
+typedef void (*cli_stream_exit_fn)(void *ctx);
+/* cli_read_records without holding the records: an input of up to
+ * CLI_DRAFT_BYTES_MAX is read whole and checked exactly as there; a larger one
+ * is JSON lines, read a megabyte at a time, each non-blank line given to fn
+ * in order. The same limits and messages as cli_read_records (a line over
+ * CLI_LINE_BYTES_MAX, an input over max_bytes, no records); on_exit (may be
+ * NULL) runs before any such exit. */
+void cli_stream_records(const char *path, size_t max_bytes, cli_stream_fn fn,
+                        cli_stream_exit_fn on_exit, void *ctx);
+
 /* A draft file: one record, pretty-printed (twice its canonical size). */
 #define CLI_DRAFT_BYTES_MAX ((size_t)PB_RECORD_BYTES_MAX * 2)
 /* A line of records input: far over any record, so that an over-long one is

@@ -132,26 +132,38 @@ cmd_import(int argc, char **argv)
     uint64_t first = 0;
     uint64_t appended = 0;
     uint64_t present = 0;
-    int rc = pb_import_csv(store, map, map_path, csv, len, csv_path, created, &imp, &err);
+    int rc = pb_store_size(store, &first, &err);
+    if (rc == PB_OK && dry_run) {
+        rc = pb_import_csv(store, map, map_path, csv, len, csv_path, created, &imp, &err);
+        rc = rc == PB_OK && !allow_same_ref ? pb_import_check_refs(store, imp, &err) : rc;
+        rc = rc == PB_OK ? sign_all(imp, key, &err) : rc;
+        rc = rc == PB_OK ? cli_dry_run(store, pb_import_records(imp), pb_import_count(imp), json,
+                                       &err)
+                         : rc;
+    } else if (rc == PB_OK) {
+        /* Streamed: each row's draft is signed and checked on a worker and
+         * admitted in order into one write transaction; none is kept. */
+        pb_batch *batch = NULL;
+        rc = pb_batch_open(store, &batch, &err);
+        if (rc == PB_OK) {
+            pb_batch_sign_with(batch, key);
+            rc = pb_import_csv_into(store, map, map_path, csv, len, csv_path, created,
+                                    !allow_same_ref, batch, &imp, &err);
+        }
+        if (rc == PB_OK) {
+            rc = pb_batch_commit(batch, &appended, &present, &err);
+        } else {
+            pb_batch_close(batch);
+        }
+    }
     free(csv);
     json_decref(map);
-    if (rc == PB_OK && !allow_same_ref) {
-        rc = pb_import_check_refs(store, imp, &err);
-    }
+    pb_seckey_free(key);
     if (rc == PB_EREF_USED) { /* as `post` says it */
         size_t n = strlen(err.text);
         snprintf(err.text + n, sizeof(err.text) - n,
                  ": if this is another payment under the same reference, import it with "
                  "--allow-same-ref");
-    }
-    rc = rc == PB_OK ? sign_all(imp, key, &err) : rc;
-    pb_seckey_free(key);
-    rc = rc == PB_OK ? pb_store_size(store, &first, &err) : rc;
-    if (rc == PB_OK && dry_run) {
-        rc = cli_dry_run(store, pb_import_records(imp), pb_import_count(imp), json, &err);
-    } else if (rc == PB_OK) {
-        rc = pb_store_append_batch(store, pb_import_records(imp), pb_import_count(imp), &appended,
-                                   &present, &err);
     }
     pb_store_close(store);
     if (rc != PB_OK) {

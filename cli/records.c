@@ -25,6 +25,20 @@ cli_fail_input(pb_error *err, const char *path, int64_t line)
     cli_fail(err);
 }
 
+/* Run before any exit while a stream is read (cli_stream_records). */
+static cli_stream_exit_fn stream_exit_hook;
+static void *stream_exit_ctx;
+
+static void
+stream_exit(void)
+{
+    if (stream_exit_hook != NULL) {
+        cli_stream_exit_fn hook = stream_exit_hook;
+        stream_exit_hook = NULL;
+        hook(stream_exit_ctx);
+    }
+}
+
 static void
 push(struct cli_records *out, json_t *record, int64_t line, size_t *cap)
 {
@@ -37,6 +51,7 @@ push(struct cli_records *out, json_t *record, int64_t line, size_t *cap)
         }
     }
     if (out->count >= PB_BATCH_RECORDS_MAX) {
+        stream_exit();
         cli_error_line("more than %d records in one batch", PB_BATCH_RECORDS_MAX);
         exit(1);
     }
@@ -83,17 +98,16 @@ looks_like_lines(const char *buf, size_t len)
     return 0;
 }
 
-void
-cli_read_records(const char *path, size_t max_bytes, struct cli_records *out)
+/* The records of a whole input read into buf (len bytes, NUL-terminated). */
+static void
+records_of(const char *path, char *buf, size_t len, struct cli_records *out)
 {
-    memset(out, 0, sizeof(*out));
-    size_t len = 0;
-    char *buf = cli_read_file(path, max_bytes, CLI_LINE_BYTES_MAX, &len);
     size_t cap = 0;
     pb_error err;
     pb_error_init(&err);
     json_t *whole = NULL;
     if (blank(buf, len)) {
+        stream_exit();
         cli_error_line("no records: the input is empty (%s)",
                        strcmp(path, "-") == 0 ? "stdin" : path);
         exit(1);
@@ -107,12 +121,12 @@ cli_read_records(const char *path, size_t max_bytes, struct cli_records *out)
     }
     if (whole_rc == PB_OK) {
         push(out, whole, 1, &cap);
-        free(buf);
         return;
     }
     /* ...unless its first line is a value of its own, the input was meant as
      * one value: report that value's fault, not line 1's. */
     if (whole_rc != PB_ETOOBIG && !looks_like_lines(buf, len)) {
+        stream_exit();
         cli_fail_input(&whole_err, path, 0);
     }
     /* ...or JSON lines. */
@@ -125,13 +139,147 @@ cli_read_records(const char *path, size_t max_bytes, struct cli_records *out)
         if (!blank(buf + at, end - at)) {
             json_t *record = NULL;
             if (pb_json_parse(buf + at, end - at, PB_RECORD_BYTES_MAX, &record, &err) != PB_OK) {
+                stream_exit();
                 cli_fail_input(&err, path, line);
             }
             push(out, record, line, &cap);
         }
         at = end + 1;
     }
+}
+
+void
+cli_read_records(const char *path, size_t max_bytes, struct cli_records *out)
+{
+    memset(out, 0, sizeof(*out));
+    size_t len = 0;
+    char *buf = cli_read_file(path, max_bytes, CLI_LINE_BYTES_MAX, &len);
+    records_of(path, buf, len, out);
     free(buf);
+}
+
+/* Bytes read from a streamed input at a time. */
+#define STREAM_READ_BYTES ((size_t)1 << 20)
+
+_Noreturn static void
+stream_line_too_long(const char *name, int64_t line)
+{
+    stream_exit();
+    cli_error_line("line %lld is longer than %zu bytes (%s)", (long long)line, CLI_LINE_BYTES_MAX,
+                   name);
+    exit(1);
+}
+
+/* Fill buf[*len..want) from f; 0 at the end of the input. */
+static size_t
+stream_read(FILE *f, const char *path, char *buf, size_t *len, size_t want)
+{
+    size_t n = fread(buf + *len, 1, want - *len, f);
+    if (n == 0 && ferror(f)) {
+        stream_exit();
+        cli_die_env("cannot read %s", path);
+    }
+    *len += n;
+    buf[*len] = '\0';
+    return n;
+}
+
+/* Give each complete line of buf[*start..len) to fn; the last with at_end. */
+static size_t
+stream_lines(const char *name, char *buf, size_t *start, size_t len, int at_end, int64_t *line,
+             cli_stream_fn fn, void *ctx)
+{
+    size_t given = 0;
+    for (;;) {
+        const char *nl = memchr(buf + *start, '\n', len - *start);
+        if (nl == NULL && !(at_end && *start < len)) {
+            break;
+        }
+        size_t end = nl != NULL ? (size_t)(nl - buf) : len;
+        (*line)++;
+        if (end - *start > CLI_LINE_BYTES_MAX) {
+            stream_line_too_long(name, *line);
+        }
+        if (!blank(buf + *start, end - *start)) {
+            fn(ctx, NULL, buf + *start, end - *start, *line);
+            given++;
+        }
+        *start = end < len ? end + 1 : len;
+    }
+    if (len - *start > CLI_LINE_BYTES_MAX) {
+        stream_line_too_long(name, *line + 1);
+    }
+    return given;
+}
+
+void
+cli_stream_records(const char *path, size_t max_bytes, cli_stream_fn fn,
+                   cli_stream_exit_fn on_exit, void *ctx)
+{
+    int is_stdin = strcmp(path, "-") == 0;
+    const char *name = is_stdin ? "stdin" : path;
+    FILE *f = is_stdin ? stdin : fopen(path, "rb");
+    stream_exit_hook = on_exit;
+    stream_exit_ctx = ctx;
+    if (f == NULL) {
+        stream_exit();
+        cli_die_env("cannot open %s: %s", path, pb_errno_text(errno));
+    }
+    size_t cap = CLI_LINE_BYTES_MAX + STREAM_READ_BYTES;
+    char *buf = malloc(cap + 1);
+    if (buf == NULL) {
+        stream_exit();
+        cli_die_env("out of memory reading %s", path);
+    }
+    /* An input that could be one value (a pretty-printed draft) is read whole,
+     * as cli_read_records reads it. */
+    size_t len = 0;
+    while (len <= CLI_DRAFT_BYTES_MAX && stream_read(f, path, buf, &len, CLI_DRAFT_BYTES_MAX + 1) > 0) {
+    }
+    if (len <= CLI_DRAFT_BYTES_MAX) {
+        struct cli_records recs;
+        memset(&recs, 0, sizeof(recs));
+        records_of(path, buf, len, &recs);
+        for (size_t i = 0; i < recs.count; i++) {
+            fn(ctx, recs.records[i], NULL, 0, recs.lines[i]); /* the reference passes on */
+        }
+        free(recs.records);
+        free(recs.lines);
+    } else {
+        /* JSON lines, a read at a time: only a line and a read are held. */
+        size_t total = len;
+        size_t start = 0;
+        int64_t line = 0;
+        size_t given = 0;
+        for (;;) {
+            size_t n = 0;
+            given += stream_lines(name, buf, &start, len, 0, &line, fn, ctx);
+            memmove(buf, buf + start, len - start);
+            len -= start;
+            start = 0;
+            n = stream_read(f, path, buf, &len, cap);
+            total += n;
+            if (total > max_bytes) {
+                stream_exit();
+                cli_error_line("input is larger than %zu bytes (%s)", max_bytes, name);
+                exit(1);
+            }
+            if (n == 0) {
+                break;
+            }
+        }
+        given += stream_lines(name, buf, &start, len, 1, &line, fn, ctx);
+        if (given == 0) {
+            stream_exit();
+            cli_error_line("no records: the input is empty (%s)", name);
+            exit(1);
+        }
+    }
+    if (!is_stdin) {
+        fclose(f);
+    }
+    free(buf);
+    stream_exit_hook = NULL;
 }
 
 void

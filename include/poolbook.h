@@ -577,6 +577,56 @@ int pb_store_check(pb_store *store, json_t *record, int *present_out, pb_error *
 int pb_store_append_batch(pb_store *store, json_t *const *records, size_t count,
                           uint64_t *appended_out, uint64_t *present_out, pb_error *err);
 
+/* A batch streamed into one write transaction (import, `append` of JSON
+ * lines): the caller gives records one at a time, however many (up to
+ * PB_BATCH_RECORDS_MAX), and commits at the end: all are appended or none.
+ * Memory does not grow with the batch: records are taken in chunks of a few
+ * thousand; the stateless checks of a chunk (parse, signing, form, canonical
+ * bytes) run on a worker thread while the writer admits the chunk before it
+ * in order, and a chunk's records are freed once admitted. Use one batch from
+ * one thread. The failure a batch names (err->index: its 0-based position)
+ * does not depend on chunks or threads: a fault of the batch itself (index
+ * -1); else the first record that does not parse or cannot be signed; else
+ * the first that fails the form checks; else the first refused by admission
+ * or whose signature does not verify, as pb_store_append_batch names it.
+ * After a failure records may still be given (a later one may come first in
+ * that order): they are checked, never admitted. */
+typedef struct pb_batch pb_batch;
+
+/* Start a batch on store. The write transaction begins when the first chunk
+ * is admitted (other writers then wait for the commit or close). Returns
+ * PB_OK, PB_EUSAGE (read-only, or opened without entry rules) or PB_ENOMEM;
+ * *batch_out is freed by pb_batch_commit or pb_batch_close. */
+int pb_batch_open(pb_store *store, pb_batch **batch_out, pb_error *err);
+/* How many records will be given, for progress (pb_store_set_progress);
+ * call before the first. 0 (the default): not known, no progress. */
+void pb_batch_expect(pb_batch *batch, uint64_t total);
+/* Sign every record given with key (borrowed: it must outlive the batch),
+ * on the worker, before its form check; call before the first record. */
+void pb_batch_sign_with(pb_batch *batch, const pb_seckey *key);
+/* Give one record; the batch takes the reference (freed once admitted).
+ * Returns PB_OK, or PB_ETOOBIG (more than PB_BATCH_RECORDS_MAX records):
+ * record faults are named at the commit. */
+int pb_batch_add(pb_batch *batch, json_t *record, pb_error *err);
+/* Give one record as text (len bytes, copied): parsed on the worker with
+ * pb_json_parse under PB_RECORD_BYTES_MAX. Returns as pb_batch_add, or
+ * PB_ENOMEM. */
+int pb_batch_add_text(pb_batch *batch, const char *text, size_t len, pb_error *err);
+/* Parse and sign every record given so far and return the first failure of
+ * the input itself among them (a text that does not parse, a record that
+ * cannot be signed, a fault of the batch), or PB_OK: for a caller that finds
+ * a fault of its own later in the input (a line over its limit) and must name
+ * an earlier record's first, as a whole-input read would. The batch goes on. */
+int pb_batch_check_input(pb_batch *batch, pb_error *err);
+/* Admit what is left and commit: every record appended (already present ones
+ * skipped and counted), or nothing at all. Frees the batch in every case.
+ * Returns PB_OK or the failure named as above: any code of
+ * pb_store_append_batch or pb_json_parse; PB_ESTORE; PB_ENOMEM. */
+int pb_batch_commit(pb_batch *batch, uint64_t *appended_out, uint64_t *present_out,
+                    pb_error *err);
+/* Abandon a batch: nothing is written. NULL is allowed. */
+void pb_batch_close(pb_batch *batch);
+
 /* A dry run of pb_store_append_batch (post, append and import --dry-run):
  * every check the append would make, in a write transaction that is then
  * aborted, so the ledger's records, root and derived state are untouched.
@@ -670,6 +720,19 @@ typedef struct pb_import pb_import;
 int pb_import_csv(pb_store *store, const json_t *map, const char *map_name, const char *csv,
                   size_t len, const char *csv_name, const char *created, pb_import **import_out,
                   pb_error *err);
+/* pb_import_csv streamed into batch (pb_batch_open): each draft is given to
+ * the batch (pb_batch_add) as its row is read and none is kept, so memory
+ * does not grow with the rows' drafts (what does: a row's digest and, with
+ * check_refs, a reference's first draft id, for the checks across rows). With
+ * check_refs, pb_import_check_refs's check is made as rows are read. Errors
+ * are named as pb_import_csv then pb_import_check_refs name them: a malformed
+ * row anywhere before a reference refused; after either the batch must be
+ * closed (pb_batch_close), else committed, and pb_import_name_error names a
+ * batch failure's row. pb_import_records is then NULL. Returns the codes of
+ * both, and of pb_batch_add. */
+int pb_import_csv_into(pb_store *store, const json_t *map, const char *map_name, const char *csv,
+                       size_t len, const char *csv_name, const char *created, int check_refs,
+                       pb_batch *batch, pb_import **import_out, pb_error *err);
 /* The drafts, in row order (borrowed: owned by the import), and their count. */
 json_t *const *pb_import_records(const pb_import *imp);
 size_t pb_import_count(const pb_import *imp);

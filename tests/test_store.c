@@ -587,6 +587,123 @@ test_append_batch_pipeline_names_first_bad_record(void **state)
     pb_seckey_free(stranger);
 }
 
+/* Stream records rs[1..n] into a batch: as text (canonical JSON) when as_text,
+ * with record bad_text replaced by text that does not parse and record
+ * bad_form given a float (a form fault). */
+static int
+stream_records(struct fixture *f, json_t **rs, int n, int as_text, int bad_text, int bad_form,
+               uint64_t *appended_out, pb_error *err)
+{
+    pb_batch *b = NULL;
+    assert_int_equal(pb_batch_open(f->store, &b, NULL), PB_OK);
+    for (int i = 1; i <= n; i++) {
+        if (i == bad_form) {
+            json_object_set_new(json_object_get(rs[i], "entry"), "size", json_real(1.5));
+        }
+        if (i == bad_text) {
+            assert_int_equal(pb_batch_add_text(b, "{\"entry\":", 9, NULL), PB_OK);
+        } else if (as_text && i != bad_form) {
+            char *bytes = NULL;
+            size_t len = 0;
+            assert_int_equal(pb_json_canonical(rs[i], &bytes, &len, NULL), PB_OK);
+            assert_int_equal(pb_batch_add_text(b, bytes, len, NULL), PB_OK);
+            free(bytes);
+        } else {
+            assert_int_equal(pb_batch_add(b, json_incref(rs[i]), NULL), PB_OK);
+        }
+    }
+    return pb_batch_commit(b, appended_out, NULL, err);
+}
+
+/* A streamed batch (pb_batch, three chunks of 4,096 and more) names the
+ * record pb_store_append_batch names: a text that does not parse before a
+ * form fault before any refusal or bad signature, each the lowest position;
+ * whatever the failure, the ledger is unchanged. */
+static void
+test_streamed_batch_names_first_bad_record(void **state)
+{
+    struct fixture *f = *state;
+    json_t *other = json_array();
+    pb_seckey *stranger = pbt_key(f->dir, "stranger", "DCC", "finance", other);
+    json_decref(other);
+    found(f);
+    const struct {
+        int as_text, bad_sig, bad_key, bad_text, bad_form;
+        int64_t position;
+        int code;
+    } cases[] = {
+        {1, 100, 4200, -1, -1, 99, PB_ESIG_INVALID},    /* bad signature in chunk 0 */
+        {1, 4300, 4200, -1, -1, 4199, PB_EKEY_UNKNOWN}, /* unknown key, chunk 1 */
+        {0, 9000, -1, -1, -1, 8999, PB_ESIG_INVALID},   /* the very last record */
+        {1, 100, 200, 8500, 5000, 8499, PB_EJSON},      /* parse beats all before it */
+        {0, 100, 200, -1, 5000, 4999, PB_EJSON_FLOAT},  /* form beats admission */
+        {1, -1, 8800, -1, 8700, 8699, PB_EJSON_FLOAT},  /* in the last, partial chunk */
+    };
+    for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+        json_t **rs = bulk_records(f, 9000, cases[c].bad_sig, cases[c].bad_key, stranger);
+        pb_error err;
+        pb_error_init(&err);
+        int rc = stream_records(f, rs, 9000, cases[c].as_text, cases[c].bad_text,
+                                cases[c].bad_form, NULL, &err);
+        assert_int_equal(rc, cases[c].code);
+        assert_int_equal(err.index, cases[c].position);
+        uint64_t size = 0;
+        assert_int_equal(pb_store_size(f->store, &size, NULL), PB_OK);
+        assert_int_equal(size, 1);
+        free_records(rs, 9000);
+    }
+    json_t **rs = bulk_records(f, 9000, -1, -1, stranger);
+    uint64_t appended = 0;
+    assert_int_equal(stream_records(f, rs, 9000, 1, -1, -1, &appended, NULL), PB_OK);
+    assert_int_equal(appended, 9000);
+    free_records(rs, 9000);
+    uint64_t size = 0;
+    assert_int_equal(pb_store_size(f->store, &size, NULL), PB_OK);
+    assert_int_equal(size, 9001);
+    assert_int_equal(pb_store_reindex(f->store, NULL), PB_OK);
+    pb_seckey_free(stranger);
+}
+
+/* pb_batch_sign_with signs each record on the way in; pb_batch_check_input
+ * names a text that does not parse among the records given so far; a batch
+ * closed writes nothing. */
+static void
+test_streamed_batch_signs_and_checks_input(void **state)
+{
+    struct fixture *f = *state;
+    found(f);
+    pb_batch *b = NULL;
+    assert_int_equal(pb_batch_open(f->store, &b, NULL), PB_OK);
+    pb_batch_sign_with(b, f->dcc_fin);
+    for (int i = 0; i < 5000; i++) {
+        char id[16];
+        snprintf(id, sizeof(id), "un-%d", i);
+        assert_int_equal(pb_batch_add(b, document(id, "Unsigned", NULL), NULL), PB_OK);
+    }
+    assert_int_equal(pb_batch_check_input(b, NULL), PB_OK);
+    uint64_t appended = 0;
+    assert_int_equal(pb_batch_commit(b, &appended, NULL, NULL), PB_OK);
+    assert_int_equal(appended, 5000);
+    assert_int_equal(pb_batch_open(f->store, &b, NULL), PB_OK);
+    for (int i = 0; i < 300; i++) {
+        char id[16];
+        snprintf(id, sizeof(id), "more-%d", i);
+        if (i == 10) {
+            assert_int_equal(pb_batch_add_text(b, "[1,", 3, NULL), PB_OK);
+        } else {
+            assert_int_equal(pb_batch_add(b, document(id, "More", f->dcc_fin), NULL), PB_OK);
+        }
+    }
+    pb_error err;
+    pb_error_init(&err);
+    assert_int_equal(pb_batch_check_input(b, &err), PB_EJSON);
+    assert_int_equal(err.index, 10);
+    pb_batch_close(b);
+    uint64_t size = 0;
+    assert_int_equal(pb_store_size(f->store, &size, NULL), PB_OK);
+    assert_int_equal(size, 5001);
+}
+
 int
 main(void)
 {
@@ -610,6 +727,10 @@ main(void)
         cmocka_unit_test_setup_teardown(test_verify_pipeline_names_first_bad_record, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_append_batch_pipeline_names_first_bad_record, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_streamed_batch_names_first_bad_record, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_streamed_batch_signs_and_checks_input, setup,
                                         teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

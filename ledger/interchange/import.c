@@ -91,6 +91,11 @@ struct pb_import {
     const char *created;
     pb_snapshot snap;
     json_t *seen; /* row digest (hex) -> rows seen with it, for the occurrence */
+    /* streamed (pb_import_csv_into): drafts go to batch as rows are read, none kept */
+    pb_batch *batch;
+    json_t *firsts; /* with check_refs: ref key -> [draft number, id] */
+    int ref_failed;
+    pb_error ref_err; /* the first reference refused, named after any parse fault */
     char *cells;  /* the current row's cells, each NUL-terminated */
     size_t cells_len;
     size_t cells_cap;
@@ -635,32 +640,64 @@ created_of(pb_import *imp, const char *id, char *buf, size_t size, pb_error *err
 
 /* ---- one data row ------------------------------------------------------- */
 
+static int check_ref(const pb_import *imp, const pb_snapshot *snap, json_t *firsts,
+                     const json_t *entry, size_t i, pb_error *err);
+
+/* Streamed: check the draft's reference (the first refusal is kept, to be
+ * named if no row fails to parse, and the batch is fed no more), then give it
+ * to the batch. Takes the reference to record. */
+static int
+stream_record(pb_import *imp, json_t *record, pb_error *err)
+{
+    if (imp->firsts != NULL && !imp->ref_failed) {
+        pb_error_init(&imp->ref_err);
+        if (check_ref(imp, &imp->snap, imp->firsts, json_object_get(record, "entry"), imp->count,
+                      &imp->ref_err) != PB_OK) {
+            imp->ref_failed = 1;
+        }
+    }
+    if (imp->ref_failed) {
+        json_decref(record);
+        return PB_OK;
+    }
+    return pb_batch_add(imp->batch, record, err);
+}
+
+/* Keep a draft (or, streamed, pass it on) and its row. Takes the reference. */
 static int
 keep_record(pb_import *imp, json_t *record, pb_error *err)
 {
     if (imp->count == PB_BATCH_RECORDS_MAX) {
+        json_decref(record);
         return pb_error_set(err, PB_ETOOBIG, imp->csv_name,
                             "more than %d rows to import in one batch", PB_BATCH_RECORDS_MAX);
     }
     if (imp->count == imp->cap) {
         size_t cap = imp->cap == 0 ? 1024 : imp->cap * 2;
-        json_t **records = realloc(imp->records, cap * sizeof(*records));
-        if (records != NULL) {
+        json_t **records = imp->batch != NULL ? imp->records
+                                              : realloc(imp->records, cap * sizeof(*records));
+        if (records != NULL || imp->batch != NULL) {
             imp->records = records;
         }
         int64_t *rows = realloc(imp->rows, cap * sizeof(*rows));
         if (rows != NULL) {
             imp->rows = rows;
         }
-        if (records == NULL || rows == NULL) {
+        if ((records == NULL && imp->batch == NULL) || rows == NULL) {
+            json_decref(record);
             return pb_error_set(err, PB_ENOMEM, NULL, "out of memory importing");
         }
         imp->cap = cap;
     }
-    imp->records[imp->count] = record;
     imp->rows[imp->count] = imp->row;
+    int rc = PB_OK;
+    if (imp->batch != NULL) {
+        rc = stream_record(imp, record, err);
+    } else {
+        imp->records[imp->count] = record;
+    }
     imp->count++;
-    return PB_OK;
+    return rc;
 }
 
 static const struct import_type *
@@ -713,7 +750,7 @@ import_row(pb_import *imp, pb_error *err)
         rc == PB_OK ? pb_draft_entry(imp->origin, it->type, id, created, fields, &record, err) : rc;
     if (rc == PB_OK) {
         rc = keep_record(imp, record, err);
-        record = rc == PB_OK ? NULL : record;
+        record = NULL;
     } else if (err != NULL && err->code == rc && strncmp(err->where, "$.entry", 7) == 0) {
         import_where(imp, imp->row, field_of_path(err->where), err);
     }
@@ -815,7 +852,8 @@ count_row(int terminator, void *ctx)
  * before it costs a record's memory per row (a million rows of drafts is
  * gigabytes). Blank and skipped rows count too: the bound is on the file. */
 static int
-import_count_rows(const pb_import *imp, const char *csv, size_t len, pb_error *err)
+import_count_rows(const pb_import *imp, const char *csv, size_t len, size_t *rows_out,
+                  pb_error *err)
 {
     struct csv_parser parser;
     size_t rows = 0;
@@ -830,6 +868,7 @@ import_count_rows(const pb_import *imp, const char *csv, size_t len, pb_error *e
                             "%zu data rows: more than %d rows to import in one batch", rows - 1,
                             PB_BATCH_RECORDS_MAX);
     }
+    *rows_out = rows;
     return PB_OK;
 }
 
@@ -876,9 +915,9 @@ import_parse(pb_import *imp, const char *csv, size_t len, pb_error *err)
  * whose id the ledger holds appends nothing new (already present, or refused
  * as a reused id), as `post` finds it present before this check. */
 static int
-check_ref(const pb_import *imp, const pb_snapshot *snap, json_t *firsts, size_t i, pb_error *err)
+check_ref(const pb_import *imp, const pb_snapshot *snap, json_t *firsts, const json_t *entry,
+          size_t i, pb_error *err)
 {
-    const json_t *entry = json_object_get(imp->records[i], "entry");
     const char *id = json_string_value(json_object_get(entry, "id"));
     char key[PB_REF_KEY_BYTES_MAX];
     uint64_t index = 0;
@@ -897,13 +936,12 @@ check_ref(const pb_import *imp, const pb_snapshot *snap, json_t *firsts, size_t 
         const json_t *earlier = json_object_get(firsts, key);
         if (earlier == NULL) {
             json_decref(first);
-            return json_object_set_new(firsts, key, json_integer((json_int_t)i)) == 0
+            return json_object_set_new(firsts, key, json_pack("[Is]", (json_int_t)i, id)) == 0
                        ? PB_OK
                        : pb_error_set(err, PB_ENOMEM, NULL, "out of memory importing");
         }
-        size_t e = (size_t)json_integer_value(earlier);
-        first_id =
-            json_string_value(json_object_get(json_object_get(imp->records[e], "entry"), "id"));
+        size_t e = (size_t)json_integer_value(json_array_get(earlier, 0));
+        first_id = json_string_value(json_array_get(earlier, 1));
         snprintf(row, sizeof(row), " (row %lld)", (long long)imp->rows[e]);
     }
     if (rc == PB_OK && strcmp(first_id, id) != 0) {
@@ -934,7 +972,7 @@ pb_import_check_refs(pb_store *store, const pb_import *imp, pb_error *err)
         rc = pb_error_set(err, PB_ENOMEM, NULL, "out of memory importing");
     }
     for (size_t i = 0; rc == PB_OK && i < imp->count; i++) {
-        rc = check_ref(imp, &snap, firsts, i, err);
+        rc = check_ref(imp, &snap, firsts, json_object_get(imp->records[i], "entry"), i, err);
     }
     json_decref(firsts);
     pb_snapshot_close(&snap);
@@ -949,10 +987,11 @@ pb_import_free(pb_import *imp)
     if (imp == NULL) {
         return;
     }
-    for (size_t i = 0; i < imp->count; i++) {
+    for (size_t i = 0; imp->records != NULL && i < imp->count; i++) {
         json_decref(imp->records[i]);
     }
     free(imp->records);
+    json_decref(imp->firsts);
     free(imp->rows);
     free(imp->cells);
     json_decref(imp->seen);
@@ -975,9 +1014,12 @@ import_check_rows(const pb_import *imp, pb_error *err)
     return PB_OK;
 }
 
-int
-pb_import_csv(pb_store *store, const json_t *map, const char *map_name, const char *csv, size_t len,
-              const char *csv_name, const char *created, pb_import **import_out, pb_error *err)
+/* pb_import_csv, or streamed into batch (drafts not kept; with check_refs,
+ * references checked as rows are read). */
+static int
+import_run(pb_store *store, const json_t *map, const char *map_name, const char *csv, size_t len,
+           const char *csv_name, const char *created, pb_batch *batch, int check_refs,
+           pb_import **import_out, pb_error *err)
 {
     PB_ASSERT(store != NULL && map != NULL && csv != NULL && import_out != NULL);
     PB_ASSERT(map_name != NULL && csv_name != NULL && created != NULL);
@@ -991,14 +1033,21 @@ pb_import_csv(pb_store *store, const json_t *map, const char *map_name, const ch
     imp->csv_name = csv_name;
     imp->created = created;
     imp->err = err;
+    imp->batch = batch;
     imp->seen = json_object();
-    int rc = imp->seen != NULL ? map_load(imp, err)
-                               : pb_error_set(err, PB_ENOMEM, NULL, "out of memory importing");
+    imp->firsts = batch != NULL && check_refs ? json_object() : NULL;
+    int rc = imp->seen != NULL && (imp->firsts != NULL || batch == NULL || !check_refs)
+                 ? map_load(imp, err)
+                 : pb_error_set(err, PB_ENOMEM, NULL, "out of memory importing");
     if (rc == PB_OK) {
         rc = pb_store_origin(store, imp->origin, sizeof(imp->origin), err);
     }
+    size_t rows = 0;
     if (rc == PB_OK) {
-        rc = import_count_rows(imp, csv, len, err);
+        rc = import_count_rows(imp, csv, len, &rows, err);
+    }
+    if (rc == PB_OK && batch != NULL) {
+        pb_batch_expect(batch, rows > 1 ? rows - 1 : 0); /* data rows: blank or skipped ones too */
     }
     if (rc == PB_OK) {
         rc = pb_snapshot_open(store, &imp->snap, err);
@@ -1008,6 +1057,13 @@ pb_import_csv(pb_store *store, const json_t *map, const char *map_name, const ch
         }
     }
     rc = rc == PB_OK ? import_check_rows(imp, err) : rc;
+    if (rc == PB_OK && imp->ref_failed) {
+        /* as pb_import_check_refs after the parse: a malformed row is named first */
+        rc = imp->ref_err.code;
+        if (err != NULL) {
+            *err = imp->ref_err;
+        }
+    }
     if (rc != PB_OK) {
         pb_import_free(imp);
         return rc;
@@ -1015,6 +1071,23 @@ pb_import_csv(pb_store *store, const json_t *map, const char *map_name, const ch
     imp->err = NULL;
     *import_out = imp;
     return PB_OK;
+}
+
+int
+pb_import_csv(pb_store *store, const json_t *map, const char *map_name, const char *csv, size_t len,
+              const char *csv_name, const char *created, pb_import **import_out, pb_error *err)
+{
+    return import_run(store, map, map_name, csv, len, csv_name, created, NULL, 0, import_out, err);
+}
+
+int
+pb_import_csv_into(pb_store *store, const json_t *map, const char *map_name, const char *csv,
+                   size_t len, const char *csv_name, const char *created, int check_refs,
+                   pb_batch *batch, pb_import **import_out, pb_error *err)
+{
+    PB_ASSERT(batch != NULL);
+    return import_run(store, map, map_name, csv, len, csv_name, created, batch, check_refs,
+                      import_out, err);
 }
 
 size_t

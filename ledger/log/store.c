@@ -18,6 +18,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -634,98 +635,426 @@ struct batch_result {
     uint64_t first; /* the tree size when the transaction began */
 };
 
-/* Admit and write each prepared record; signatures queued, then checked
- * together before the commit. err->index: position in the batch. */
-static int
-append_in_txn(pb_store *s, MDB_txn *txn, struct prepared *ps, size_t count,
-              struct batch_result *res, pb_error *err)
-{
-    uint64_t n = 0;
-    int rc = txn_size(s, txn, &n, err);
-    uint64_t first = n;
-    res->first = n;
-    pb_state state = {txn, s->state, NULL, s, txn};
-    if (rc == PB_OK) {
-        rc = pb_state_cache_new(&state.cache, err);
-    }
+/* ---- batches: one write transaction, fed record by record ---------------- */
+
+/* Records in each of a batch's two chunks: one is checked statelessly (parse,
+ * signing, form, canonical bytes) on a worker thread while the writer admits
+ * the other in order (DESIGN 4). Two chunks are all a batch holds, whatever
+ * its length: its memory does not grow with the number of records. */
+#define BATCH_CHUNK_RECORDS STORE_SIG_CHUNK
+/* Batch positions of the last appended records, by index: enough for every
+ * record whose signature pb_sigpipe may still hold (two hand-offs of
+ * STORE_SIG_CHUNK, and the chunk being admitted). */
+#define BATCH_RING_RECORDS (4 * STORE_SIG_CHUNK)
+_Static_assert(BATCH_RING_RECORDS >= 2 * STORE_SIG_CHUNK + BATCH_CHUNK_RECORDS,
+               "the ring covers every record whose signature is still queued");
+
+/* Which failure a batch names: one that stops the batch itself (no memory,
+ * no transaction, over the limit); else the first record whose text does not
+ * parse or that cannot be signed; else the first that fails the form checks;
+ * else the first refused by admission or by its signature. This is the order
+ * in which the whole-batch path found them (parse, sign, prepare every
+ * record, then admit), so a bad batch names the same record however it is
+ * streamed or split over threads. */
+enum batch_tier {
+    TIER_FATAL = 0,
+    TIER_INPUT = 1,
+    TIER_FORM = 2,
+    TIER_ADMIT = 3,
+    TIER_NONE = 4,
+};
+
+struct batch_item {
+    char *text; /* pb_batch_add_text: parsed on the worker, then freed; else NULL */
+    size_t text_len;
+    struct prepared p; /* p.record: an owned reference; p.bytes owned */
+};
+
+struct batch_chunk {
+    struct batch_item *items; /* BATCH_CHUNK_RECORDS */
+    size_t count;
+    size_t first_pos; /* batch position of items[0] */
+    const pb_log_rules *rules;
+    const pb_seckey *signer; /* may be NULL */
+    /* the chunk's first stateless failure, written by chunk_prepare */
+    int tier;
+    size_t fail_pos;
+    pb_error err;
+};
+
+struct pb_batch {
+    pb_store *store;
+    MDB_txn *txn;   /* begun when the first chunk is admitted */
+    pb_state state; /* with the transaction's cache of parsed state values */
     pb_sigpipe pipe;
-    pb_sigpipe_init(&pipe, 0);
-    size_t failed_at = count;
-    /* Batch positions of the records written, for mapping a bad signature back. */
-    size_t *positions = calloc(count + 1, sizeof(size_t));
-    if (positions == NULL) {
-        rc = pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
+    struct batch_chunk chunks[2];
+    struct batch_chunk *fill;      /* being filled by the caller */
+    struct batch_chunk *in_worker; /* prepared (on the worker if on_thread), not yet admitted */
+    pthread_t worker;
+    int on_thread;
+    size_t added;   /* records given so far */
+    uint64_t total; /* records expected (progress); 0: not known */
+    uint64_t n;     /* the tree size as admitted so far */
+    struct batch_result res;
+    int tier; /* the failure to name: lowest tier, then lowest position */
+    size_t fail_pos;
+    pb_error err;
+    size_t ring[BATCH_RING_RECORDS]; /* batch position of index res.first + k */
+};
+
+/* Keep err as the batch's failure if it comes before the one kept. */
+static void
+batch_fail(pb_batch *b, int tier, size_t pos, const pb_error *err)
+{
+    PB_ASSERT(tier < TIER_NONE && err->code != PB_OK);
+    if (tier < b->tier || (tier == b->tier && pos < b->fail_pos)) {
+        b->tier = tier;
+        b->fail_pos = pos;
+        b->err = *err;
+        b->err.index = tier == TIER_FATAL ? -1 : (int64_t)pos;
     }
-    for (size_t i = 0; rc == PB_OK && i < count; i++) {
-        int present = 0;
-        uint64_t at = 0;
-        rc = check_id(s, txn, &ps[i], &present, &at, err);
-        if (rc == PB_OK && present) {
-            res->present++;
-            res->last_index = at;
-            res->last_present = 1;
-            continue;
+}
+
+/* The stateless checks of one chunk: parse, sign, form and canonical bytes.
+ * Runs on the worker while the writer admits the chunk before; touches only
+ * this chunk's records. */
+static void
+chunk_prepare(struct batch_chunk *c)
+{
+    for (size_t i = 0; i < c->count && c->tier > TIER_INPUT; i++) {
+        struct batch_item *it = &c->items[i];
+        pb_error e;
+        pb_error_init(&e);
+        int tier = TIER_INPUT;
+        int rc = PB_OK;
+        if (it->text != NULL) {
+            rc = pb_json_parse(it->text, it->text_len, PB_RECORD_BYTES_MAX, &it->p.record, &e);
+            free(it->text);
+            it->text = NULL;
         }
-        if (rc == PB_OK && s->rules->check_new != NULL) {
-            rc = s->rules->check_new(ps[i].record, err);
+        if (rc == PB_OK && c->signer != NULL) {
+            rc = pb_log_sign(it->p.record, c->rules, c->signer, &e);
         }
-        if (rc == PB_OK) {
-            rc = s->rules->admit(&state, ps[i].record, n, pipe.batch, err);
+        if (rc == PB_OK && c->tier > TIER_FORM) {
+            tier = TIER_FORM;
+            rc = prepare(c->rules, it->p.record, &it->p, &e);
         }
-        if (rc == PB_OK) {
-            rc = write_record(s, txn, n, &ps[i], err);
-        }
-        if (rc != PB_OK) {
-            failed_at = i;
-            break;
-        }
-        positions[n - first] = i;
-        res->last_index = n;
-        res->last_present = 0;
-        res->appended++;
-        n++;
-        if (count > 1) {
-            pb_store_progress(s, "appending", i + 1, count);
-        }
-        if ((n - first) % STORE_SIG_CHUNK == 0) {
-            pb_error sig_err;
-            pb_error_init(&sig_err);
-            rc = pb_sigpipe_hand_off(&pipe, n, 0, &sig_err);
-            if (rc != PB_OK) {
-                if (err != NULL) {
-                    pb_error_init(err);
-                }
-                pb_error_set(err, PB_ESIG_INVALID, "$.sigs", "%s", sig_err.text);
-                failed_at = positions[(uint64_t)sig_err.index - first];
-                break;
-            }
-        }
-    }
-    /* The first bad record wins: a bad signature before a refused record. */
-    pb_error sig_err;
-    pb_error_init(&sig_err);
-    if (positions != NULL && pb_sigpipe_hand_off(&pipe, n, 1, &sig_err) != PB_OK) {
-        size_t pos = positions[(uint64_t)sig_err.index - first];
-        if (pos < failed_at) {
-            if (err != NULL) {
-                pb_error_init(err);
-            }
-            pb_error_set(err, PB_ESIG_INVALID, "$.sigs", "%s", sig_err.text);
-            failed_at = pos;
-            rc = PB_ESIG_INVALID;
+        if (rc != PB_OK && tier < c->tier) {
+            c->tier = tier;
+            c->fail_pos = c->first_pos + i;
+            c->err = e;
         }
     }
-    if (rc != PB_OK && err != NULL) {
-        err->index = (int64_t)failed_at;
+}
+
+static void *
+chunk_worker(void *arg)
+{
+    chunk_prepare(arg);
+    return NULL;
+}
+
+static void
+chunk_release(struct batch_chunk *c)
+{
+    for (size_t i = 0; i < c->count; i++) {
+        free(c->items[i].text);
+        json_decref(c->items[i].p.record);
+        free(c->items[i].p.bytes);
+        memset(&c->items[i], 0, sizeof(c->items[i]));
     }
-    /* The state admission changed, written before the commit (or a dry run's inspection). */
-    if (rc == PB_OK) {
-        rc = pb_state_flush(&state, err);
+    c->count = 0;
+    c->tier = TIER_NONE;
+    pb_error_init(&c->err);
+}
+
+/* Begin the write transaction (once): the tree size it starts from. */
+static void
+batch_begin(pb_batch *b)
+{
+    if (b->txn != NULL || b->tier != TIER_NONE) {
+        return;
     }
-    pb_state_cache_free(state.cache);
-    pb_sigpipe_free(&pipe);
-    free(positions);
+    pb_error e;
+    pb_error_init(&e);
+    int mrc = txn_begin(b->store, 0, &b->txn);
+    int rc = mrc == 0 ? PB_OK : pb_store_error(&e, mrc, "starting a write transaction");
+    rc = rc == PB_OK ? txn_size(b->store, b->txn, &b->n, &e) : rc;
+    b->state = (pb_state){b->txn, b->store->state, NULL, b->store, b->txn};
+    rc = rc == PB_OK ? pb_state_cache_new(&b->state.cache, &e) : rc;
+    if (rc != PB_OK) {
+        batch_fail(b, TIER_FATAL, 0, &e);
+        return;
+    }
+    b->res.first = b->n;
+}
+
+/* Hand the signatures queued so far to the pipeline (wait: and wait for all
+ * of them); a bad one is named by its batch position. */
+static void
+batch_sigs(pb_batch *b, int wait)
+{
+    pb_error e;
+    pb_error_init(&e);
+    if (pb_sigpipe_hand_off(&b->pipe, b->n, wait, &e) != PB_OK) {
+        PB_ASSERT(e.index >= 0 && (uint64_t)e.index >= b->res.first && (uint64_t)e.index < b->n);
+        PB_ASSERT(b->n - (uint64_t)e.index <= BATCH_RING_RECORDS);
+        size_t pos = b->ring[((uint64_t)e.index - b->res.first) % BATCH_RING_RECORDS];
+        pb_error sig;
+        pb_error_init(&sig);
+        pb_error_set(&sig, PB_ESIG_INVALID, "$.sigs", "%s", e.text);
+        batch_fail(b, TIER_ADMIT, pos, &sig);
+    }
+}
+
+/* Admit and write one record at batch position pos; signatures are queued. */
+static int
+batch_admit_one(pb_batch *b, const struct prepared *p, size_t pos, pb_error *err)
+{
+    pb_store *s = b->store;
+    int present = 0;
+    uint64_t at = 0;
+    int rc = check_id(s, b->txn, p, &present, &at, err);
+    if (rc == PB_OK && present) {
+        b->res.present++;
+        b->res.last_index = at;
+        b->res.last_present = 1;
+        return PB_OK;
+    }
+    if (rc == PB_OK && s->rules->check_new != NULL) {
+        rc = s->rules->check_new(p->record, err);
+    }
+    rc = rc == PB_OK ? s->rules->admit(&b->state, p->record, b->n, b->pipe.batch, err) : rc;
+    rc = rc == PB_OK ? write_record(s, b->txn, b->n, p, err) : rc;
+    if (rc != PB_OK) {
+        return rc;
+    }
+    b->ring[(b->n - b->res.first) % BATCH_RING_RECORDS] = pos;
+    b->res.last_index = b->n;
+    b->res.last_present = 0;
+    b->res.appended++;
+    b->n++;
+    if ((b->n - b->res.first) % STORE_SIG_CHUNK == 0) {
+        batch_sigs(b, 0);
+    }
+    return PB_OK;
+}
+
+/* Take a prepared chunk: note its stateless failure, else admit its records
+ * in order while no failure is known; then release it. */
+static void
+batch_take(pb_batch *b, struct batch_chunk *c)
+{
+    if (c->tier < TIER_NONE) {
+        batch_fail(b, c->tier, c->fail_pos, &c->err);
+    }
+    batch_begin(b);
+    for (size_t i = 0; i < c->count && b->tier == TIER_NONE; i++) {
+        pb_error e;
+        pb_error_init(&e);
+        size_t pos = c->first_pos + i;
+        if (batch_admit_one(b, &c->items[i].p, pos, &e) != PB_OK) {
+            batch_sigs(b, 1); /* a bad signature before it is named first */
+            batch_fail(b, TIER_ADMIT, pos, &e);
+        } else if (b->total > 1 && pos + 1 < b->total) {
+            pb_store_progress(b->store, "appending", pos + 1, b->total);
+        }
+    }
+    chunk_release(c);
+}
+
+/* The chunk being filled is full (or the batch ends: inline): check it on
+ * the worker while the chunk before it is admitted here. */
+static void
+batch_rotate(pb_batch *b, int inline_only)
+{
+    struct batch_chunk *full = b->fill;
+    struct batch_chunk *prev = b->in_worker;
+    if (prev != NULL && b->on_thread) {
+        pthread_join(b->worker, NULL);
+        b->on_thread = 0;
+    }
+    b->in_worker = full;
+    if (b->tier <= TIER_INPUT) {
+        /* nothing later can come before the failure known: skip the work */
+    } else if (inline_only || pthread_create(&b->worker, NULL, chunk_worker, full) != 0) {
+        chunk_prepare(full); /* the end, or no thread to be had */
+    } else {
+        b->on_thread = 1;
+    }
+    if (prev != NULL) {
+        batch_take(b, prev);
+    }
+    b->fill = full == &b->chunks[0] ? &b->chunks[1] : &b->chunks[0];
+    PB_ASSERT(b->fill->count == 0);
+    b->fill->first_pos = b->added;
+}
+
+/* Admit the chunk prepared last, if any. */
+static void
+batch_drain(pb_batch *b)
+{
+    struct batch_chunk *c = b->in_worker;
+    if (c == NULL) {
+        return;
+    }
+    if (b->on_thread) {
+        pthread_join(b->worker, NULL);
+        b->on_thread = 0;
+    }
+    b->in_worker = NULL;
+    batch_take(b, c);
+}
+
+int
+pb_batch_open(pb_store *store, pb_batch **batch_out, pb_error *err)
+{
+    PB_ASSERT(store != NULL && batch_out != NULL);
+    *batch_out = NULL;
+    if (store->rdonly) {
+        return pb_error_set(err, PB_EUSAGE, NULL, "the ledger is open read-only");
+    }
+    if (store->rules == NULL) {
+        return pb_error_set(err, PB_EUSAGE, NULL, "the ledger is open without entry rules");
+    }
+    pb_batch *b = calloc(1, sizeof(*b));
+    struct batch_item *items = calloc(2 * BATCH_CHUNK_RECORDS, sizeof(*items));
+    if (b == NULL || items == NULL) {
+        free(b);
+        free(items);
+        return pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
+    }
+    b->store = store;
+    b->tier = TIER_NONE;
+    pb_error_init(&b->err);
+    for (int i = 0; i < 2; i++) {
+        b->chunks[i].items = items + i * BATCH_CHUNK_RECORDS;
+        b->chunks[i].rules = store->rules;
+        chunk_release(&b->chunks[i]);
+    }
+    b->fill = &b->chunks[0];
+    pb_sigpipe_init(&b->pipe, 0);
+    *batch_out = b;
+    return PB_OK;
+}
+
+void
+pb_batch_expect(pb_batch *batch, uint64_t total)
+{
+    PB_ASSERT(batch != NULL && batch->added == 0);
+    batch->total = total;
+}
+
+void
+pb_batch_sign_with(pb_batch *batch, const pb_seckey *key)
+{
+    PB_ASSERT(batch != NULL && batch->added == 0);
+    batch->chunks[0].signer = key;
+    batch->chunks[1].signer = key;
+}
+
+/* Queue one item into the chunk being filled; a full chunk rotates. */
+static int
+batch_push(pb_batch *b, const struct batch_item *item, pb_error *err)
+{
+    if (b->added == PB_BATCH_RECORDS_MAX) {
+        pb_error e;
+        pb_error_init(&e);
+        pb_error_set(&e, PB_ETOOBIG, NULL, "more than %d records, over the batch limit",
+                     PB_BATCH_RECORDS_MAX);
+        batch_fail(b, TIER_FATAL, 0, &e);
+        if (err != NULL) {
+            *err = b->err;
+        }
+        return PB_ETOOBIG;
+    }
+    struct batch_chunk *c = b->fill;
+    c->items[c->count++] = *item;
+    b->added++;
+    if (c->count == BATCH_CHUNK_RECORDS) {
+        batch_rotate(b, 0);
+    }
+    return PB_OK;
+}
+
+int
+pb_batch_add(pb_batch *batch, json_t *record, pb_error *err)
+{
+    PB_ASSERT(batch != NULL && record != NULL);
+    struct batch_item item = {NULL, 0, {record, NULL, 0, NULL}};
+    int rc = batch_push(batch, &item, err);
+    if (rc != PB_OK) {
+        json_decref(record);
+    }
     return rc;
+}
+
+int
+pb_batch_add_text(pb_batch *batch, const char *text, size_t len, pb_error *err)
+{
+    PB_ASSERT(batch != NULL && text != NULL);
+    struct batch_item item = {malloc(len + 1), len, {NULL, NULL, 0, NULL}};
+    if (item.text == NULL) {
+        pb_error e;
+        pb_error_init(&e);
+        pb_error_set(&e, PB_ENOMEM, NULL, "out of memory");
+        batch_fail(batch, TIER_FATAL, 0, &e);
+        if (err != NULL) {
+            *err = batch->err;
+        }
+        return PB_ENOMEM;
+    }
+    memcpy(item.text, text, len);
+    item.text[len] = '\0';
+    int rc = batch_push(batch, &item, err);
+    if (rc != PB_OK) {
+        free(item.text);
+    }
+    return rc;
+}
+
+int
+pb_batch_check_input(pb_batch *batch, pb_error *err)
+{
+    PB_ASSERT(batch != NULL);
+    if (batch->fill->count > 0) {
+        batch_rotate(batch, 1);
+    }
+    struct batch_chunk *c = batch->in_worker;
+    if (c != NULL && batch->on_thread) {
+        pthread_join(batch->worker, NULL);
+        batch->on_thread = 0;
+    }
+    if (c != NULL && c->tier <= TIER_INPUT) {
+        batch_fail(batch, c->tier, c->fail_pos, &c->err);
+    }
+    if (batch->tier > TIER_INPUT) {
+        return PB_OK;
+    }
+    if (err != NULL) {
+        *err = batch->err;
+    }
+    return batch->err.code;
+}
+
+void
+pb_batch_close(pb_batch *batch)
+{
+    if (batch == NULL) {
+        return;
+    }
+    if (batch->on_thread) {
+        pthread_join(batch->worker, NULL);
+    }
+    if (batch->txn != NULL) {
+        mdb_txn_abort(batch->txn); /* on error nothing is changed */
+    }
+    pb_state_cache_free(batch->state.cache);
+    pb_sigpipe_free(&batch->pipe);
+    chunk_release(&batch->chunks[0]);
+    chunk_release(&batch->chunks[1]);
+    free(batch->chunks[0].items);
+    free(batch);
 }
 
 /* What to do with the write transaction once every record is admitted:
@@ -756,6 +1085,62 @@ append_finish(pb_store *store, MDB_txn *txn, const struct append_end *end, pb_er
     return rc;
 }
 
+/* Admit what is left, check the last signatures, then end the transaction as
+ * end says. The batch is freed. */
+static int
+batch_end(pb_batch *b, const struct append_end *end, struct batch_result *res, pb_error *err)
+{
+    if (b->fill->count > 0) {
+        batch_rotate(b, 1);
+    }
+    batch_drain(b);
+    batch_begin(b); /* an empty batch still has a transaction */
+    if (b->tier == TIER_NONE) {
+        batch_sigs(b, 1);
+    }
+    if (b->tier == TIER_NONE) {
+        /* The state admission changed, written before the commit (or a dry run's inspection). */
+        pb_error e;
+        pb_error_init(&e);
+        if (pb_state_flush(&b->state, &e) != PB_OK) {
+            batch_fail(b, TIER_FATAL, 0, &e);
+        }
+    }
+    if (b->tier == TIER_NONE && b->added > 1 && (b->total > 1 || b->total == 0)) {
+        pb_store_progress(b->store, "appending", b->added, b->added); /* the last line */
+    }
+    int rc = PB_OK;
+    if (b->tier != TIER_NONE) {
+        rc = b->err.code;
+        if (err != NULL) {
+            *err = b->err;
+        }
+    } else {
+        MDB_txn *txn = b->txn;
+        b->txn = NULL; /* over on return from append_finish */
+        rc = append_finish(b->store, txn, end, err);
+    }
+    *res = b->res;
+    pb_batch_close(b);
+    return rc;
+}
+
+int
+pb_batch_commit(pb_batch *batch, uint64_t *appended_out, uint64_t *present_out, pb_error *err)
+{
+    PB_ASSERT(batch != NULL);
+    static const struct append_end commit = {0, NULL, NULL};
+    struct batch_result res = {0, 0, 0, 0, 0};
+    int rc = batch_end(batch, &commit, &res, err);
+    if (rc == PB_OK && appended_out != NULL) {
+        *appended_out = res.appended;
+    }
+    if (rc == PB_OK && present_out != NULL) {
+        *present_out = res.present;
+    }
+    return rc;
+}
+
 static int
 append_records(pb_store *store, json_t *const *records, size_t count, struct batch_result *res,
                const struct append_end *end, pb_error *err)
@@ -765,42 +1150,20 @@ append_records(pb_store *store, json_t *const *records, size_t count, struct bat
         return pb_error_set(err, PB_ETOOBIG, NULL, "%zu records, over the batch limit of %d", count,
                             PB_BATCH_RECORDS_MAX);
     }
-    if (store->rdonly) {
-        return pb_error_set(err, PB_EUSAGE, NULL, "the ledger is open read-only");
+    pb_batch *b = NULL;
+    int rc = pb_batch_open(store, &b, err);
+    if (rc != PB_OK) {
+        return rc;
     }
-    if (store->rules == NULL) {
-        return pb_error_set(err, PB_EUSAGE, NULL, "the ledger is open without entry rules");
+    pb_batch_expect(b, count);
+    for (size_t i = 0; rc == PB_OK && i < count; i++) {
+        rc = pb_batch_add(b, json_incref(records[i]), err);
     }
-    struct prepared *ps = calloc(count + 1, sizeof(*ps));
-    if (ps == NULL) {
-        return pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
+    if (rc != PB_OK) {
+        pb_batch_close(b);
+        return rc;
     }
-    int rc = PB_OK;
-    size_t prepared = 0;
-    for (; rc == PB_OK && prepared < count; prepared++) {
-        rc = prepare(store->rules, records[prepared], &ps[prepared], err);
-        if (rc != PB_OK && err != NULL) {
-            err->index = (int64_t)prepared;
-        }
-    }
-    MDB_txn *txn = NULL;
-    if (rc == PB_OK) {
-        int mrc = txn_begin(store, 0, &txn);
-        rc = mrc == 0 ? PB_OK : pb_store_error(err, mrc, "starting a write transaction");
-    }
-    if (rc == PB_OK) {
-        rc = append_in_txn(store, txn, ps, count, res, err);
-        if (rc == PB_OK) {
-            rc = append_finish(store, txn, end, err);
-        } else {
-            mdb_txn_abort(txn);
-        }
-    }
-    for (size_t i = 0; i < prepared; i++) {
-        free(ps[i].bytes);
-    }
-    free(ps);
-    return rc;
+    return batch_end(b, end, res, err);
 }
 
 int
