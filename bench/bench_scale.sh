@@ -28,11 +28,16 @@ cd "$work"
 # verify figures are of a full replay, and the continued verify is shown too.
 full=
 if "$P" verify --help 2>&1 | grep -q -- --full; then full=--full; fi
-# timed NAME CMD...: run CMD with stdout to NAME.out; NAME.t holds "seconds kbytes".
+# timed NAME CMD...: run CMD with stdout to NAME.out; NAME.t holds "seconds kbytes":
+# the seconds from a nanosecond clock (time's own %e counts in 10 ms steps,
+# and a statement takes less), the peak RSS from /usr/bin/time.
 timed() {
-  local name=$1
+  local name=$1 t0 t1
   shift
-  /usr/bin/time -f '%e %M' -o "$name.t" "$@" >"$name.out"
+  t0=$(date +%s%N)
+  /usr/bin/time -f '%M' -o "$name.rss" "$@" >"$name.out"
+  t1=$(date +%s%N)
+  echo "$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.4f", (b - a) / 1e9}') $(tail -n 1 "$name.rss")" >"$name.t"
 }
 # mean of R runs of a quick command, same format as timed.
 timed_mean() {
