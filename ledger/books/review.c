@@ -231,9 +231,11 @@ pb_review_keep_revoked(const pb_state *state, uint64_t before, const char *keyid
 }
 
 /* The reopen findings of pool_id from its period events: each reopen with
- * the latest close of the same period before it. */
+ * the latest close of the same period before it. *complete 0 when a reopen
+ * has no close among the events (a close an older poolbook admitted, before
+ * it kept them): the records are then read instead. */
 static int
-reopens_of(const pb_state *state, const char *pool_id, json_t *out, pb_error *err)
+reopens_of(const pb_state *state, const char *pool_id, json_t *out, int *complete, pb_error *err)
 {
     json_t *ps = NULL;
     int rc = pb_pool_state(state, pool_id, &ps, err);
@@ -254,6 +256,10 @@ reopens_of(const pb_state *state, const char *pool_id, json_t *out, pb_error *er
             rc = json_object_set(closes, period, (json_t *)e) == 0 ? PB_OK : PB_ENOMEM;
         } else if (strcmp(action, "reopen") == 0) {
             const json_t *closed = json_object_get(closes, period);
+            if (closed == NULL) {
+                *complete = 0;
+                break;
+            }
             f = json_pack("{s:s,s:O,s:O,s:s,s:s,s:s,s:O,s:O,s:O}", "kind", "reopen", "index",
                           json_object_get(e, "index"), "id", json_object_get(e, "id"), "type",
                           "period.reopen", "pool", pool_id, "period", period, "reason",
@@ -294,7 +300,8 @@ finding_cmp(const void *x, const void *y)
 }
 
 /* The kept findings of state, or *complete 0 when a revoked key has none
- * kept (a revocation admitted before findings were kept). */
+ * kept (a revocation admitted before findings were kept) or a reopen's close
+ * has no period event. */
 static int
 kept_findings(const pb_state *state, const json_t *revoked, json_t *out, int *complete,
               pb_error *err)
@@ -326,8 +333,8 @@ kept_findings(const pb_state *state, const json_t *revoked, json_t *out, int *co
     if (rc == PB_ENOTFOUND) {
         rc = PB_OK;
     }
-    for (size_t i = 0; rc == PB_OK && i < json_array_size(pools); i++) {
-        rc = reopens_of(state, json_string_value(json_array_get(pools, i)), out, err);
+    for (size_t i = 0; rc == PB_OK && *complete && i < json_array_size(pools); i++) {
+        rc = reopens_of(state, json_string_value(json_array_get(pools, i)), out, complete, err);
     }
     json_decref(pools);
     return rc;

@@ -22,6 +22,7 @@
  *        tamper LEDGER state-put KEY FILE         store FILE's bytes as derived state
  *                                                  KEY ("state": key text -> bytes),
  *                                                  as an older poolbook wrote its rows
+ *        tamper LEDGER state-get KEY              print derived state KEY's bytes
  *        tamper LEDGER state-del KEY              delete derived state KEY, as a
  *                                                  ledger an older poolbook wrote
  *                                                  lacks rows it did not keep
@@ -67,6 +68,7 @@ usage(void)
                     "       tamper LEDGER put INDEX FILE\n"
                     "       tamper LEDGER rehash\n"
                     "       tamper LEDGER state-put KEY FILE\n"
+                    "       tamper LEDGER state-get KEY\n"
                     "       tamper LEDGER state-del KEY\n"
                     "       tamper LEDGER remark\n");
 }
@@ -316,6 +318,26 @@ do_state_put(struct tamper *t, const char *key, const char *path)
 }
 
 static int
+do_state_get(struct tamper *t, const char *key)
+{
+    MDB_dbi state;
+    int mrc = mdb_dbi_open(t->txn, "state", 0, &state);
+    if (mrc != 0) {
+        return lmdb_fail("opening derived state", mrc);
+    }
+    MDB_val k = {strlen(key), (void *)key};
+    MDB_val v;
+    mrc = mdb_get(t->txn, state, &k, &v);
+    if (mrc == MDB_NOTFOUND) {
+        return TAMPER_REFUSED; /* no such row */
+    }
+    if (mrc != 0) {
+        return lmdb_fail("reading derived state", mrc);
+    }
+    return fwrite(v.mv_data, 1, v.mv_size, stdout) == v.mv_size ? TAMPER_OK : TAMPER_ENV;
+}
+
+static int
 do_state_del(struct tamper *t, const char *key)
 {
     MDB_dbi state;
@@ -486,6 +508,10 @@ run(int argc, char **argv, struct tamper *t)
     if (strcmp(op, "state-put") == 0 && argc == 5 && argv[3][0] != '\0') {
         int rc = open_ledger(argv[1], t);
         return rc == TAMPER_OK ? do_state_put(t, argv[3], argv[4]) : rc;
+    }
+    if (strcmp(op, "state-get") == 0 && argc == 4 && argv[3][0] != '\0') {
+        int rc = open_ledger(argv[1], t);
+        return rc == TAMPER_OK ? do_state_get(t, argv[3]) : rc;
     }
     if (strcmp(op, "state-del") == 0 && argc == 4 && argv[3][0] != '\0') {
         int rc = open_ledger(argv[1], t);
