@@ -76,14 +76,10 @@ build_base(const struct sig_input *in, pb_httpsig_lookup lookup, void *ctx, char
 
 /* ---- the client's side -------------------------------------------------- */
 
-struct client_values {
-    const char *method, *path, *authority, *digest;
-};
-
-static const char *
-client_lookup(void *ctx, const char *name)
+const char *
+pb_httpsig_values_lookup(void *ctx, const char *name)
 {
-    const struct client_values *v = ctx;
+    const pb_httpsig_values *v = ctx;
     if (strcmp(name, "@method") == 0) {
         return v->method;
     }
@@ -119,9 +115,9 @@ pb_httpsig_sign(const pb_seckey *key, const char *method, const char *path, cons
              "(\"@method\" \"@path\" \"@authority\"%s);created=%lld;keyid=\"%s\";alg=\"ed25519\"",
              body_len > 0 ? " \"content-digest\"" : "", (long long)now, keyid);
     in.params = params;
-    struct client_values v = {method, path, authority, out->digest};
+    pb_httpsig_values v = {method, path, authority, out->digest};
     char base[BASE_BYTES_MAX];
-    int rc = build_base(&in, client_lookup, &v, base, sizeof(base), err);
+    int rc = build_base(&in, pb_httpsig_values_lookup, &v, base, sizeof(base), err);
     uint8_t sig[64];
     if (rc == PB_OK) {
         rc = pb_seckey_sign(key, (const uint8_t *)base, strlen(base), sig, err);

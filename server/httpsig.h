@@ -35,6 +35,14 @@ int pb_httpsig_sign(const pb_seckey *key, const char *method, const char *path,
 /* The server's side: one received value per covered component. */
 typedef const char *(*pb_httpsig_lookup)(void *ctx, const char *component);
 
+/* The components of a request known as plain values (a signer's own, or a
+ * test's): pb_httpsig_values_lookup, with a pb_httpsig_values as ctx, gives
+ * each covered component's value (digest: Content-Digest, "" without body). */
+typedef struct pb_httpsig_values {
+    const char *method, *path, *authority, *digest;
+} pb_httpsig_values;
+const char *pb_httpsig_values_lookup(void *ctx, const char *component);
+
 /* Check a request's Signature-Input and Signature against the ledger's
  * keys: the components cover @method, @path, @authority (and
  * content-digest, which must be the body's, when body_len > 0), created is

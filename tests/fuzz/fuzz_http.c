@@ -37,26 +37,6 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
     return 0;
 }
 
-struct values {
-    const char *method, *path, *authority, *digest;
-};
-
-static const char *
-lookup(void *ctx, const char *name)
-{
-    const struct values *v = ctx;
-    if (strcmp(name, "@method") == 0) {
-        return v->method;
-    }
-    if (strcmp(name, "@path") == 0) {
-        return v->path;
-    }
-    if (strcmp(name, "@authority") == 0) {
-        return v->authority;
-    }
-    return strcmp(name, "content-digest") == 0 ? v->digest : NULL;
-}
-
 /* The next line of text at *p (cut in place), or NULL at the end. */
 static char *
 next_line(char **p)
@@ -91,12 +71,12 @@ fuzz_headers(char *text, size_t size)
     }
     const char *body = p;
     size_t body_len = size - (size_t)(p - text);
-    struct values v = {"POST", path, FUZZ_AUTHORITY, digest};
+    pb_httpsig_values v = {"POST", path, FUZZ_AUTHORITY, digest};
     char keyid[PB_KEYID_TEXT_MAX] = "untouched";
     pb_error err;
     pb_error_init(&err);
-    int rc = pb_httpsig_verify(fx.store, input[0] != '\0' ? input : NULL, signature, lookup, &v,
-                               body, body_len, FUZZ_NOW, keyid, &err);
+    int rc = pb_httpsig_verify(fx.store, input[0] != '\0' ? input : NULL, signature,
+                               pb_httpsig_values_lookup, &v, body, body_len, FUZZ_NOW, keyid, &err);
     check_refusal(rc, &err);
     FUZZ_CHECK(rc == PB_EUSAGE || rc == PB_ESIG_FORMAT || rc == PB_EKEY_UNKNOWN ||
                rc == PB_EKEY_REVOKED || rc == PB_ESIG_INVALID || rc == PB_ENOMEM);
@@ -104,13 +84,13 @@ fuzz_headers(char *text, size_t size)
 }
 
 static int
-verify_signed(const pb_httpsig_headers *h, const struct values *v, const char *body,
+verify_signed(const pb_httpsig_headers *h, const pb_httpsig_values *v, const char *body,
               size_t body_len, char keyid[PB_KEYID_TEXT_MAX])
 {
     pb_error err;
     pb_error_init(&err);
-    int rc = pb_httpsig_verify(fx.store, h->input, h->signature, lookup, (void *)v, body, body_len,
-                               FUZZ_NOW, keyid, &err);
+    int rc = pb_httpsig_verify(fx.store, h->input, h->signature, pb_httpsig_values_lookup,
+                               (void *)v, body, body_len, FUZZ_NOW, keyid, &err);
     if (rc != PB_OK) {
         check_refusal(rc, &err);
     }
@@ -136,14 +116,14 @@ fuzz_round_trip(char *text, size_t size)
     char want[PB_KEYID_TEXT_MAX], keyid[PB_KEYID_TEXT_MAX] = "";
     pb_seckey_public(fx.dcc_fin, &pub);
     pb_keyid_format(pub.key_id, want, sizeof(want));
-    struct values v = {"POST", path, FUZZ_AUTHORITY, h.digest};
+    pb_httpsig_values v = {"POST", path, FUZZ_AUTHORITY, h.digest};
     FUZZ_CHECK(verify_signed(&h, &v, body, body_len, keyid) == PB_OK);
     FUZZ_CHECK(strcmp(keyid, want) == 0);
-    struct values get = {"GET", path, FUZZ_AUTHORITY, h.digest};
+    pb_httpsig_values get = {"GET", path, FUZZ_AUTHORITY, h.digest};
     FUZZ_CHECK(verify_signed(&h, &get, body, body_len, keyid) == PB_ESIG_INVALID);
     char other_path[PB_HTTPSIG_HEADER_MAX + 2];
     snprintf(other_path, sizeof(other_path), "%s/", path);
-    struct values moved = {"POST", other_path, FUZZ_AUTHORITY, h.digest};
+    pb_httpsig_values moved = {"POST", other_path, FUZZ_AUTHORITY, h.digest};
     FUZZ_CHECK(verify_signed(&h, &moved, body, body_len, keyid) == PB_ESIG_INVALID);
     if (body_len > 0) {
         char *changed = malloc(body_len);
