@@ -41,9 +41,9 @@ free_sources(struct source *src, size_t npaths, json_t **all)
  * appended as `append FILE` of one draft always was (pb_store_append). */
 struct feed {
     pb_store *store;
-    pb_batch *batch; /* opened at the second record */
-    uint64_t total;  /* records expected (progress), 0 unknown */
-    json_t *first;   /* the first record, parsed... */
+    pb_batch *batch;  /* opened at the second record */
+    uint64_t total;   /* records expected (progress), 0 unknown */
+    json_t *first;    /* the first record, parsed... */
     char *first_text; /* ...or its text */
     size_t first_len;
     int64_t *lines; /* input line of each record given */
@@ -225,6 +225,29 @@ count_records(char *const *paths, size_t npaths)
 }
 
 /* Append the records of paths, streamed into one batch. */
+/* What append says it did: the result line (or JSON) of one record or of many. */
+static void
+print_result(int json, int one, int one_present, uint64_t index, const char *id, uint64_t appended,
+             uint64_t present, uint64_t size_before)
+{
+    if (json) {
+        printf("{\"appended\":%llu,\"present\":%llu,\"first_index\":%llu}\n",
+               (unsigned long long)appended, (unsigned long long)present,
+               (unsigned long long)size_before);
+    } else if (one) {
+        printf("%s %llu %s\n", one_present ? "already present at index" : "appended at index",
+               (unsigned long long)index, id);
+    } else if (appended > 0) {
+        printf("appended %llu record%s at index %llu..%llu", (unsigned long long)appended,
+               appended == 1 ? "" : "s", (unsigned long long)size_before,
+               (unsigned long long)(size_before + appended - 1));
+        printf(present > 0 ? " (%llu already present)\n" : "\n", (unsigned long long)present);
+    } else {
+        printf("nothing appended: %llu record%s already present\n", (unsigned long long)present,
+               present == 1 ? "" : "s");
+    }
+}
+
 static int
 append_streamed(pb_store *store, char *const *paths, size_t npaths, int json)
 {
@@ -274,22 +297,7 @@ append_streamed(pb_store *store, char *const *paths, size_t npaths, int json)
     }
     feed_free(&fd);
     pb_store_close(store);
-    if (json) {
-        printf("{\"appended\":%llu,\"present\":%llu,\"first_index\":%llu}\n",
-               (unsigned long long)appended, (unsigned long long)present,
-               (unsigned long long)size_before);
-    } else if (fd.count == 1) {
-        printf("%s %llu %s\n", one_present ? "already present at index" : "appended at index",
-               (unsigned long long)index, id);
-    } else if (appended > 0) {
-        printf("appended %llu record%s at index %llu..%llu", (unsigned long long)appended,
-               appended == 1 ? "" : "s", (unsigned long long)size_before,
-               (unsigned long long)(size_before + appended - 1));
-        printf(present > 0 ? " (%llu already present)\n" : "\n", (unsigned long long)present);
-    } else {
-        printf("nothing appended: %llu record%s already present\n", (unsigned long long)present,
-               present == 1 ? "" : "s");
-    }
+    print_result(json, fd.count == 1, one_present, index, id, appended, present, size_before);
     return 0;
 }
 
@@ -380,22 +388,11 @@ cmd_append(int argc, char **argv)
     }
     if (dry_run) {
         /* printed by cli_dry_run */
-    } else if (json) {
-        printf("{\"appended\":%llu,\"present\":%llu,\"first_index\":%llu}\n",
-               (unsigned long long)appended, (unsigned long long)present,
-               (unsigned long long)size_before);
-    } else if (total == 1) {
-        const char *id = json_string_value(json_object_get(json_object_get(all[0], "entry"), "id"));
-        printf("%s %llu %s\n", one_present ? "already present at index" : "appended at index",
-               (unsigned long long)index, id);
-    } else if (appended > 0) {
-        printf("appended %llu record%s at index %llu..%llu", (unsigned long long)appended,
-               appended == 1 ? "" : "s", (unsigned long long)size_before,
-               (unsigned long long)(size_before + appended - 1));
-        printf(present > 0 ? " (%llu already present)\n" : "\n", (unsigned long long)present);
     } else {
-        printf("nothing appended: %llu record%s already present\n", (unsigned long long)present,
-               present == 1 ? "" : "s");
+        const char *id =
+            total == 1 ? json_string_value(json_object_get(json_object_get(all[0], "entry"), "id"))
+                       : NULL;
+        print_result(json, total == 1, one_present, index, id, appended, present, size_before);
     }
     free_sources(src, npaths, all);
     return 0;
