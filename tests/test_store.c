@@ -704,6 +704,92 @@ test_streamed_batch_signs_and_checks_input(void **state)
     assert_int_equal(size, 5001);
 }
 
+/* The bundle ledger's text as pb_bundle_export writes it; caller frees. */
+static char *
+bundle_text(pb_store *store, size_t *len_out)
+{
+    char *text = NULL;
+    FILE *out = open_memstream(&text, len_out);
+    assert_non_null(out);
+    assert_int_equal(pb_bundle_export(store, out, NULL), PB_OK);
+    assert_int_equal(fclose(out), 0);
+    return text;
+}
+
+static int
+verify_text(const char *text, size_t len, pb_verify_report *report)
+{
+    FILE *in = fmemopen((void *)text, len, "rb");
+    assert_non_null(in);
+    json_t *findings = NULL;
+    pb_error err;
+    pb_error_init(&err);
+    int rc = pb_bundle_verify(in, "b.jsonl", 1, NULL, report, &findings, &err);
+    fclose(in);
+    json_decref(findings);
+    return rc;
+}
+
+/* pb_scratch_keep: a kept scratch ledger and replay state are emptied
+ * between uses. A smaller bundle after a larger one reports its own size
+ * and root (a leftover record would be "already present" or counted), a
+ * refused bundle leaves nothing behind for the next, and a ledger's own
+ * verify gives the same report twice. */
+static void
+test_kept_scratch_is_emptied(void **state)
+{
+    struct fixture *f = *state;
+    found(f);
+    char *small = NULL;
+    size_t small_len = 0;
+    for (int i = 0; i < 8; i++) {
+        char id[16];
+        snprintf(id, sizeof(id), "doc-%d", i);
+        json_t *d = document(id, "Invoice", i % 2 ? f->dcc_fin : f->icb_fin);
+        uint64_t index;
+        int present;
+        assert_int_equal(pb_store_append(f->store, d, &index, &present, NULL), PB_OK);
+        json_decref(d);
+        if (i == 3 || i == 7) {
+            char *note = NULL;
+            assert_int_equal(pb_checkpoint_create(f->store, f->op, &note, NULL), PB_OK);
+            free(note);
+        }
+        if (i == 3) {
+            small = bundle_text(f->store, &small_len);
+        }
+    }
+    size_t big_len = 0;
+    char *big = bundle_text(f->store, &big_len);
+    pb_verify_report fresh_big, fresh_small, report;
+    assert_int_equal(verify_text(big, big_len, &fresh_big), PB_OK);
+    assert_int_equal(verify_text(small, small_len, &fresh_small), PB_OK);
+    assert_int_equal(fresh_big.records, 9);
+    assert_int_equal(fresh_small.records, 5);
+    pb_verify_report own1, own2;
+    pb_scratch_keep(1);
+    for (int round = 0; round < 2; round++) {
+        assert_int_equal(verify_text(big, big_len, &report), PB_OK);
+        assert_int_equal(report.records, 9);
+        assert_memory_equal(report.root, fresh_big.root, 32);
+        assert_int_equal(verify_text(small, small_len, &report), PB_OK);
+        assert_int_equal(report.records, 5);
+        assert_memory_equal(report.root, fresh_small.root, 32);
+        /* cut inside the last record line: refused, and the next is whole */
+        assert_int_not_equal(verify_text(big, big_len * 2 / 3, &report), PB_OK);
+    }
+    assert_int_equal(pb_verify(f->store, 1, &own1, NULL), PB_OK);
+    assert_int_equal(pb_verify(f->store, 1, &own2, NULL), PB_OK);
+    assert_int_equal(own2.records, own1.records);
+    assert_int_equal(own2.signatures, own1.signatures);
+    assert_memory_equal(own2.root, own1.root, 32);
+    pb_scratch_keep(0);
+    assert_int_equal(verify_text(big, big_len, &report), PB_OK);
+    assert_memory_equal(report.root, fresh_big.root, 32);
+    free(big);
+    free(small);
+}
+
 int
 main(void)
 {
@@ -732,6 +818,7 @@ main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_streamed_batch_signs_and_checks_input, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_kept_scratch_is_emptied, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

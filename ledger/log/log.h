@@ -347,6 +347,11 @@ typedef struct pb_verified_mark {
 } pb_verified_mark;
 
 int pb_scratch_open(pb_scratch *scratch, pb_error *err);
+/* With on, temporary scratch environments (pb_scratch_open,
+ * pb_log_open_scratch) are emptied and kept at close for the next open
+ * instead of closed; off closes the kept ones. For a process that verifies
+ * many small bundles (tests/fuzz/fuzz_bundle.c); off by default. */
+void pb_scratch_keep(int on);
 /* Commit the scratch transaction and start another, so a long replay never
  * holds more dirty pages than LMDB allows in one transaction. */
 int pb_scratch_flush(pb_scratch *scratch, pb_error *err);

@@ -35,6 +35,9 @@
 #define STORE_MAP_BYTES ((size_t)1 << 36)
 #define SCRATCH_MAP_BYTES ((size_t)1 << 34)
 #define SCRATCH_MAP_BYTES_MIN ((size_t)1 << 26)
+/* The named tables of a temporary scratch state and of a scratch ledger. */
+#define SCRATCH_STATE_DBS 2
+#define SCRATCH_LEDGER_DBS 8
 /* The least room for growth a writer reserves when memory is limited. */
 #define STORE_MAP_BYTES_MIN ((size_t)1 << 26)
 /* LMDB's lock file for its default 126 readers: a 192-byte header and 125
@@ -426,13 +429,17 @@ pb_log_open(const char *path, int flags, const pb_log_rules *rules, pb_store **s
     return PB_OK;
 }
 
+static void scratch_env_close(MDB_env *env, unsigned maxdbs);
+
 void
 pb_store_close(pb_store *store)
 {
     if (store == NULL) {
         return;
     }
-    if (store->env != NULL) {
+    if (store->env != NULL && store->path == NULL) {
+        scratch_env_close(store->env, SCRATCH_LEDGER_DBS);
+    } else if (store->env != NULL) {
         mdb_env_close(store->env);
     }
     free(store->path);
@@ -1699,12 +1706,122 @@ pb_snapshot_checkpoint_lines(const pb_snapshot *snap, pb_checkpoint_line **lines
 
 /* ---- scratch state for verify -------------------------------------------- */
 
+/* Temporary scratch environments kept for the next open instead of closed
+ * (pb_scratch_keep): one per kind, told apart by maxdbs. A process that
+ * verifies many bundles (the fuzz target) then pays for LMDB's environment
+ * (its 2 MiB dirty-page list, the map) once, not per bundle. */
+static struct {
+    pthread_mutex_t lock;
+    int on;
+    MDB_env *env[2];
+    unsigned maxdbs[2];
+} scratch_kept = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+/* Empty env for its next use: drop every named table its main table lists. */
+static int
+scratch_env_empty(MDB_env *env)
+{
+    MDB_txn *txn = NULL;
+    int mrc = mdb_txn_begin(env, NULL, 0, &txn);
+    MDB_dbi main_dbi;
+    if (mrc == 0) {
+        mrc = mdb_dbi_open(txn, NULL, 0, &main_dbi);
+    }
+    char names[16][64];
+    size_t count = 0;
+    MDB_cursor *cur = NULL;
+    if (mrc == 0) {
+        mrc = mdb_cursor_open(txn, main_dbi, &cur);
+    }
+    MDB_val k;
+    MDB_val v;
+    for (int c = mrc == 0 ? mdb_cursor_get(cur, &k, &v, MDB_FIRST) : mrc; c == 0 && mrc == 0;
+         c = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        if (count == 16 || k.mv_size >= sizeof(names[0])) {
+            mrc = MDB_INCOMPATIBLE; /* not a table this file made: do not keep it */
+        } else {
+            memcpy(names[count], k.mv_data, k.mv_size);
+            names[count++][k.mv_size] = '\0';
+        }
+    }
+    if (cur != NULL) {
+        mdb_cursor_close(cur);
+    }
+    for (size_t i = 0; i < count && mrc == 0; i++) {
+        MDB_dbi dbi;
+        mrc = mdb_dbi_open(txn, names[i], 0, &dbi);
+        if (mrc == 0) {
+            mrc = mdb_drop(txn, dbi, 1);
+        }
+    }
+    if (mrc == 0) {
+        return mdb_txn_commit(txn);
+    }
+    if (txn != NULL) {
+        mdb_txn_abort(txn);
+    }
+    return mrc;
+}
+
+void
+pb_scratch_keep(int on)
+{
+    pthread_mutex_lock(&scratch_kept.lock);
+    scratch_kept.on = on;
+    for (size_t i = 0; i < 2 && !on; i++) {
+        if (scratch_kept.env[i] != NULL) {
+            mdb_env_close(scratch_kept.env[i]);
+            scratch_kept.env[i] = NULL;
+        }
+    }
+    pthread_mutex_unlock(&scratch_kept.lock);
+}
+
+/* A kept environment of the kind maxdbs, or NULL. */
+static MDB_env *
+scratch_env_take(unsigned maxdbs)
+{
+    MDB_env *env = NULL;
+    pthread_mutex_lock(&scratch_kept.lock);
+    for (size_t i = 0; i < 2 && env == NULL; i++) {
+        if (scratch_kept.env[i] != NULL && scratch_kept.maxdbs[i] == maxdbs) {
+            env = scratch_kept.env[i];
+            scratch_kept.env[i] = NULL;
+        }
+    }
+    pthread_mutex_unlock(&scratch_kept.lock);
+    return env;
+}
+
+/* Close a temporary scratch environment, or keep it emptied for the next
+ * open of its kind. Its transactions are all ended. */
+static void
+scratch_env_close(MDB_env *env, unsigned maxdbs)
+{
+    pthread_mutex_lock(&scratch_kept.lock);
+    for (size_t i = 0; i < 2 && env != NULL && scratch_kept.on; i++) {
+        if (scratch_kept.env[i] == NULL && scratch_env_empty(env) == 0) {
+            scratch_kept.env[i] = env;
+            scratch_kept.maxdbs[i] = maxdbs;
+            env = NULL;
+        }
+    }
+    pthread_mutex_unlock(&scratch_kept.lock);
+    if (env != NULL) {
+        mdb_env_close(env);
+    }
+}
+
 /* A private LMDB environment on a temporary file in $TMPDIR, removed at once
  * (the mapping keeps it alive until the environment closes): no lock file,
  * no syncing, nothing left behind even after a crash. */
 static int
 scratch_env_open(MDB_env **env_out, unsigned maxdbs, pb_error *err)
 {
+    *env_out = scratch_env_take(maxdbs);
+    if (*env_out != NULL) {
+        return PB_OK;
+    }
     const char *dir = getenv("TMPDIR");
     char path[4096];
     snprintf(path, sizeof(path), "%s/poolbook-verify-XXXXXX", dir != NULL ? dir : "/tmp");
@@ -1746,7 +1863,7 @@ int
 pb_scratch_open(pb_scratch *scratch, pb_error *err)
 {
     memset(scratch, 0, sizeof(*scratch));
-    int rc = scratch_env_open(&scratch->env, 2, err);
+    int rc = scratch_env_open(&scratch->env, SCRATCH_STATE_DBS, err);
     if (rc != PB_OK) {
         return rc;
     }
@@ -1780,6 +1897,7 @@ int
 pb_scratch_open_at(pb_scratch *scratch, const char *path, pb_error *err)
 {
     memset(scratch, 0, sizeof(*scratch));
+    scratch->kept = 1; /* from the start: a failed open closes, never keeps, the file */
     /* The state file's lock file gets its blocks first, as the ledger's does:
      * on a full disk LMDB's first write to a sparse lock mapping is SIGBUS. */
     int rc = prepare_lock(path, err);
@@ -1833,7 +1951,6 @@ pb_scratch_open_at(pb_scratch *scratch, const char *path, pb_error *err)
         }
         return pb_store_error(err, mrc, "opening the verified state");
     }
-    scratch->kept = 1;
     rc = pb_state_cache_new(&scratch->state.cache, err);
     if (rc != PB_OK) {
         pb_scratch_close(scratch);
@@ -1908,10 +2025,12 @@ pb_scratch_close(pb_scratch *scratch)
         mdb_txn_abort(scratch->state.txn);
         scratch->state.txn = NULL;
     }
-    if (scratch->env != NULL) {
+    if (scratch->env != NULL && scratch->kept) {
         mdb_env_close(scratch->env);
-        scratch->env = NULL;
+    } else if (scratch->env != NULL) {
+        scratch_env_close(scratch->env, SCRATCH_STATE_DBS);
     }
+    scratch->env = NULL;
     pb_state_cache_free(scratch->state.cache);
     scratch->state.cache = NULL;
 }
@@ -1934,7 +2053,7 @@ pb_log_open_scratch(const pb_log_rules *rules, pb_store **store_out, pb_error *e
         return pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
     }
     s->rules = rules;
-    int rc = scratch_env_open(&s->env, 8, err);
+    int rc = scratch_env_open(&s->env, SCRATCH_LEDGER_DBS, err);
     if (rc == PB_OK) {
         rc = init_tables(s, 1, err);
     }

@@ -6,17 +6,29 @@
  */
 #include "fixture.h"
 #include "fuzz.h"
+#include "log/log.h"
 
 #include <stdlib.h>
 
-/* The scratch ledger each bundle is loaded into lives in $TMPDIR (store.c):
- * the fixture's folder puts it on a tmpfs where there is one. */
+static void
+keep_off(void)
+{
+    pb_scratch_keep(0);
+}
+
+/* The scratch ledger each bundle is loaded into, and the state verify
+ * replays it into, live in $TMPDIR (store.c): the fixture's folder puts them
+ * on a tmpfs where there is one. They are kept, emptied, from one input to
+ * the next (pb_scratch_keep): opening two LMDB environments per input was
+ * most of the time (their dirty-page lists, zeroed and faulted in). */
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
     (void)argv;
     FUZZ_CHECK(setenv("TMPDIR", fuzz_scratch_dir(), 1) == 0);
+    pb_scratch_keep(1);
+    FUZZ_CHECK(atexit(keep_off) == 0);
     return 0;
 }
 
