@@ -267,6 +267,8 @@ struct reader {
     char (*cp_last_keys)[PB_KEYID_TEXT_MAX];
     size_t cp_last_key_count;
     struct key_line *keys;
+    uint64_t cp_cap; /* slots of the cp_ arrays and of keys: grown as lines */
+    uint64_t key_cap; /* are read, never from the header's counts alone */
     const pb_pubkey *trusted;
     int review;      /* the caller wants the findings for review */
     json_t *revoked; /* then the revoked keys' bindings, from the replayed state */
@@ -693,17 +695,75 @@ read_key(struct reader *r, uint64_t k, pb_error *err)
     return rc;
 }
 
-/* Everything after the records: checkpoints, keys, then the end. */
+/* array (cap slots of size bytes) regrown to want slots, the new ones
+ * zeroed; NULL when out of memory, and array is then unchanged. */
+static void *
+regrow(void *array, uint64_t cap, uint64_t want, size_t size)
+{
+    void *grown = want <= SIZE_MAX / size ? realloc(array, (size_t)(want * size)) : NULL;
+    if (grown != NULL) {
+        memset((char *)grown + cap * size, 0, (size_t)((want - cap) * size));
+    }
+    return grown;
+}
+
+static uint64_t
+next_cap(uint64_t cap)
+{
+    return cap < 16 ? 16 : cap * 2;
+}
+
+/* Slot cp of the checkpoint arrays, for the line about to be read. */
+static int
+checkpoint_slot(struct reader *r, uint64_t cp, pb_error *err)
+{
+    if (cp < r->cp_cap) {
+        return PB_OK;
+    }
+    uint64_t want = next_cap(r->cp_cap);
+    uint64_t *sizes = regrow(r->cp_sizes, r->cp_cap, want, sizeof(*sizes));
+    if (sizes != NULL) {
+        r->cp_sizes = sizes;
+    }
+    int64_t *lines = sizes != NULL ? regrow(r->cp_lines, r->cp_cap, want, sizeof(*lines)) : NULL;
+    if (lines != NULL) {
+        r->cp_lines = lines;
+    }
+    uint8_t(*roots)[32] =
+        lines != NULL ? regrow(r->cp_roots, r->cp_cap, want, sizeof(*roots)) : NULL;
+    if (roots == NULL) {
+        return pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
+    }
+    r->cp_roots = roots;
+    r->cp_cap = want;
+    return PB_OK;
+}
+
+/* Slot k of the key lines, for the line about to be read. */
+static int
+key_slot(struct reader *r, uint64_t k, pb_error *err)
+{
+    if (k < r->key_cap) {
+        return PB_OK;
+    }
+    uint64_t want = next_cap(r->key_cap);
+    struct key_line *keys = regrow(r->keys, r->key_cap, want, sizeof(*keys));
+    if (keys == NULL) {
+        return pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
+    }
+    r->keys = keys;
+    r->key_cap = want;
+    return PB_OK;
+}
+
+/* Everything after the records: checkpoints, keys, then the end. The arrays
+ * for them grow with the lines read: a header that claims 400 million keys
+ * costs nothing until they come. */
 static int
 read_rest(struct reader *r, pb_error *err)
 {
-    r->cp_sizes = calloc(r->checkpoint_count + 1, sizeof(*r->cp_sizes));
-    r->cp_lines = calloc(r->checkpoint_count + 1, sizeof(*r->cp_lines));
-    r->cp_roots = calloc(r->checkpoint_count + 1, sizeof(*r->cp_roots));
     r->cp_last_keys = calloc(PB_NOTE_LINES_MAX, sizeof(*r->cp_last_keys));
-    r->keys = calloc(r->key_count + 1, sizeof(*r->keys));
-    if (r->cp_sizes == NULL || r->cp_lines == NULL || r->cp_roots == NULL ||
-        r->cp_last_keys == NULL || r->keys == NULL) {
+    if (r->cp_last_keys == NULL) {
         return pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
     }
     int rc = PB_OK;
@@ -711,6 +771,11 @@ read_rest(struct reader *r, pb_error *err)
     for (uint64_t n = 0; rc == PB_OK && n <= total; n++) {
         int eof = 0;
         rc = next_line(r, &eof, err);
+        if (rc == PB_OK && !eof && n < r->checkpoint_count) {
+            rc = checkpoint_slot(r, n, err);
+        } else if (rc == PB_OK && !eof && n < total) {
+            rc = key_slot(r, n - r->checkpoint_count, err);
+        }
         if (rc == PB_OK && eof && n < total) {
             rc = bundle_fail(r, err, PB_EVERIFY, r->line, -1,
                              "the bundle ends early: its header lists %llu checkpoints and %llu "
@@ -885,7 +950,7 @@ locate(const struct reader *r, const pb_verify_hooks *hooks, pb_error *err)
 static void
 reader_free(struct reader *r)
 {
-    for (uint64_t k = 0; r->keys != NULL && k < r->key_count; k++) {
+    for (uint64_t k = 0; k < r->key_cap; k++) {
         json_decref(r->keys[k].obj);
     }
     free(r->keys);

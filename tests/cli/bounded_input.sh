@@ -53,6 +53,23 @@ head -c $((draft + 10)) /dev/zero | tr '\0' '\n' >tall.json
 expect 1 "poolbook: error: input is larger than $draft bytes (tall.json)" "$P" sign tall.json -k dcc-fin.key
 ok "bundles, batches (file and stdin) and drafts stop at their limits while reading"
 
+# A bundle header's counts claim what is to come; memory follows the lines
+# read, not the claim (fuzz_bundle found a header of 422,222,222 keys cost
+# 6.7 GB of calloc before the first key line).
+"$P" export --format jsonl -o genuine.jsonl
+lines=$(wc -l <genuine.jsonl)
+python3 - <<'PY'
+import json
+lines = open("genuine.jsonl").read().split("\n")
+h = json.loads(lines[0])
+h["keys"] = 422222222
+lines[0] = json.dumps(h, sort_keys=True, separators=(",", ":"))
+open("claims.jsonl", "w").write("\n".join(lines))
+PY
+expect 1 "poolbook: error: the bundle ends early: its header lists 2 checkpoints and 422222222 keys after the records (claims.jsonl line $((lines + 1)))" \
+  "${memlimit[@]}" "$P" verify --bundle claims.jsonl
+ok "a bundle header claiming 422,222,222 keys is read line by line under a 400 MB limit"
+
 python3 - <<'PY'
 with open("huge.csv", "w") as f:
     f.write("Period,Trans Date,Account,Account Name,Cost Centre,Cost Centre Name,Supplier,Description,Doc No,Net Amount\n")
