@@ -90,10 +90,11 @@ struct pb_import {
     char origin[256];
     const char *created;
     pb_snapshot snap;
-    json_t *seen; /* row digest (hex) -> rows seen with it, for the occurrence */
+    pb_digest_table seen; /* row digest -> uint32 rows seen with it, for the occurrence */
     /* streamed (pb_import_csv_into): drafts go to batch as rows are read, none kept */
     pb_batch *batch;
-    json_t *firsts; /* with check_refs: ref key -> [draft number, id] */
+    pb_digest_table firsts; /* with check_refs: ref key's digest -> struct first_ref */
+    int check_refs;
     int ref_failed;
     pb_error ref_err; /* the first reference refused, named after any parse fault */
     char *cells;  /* the current row's cells, each NUL-terminated */
@@ -583,12 +584,18 @@ row_id(pb_import *imp, const char *pool, const char *date, char *id, size_t size
         }
     }
     crypto_hash_sha256_final(&h, digest);
-    char hex[2 * crypto_hash_sha256_BYTES + 1];
-    sodium_bin2hex(hex, sizeof(hex), digest, sizeof(digest));
-    json_int_t seen = json_integer_value(json_object_get(imp->seen, hex));
-    if (json_object_set_new(imp->seen, hex, json_integer(seen + 1)) != 0) {
+    _Static_assert(sizeof(digest) == PB_DIGEST_BYTES, "the table keeps whole row digests");
+    void *count = NULL;
+    int added = 0;
+    if (pb_digest_table_get(&imp->seen, digest, &count, &added) != PB_OK) {
         return pb_error_set(err, PB_ENOMEM, NULL, "out of memory importing");
     }
+    uint32_t seen = 0;
+    memcpy(&seen, count, sizeof(seen));
+    PB_ASSERT(seen < UINT32_MAX); /* at most PB_BATCH_RECORDS_MAX rows */
+    uint32_t next = seen + 1;
+    memcpy(count, &next, sizeof(next));
+    char hex[2 * crypto_hash_sha256_BYTES + 1];
     uint8_t occurrence[8];
     for (int i = 0; i < 8; i++) {
         occurrence[i] = (uint8_t)((uint64_t)seen >> (56 - 8 * i));
@@ -640,7 +647,7 @@ created_of(pb_import *imp, const char *id, char *buf, size_t size, pb_error *err
 
 /* ---- one data row ------------------------------------------------------- */
 
-static int check_ref(const pb_import *imp, const pb_snapshot *snap, json_t *firsts,
+static int check_ref(const pb_import *imp, const pb_snapshot *snap, pb_digest_table *firsts,
                      const json_t *entry, size_t i, pb_error *err);
 
 /* Streamed: check the draft's reference (the first refusal is kept, to be
@@ -649,9 +656,9 @@ static int check_ref(const pb_import *imp, const pb_snapshot *snap, json_t *firs
 static int
 stream_record(pb_import *imp, json_t *record, pb_error *err)
 {
-    if (imp->firsts != NULL && !imp->ref_failed) {
+    if (imp->check_refs && !imp->ref_failed) {
         pb_error_init(&imp->ref_err);
-        if (check_ref(imp, &imp->snap, imp->firsts, json_object_get(record, "entry"), imp->count,
+        if (check_ref(imp, &imp->snap, &imp->firsts, json_object_get(record, "entry"), imp->count,
                       &imp->ref_err) != PB_OK) {
             imp->ref_failed = 1;
         }
@@ -909,14 +916,62 @@ import_parse(pb_import *imp, const char *csv, size_t len, pb_error *err)
 
 /* ---- references used before (docs/import.md) ----------------------------- */
 
+/* The first draft of the file with a reference key, in 16 bytes: its number
+ * and the part of its id that is its own. Every import id is "imp-" pool "-"
+ * YYYYMMDD "-" 16 hex digits (row_id), and drafts with the same reference key
+ * have the same pool, so the earlier id is this draft's id up to its date,
+ * then the date and hash kept here. */
+struct first_ref {
+    uint32_t draft;
+    uint32_t date;                      /* YYYYMMDD as a decimal number */
+    uint8_t hash[IMPORT_ID_HASH_BYTES]; /* the id's hex digits, as bytes */
+};
+#define IMPORT_ID_TAIL_BYTES (8 + 1 + 2 * IMPORT_ID_HASH_BYTES) /* "YYYYMMDD-" hex */
+
+/* The tail of an import id: where it starts in id (checked: row_id made it). */
+static size_t
+id_tail(const char *id)
+{
+    size_t len = strlen(id);
+    PB_ASSERT(len >= IMPORT_ID_FIXED_BYTES && id[len - IMPORT_ID_TAIL_BYTES - 1] == '-');
+    PB_ASSERT(id[len - 2 * IMPORT_ID_HASH_BYTES - 1] == '-');
+    return len - IMPORT_ID_TAIL_BYTES;
+}
+
+static void
+first_ref_of(const char *id, size_t i, struct first_ref *first)
+{
+    const char *tail = id + id_tail(id);
+    PB_ASSERT(i < UINT32_MAX);
+    first->draft = (uint32_t)i;
+    first->date = 0;
+    for (int k = 0; k < 8; k++) {
+        PB_ASSERT(tail[k] >= '0' && tail[k] <= '9');
+        first->date = first->date * 10 + (uint32_t)(tail[k] - '0');
+    }
+    PB_ASSERT(sodium_hex2bin(first->hash, sizeof(first->hash), tail + 9,
+                             2 * IMPORT_ID_HASH_BYTES, NULL, NULL, NULL) == 0);
+}
+
+/* The id of first: id (a draft with the same reference key) up to its tail,
+ * then first's own. */
+static void
+first_ref_id(const char *id, const struct first_ref *first, char *buf, size_t size)
+{
+    char hex[2 * IMPORT_ID_HASH_BYTES + 1];
+    sodium_bin2hex(hex, sizeof(hex), first->hash, sizeof(first->hash));
+    snprintf(buf, size, "%.*s%08u-%s", (int)id_tail(id), id, (unsigned)first->date, hex);
+}
+
 /* Draft i's reference, as `post` checks it: the first entry of the ledger with
  * the same ref for the pool and partner (scheme), else the first earlier row
- * of the file (firsts: ref key -> draft number), must be this one. A row
- * whose id the ledger holds appends nothing new (already present, or refused
- * as a reused id), as `post` finds it present before this check. */
+ * of the file (firsts: the ref key's digest -> struct first_ref), must be
+ * this one. A row whose id the ledger holds appends nothing new (already
+ * present, or refused as a reused id), as `post` finds it present before
+ * this check. */
 static int
-check_ref(const pb_import *imp, const pb_snapshot *snap, json_t *firsts, const json_t *entry,
-          size_t i, pb_error *err)
+check_ref(const pb_import *imp, const pb_snapshot *snap, pb_digest_table *firsts,
+          const json_t *entry, size_t i, pb_error *err)
 {
     const char *id = json_string_value(json_object_get(entry, "id"));
     char key[PB_REF_KEY_BYTES_MAX];
@@ -930,19 +985,28 @@ check_ref(const pb_import *imp, const pb_snapshot *snap, json_t *firsts, const j
     json_t *first = NULL;
     int rc = pb_state_get(&state, key, &first, err);
     const char *first_id = json_string_value(first);
+    char earlier_id[PB_ID_BYTES_MAX + 1];
     char row[32] = "";
     if (rc == PB_ENOTFOUND) {
         rc = PB_OK;
-        const json_t *earlier = json_object_get(firsts, key);
-        if (earlier == NULL) {
-            json_decref(first);
-            return json_object_set_new(firsts, key, json_pack("[Is]", (json_int_t)i, id)) == 0
-                       ? PB_OK
-                       : pb_error_set(err, PB_ENOMEM, NULL, "out of memory importing");
+        uint8_t digest[PB_DIGEST_BYTES];
+        crypto_generichash(digest, sizeof(digest), (const unsigned char *)key, strlen(key), NULL,
+                           0);
+        void *value = NULL;
+        int added = 0;
+        if (pb_digest_table_get(firsts, digest, &value, &added) != PB_OK) {
+            return pb_error_set(err, PB_ENOMEM, NULL, "out of memory importing");
         }
-        size_t e = (size_t)json_integer_value(json_array_get(earlier, 0));
-        first_id = json_string_value(json_array_get(earlier, 1));
-        snprintf(row, sizeof(row), " (row %lld)", (long long)imp->rows[e]);
+        struct first_ref earlier;
+        if (added) {
+            first_ref_of(id, i, &earlier);
+            memcpy(value, &earlier, sizeof(earlier));
+            return PB_OK;
+        }
+        memcpy(&earlier, value, sizeof(earlier));
+        first_ref_id(id, &earlier, earlier_id, sizeof(earlier_id));
+        first_id = earlier_id;
+        snprintf(row, sizeof(row), " (row %lld)", (long long)imp->rows[earlier.draft]);
     }
     if (rc == PB_OK && strcmp(first_id, id) != 0) {
         char quote[IMPORT_QUOTE_BYTES_MAX + 8];
@@ -967,14 +1031,12 @@ pb_import_check_refs(pb_store *store, const pb_import *imp, pb_error *err)
     if (rc != PB_OK) {
         return rc;
     }
-    json_t *firsts = json_object();
-    if (firsts == NULL) {
-        rc = pb_error_set(err, PB_ENOMEM, NULL, "out of memory importing");
-    }
+    pb_digest_table firsts;
+    pb_digest_table_init(&firsts, sizeof(struct first_ref));
     for (size_t i = 0; rc == PB_OK && i < imp->count; i++) {
-        rc = check_ref(imp, &snap, firsts, json_object_get(imp->records[i], "entry"), i, err);
+        rc = check_ref(imp, &snap, &firsts, json_object_get(imp->records[i], "entry"), i, err);
     }
-    json_decref(firsts);
+    pb_digest_table_free(&firsts);
     pb_snapshot_close(&snap);
     return rc;
 }
@@ -991,10 +1053,10 @@ pb_import_free(pb_import *imp)
         json_decref(imp->records[i]);
     }
     free(imp->records);
-    json_decref(imp->firsts);
+    pb_digest_table_free(&imp->firsts);
     free(imp->rows);
     free(imp->cells);
-    json_decref(imp->seen);
+    pb_digest_table_free(&imp->seen);
     json_decref(imp->map);
     free(imp);
 }
@@ -1034,11 +1096,10 @@ import_run(pb_store *store, const json_t *map, const char *map_name, const char 
     imp->created = created;
     imp->err = err;
     imp->batch = batch;
-    imp->seen = json_object();
-    imp->firsts = batch != NULL && check_refs ? json_object() : NULL;
-    int rc = imp->seen != NULL && (imp->firsts != NULL || batch == NULL || !check_refs)
-                 ? map_load(imp, err)
-                 : pb_error_set(err, PB_ENOMEM, NULL, "out of memory importing");
+    pb_digest_table_init(&imp->seen, sizeof(uint32_t));
+    pb_digest_table_init(&imp->firsts, sizeof(struct first_ref));
+    imp->check_refs = batch != NULL && check_refs;
+    int rc = map_load(imp, err);
     if (rc == PB_OK) {
         rc = pb_store_origin(store, imp->origin, sizeof(imp->origin), err);
     }
