@@ -733,6 +733,16 @@ int pb_import_csv(pb_store *store, const json_t *map, const char *map_name, cons
 int pb_import_csv_into(pb_store *store, const json_t *map, const char *map_name, const char *csv,
                        size_t len, const char *csv_name, const char *created, int check_refs,
                        pb_batch *batch, pb_import **import_out, pb_error *err);
+/* pb_import_csv_into reading the CSV from csv, a seekable file (a regular
+ * file: it is read twice from its start, a megabyte at a time: once to count
+ * the rows against PB_BATCH_RECORDS_MAX, once to import them), so that the
+ * text is never held whole either. Returns the codes of pb_import_csv_into,
+ * and PB_ETOOBIG "input is larger than <max_bytes> bytes" (where: csv_name)
+ * when more than max_bytes are read, PB_EIO when the file cannot be read.
+ * The caller keeps csv open until this returns, and closes it. */
+int pb_import_file_into(pb_store *store, const json_t *map, const char *map_name, FILE *csv,
+                        size_t max_bytes, const char *csv_name, const char *created,
+                        int check_refs, pb_batch *batch, pb_import **import_out, pb_error *err);
 /* The drafts, in row order (borrowed: owned by the import), and their count. */
 json_t *const *pb_import_records(const pb_import *imp);
 size_t pb_import_count(const pb_import *imp);

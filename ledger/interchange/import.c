@@ -9,6 +9,7 @@
 #include "books/books.h"
 
 #include <csv.h>
+#include <errno.h>
 #include <sodium.h>
 #include <stdarg.h>
 #include <string.h>
@@ -855,50 +856,131 @@ count_row(int terminator, void *ctx)
     (*(size_t *)ctx)++;
 }
 
+/* ---- the input: a text, or a file read a piece at a time ----------------- */
+
+/* How much of a file is read at once (pb_import_file_into). */
+#define IMPORT_PIECE_BYTES ((size_t)1 << 20)
+
+struct import_input {
+    const char *text; /* the whole text (pb_import_csv), or NULL */
+    size_t len;
+    FILE *file; /* else a seekable file, read from its start */
+    size_t max_bytes;
+    char *piece; /* IMPORT_PIECE_BYTES for the file */
+    size_t read_bytes;
+    int started;
+};
+
+/* Back to the start of the input. */
+static int
+input_rewind(const pb_import *imp, struct import_input *in, pb_error *err)
+{
+    in->started = 0;
+    in->read_bytes = 0;
+    if (in->file != NULL && fseek(in->file, 0, SEEK_SET) != 0) {
+        return pb_error_set(err, PB_EIO, imp->csv_name, "cannot read the file again: %s",
+                            pb_errno_text(errno));
+    }
+    return PB_OK;
+}
+
+/* The next piece of the input in *piece_out, *len_out bytes; 0 at the end.
+ * A file over max_bytes is refused as it is read (issue 13: every input has
+ * a limit, checked while reading), in the words cli_read_file uses. */
+static int
+input_next(const pb_import *imp, struct import_input *in, const char **piece_out, size_t *len_out,
+           pb_error *err)
+{
+    *piece_out = NULL;
+    *len_out = 0;
+    if (in->file == NULL) {
+        if (!in->started) {
+            *piece_out = in->text;
+            *len_out = in->len;
+        }
+        in->started = 1;
+        return PB_OK;
+    }
+    size_t n = fread(in->piece, 1, IMPORT_PIECE_BYTES, in->file);
+    if (n == 0 && ferror(in->file)) {
+        return pb_error_set(err, PB_EIO, imp->csv_name, "cannot read the file: %s",
+                            pb_errno_text(errno));
+    }
+    in->read_bytes += n;
+    if (in->read_bytes > in->max_bytes) {
+        return pb_error_set(err, PB_ETOOBIG, imp->csv_name, "input is larger than %zu bytes",
+                            in->max_bytes);
+    }
+    in->started = 1;
+    *piece_out = in->piece;
+    *len_out = n;
+    return PB_OK;
+}
+
 /* Count the rows before any is built: a file over the limit is refused
  * before it costs a record's memory per row (a million rows of drafts is
  * gigabytes). Blank and skipped rows count too: the bound is on the file. */
 static int
-import_count_rows(const pb_import *imp, const char *csv, size_t len, size_t *rows_out,
-                  pb_error *err)
+import_count_rows(const pb_import *imp, struct import_input *in, size_t *rows_out, pb_error *err)
 {
     struct csv_parser parser;
     size_t rows = 0;
     if (csv_init(&parser, CSV_APPEND_NULL | CSV_EMPTY_IS_NULL) != 0) {
         return pb_error_set(err, PB_ENOMEM, NULL, "out of memory reading %s", imp->csv_name);
     }
-    csv_parse(&parser, csv, len, NULL, count_row, &rows);
+    const char *piece = NULL;
+    size_t len = 0;
+    int rc = input_rewind(imp, in, err);
+    while (rc == PB_OK) {
+        rc = input_next(imp, in, &piece, &len, err);
+        if (rc != PB_OK || len == 0) {
+            break;
+        }
+        csv_parse(&parser, piece, len, NULL, count_row, &rows);
+    }
     csv_fini(&parser, NULL, count_row, &rows);
     csv_free(&parser);
-    if (rows > (size_t)PB_BATCH_RECORDS_MAX + 1) {
+    if (rc == PB_OK && rows > (size_t)PB_BATCH_RECORDS_MAX + 1) {
         return pb_error_set(err, PB_ETOOBIG, imp->csv_name,
                             "%zu data rows: more than %d rows to import in one batch", rows - 1,
                             PB_BATCH_RECORDS_MAX);
     }
     *rows_out = rows;
-    return PB_OK;
+    return rc;
 }
 
-/* Run libcsv over the whole text (after a BOM). Strict: a stray quote is an
+/* Run libcsv over the input (after a BOM), piece by piece: a row or cell
+ * split between pieces is joined by libcsv. Strict: a stray quote is an
  * error, as is a quoted cell left open at the end. */
 static int
-import_parse(pb_import *imp, const char *csv, size_t len, pb_error *err)
+import_parse(pb_import *imp, struct import_input *in, pb_error *err)
 {
     struct csv_parser parser;
     if (csv_init(&parser, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL | CSV_EMPTY_IS_NULL) !=
         0) {
         return pb_error_set(err, PB_ENOMEM, NULL, "out of memory reading %s", imp->csv_name);
     }
-    if (len >= 3 && memcmp(csv, IMPORT_BOM, 3) == 0) {
-        csv += 3;
-        len -= 3;
+    int rc = input_rewind(imp, in, err);
+    int first = 1;
+    int stopped = 0;
+    while (rc == PB_OK && !imp->failed && !stopped) {
+        const char *piece = NULL;
+        size_t len = 0;
+        rc = input_next(imp, in, &piece, &len, err);
+        if (rc != PB_OK || len == 0) {
+            break;
+        }
+        if (first && len >= 3 && memcmp(piece, IMPORT_BOM, 3) == 0) {
+            piece += 3;
+            len -= 3;
+        }
+        first = 0;
+        stopped = csv_parse(&parser, piece, len, on_cell, on_row, imp) != len;
     }
-    size_t done = csv_parse(&parser, csv, len, on_cell, on_row, imp);
-    if (!imp->failed && done == len) {
+    if (rc == PB_OK && !imp->failed && !stopped) {
         csv_fini(&parser, on_cell, on_row, imp);
     }
-    int rc = PB_OK;
-    if (!imp->failed && csv_error(&parser) != CSV_SUCCESS) {
+    if (rc == PB_OK && !imp->failed && csv_error(&parser) != CSV_SUCCESS) {
         char where[PB_ERROR_WHERE_MAX];
         snprintf(where, sizeof(where), "%s, row %lld", imp->csv_name, (long long)imp->row + 1);
         rc = pb_error_set(err, csv_error(&parser) == CSV_ENOMEM ? PB_ENOMEM : PB_EFIELD, where,
@@ -1079,11 +1161,11 @@ import_check_rows(const pb_import *imp, pb_error *err)
 /* pb_import_csv, or streamed into batch (drafts not kept; with check_refs,
  * references checked as rows are read). */
 static int
-import_run(pb_store *store, const json_t *map, const char *map_name, const char *csv, size_t len,
+import_run(pb_store *store, const json_t *map, const char *map_name, struct import_input *in,
            const char *csv_name, const char *created, pb_batch *batch, int check_refs,
            pb_import **import_out, pb_error *err)
 {
-    PB_ASSERT(store != NULL && map != NULL && csv != NULL && import_out != NULL);
+    PB_ASSERT(store != NULL && map != NULL && in != NULL && import_out != NULL);
     PB_ASSERT(map_name != NULL && csv_name != NULL && created != NULL);
     *import_out = NULL;
     pb_import *imp = calloc(1, sizeof(*imp));
@@ -1105,7 +1187,7 @@ import_run(pb_store *store, const json_t *map, const char *map_name, const char 
     }
     size_t rows = 0;
     if (rc == PB_OK) {
-        rc = import_count_rows(imp, csv, len, &rows, err);
+        rc = import_count_rows(imp, in, &rows, err);
     }
     if (rc == PB_OK && batch != NULL) {
         pb_batch_expect(batch, rows > 1 ? rows - 1 : 0); /* data rows: blank or skipped ones too */
@@ -1113,7 +1195,7 @@ import_run(pb_store *store, const json_t *map, const char *map_name, const char 
     if (rc == PB_OK) {
         rc = pb_snapshot_open(store, &imp->snap, err);
         if (rc == PB_OK) {
-            rc = import_parse(imp, csv, len, err);
+            rc = import_parse(imp, in, err);
             pb_snapshot_close(&imp->snap);
         }
     }
@@ -1138,7 +1220,9 @@ int
 pb_import_csv(pb_store *store, const json_t *map, const char *map_name, const char *csv, size_t len,
               const char *csv_name, const char *created, pb_import **import_out, pb_error *err)
 {
-    return import_run(store, map, map_name, csv, len, csv_name, created, NULL, 0, import_out, err);
+    PB_ASSERT(csv != NULL);
+    struct import_input in = {.text = csv, .len = len};
+    return import_run(store, map, map_name, &in, csv_name, created, NULL, 0, import_out, err);
 }
 
 int
@@ -1146,9 +1230,28 @@ pb_import_csv_into(pb_store *store, const json_t *map, const char *map_name, con
                    size_t len, const char *csv_name, const char *created, int check_refs,
                    pb_batch *batch, pb_import **import_out, pb_error *err)
 {
-    PB_ASSERT(batch != NULL);
-    return import_run(store, map, map_name, csv, len, csv_name, created, batch, check_refs,
-                      import_out, err);
+    PB_ASSERT(batch != NULL && csv != NULL);
+    struct import_input in = {.text = csv, .len = len};
+    return import_run(store, map, map_name, &in, csv_name, created, batch, check_refs, import_out,
+                      err);
+}
+
+int
+pb_import_file_into(pb_store *store, const json_t *map, const char *map_name, FILE *csv,
+                    size_t max_bytes, const char *csv_name, const char *created, int check_refs,
+                    pb_batch *batch, pb_import **import_out, pb_error *err)
+{
+    PB_ASSERT(batch != NULL && csv != NULL && import_out != NULL);
+    *import_out = NULL;
+    struct import_input in = {.file = csv, .max_bytes = max_bytes};
+    in.piece = malloc(IMPORT_PIECE_BYTES);
+    if (in.piece == NULL) {
+        return pb_error_set(err, PB_ENOMEM, NULL, "out of memory reading %s", csv_name);
+    }
+    int rc = import_run(store, map, map_name, &in, csv_name, created, batch, check_refs,
+                        import_out, err);
+    free(in.piece);
+    return rc;
 }
 
 size_t
