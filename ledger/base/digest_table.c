@@ -7,7 +7,7 @@
  * jansson object cost some hundreds of bytes a row. The whole digest is the
  * key: two digests that share their first bytes stay two entries.
  */
-#include "base.h"
+#include "base/base.h"
 
 #include <string.h>
 
