@@ -54,21 +54,18 @@ read_map(const char *path)
 static FILE *
 open_regular(const char *path)
 {
-    if (strcmp(path, "-") == 0) {
-        return NULL;
-    }
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
-        cli_die_env("cannot open %s: %s", path, pb_errno_text(errno));
-    }
     struct stat st;
-    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
-        fclose(f);
-        return NULL;
+    /* Not opened to look: a named pipe opened and closed would lose its writer. */
+    if (strcmp(path, "-") == 0 || stat(path, &st) != 0 || !S_ISREG(st.st_mode)) {
+        return NULL; /* cli_read_file reads it, or names why it cannot */
     }
     if ((uint64_t)st.st_size > PB_INPUT_BYTES_MAX) {
         cli_error_line("input is larger than %zu bytes (%s)", PB_INPUT_BYTES_MAX, path);
         exit(1);
+    }
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        cli_die_env("cannot open %s: %s", path, pb_errno_text(errno));
     }
     return f;
 }
