@@ -6,7 +6,9 @@
  */
 #include "cli.h"
 
+#include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static const char *const import_usage[] = {
     "import FILE.csv --map MAP.json -k SECKEY [--passphrase-file FILE] [--allow-same-ref]",
@@ -44,6 +46,28 @@ read_map(const char *path)
         cli_fail(&err);
     }
     return map;
+}
+
+/* Open path for the streamed import if it is a regular file (read in pieces,
+ * twice: pb_import_file_into), refusing one over PB_INPUT_BYTES_MAX at once
+ * as cli_read_file would; NULL for stdin or a pipe, which are read whole. */
+static FILE *
+open_regular(const char *path)
+{
+    struct stat st;
+    /* Not opened to look: a named pipe opened and closed would lose its writer. */
+    if (strcmp(path, "-") == 0 || stat(path, &st) != 0 || !S_ISREG(st.st_mode)) {
+        return NULL; /* cli_read_file reads it, or names why it cannot */
+    }
+    if ((uint64_t)st.st_size > PB_INPUT_BYTES_MAX) {
+        cli_error_line("input is larger than %zu bytes (%s)", PB_INPUT_BYTES_MAX, path);
+        exit(1);
+    }
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        cli_die_env("cannot open %s: %s", path, pb_errno_text(errno));
+    }
+    return f;
 }
 
 /* Sign every draft with key. */
@@ -121,7 +145,8 @@ cmd_import(int argc, char **argv)
     const char *csv_path = argv[argi];
     json_t *map = read_map(map_path);
     size_t len = 0;
-    char *csv = cli_read_file(csv_path, PB_INPUT_BYTES_MAX, 0, &len);
+    FILE *csv_file = dry_run ? NULL : open_regular(csv_path);
+    char *csv = csv_file == NULL ? cli_read_file(csv_path, PB_INPUT_BYTES_MAX, 0, &len) : NULL;
     pb_seckey *key = cli_load_seckey(key_path, pass_file);
     char created[32];
     pb_now(created, sizeof(created));
@@ -147,8 +172,11 @@ cmd_import(int argc, char **argv)
         rc = pb_batch_open(store, &batch, &err);
         if (rc == PB_OK) {
             pb_batch_sign_with(batch, key);
-            rc = pb_import_csv_into(store, map, map_path, csv, len, csv_path, created,
-                                    !allow_same_ref, batch, &imp, &err);
+            rc = csv_file != NULL
+                     ? pb_import_file_into(store, map, map_path, csv_file, PB_INPUT_BYTES_MAX,
+                                           csv_path, created, !allow_same_ref, batch, &imp, &err)
+                     : pb_import_csv_into(store, map, map_path, csv, len, csv_path, created,
+                                          !allow_same_ref, batch, &imp, &err);
         }
         if (rc == PB_OK) {
             rc = pb_batch_commit(batch, &appended, &present, &err);
@@ -157,6 +185,9 @@ cmd_import(int argc, char **argv)
         }
     }
     free(csv);
+    if (csv_file != NULL) {
+        fclose(csv_file);
+    }
     json_decref(map);
     pb_seckey_free(key);
     if (rc == PB_EREF_USED) { /* as `post` says it */

@@ -722,8 +722,10 @@ int pb_import_csv(pb_store *store, const json_t *map, const char *map_name, cons
                   pb_error *err);
 /* pb_import_csv streamed into batch (pb_batch_open): each draft is given to
  * the batch (pb_batch_add) as its row is read and none is kept, so memory
- * does not grow with the rows' drafts (what does: a row's digest and, with
- * check_refs, a reference's first draft id, for the checks across rows). With
+ * does not grow with the rows' drafts (what does, in compact tables: a row's
+ * digest and occurrence count, about 60 bytes, and with check_refs a
+ * reference's digest and first draft, about 60 more, for the checks across
+ * rows; 8 bytes for each draft's row number). With
  * check_refs, pb_import_check_refs's check is made as rows are read. Errors
  * are named as pb_import_csv then pb_import_check_refs name them: a malformed
  * row anywhere before a reference refused; after either the batch must be
@@ -733,6 +735,16 @@ int pb_import_csv(pb_store *store, const json_t *map, const char *map_name, cons
 int pb_import_csv_into(pb_store *store, const json_t *map, const char *map_name, const char *csv,
                        size_t len, const char *csv_name, const char *created, int check_refs,
                        pb_batch *batch, pb_import **import_out, pb_error *err);
+/* pb_import_csv_into reading the CSV from csv, a seekable file (a regular
+ * file: it is read twice from its start, a megabyte at a time: once to count
+ * the rows against PB_BATCH_RECORDS_MAX, once to import them), so that the
+ * text is never held whole either. Returns the codes of pb_import_csv_into,
+ * and PB_ETOOBIG "input is larger than <max_bytes> bytes" (where: csv_name)
+ * when more than max_bytes are read, PB_EIO when the file cannot be read.
+ * The caller keeps csv open until this returns, and closes it. */
+int pb_import_file_into(pb_store *store, const json_t *map, const char *map_name, FILE *csv,
+                        size_t max_bytes, const char *csv_name, const char *created,
+                        int check_refs, pb_batch *batch, pb_import **import_out, pb_error *err);
 /* The drafts, in row order (borrowed: owned by the import), and their count. */
 json_t *const *pb_import_records(const pb_import *imp);
 size_t pb_import_count(const pb_import *imp);

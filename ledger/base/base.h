@@ -68,4 +68,33 @@ int pb_field_check_id(const char *id, const char *path, pb_error *err);
 int pb_field_date(const json_t *obj, const char *name, const char *path, int32_t *day_out,
                   pb_error *err);
 
+/* A set of 32-byte digests (SHA-256 and the like), each with a fixed-size
+ * value of value_bytes, in about 40 + value_bytes bytes an entry
+ * (digest_table.c). A digest is compared whole. Fields are private. */
+#define PB_DIGEST_BYTES 32
+#define PB_DIGEST_TABLE_VALUE_BYTES_MAX 64
+typedef struct pb_digest_table {
+    uint8_t *entries; /* count entries of entry_bytes: the digest, then the value */
+    uint32_t *slots;  /* slot_count (a power of two): 0 empty, else entry number + 1 */
+    size_t value_bytes;
+    size_t entry_bytes;
+    size_t count;
+    size_t entry_cap;
+    size_t slot_count;
+} pb_digest_table;
+
+/* An empty table whose values are value_bytes (<= PB_DIGEST_TABLE_VALUE_BYTES_MAX). */
+void pb_digest_table_init(pb_digest_table *t, size_t value_bytes);
+/* The value of digest (PB_DIGEST_BYTES), or NULL if absent. Borrowed: valid
+ * until the next pb_digest_table_get or free. Not aligned: copy it out. */
+void *pb_digest_table_find(const pb_digest_table *t, const uint8_t *digest);
+/* The value of digest in *value_out, adding it (value all zero bytes, and
+ * *added_out = 1) if absent; as pb_digest_table_find for the pointer.
+ * Returns PB_OK, or PB_ENOMEM (allocation failed, or more than 2^32 - 2
+ * entries) with t unchanged. */
+int pb_digest_table_get(pb_digest_table *t, const uint8_t *digest, void **value_out,
+                        int *added_out);
+/* Free the table's memory; it is empty and usable again. NULL is allowed. */
+void pb_digest_table_free(pb_digest_table *t);
+
 #endif /* POOLBOOK_BASE_H */

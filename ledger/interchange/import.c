@@ -9,6 +9,7 @@
 #include "books/books.h"
 
 #include <csv.h>
+#include <errno.h>
 #include <sodium.h>
 #include <stdarg.h>
 #include <string.h>
@@ -90,10 +91,11 @@ struct pb_import {
     char origin[256];
     const char *created;
     pb_snapshot snap;
-    json_t *seen; /* row digest (hex) -> rows seen with it, for the occurrence */
+    pb_digest_table seen; /* row digest -> uint32 rows seen with it, for the occurrence */
     /* streamed (pb_import_csv_into): drafts go to batch as rows are read, none kept */
     pb_batch *batch;
-    json_t *firsts; /* with check_refs: ref key -> [draft number, id] */
+    pb_digest_table firsts; /* with check_refs: ref key's digest -> struct first_ref */
+    int check_refs;
     int ref_failed;
     pb_error ref_err; /* the first reference refused, named after any parse fault */
     char *cells;  /* the current row's cells, each NUL-terminated */
@@ -583,12 +585,18 @@ row_id(pb_import *imp, const char *pool, const char *date, char *id, size_t size
         }
     }
     crypto_hash_sha256_final(&h, digest);
-    char hex[2 * crypto_hash_sha256_BYTES + 1];
-    sodium_bin2hex(hex, sizeof(hex), digest, sizeof(digest));
-    json_int_t seen = json_integer_value(json_object_get(imp->seen, hex));
-    if (json_object_set_new(imp->seen, hex, json_integer(seen + 1)) != 0) {
+    _Static_assert(sizeof(digest) == PB_DIGEST_BYTES, "the table keeps whole row digests");
+    void *count = NULL;
+    int added = 0;
+    if (pb_digest_table_get(&imp->seen, digest, &count, &added) != PB_OK) {
         return pb_error_set(err, PB_ENOMEM, NULL, "out of memory importing");
     }
+    uint32_t seen = 0;
+    memcpy(&seen, count, sizeof(seen));
+    PB_ASSERT(seen < UINT32_MAX); /* at most PB_BATCH_RECORDS_MAX rows */
+    uint32_t next = seen + 1;
+    memcpy(count, &next, sizeof(next));
+    char hex[2 * crypto_hash_sha256_BYTES + 1];
     uint8_t occurrence[8];
     for (int i = 0; i < 8; i++) {
         occurrence[i] = (uint8_t)((uint64_t)seen >> (56 - 8 * i));
@@ -640,7 +648,7 @@ created_of(pb_import *imp, const char *id, char *buf, size_t size, pb_error *err
 
 /* ---- one data row ------------------------------------------------------- */
 
-static int check_ref(const pb_import *imp, const pb_snapshot *snap, json_t *firsts,
+static int check_ref(const pb_import *imp, const pb_snapshot *snap, pb_digest_table *firsts,
                      const json_t *entry, size_t i, pb_error *err);
 
 /* Streamed: check the draft's reference (the first refusal is kept, to be
@@ -649,9 +657,9 @@ static int check_ref(const pb_import *imp, const pb_snapshot *snap, json_t *firs
 static int
 stream_record(pb_import *imp, json_t *record, pb_error *err)
 {
-    if (imp->firsts != NULL && !imp->ref_failed) {
+    if (imp->check_refs && !imp->ref_failed) {
         pb_error_init(&imp->ref_err);
-        if (check_ref(imp, &imp->snap, imp->firsts, json_object_get(record, "entry"), imp->count,
+        if (check_ref(imp, &imp->snap, &imp->firsts, json_object_get(record, "entry"), imp->count,
                       &imp->ref_err) != PB_OK) {
             imp->ref_failed = 1;
         }
@@ -848,50 +856,131 @@ count_row(int terminator, void *ctx)
     (*(size_t *)ctx)++;
 }
 
+/* ---- the input: a text, or a file read a piece at a time ----------------- */
+
+/* How much of a file is read at once (pb_import_file_into). */
+#define IMPORT_PIECE_BYTES ((size_t)1 << 20)
+
+struct import_input {
+    const char *text; /* the whole text (pb_import_csv), or NULL */
+    size_t len;
+    FILE *file; /* else a seekable file, read from its start */
+    size_t max_bytes;
+    char *piece; /* IMPORT_PIECE_BYTES for the file */
+    size_t read_bytes;
+    int started;
+};
+
+/* Back to the start of the input. */
+static int
+input_rewind(const pb_import *imp, struct import_input *in, pb_error *err)
+{
+    in->started = 0;
+    in->read_bytes = 0;
+    if (in->file != NULL && fseek(in->file, 0, SEEK_SET) != 0) {
+        return pb_error_set(err, PB_EIO, imp->csv_name, "cannot read the file again: %s",
+                            pb_errno_text(errno));
+    }
+    return PB_OK;
+}
+
+/* The next piece of the input in *piece_out, *len_out bytes; 0 at the end.
+ * A file over max_bytes is refused as it is read (issue 13: every input has
+ * a limit, checked while reading), in the words cli_read_file uses. */
+static int
+input_next(const pb_import *imp, struct import_input *in, const char **piece_out, size_t *len_out,
+           pb_error *err)
+{
+    *piece_out = NULL;
+    *len_out = 0;
+    if (in->file == NULL) {
+        if (!in->started) {
+            *piece_out = in->text;
+            *len_out = in->len;
+        }
+        in->started = 1;
+        return PB_OK;
+    }
+    size_t n = fread(in->piece, 1, IMPORT_PIECE_BYTES, in->file);
+    if (n == 0 && ferror(in->file)) {
+        return pb_error_set(err, PB_EIO, imp->csv_name, "cannot read the file: %s",
+                            pb_errno_text(errno));
+    }
+    in->read_bytes += n;
+    if (in->read_bytes > in->max_bytes) {
+        return pb_error_set(err, PB_ETOOBIG, imp->csv_name, "input is larger than %zu bytes",
+                            in->max_bytes);
+    }
+    in->started = 1;
+    *piece_out = in->piece;
+    *len_out = n;
+    return PB_OK;
+}
+
 /* Count the rows before any is built: a file over the limit is refused
  * before it costs a record's memory per row (a million rows of drafts is
  * gigabytes). Blank and skipped rows count too: the bound is on the file. */
 static int
-import_count_rows(const pb_import *imp, const char *csv, size_t len, size_t *rows_out,
-                  pb_error *err)
+import_count_rows(const pb_import *imp, struct import_input *in, size_t *rows_out, pb_error *err)
 {
     struct csv_parser parser;
     size_t rows = 0;
     if (csv_init(&parser, CSV_APPEND_NULL | CSV_EMPTY_IS_NULL) != 0) {
         return pb_error_set(err, PB_ENOMEM, NULL, "out of memory reading %s", imp->csv_name);
     }
-    csv_parse(&parser, csv, len, NULL, count_row, &rows);
+    const char *piece = NULL;
+    size_t len = 0;
+    int rc = input_rewind(imp, in, err);
+    while (rc == PB_OK) {
+        rc = input_next(imp, in, &piece, &len, err);
+        if (rc != PB_OK || len == 0) {
+            break;
+        }
+        csv_parse(&parser, piece, len, NULL, count_row, &rows);
+    }
     csv_fini(&parser, NULL, count_row, &rows);
     csv_free(&parser);
-    if (rows > (size_t)PB_BATCH_RECORDS_MAX + 1) {
+    if (rc == PB_OK && rows > (size_t)PB_BATCH_RECORDS_MAX + 1) {
         return pb_error_set(err, PB_ETOOBIG, imp->csv_name,
                             "%zu data rows: more than %d rows to import in one batch", rows - 1,
                             PB_BATCH_RECORDS_MAX);
     }
     *rows_out = rows;
-    return PB_OK;
+    return rc;
 }
 
-/* Run libcsv over the whole text (after a BOM). Strict: a stray quote is an
+/* Run libcsv over the input (after a BOM), piece by piece: a row or cell
+ * split between pieces is joined by libcsv. Strict: a stray quote is an
  * error, as is a quoted cell left open at the end. */
 static int
-import_parse(pb_import *imp, const char *csv, size_t len, pb_error *err)
+import_parse(pb_import *imp, struct import_input *in, pb_error *err)
 {
     struct csv_parser parser;
     if (csv_init(&parser, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL | CSV_EMPTY_IS_NULL) !=
         0) {
         return pb_error_set(err, PB_ENOMEM, NULL, "out of memory reading %s", imp->csv_name);
     }
-    if (len >= 3 && memcmp(csv, IMPORT_BOM, 3) == 0) {
-        csv += 3;
-        len -= 3;
+    int rc = input_rewind(imp, in, err);
+    int first = 1;
+    int stopped = 0;
+    while (rc == PB_OK && !imp->failed && !stopped) {
+        const char *piece = NULL;
+        size_t len = 0;
+        rc = input_next(imp, in, &piece, &len, err);
+        if (rc != PB_OK || len == 0) {
+            break;
+        }
+        if (first && len >= 3 && memcmp(piece, IMPORT_BOM, 3) == 0) {
+            piece += 3;
+            len -= 3;
+        }
+        first = 0;
+        stopped = csv_parse(&parser, piece, len, on_cell, on_row, imp) != len;
     }
-    size_t done = csv_parse(&parser, csv, len, on_cell, on_row, imp);
-    if (!imp->failed && done == len) {
+    if (rc == PB_OK && !imp->failed && !stopped) {
         csv_fini(&parser, on_cell, on_row, imp);
     }
-    int rc = PB_OK;
-    if (!imp->failed && csv_error(&parser) != CSV_SUCCESS) {
+    if (rc == PB_OK && !imp->failed && csv_error(&parser) != CSV_SUCCESS) {
         char where[PB_ERROR_WHERE_MAX];
         snprintf(where, sizeof(where), "%s, row %lld", imp->csv_name, (long long)imp->row + 1);
         rc = pb_error_set(err, csv_error(&parser) == CSV_ENOMEM ? PB_ENOMEM : PB_EFIELD, where,
@@ -909,14 +998,62 @@ import_parse(pb_import *imp, const char *csv, size_t len, pb_error *err)
 
 /* ---- references used before (docs/import.md) ----------------------------- */
 
+/* The first draft of the file with a reference key, in 16 bytes: its number
+ * and the part of its id that is its own. Every import id is "imp-" pool "-"
+ * YYYYMMDD "-" 16 hex digits (row_id), and drafts with the same reference key
+ * have the same pool, so the earlier id is this draft's id up to its date,
+ * then the date and hash kept here. */
+struct first_ref {
+    uint32_t draft;
+    uint32_t date;                      /* YYYYMMDD as a decimal number */
+    uint8_t hash[IMPORT_ID_HASH_BYTES]; /* the id's hex digits, as bytes */
+};
+#define IMPORT_ID_TAIL_BYTES (8 + 1 + 2 * IMPORT_ID_HASH_BYTES) /* "YYYYMMDD-" hex */
+
+/* The tail of an import id: where it starts in id (checked: row_id made it). */
+static size_t
+id_tail(const char *id)
+{
+    size_t len = strlen(id);
+    PB_ASSERT(len >= IMPORT_ID_FIXED_BYTES && id[len - IMPORT_ID_TAIL_BYTES - 1] == '-');
+    PB_ASSERT(id[len - 2 * IMPORT_ID_HASH_BYTES - 1] == '-');
+    return len - IMPORT_ID_TAIL_BYTES;
+}
+
+static void
+first_ref_of(const char *id, size_t i, struct first_ref *first)
+{
+    const char *tail = id + id_tail(id);
+    PB_ASSERT(i < UINT32_MAX);
+    first->draft = (uint32_t)i;
+    first->date = 0;
+    for (int k = 0; k < 8; k++) {
+        PB_ASSERT(tail[k] >= '0' && tail[k] <= '9');
+        first->date = first->date * 10 + (uint32_t)(tail[k] - '0');
+    }
+    PB_ASSERT(sodium_hex2bin(first->hash, sizeof(first->hash), tail + 9,
+                             2 * IMPORT_ID_HASH_BYTES, NULL, NULL, NULL) == 0);
+}
+
+/* The id of first: id (a draft with the same reference key) up to its tail,
+ * then first's own. */
+static void
+first_ref_id(const char *id, const struct first_ref *first, char *buf, size_t size)
+{
+    char hex[2 * IMPORT_ID_HASH_BYTES + 1];
+    sodium_bin2hex(hex, sizeof(hex), first->hash, sizeof(first->hash));
+    snprintf(buf, size, "%.*s%08u-%s", (int)id_tail(id), id, (unsigned)first->date, hex);
+}
+
 /* Draft i's reference, as `post` checks it: the first entry of the ledger with
  * the same ref for the pool and partner (scheme), else the first earlier row
- * of the file (firsts: ref key -> draft number), must be this one. A row
- * whose id the ledger holds appends nothing new (already present, or refused
- * as a reused id), as `post` finds it present before this check. */
+ * of the file (firsts: the ref key's digest -> struct first_ref), must be
+ * this one. A row whose id the ledger holds appends nothing new (already
+ * present, or refused as a reused id), as `post` finds it present before
+ * this check. */
 static int
-check_ref(const pb_import *imp, const pb_snapshot *snap, json_t *firsts, const json_t *entry,
-          size_t i, pb_error *err)
+check_ref(const pb_import *imp, const pb_snapshot *snap, pb_digest_table *firsts,
+          const json_t *entry, size_t i, pb_error *err)
 {
     const char *id = json_string_value(json_object_get(entry, "id"));
     char key[PB_REF_KEY_BYTES_MAX];
@@ -930,19 +1067,28 @@ check_ref(const pb_import *imp, const pb_snapshot *snap, json_t *firsts, const j
     json_t *first = NULL;
     int rc = pb_state_get(&state, key, &first, err);
     const char *first_id = json_string_value(first);
+    char earlier_id[PB_ID_BYTES_MAX + 1];
     char row[32] = "";
     if (rc == PB_ENOTFOUND) {
         rc = PB_OK;
-        const json_t *earlier = json_object_get(firsts, key);
-        if (earlier == NULL) {
-            json_decref(first);
-            return json_object_set_new(firsts, key, json_pack("[Is]", (json_int_t)i, id)) == 0
-                       ? PB_OK
-                       : pb_error_set(err, PB_ENOMEM, NULL, "out of memory importing");
+        uint8_t digest[PB_DIGEST_BYTES];
+        crypto_generichash(digest, sizeof(digest), (const unsigned char *)key, strlen(key), NULL,
+                           0);
+        void *value = NULL;
+        int added = 0;
+        if (pb_digest_table_get(firsts, digest, &value, &added) != PB_OK) {
+            return pb_error_set(err, PB_ENOMEM, NULL, "out of memory importing");
         }
-        size_t e = (size_t)json_integer_value(json_array_get(earlier, 0));
-        first_id = json_string_value(json_array_get(earlier, 1));
-        snprintf(row, sizeof(row), " (row %lld)", (long long)imp->rows[e]);
+        struct first_ref earlier;
+        if (added) {
+            first_ref_of(id, i, &earlier);
+            memcpy(value, &earlier, sizeof(earlier));
+            return PB_OK;
+        }
+        memcpy(&earlier, value, sizeof(earlier));
+        first_ref_id(id, &earlier, earlier_id, sizeof(earlier_id));
+        first_id = earlier_id;
+        snprintf(row, sizeof(row), " (row %lld)", (long long)imp->rows[earlier.draft]);
     }
     if (rc == PB_OK && strcmp(first_id, id) != 0) {
         char quote[IMPORT_QUOTE_BYTES_MAX + 8];
@@ -967,14 +1113,12 @@ pb_import_check_refs(pb_store *store, const pb_import *imp, pb_error *err)
     if (rc != PB_OK) {
         return rc;
     }
-    json_t *firsts = json_object();
-    if (firsts == NULL) {
-        rc = pb_error_set(err, PB_ENOMEM, NULL, "out of memory importing");
-    }
+    pb_digest_table firsts;
+    pb_digest_table_init(&firsts, sizeof(struct first_ref));
     for (size_t i = 0; rc == PB_OK && i < imp->count; i++) {
-        rc = check_ref(imp, &snap, firsts, json_object_get(imp->records[i], "entry"), i, err);
+        rc = check_ref(imp, &snap, &firsts, json_object_get(imp->records[i], "entry"), i, err);
     }
-    json_decref(firsts);
+    pb_digest_table_free(&firsts);
     pb_snapshot_close(&snap);
     return rc;
 }
@@ -991,10 +1135,10 @@ pb_import_free(pb_import *imp)
         json_decref(imp->records[i]);
     }
     free(imp->records);
-    json_decref(imp->firsts);
+    pb_digest_table_free(&imp->firsts);
     free(imp->rows);
     free(imp->cells);
-    json_decref(imp->seen);
+    pb_digest_table_free(&imp->seen);
     json_decref(imp->map);
     free(imp);
 }
@@ -1017,11 +1161,11 @@ import_check_rows(const pb_import *imp, pb_error *err)
 /* pb_import_csv, or streamed into batch (drafts not kept; with check_refs,
  * references checked as rows are read). */
 static int
-import_run(pb_store *store, const json_t *map, const char *map_name, const char *csv, size_t len,
+import_run(pb_store *store, const json_t *map, const char *map_name, struct import_input *in,
            const char *csv_name, const char *created, pb_batch *batch, int check_refs,
            pb_import **import_out, pb_error *err)
 {
-    PB_ASSERT(store != NULL && map != NULL && csv != NULL && import_out != NULL);
+    PB_ASSERT(store != NULL && map != NULL && in != NULL && import_out != NULL);
     PB_ASSERT(map_name != NULL && csv_name != NULL && created != NULL);
     *import_out = NULL;
     pb_import *imp = calloc(1, sizeof(*imp));
@@ -1034,17 +1178,16 @@ import_run(pb_store *store, const json_t *map, const char *map_name, const char 
     imp->created = created;
     imp->err = err;
     imp->batch = batch;
-    imp->seen = json_object();
-    imp->firsts = batch != NULL && check_refs ? json_object() : NULL;
-    int rc = imp->seen != NULL && (imp->firsts != NULL || batch == NULL || !check_refs)
-                 ? map_load(imp, err)
-                 : pb_error_set(err, PB_ENOMEM, NULL, "out of memory importing");
+    pb_digest_table_init(&imp->seen, sizeof(uint32_t));
+    pb_digest_table_init(&imp->firsts, sizeof(struct first_ref));
+    imp->check_refs = batch != NULL && check_refs;
+    int rc = map_load(imp, err);
     if (rc == PB_OK) {
         rc = pb_store_origin(store, imp->origin, sizeof(imp->origin), err);
     }
     size_t rows = 0;
     if (rc == PB_OK) {
-        rc = import_count_rows(imp, csv, len, &rows, err);
+        rc = import_count_rows(imp, in, &rows, err);
     }
     if (rc == PB_OK && batch != NULL) {
         pb_batch_expect(batch, rows > 1 ? rows - 1 : 0); /* data rows: blank or skipped ones too */
@@ -1052,7 +1195,7 @@ import_run(pb_store *store, const json_t *map, const char *map_name, const char 
     if (rc == PB_OK) {
         rc = pb_snapshot_open(store, &imp->snap, err);
         if (rc == PB_OK) {
-            rc = import_parse(imp, csv, len, err);
+            rc = import_parse(imp, in, err);
             pb_snapshot_close(&imp->snap);
         }
     }
@@ -1077,7 +1220,9 @@ int
 pb_import_csv(pb_store *store, const json_t *map, const char *map_name, const char *csv, size_t len,
               const char *csv_name, const char *created, pb_import **import_out, pb_error *err)
 {
-    return import_run(store, map, map_name, csv, len, csv_name, created, NULL, 0, import_out, err);
+    PB_ASSERT(csv != NULL);
+    struct import_input in = {.text = csv, .len = len};
+    return import_run(store, map, map_name, &in, csv_name, created, NULL, 0, import_out, err);
 }
 
 int
@@ -1085,9 +1230,28 @@ pb_import_csv_into(pb_store *store, const json_t *map, const char *map_name, con
                    size_t len, const char *csv_name, const char *created, int check_refs,
                    pb_batch *batch, pb_import **import_out, pb_error *err)
 {
-    PB_ASSERT(batch != NULL);
-    return import_run(store, map, map_name, csv, len, csv_name, created, batch, check_refs,
-                      import_out, err);
+    PB_ASSERT(batch != NULL && csv != NULL);
+    struct import_input in = {.text = csv, .len = len};
+    return import_run(store, map, map_name, &in, csv_name, created, batch, check_refs, import_out,
+                      err);
+}
+
+int
+pb_import_file_into(pb_store *store, const json_t *map, const char *map_name, FILE *csv,
+                    size_t max_bytes, const char *csv_name, const char *created, int check_refs,
+                    pb_batch *batch, pb_import **import_out, pb_error *err)
+{
+    PB_ASSERT(batch != NULL && csv != NULL && import_out != NULL);
+    *import_out = NULL;
+    struct import_input in = {.file = csv, .max_bytes = max_bytes};
+    in.piece = malloc(IMPORT_PIECE_BYTES);
+    if (in.piece == NULL) {
+        return pb_error_set(err, PB_ENOMEM, NULL, "out of memory reading %s", csv_name);
+    }
+    int rc = import_run(store, map, map_name, &in, csv_name, created, batch, check_refs,
+                        import_out, err);
+    free(in.piece);
+    return rc;
 }
 
 size_t
