@@ -10,6 +10,7 @@
  * read again gives the very same drafts, byte for byte; the reference check
  * of `post` answers PB_OK or PB_EREF_USED; the ledger is not written.
  */
+#define _GNU_SOURCE /* memmem */
 #include "fixture.h"
 #include "fuzz.h"
 
@@ -85,13 +86,9 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     const char *text = (const char *)data;
-    const char *split = NULL;
-    for (size_t i = 0; i + 5 <= size; i++) {
-        if (memcmp(text + i, "\n---\n", 5) == 0) {
-            split = text + i;
-            break;
-        }
-    }
+    /* one memmem, not a memcmp at every byte: libFuzzer intercepts each
+     * call, and that loop was 15% of the target's time */
+    const char *split = memmem(text, size, "\n---\n", 5);
     if (split == NULL) {
         return 0;
     }
