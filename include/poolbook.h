@@ -741,7 +741,9 @@ int pb_import_csv_into(pb_store *store, const json_t *map, const char *map_name,
  * text is never held whole either. Returns the codes of pb_import_csv_into,
  * and PB_ETOOBIG "input is larger than <max_bytes> bytes" (where: csv_name)
  * when more than max_bytes are read, PB_EIO when the file cannot be read.
- * The caller keeps csv open until this returns, and closes it. */
+ * The caller keeps csv open until this returns, and closes it. With batch
+ * NULL (and check_refs 0) the drafts are kept instead, as pb_import_csv
+ * keeps them: the same import of the same bytes. */
 int pb_import_file_into(pb_store *store, const json_t *map, const char *map_name, FILE *csv,
                         size_t max_bytes, const char *csv_name, const char *created,
                         int check_refs, pb_batch *batch, pb_import **import_out, pb_error *err);
