@@ -94,6 +94,12 @@ int cli_ledger_given(void);
  * line_max, both checked while reading: /dev/zero stops at once. Exits 3 on
  * I/O error, 1 on over-size. */
 char *cli_read_file(const char *path, size_t max_bytes, size_t line_max, size_t *len_out);
+/* Copy path ("-": stdin), a stream that cannot be read twice (a pipe), into
+ * an unlinked file in $TMPDIR and return it at its start, so that it can be
+ * read in pieces, twice, without holding it. The limit and its message are
+ * cli_read_file's; NULL when no such file can be made (the caller then reads
+ * it whole) or path cannot be opened. */
+FILE *cli_spool(const char *path, size_t max_bytes);
 
 /* Finish writing stdout: a statement on a full disk is an error, not success. */
 int cli_finish_stdout(void);

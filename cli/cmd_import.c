@@ -50,7 +50,8 @@ read_map(const char *path)
 
 /* Open path for the streamed import if it is a regular file (read in pieces,
  * twice: pb_import_file_into), refusing one over PB_INPUT_BYTES_MAX at once
- * as cli_read_file would; NULL for stdin or a pipe, which are read whole. */
+ * as cli_read_file would; NULL for stdin or a pipe, which are copied to a
+ * file first (cli_spool). */
 static FILE *
 open_regular(const char *path)
 {
@@ -146,6 +147,9 @@ cmd_import(int argc, char **argv)
     json_t *map = read_map(map_path);
     size_t len = 0;
     FILE *csv_file = dry_run ? NULL : open_regular(csv_path);
+    if (csv_file == NULL && !dry_run) {
+        csv_file = cli_spool(csv_path, PB_INPUT_BYTES_MAX); /* stdin, a pipe */
+    }
     char *csv = csv_file == NULL ? cli_read_file(csv_path, PB_INPUT_BYTES_MAX, 0, &len) : NULL;
     pb_seckey *key = cli_load_seckey(key_path, pass_file);
     char created[32];

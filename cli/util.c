@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char *ledger_path_option;
 
@@ -175,6 +176,61 @@ cli_read_file(const char *path, size_t max_bytes, size_t line_max, size_t *len_o
     buf[len] = '\0';
     *len_out = len;
     return buf;
+}
+
+FILE *
+cli_spool(const char *path, size_t max_bytes)
+{
+    int is_stdin = strcmp(path, "-") == 0;
+    const char *dir = getenv("TMPDIR");
+    char spool[4096];
+    snprintf(spool, sizeof(spool), "%s/poolbook-spool-XXXXXX",
+             dir != NULL && dir[0] != '\0' ? dir : "/tmp");
+    int fd = mkstemp(spool);
+    if (fd < 0) {
+        return NULL;
+    }
+    unlink(spool); /* the open file lives until it is closed, even after a crash */
+    FILE *out = fdopen(fd, "w+b");
+    FILE *in = out == NULL ? NULL : is_stdin ? stdin : fopen(path, "rb");
+    if (in == NULL) {
+        if (out != NULL) {
+            fclose(out);
+        } else {
+            close(fd);
+        }
+        return NULL; /* cli_read_file opens it, or names why it cannot */
+    }
+    char *piece = malloc(1 << 20);
+    if (piece == NULL) {
+        cli_die_env("out of memory reading %s", path);
+    }
+    size_t total = 0;
+    size_t n;
+    while ((n = fread(piece, 1, 1 << 20, in)) > 0) {
+        total += n;
+        if (total > max_bytes) {
+            cli_error_line("input is larger than %zu bytes (%s)", max_bytes,
+                           is_stdin ? "stdin" : path);
+            exit(1);
+        }
+        if (fwrite(piece, 1, n, out) != n) {
+            cli_die_env("cannot keep a copy of %s in %s: %s", is_stdin ? "stdin" : path,
+                        dir != NULL && dir[0] != '\0' ? dir : "/tmp", pb_errno_text(errno));
+        }
+    }
+    free(piece);
+    if (ferror(in)) {
+        cli_die_env("cannot read %s", path);
+    }
+    if (!is_stdin) {
+        fclose(in);
+    }
+    if (fflush(out) != 0 || fseek(out, 0, SEEK_SET) != 0) {
+        cli_die_env("cannot keep a copy of %s: %s", is_stdin ? "stdin" : path,
+                    pb_errno_text(errno));
+    }
+    return out;
 }
 
 int

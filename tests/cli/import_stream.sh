@@ -123,11 +123,17 @@ s = json.load(open("straddle.json"))
 assert entries[s["index"]]["memo"] == s["memo"], entries[s["index"]]
 PY
 
-# ---- the same rows read whole (stdin): the same ledger, byte for byte ----
-found whole
+# ---- stdin, copied to an unlinked file in $TMPDIR and streamed from it; and
+# with no writable $TMPDIR, read whole: the same ledger, byte for byte ----
+found spooled
 "$P" import - --map "$map" -k dcc-fin.key <big.csv >out.txt
+"$P" log --json >spooled.json
+cmp -s streamed.json spooled.json || fail "the import from stdin made another ledger"
+found piped
+cat big.csv | TMPDIR=$work/no-such-folder "$P" import - --map "$map" -k dcc-fin.key >out.txt
 "$P" log --json >whole.json
-cmp -s streamed.json whole.json || fail "the streamed import's ledger differs from the whole-text one"
+cmp -s streamed.json whole.json || fail "the import of a pipe read whole made another ledger"
+[ -z "$(ls "${TMPDIR:-/tmp}" | grep '^poolbook-spool-' || true)" ] || fail "a spool file was left"
 
 # ---- a reference reused 5,796 rows later: the exact line, nothing written ----
 found refused
