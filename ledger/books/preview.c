@@ -2,10 +2,13 @@
  * preview.c — a dry run of an append (post, append, import --dry-run): every
  * check the append would make, in a write transaction the log then aborts
  * (pb_store_append_dry), and the figures of each pool the records name, as
- * they are and as they would be, line by line. Nothing is written.
+ * they are and as they would be, line by line. Nothing is written. A batch
+ * (import --dry-run) is previewed as it streams (pb_preview_new): only the
+ * pools and the records to list are kept, not the records.
  */
 #include "books/books.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 /* The pool of the entry a reversal targets, if that entry is in the
@@ -27,31 +30,40 @@ preview_target_pool(const pb_snapshot *snap, const json_t *entry)
     return pool;
 }
 
-/* The pools the records name ("pool" of a money or pool entry, the id of an
- * agreed pool, the pool of a reversal's target in snap), each once, in the
- * order first named. A new reference. */
-static json_t *
-preview_pools(const pb_snapshot *snap, json_t *const *records, size_t count)
+/* Note the pool record names ("pool" of a money or pool entry, the id of an
+ * agreed pool, the pool of a reversal's target in snap) in pools, unless it
+ * is there already: each once, in the order first named. */
+static int
+preview_note_pool(const pb_snapshot *snap, const json_t *record, json_t *pools, pb_error *err)
 {
-    json_t *pools = json_array();
-    for (size_t i = 0; pools != NULL && i < count; i++) {
-        const json_t *entry = json_object_get(records[i], "entry");
-        json_t *pool = json_incref(json_object_get(entry, "pool"));
-        if (pool == NULL) {
-            pool = preview_target_pool(snap, entry);
-        }
-        const char *id = json_is_string(pool) ? json_string_value(pool)
-                                              : json_string_value(json_object_get(pool, "id"));
-        int seen = id == NULL;
-        for (size_t j = 0; !seen && j < json_array_size(pools); j++) {
-            seen = strcmp(json_string_value(json_array_get(pools, j)), id) == 0;
-        }
-        if (!seen) {
-            json_array_append_new(pools, json_string(id));
-        }
-        json_decref(pool);
+    const json_t *entry = json_object_get(record, "entry");
+    json_t *pool = json_incref(json_object_get(entry, "pool"));
+    if (pool == NULL) {
+        pool = preview_target_pool(snap, entry);
     }
-    return pools;
+    const char *id = json_is_string(pool) ? json_string_value(pool)
+                                          : json_string_value(json_object_get(pool, "id"));
+    int seen = id == NULL;
+    for (size_t j = 0; !seen && j < json_array_size(pools); j++) {
+        seen = strcmp(json_string_value(json_array_get(pools, j)), id) == 0;
+    }
+    int rc = seen || json_array_append_new(pools, json_string(id)) == 0
+                 ? PB_OK
+                 : pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
+    json_decref(pool);
+    return rc;
+}
+
+/* Add {"id", "type"} of record to listed. */
+static int
+preview_list(const json_t *record, json_t *listed, pb_error *err)
+{
+    const json_t *entry = json_object_get(record, "entry");
+    json_t *row = json_pack("{s:O,s:O}", "id", json_object_get(entry, "id"), "type",
+                            json_object_get(entry, "type"));
+    return json_array_append_new(listed, row) == 0
+               ? PB_OK
+               : pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
 }
 
 /* Each pool's whole-year report on state, into reports[pool] (JSON null for
@@ -164,22 +176,16 @@ preview_pool_changes(const json_t *before, const json_t *after, json_t *changes,
     return rc;
 }
 
-/* The preview object of pb_append_preview, from the reports before and after. */
+/* The preview object of pb_append_preview, from the records listed (taken)
+ * and the reports before and after. */
 static json_t *
-preview_object(json_t *const *records, size_t count, uint64_t first, uint64_t appended,
-               uint64_t present, const json_t *pools, const json_t *before, const json_t *after,
-               pb_error *err)
+preview_object(json_t *listed, uint64_t first, uint64_t appended, uint64_t present,
+               const json_t *pools, const json_t *before, const json_t *after, pb_error *err)
 {
     json_t *out =
-        json_pack("{s:I,s:I,s:I,s:[],s:[]}", "first_index", (json_int_t)first, "appended",
-                  (json_int_t)appended, "present", (json_int_t)present, "records", "pools");
+        json_pack("{s:I,s:I,s:I,s:o,s:[]}", "first_index", (json_int_t)first, "appended",
+                  (json_int_t)appended, "present", (json_int_t)present, "records", listed, "pools");
     int rc = out != NULL ? PB_OK : pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
-    for (size_t i = 0; rc == PB_OK && i < count; i++) {
-        const json_t *entry = json_object_get(records[i], "entry");
-        json_array_append_new(json_object_get(out, "records"),
-                              json_pack("{s:O,s:O}", "id", json_object_get(entry, "id"), "type",
-                                        json_object_get(entry, "type")));
-    }
     for (size_t i = 0; rc == PB_OK && i < json_array_size(pools); i++) {
         const char *id = json_string_value(json_array_get(pools, i));
         const json_t *a = json_object_get(after, id);
@@ -213,9 +219,12 @@ pb_append_preview(pb_store *store, json_t *const *records, size_t count, json_t 
         if (rc == PB_OK) {
             pb_state state;
             pb_snapshot_state(&snap, &state);
-            pools = preview_pools(&snap, records, count);
-            rc = pools != NULL ? preview_reports(&state, pools, before, err)
-                               : pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
+            pools = json_array();
+            rc = pools != NULL ? PB_OK : pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
+            for (size_t i = 0; rc == PB_OK && i < count; i++) {
+                rc = preview_note_pool(&snap, records[i], pools, err);
+            }
+            rc = rc == PB_OK ? preview_reports(&state, pools, before, err) : rc;
             pb_snapshot_close(&snap);
         }
     }
@@ -225,13 +234,136 @@ pb_append_preview(pb_store *store, json_t *const *records, size_t count, json_t 
         rc = pb_store_append_dry(store, records, count, preview_inspect, &ctx, &first, &appended,
                                  &present, err);
     }
+    json_t *listed = rc == PB_OK ? json_array() : NULL;
+    rc = rc == PB_OK && listed == NULL ? pb_error_set(err, PB_ENOMEM, NULL, "out of memory") : rc;
+    for (size_t i = 0; rc == PB_OK && i < count; i++) {
+        rc = preview_list(records[i], listed, err);
+    }
     if (rc == PB_OK) {
-        *preview_out =
-            preview_object(records, count, first, appended, present, pools, before, after, err);
+        *preview_out = preview_object(listed, first, appended, present, pools, before, after, err);
+        listed = NULL; /* taken */
         rc = *preview_out != NULL ? PB_OK : (err != NULL ? err->code : PB_ENOMEM);
     }
+    json_decref(listed);
     json_decref(pools);
     json_decref(before);
     json_decref(after);
     return rc;
+}
+
+/* ---- the streamed dry run of a batch (import --dry-run) ------------------ */
+
+struct pb_preview {
+    pb_store *store;
+    pb_snapshot snap; /* the batch's base state: opened once its writer holds the lock */
+    int snap_open;
+    size_t listed_max;
+    json_t *listed; /* {"id", "type"} of the first listed_max records admitted */
+    json_t *pools;  /* as pb_append_preview names them, in the order first named */
+    json_t *before, *after;
+};
+
+/* Open the read snapshot of what the batch's transaction began from. Called
+ * only from inside that transaction (the admit hook, the inspection): it
+ * holds the writer lock, so no commit can come between, and the last
+ * committed state the snapshot sees is the transaction's base. */
+static int
+preview_base(pb_preview *p, pb_error *err)
+{
+    if (p->snap_open) {
+        return PB_OK;
+    }
+    int rc = pb_snapshot_open(p->store, &p->snap, err);
+    p->snap_open = rc == PB_OK;
+    return rc;
+}
+
+/* pb_batch_admitted_fn: what pb_append_preview takes from its array, one
+ * record at a time, keeping only the pools and the records listed. */
+static int
+preview_admitted(const json_t *record, void *ctx, pb_error *err)
+{
+    pb_preview *p = ctx;
+    int rc = preview_base(p, err);
+    rc = rc == PB_OK ? preview_note_pool(&p->snap, record, p->pools, err) : rc;
+    if (rc == PB_OK && json_array_size(p->listed) < p->listed_max) {
+        rc = preview_list(record, p->listed, err);
+    }
+    return rc;
+}
+
+/* pb_store_inspect: the reports before (the base snapshot) and after. */
+static int
+preview_stream_inspect(const pb_state *state, void *ctx, pb_error *err)
+{
+    pb_preview *p = ctx;
+    int rc = preview_base(p, err);
+    if (rc == PB_OK) {
+        pb_state base;
+        pb_snapshot_state(&p->snap, &base);
+        rc = preview_reports(&base, p->pools, p->before, err);
+    }
+    return rc == PB_OK ? preview_reports(state, p->pools, p->after, err) : rc;
+}
+
+int
+pb_preview_new(pb_store *store, pb_batch *batch, size_t listed_max, pb_preview **preview_out,
+               pb_error *err)
+{
+    PB_ASSERT(store != NULL && batch != NULL && preview_out != NULL);
+    pb_preview *p = calloc(1, sizeof(*p));
+    if (p != NULL) {
+        p->store = store;
+        p->listed_max = listed_max;
+        p->listed = json_array();
+        p->pools = json_array();
+        p->before = json_object();
+        p->after = json_object();
+    }
+    if (p == NULL || p->listed == NULL || p->pools == NULL || p->before == NULL ||
+        p->after == NULL) {
+        pb_preview_free(p);
+        *preview_out = NULL;
+        return pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
+    }
+    pb_batch_on_admit(batch, preview_admitted, p);
+    *preview_out = p;
+    return PB_OK;
+}
+
+int
+pb_preview_finish(pb_preview *preview, pb_batch *batch, json_t **preview_out, pb_error *err)
+{
+    PB_ASSERT(preview != NULL && batch != NULL && preview_out != NULL);
+    *preview_out = NULL;
+    uint64_t first = 0, appended = 0, present = 0;
+    int rc = pb_batch_commit_dry(batch, preview_stream_inspect, preview, &first, &appended,
+                                 &present, err);
+    if (preview->snap_open) {
+        pb_snapshot_close(&preview->snap);
+        preview->snap_open = 0;
+    }
+    if (rc == PB_OK) {
+        *preview_out = preview_object(preview->listed, first, appended, present, preview->pools,
+                                      preview->before, preview->after, err);
+        preview->listed = NULL; /* taken */
+        rc = *preview_out != NULL ? PB_OK : (err != NULL ? err->code : PB_ENOMEM);
+    }
+    return rc;
+}
+
+void
+pb_preview_free(pb_preview *preview)
+{
+    if (preview == NULL) {
+        return;
+    }
+    if (preview->snap_open) {
+        pb_snapshot_close(&preview->snap);
+    }
+    json_decref(preview->listed);
+    json_decref(preview->pools);
+    json_decref(preview->before);
+    json_decref(preview->after);
+    free(preview);
 }
