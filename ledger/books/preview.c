@@ -266,7 +266,10 @@ struct pb_preview {
 /* Open the read snapshot of what the batch's transaction began from. Called
  * only from inside that transaction (the admit hook, the inspection): it
  * holds the writer lock, so no commit can come between, and the last
- * committed state the snapshot sees is the transaction's base. */
+ * committed state the snapshot sees is the transaction's base. A read
+ * transaction beside the write one on the same thread is safe in LMDB: the
+ * writer takes no reader slot, and this thread holds no other reader (the
+ * snapshot is the only one, closed in pb_preview_finish). */
 static int
 preview_base(pb_preview *p, pb_error *err)
 {
