@@ -659,7 +659,8 @@ typedef struct pb_preview pb_preview;
 int pb_preview_new(pb_store *store, pb_batch *batch, size_t listed_max, pb_preview **preview_out,
                    pb_error *err);
 /* End batch as a dry run (freed in every case) and put the preview object
- * (a new reference) in *preview_out. Returns PB_OK or the codes of
+ * (a new reference) in *preview_out. Call it with no snapshot of store open
+ * on this thread (it opens one: LMDB allows a thread one reader). Returns PB_OK or the codes of
  * pb_batch_commit (err as there) and of pb_append_preview. */
 int pb_preview_finish(pb_preview *preview, pb_batch *batch, json_t **preview_out, pb_error *err);
 /* Free a preview; NULL is allowed. */

@@ -3,20 +3,33 @@
  * check the append would make, in a write transaction the log then aborts
  * (pb_store_append_dry), and the figures of each pool the records name, as
  * they are and as they would be, line by line. Nothing is written. A batch
- * (import --dry-run) is previewed as it streams (pb_preview_new): only the
- * pools and the records to list are kept, not the records.
+ * (import --dry-run) is previewed as it streams (pb_preview_new): only what
+ * the records name (pools, reversals' targets) and those to list are kept.
  */
 #include "books/books.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-/* The pool of the entry a reversal targets, if that entry is in the
- * snapshot (a new reference to its id, or NULL). */
-static json_t *
-preview_target_pool(const pb_snapshot *snap, const json_t *entry)
+/* What record names its pool by: the id in its entry's "pool" (a money or
+ * pool entry's pool, an agreed pool's id) in *id_out, or, with no "pool",
+ * the id of the entry a reversal targets in *target_out; NULL each if none.
+ * Both borrowed from record. */
+static void
+preview_names(const json_t *record, const char **id_out, const char **target_out)
 {
-    const char *target = json_string_value(json_object_get(entry, "target"));
+    const json_t *entry = json_object_get(record, "entry");
+    const json_t *pool = json_object_get(entry, "pool");
+    *id_out = json_is_string(pool) ? json_string_value(pool)
+                                   : json_string_value(json_object_get(pool, "id"));
+    *target_out = pool == NULL ? json_string_value(json_object_get(entry, "target")) : NULL;
+}
+
+/* The pool of entry target, if that entry is in the snapshot (a new
+ * reference to its "pool", or NULL). */
+static json_t *
+preview_target_pool(const pb_snapshot *snap, const char *target)
+{
     uint64_t index = 0;
     const char *bytes = NULL;
     size_t len = 0;
@@ -30,26 +43,32 @@ preview_target_pool(const pb_snapshot *snap, const json_t *entry)
     return pool;
 }
 
-/* Note the pool record names ("pool" of a money or pool entry, the id of an
- * agreed pool, the pool of a reversal's target in snap) in pools, unless it
- * is there already: each once, in the order first named. */
+/* Add pool id to pools unless it is there already (NULL: nothing), so each
+ * is named once, in the order first named. */
 static int
-preview_note_pool(const pb_snapshot *snap, const json_t *record, json_t *pools, pb_error *err)
+preview_add_pool(json_t *pools, const char *id, pb_error *err)
 {
-    const json_t *entry = json_object_get(record, "entry");
-    json_t *pool = json_incref(json_object_get(entry, "pool"));
-    if (pool == NULL) {
-        pool = preview_target_pool(snap, entry);
-    }
-    const char *id = json_is_string(pool) ? json_string_value(pool)
-                                          : json_string_value(json_object_get(pool, "id"));
     int seen = id == NULL;
     for (size_t j = 0; !seen && j < json_array_size(pools); j++) {
         seen = strcmp(json_string_value(json_array_get(pools, j)), id) == 0;
     }
-    int rc = seen || json_array_append_new(pools, json_string(id)) == 0
-                 ? PB_OK
-                 : pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
+    return seen || json_array_append_new(pools, json_string(id)) == 0
+               ? PB_OK
+               : pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
+}
+
+/* Note in pools the pool a record names (preview_names) or, for a reversal,
+ * the pool of its target in snap. */
+static int
+preview_note_target(const pb_snapshot *snap, const char *id, const char *target, json_t *pools,
+                    pb_error *err)
+{
+    json_t *pool = target != NULL ? preview_target_pool(snap, target) : NULL;
+    if (pool != NULL) {
+        id = json_is_string(pool) ? json_string_value(pool)
+                                  : json_string_value(json_object_get(pool, "id"));
+    }
+    int rc = preview_add_pool(pools, id, err);
     json_decref(pool);
     return rc;
 }
@@ -222,7 +241,9 @@ pb_append_preview(pb_store *store, json_t *const *records, size_t count, json_t 
             pools = json_array();
             rc = pools != NULL ? PB_OK : pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
             for (size_t i = 0; rc == PB_OK && i < count; i++) {
-                rc = preview_note_pool(&snap, records[i], pools, err);
+                const char *id = NULL, *target = NULL;
+                preview_names(records[i], &id, &target);
+                rc = preview_note_target(&snap, id, target, pools, err);
             }
             rc = rc == PB_OK ? preview_reports(&state, pools, before, err) : rc;
             pb_snapshot_close(&snap);
@@ -255,57 +276,73 @@ pb_append_preview(pb_store *store, json_t *const *records, size_t count, json_t 
 
 struct pb_preview {
     pb_store *store;
-    pb_snapshot snap; /* the batch's base state: opened once its writer holds the lock */
-    int snap_open;
     size_t listed_max;
     json_t *listed; /* {"id", "type"} of the first listed_max records admitted */
-    json_t *pools;  /* as pb_append_preview names them, in the order first named */
+    /* What the records name, each once, in order: a pool id (a string), or
+     * {"target": id} for a reversal, whose pool is looked up at the end. */
+    json_t *named;
+    json_t *seen_pools, *seen_targets; /* id -> true: in named already */
+    json_t *pools;                     /* as pb_append_preview names them */
     json_t *before, *after;
 };
 
-/* Open the read snapshot of what the batch's transaction began from. Called
- * only from inside that transaction (the admit hook, the inspection): it
- * holds the writer lock, so no commit can come between, and the last
- * committed state the snapshot sees is the transaction's base. A read
- * transaction beside the write one on the same thread is safe in LMDB: the
- * writer takes no reader slot, and this thread holds no other reader (the
- * snapshot is the only one, closed in pb_preview_finish). */
+/* Note what a record names in named, unless seen already. */
 static int
-preview_base(pb_preview *p, pb_error *err)
+preview_name(pb_preview *p, const char *id, const char *target, pb_error *err)
 {
-    if (p->snap_open) {
+    json_t *seen = id != NULL ? p->seen_pools : p->seen_targets;
+    const char *key = id != NULL ? id : target;
+    if (key == NULL || json_object_get(seen, key) != NULL) {
         return PB_OK;
     }
-    int rc = pb_snapshot_open(p->store, &p->snap, err);
-    p->snap_open = rc == PB_OK;
-    return rc;
+    json_t *item = id != NULL ? json_string(id) : json_pack("{s:s}", "target", target);
+    return json_array_append_new(p->named, item) == 0 &&
+                   json_object_set_new(seen, key, json_true()) == 0
+               ? PB_OK
+               : pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
 }
 
 /* pb_batch_admitted_fn: what pb_append_preview takes from its array, one
- * record at a time, keeping only the pools and the records listed. */
+ * record at a time, keeping only what the records name and those listed. */
 static int
 preview_admitted(const json_t *record, void *ctx, pb_error *err)
 {
     pb_preview *p = ctx;
-    int rc = preview_base(p, err);
-    rc = rc == PB_OK ? preview_note_pool(&p->snap, record, p->pools, err) : rc;
+    const char *id = NULL, *target = NULL;
+    preview_names(record, &id, &target);
+    int rc = preview_name(p, id, target, err);
     if (rc == PB_OK && json_array_size(p->listed) < p->listed_max) {
         rc = preview_list(record, p->listed, err);
     }
     return rc;
 }
 
-/* pb_store_inspect: the reports before (the base snapshot) and after. */
+/* pb_store_inspect: the pools named (a reversal's target looked up) and
+ * their reports before and after. "Before" is a read snapshot opened here,
+ * inside the batch's write transaction: it holds the writer lock, so no
+ * commit can have come since it began, and the last committed state the
+ * snapshot sees is the transaction's base. (Not opened while records are
+ * admitted: LMDB allows a thread one reader, and an importer holds its own
+ * snapshot while it feeds the batch; a reader beside the writer is fine,
+ * as the writer takes no reader slot.) */
 static int
 preview_stream_inspect(const pb_state *state, void *ctx, pb_error *err)
 {
     pb_preview *p = ctx;
-    int rc = preview_base(p, err);
-    if (rc == PB_OK) {
-        pb_state base;
-        pb_snapshot_state(&p->snap, &base);
-        rc = preview_reports(&base, p->pools, p->before, err);
+    pb_snapshot snap;
+    int rc = pb_snapshot_open(p->store, &snap, err);
+    if (rc != PB_OK) {
+        return rc;
     }
+    for (size_t i = 0; rc == PB_OK && i < json_array_size(p->named); i++) {
+        const json_t *item = json_array_get(p->named, i);
+        rc = preview_note_target(&snap, json_string_value(item),
+                                 json_string_value(json_object_get(item, "target")), p->pools, err);
+    }
+    pb_state base;
+    pb_snapshot_state(&snap, &base);
+    rc = rc == PB_OK ? preview_reports(&base, p->pools, p->before, err) : rc;
+    pb_snapshot_close(&snap);
     return rc == PB_OK ? preview_reports(state, p->pools, p->after, err) : rc;
 }
 
@@ -319,12 +356,15 @@ pb_preview_new(pb_store *store, pb_batch *batch, size_t listed_max, pb_preview *
         p->store = store;
         p->listed_max = listed_max;
         p->listed = json_array();
+        p->named = json_array();
+        p->seen_pools = json_object();
+        p->seen_targets = json_object();
         p->pools = json_array();
         p->before = json_object();
         p->after = json_object();
     }
-    if (p == NULL || p->listed == NULL || p->pools == NULL || p->before == NULL ||
-        p->after == NULL) {
+    if (p == NULL || p->listed == NULL || p->named == NULL || p->seen_pools == NULL ||
+        p->seen_targets == NULL || p->pools == NULL || p->before == NULL || p->after == NULL) {
         pb_preview_free(p);
         *preview_out = NULL;
         return pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
@@ -342,10 +382,6 @@ pb_preview_finish(pb_preview *preview, pb_batch *batch, json_t **preview_out, pb
     uint64_t first = 0, appended = 0, present = 0;
     int rc = pb_batch_commit_dry(batch, preview_stream_inspect, preview, &first, &appended,
                                  &present, err);
-    if (preview->snap_open) {
-        pb_snapshot_close(&preview->snap);
-        preview->snap_open = 0;
-    }
     if (rc == PB_OK) {
         *preview_out = preview_object(preview->listed, first, appended, present, preview->pools,
                                       preview->before, preview->after, err);
@@ -361,10 +397,10 @@ pb_preview_free(pb_preview *preview)
     if (preview == NULL) {
         return;
     }
-    if (preview->snap_open) {
-        pb_snapshot_close(&preview->snap);
-    }
     json_decref(preview->listed);
+    json_decref(preview->named);
+    json_decref(preview->seen_pools);
+    json_decref(preview->seen_targets);
     json_decref(preview->pools);
     json_decref(preview->before);
     json_decref(preview->after);
