@@ -127,7 +127,6 @@ void cli_collect_repeated(int argc, char **argv, const char *name, const char *c
  * draft against its state (pb_draft_check); PB_OK without one. */
 int cli_check_draft(json_t *record, pb_error *err);
 
-
 /* --remote URL (remote.c, httpc.c): the server given by --remote, else
  * $POOLBOOK_REMOTE, else the config file's remote unless a ledger was given
  * by --ledger or $POOLBOOK_LEDGER (NULL: none); the key that signs requests, from
@@ -264,6 +263,11 @@ _Noreturn void cli_fail_input(pb_error *err, const char *path, int64_t line);
  * with json). Returns PB_OK, or the append's code with err set (its index the
  * failing record's position). */
 int cli_dry_run(pb_store *store, json_t *const *records, size_t count, int json, pb_error *err);
+/* Print a preview object (pb_append_preview, pb_preview_finish) as
+ * cli_dry_run does, and free it. */
+void cli_dry_run_print(json_t *preview, int json);
+/* Records a dry run lists one per line in text; --json lists every one. */
+#define CLI_DRY_RUN_RECORDS_SHOWN 20
 
 /* Place an error of a query by pool, partner and period (pool show, policy
  * explain, statement, statements) at what was typed: an entry's JSON path

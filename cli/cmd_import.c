@@ -7,6 +7,7 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -71,22 +72,6 @@ open_regular(const char *path)
     return f;
 }
 
-/* Sign every draft with key. */
-static int
-sign_all(const pb_import *imp, pb_seckey *key, pb_error *err)
-{
-    json_t *const *records = pb_import_records(imp);
-    size_t count = pb_import_count(imp);
-    int rc = PB_OK;
-    for (size_t i = 0; i < count && rc == PB_OK; i++) {
-        rc = pb_record_sign(records[i], key, err);
-        if (rc != PB_OK && err->index < 0) {
-            err->index = (int64_t)i;
-        }
-    }
-    return rc;
-}
-
 static void
 print_result(const pb_import *imp, uint64_t first, uint64_t appended, uint64_t present, int json)
 {
@@ -146,8 +131,8 @@ cmd_import(int argc, char **argv)
     const char *csv_path = argv[argi];
     json_t *map = read_map(map_path);
     size_t len = 0;
-    FILE *csv_file = dry_run ? NULL : open_regular(csv_path);
-    if (csv_file == NULL && !dry_run) {
+    FILE *csv_file = open_regular(csv_path);
+    if (csv_file == NULL) {
         csv_file = cli_spool(csv_path, PB_INPUT_BYTES_MAX); /* stdin, a pipe */
     }
     char *csv = csv_file == NULL ? cli_read_file(csv_path, PB_INPUT_BYTES_MAX, 0, &len) : NULL;
@@ -162,31 +147,37 @@ cmd_import(int argc, char **argv)
     uint64_t appended = 0;
     uint64_t present = 0;
     int rc = pb_store_size(store, &first, &err);
-    if (rc == PB_OK && dry_run) {
-        rc = pb_import_csv(store, map, map_path, csv, len, csv_path, created, &imp, &err);
-        rc = rc == PB_OK && !allow_same_ref ? pb_import_check_refs(store, imp, &err) : rc;
-        rc = rc == PB_OK ? sign_all(imp, key, &err) : rc;
-        rc = rc == PB_OK ? cli_dry_run(store, pb_import_records(imp), pb_import_count(imp), json,
-                                       &err)
-                         : rc;
-    } else if (rc == PB_OK) {
+    pb_preview *preview = NULL;
+    json_t *shown = NULL; /* the dry run's preview object */
+    if (rc == PB_OK) {
         /* Streamed: each row's draft is signed and checked on a worker and
-         * admitted in order into one write transaction; none is kept. */
+         * admitted in order into one write transaction; none is kept. A dry
+         * run takes the same path and keeps only what it shows (the pools
+         * named, the records listed), then aborts instead of committing. */
         pb_batch *batch = NULL;
         rc = pb_batch_open(store, &batch, &err);
         if (rc == PB_OK) {
             pb_batch_sign_with(batch, key);
+        }
+        if (rc == PB_OK && dry_run) {
+            rc = pb_preview_new(store, batch, json ? SIZE_MAX : CLI_DRY_RUN_RECORDS_SHOWN, &preview,
+                                &err);
+        }
+        if (rc == PB_OK) {
             rc = csv_file != NULL
                      ? pb_import_file_into(store, map, map_path, csv_file, PB_INPUT_BYTES_MAX,
                                            csv_path, created, !allow_same_ref, batch, &imp, &err)
                      : pb_import_csv_into(store, map, map_path, csv, len, csv_path, created,
                                           !allow_same_ref, batch, &imp, &err);
         }
-        if (rc == PB_OK) {
+        if (rc == PB_OK && dry_run) {
+            rc = pb_preview_finish(preview, batch, &shown, &err);
+        } else if (rc == PB_OK) {
             rc = pb_batch_commit(batch, &appended, &present, &err);
         } else {
             pb_batch_close(batch);
         }
+        pb_preview_free(preview);
     }
     free(csv);
     if (csv_file != NULL) {
@@ -208,7 +199,9 @@ cmd_import(int argc, char **argv)
         pb_import_free(imp);
         cli_fail(&err);
     }
-    if (!dry_run) {
+    if (dry_run) {
+        cli_dry_run_print(shown, json);
+    } else {
         print_result(imp, first, appended, present, json);
     }
     pb_import_free(imp);

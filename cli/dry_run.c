@@ -8,9 +8,6 @@
 
 #include <stdlib.h>
 
-/* Records listed one per line in text; --json lists every one. */
-#define DRY_RUN_RECORDS_SHOWN 20
-
 /* A canonical amount for people: "1,234.00", "+1,234.00" with sign. */
 static void
 dry_run_money(const json_t *amount, int sign, char *buf, size_t size)
@@ -38,17 +35,18 @@ dry_run_print(const json_t *preview)
         printf(" at index %lld..%lld", first, first + appended - 1);
     }
     printf(present > 0 ? " (%lld already present)\n" : "\n", present);
+    /* "records" may list only the first CLI_DRY_RUN_RECORDS_SHOWN (a streamed
+     * preview keeps no more); there are appended + present in all. */
     const json_t *records = json_object_get(preview, "records");
     size_t i;
-    const json_t *r;
-    json_array_foreach(records, i, r)
-    {
-        if (i == DRY_RUN_RECORDS_SHOWN) {
-            printf("  ... and %zu more (--json lists every one)\n", json_array_size(records) - i);
-            break;
-        }
+    for (i = 0; i < json_array_size(records) && i < CLI_DRY_RUN_RECORDS_SHOWN; i++) {
+        const json_t *r = json_array_get(records, i);
         printf("  %s %s\n", json_string_value(json_object_get(r, "type")),
                json_string_value(json_object_get(r, "id")));
+    }
+    if ((uint64_t)(appended + present) > i) {
+        printf("  ... and %llu more (--json lists every one)\n",
+               (unsigned long long)(appended + present) - i);
     }
     const json_t *pool;
     json_array_foreach(json_object_get(preview, "pools"), i, pool)
@@ -72,14 +70,9 @@ dry_run_print(const json_t *preview)
     }
 }
 
-int
-cli_dry_run(pb_store *store, json_t *const *records, size_t count, int json, pb_error *err)
+void
+cli_dry_run_print(json_t *preview, int json)
 {
-    json_t *preview = NULL;
-    int rc = pb_append_preview(store, records, count, &preview, err);
-    if (rc != PB_OK) {
-        return rc;
-    }
     if (json) {
         char *text = json_dumps(preview, JSON_COMPACT);
         if (text == NULL) {
@@ -91,5 +84,15 @@ cli_dry_run(pb_store *store, json_t *const *records, size_t count, int json, pb_
         dry_run_print(preview);
     }
     json_decref(preview);
-    return PB_OK;
+}
+
+int
+cli_dry_run(pb_store *store, json_t *const *records, size_t count, int json, pb_error *err)
+{
+    json_t *preview = NULL;
+    int rc = pb_append_preview(store, records, count, &preview, err);
+    if (rc == PB_OK) {
+        cli_dry_run_print(preview, json);
+    }
+    return rc;
 }

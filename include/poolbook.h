@@ -622,8 +622,7 @@ int pb_batch_check_input(pb_batch *batch, pb_error *err);
  * skipped and counted), or nothing at all. Frees the batch in every case.
  * Returns PB_OK or the failure named as above: any code of
  * pb_store_append_batch or pb_json_parse; PB_ESTORE; PB_ENOMEM. */
-int pb_batch_commit(pb_batch *batch, uint64_t *appended_out, uint64_t *present_out,
-                    pb_error *err);
+int pb_batch_commit(pb_batch *batch, uint64_t *appended_out, uint64_t *present_out, pb_error *err);
 /* Abandon a batch: nothing is written. NULL is allowed. */
 void pb_batch_close(pb_batch *batch);
 
@@ -643,6 +642,29 @@ void pb_batch_close(pb_batch *batch);
  * pb_store_append_batch (err as there), PB_EPERIOD, PB_EOVERFLOW. */
 int pb_append_preview(pb_store *store, json_t *const *records, size_t count, json_t **preview_out,
                       pb_error *err);
+
+/* The dry run of a batch (import --dry-run), streamed: the preview of
+ * pb_append_preview for the records given to batch, which keeps none of
+ * them, only the pools they name and the first listed_max records to list.
+ * Call pb_preview_new(store, batch, ...) after pb_batch_open and before the
+ * first record; give the records; then pb_preview_finish (instead of
+ * pb_batch_commit) admits them in one write transaction, takes the figures
+ * before (the transaction's base: a read snapshot opened while it holds the
+ * writer lock) and after, and aborts it. The object is pb_append_preview's,
+ * byte for byte, except that "records" lists only the first listed_max
+ * (SIZE_MAX: all; there are always "appended" + "present" records). */
+typedef struct pb_preview pb_preview;
+/* Watch batch (borrowed; store is the one it was opened on). Returns PB_OK
+ * or PB_ENOMEM; *preview_out is freed with pb_preview_free. */
+int pb_preview_new(pb_store *store, pb_batch *batch, size_t listed_max, pb_preview **preview_out,
+                   pb_error *err);
+/* End batch as a dry run (freed in every case) and put the preview object
+ * (a new reference) in *preview_out. Call it with no snapshot of store open
+ * on this thread (it opens one: LMDB allows a thread one reader). Returns PB_OK or the codes of
+ * pb_batch_commit (err as there) and of pb_append_preview. */
+int pb_preview_finish(pb_preview *preview, pb_batch *batch, json_t **preview_out, pb_error *err);
+/* Free a preview; NULL is allowed. */
+void pb_preview_free(pb_preview *preview);
 
 /* Progress of a long operation on a store: what names it ("verifying",
  * "appending", "reindexing", "exporting"), done of total records. The library
@@ -745,8 +767,8 @@ int pb_import_csv_into(pb_store *store, const json_t *map, const char *map_name,
  * NULL (and check_refs 0) the drafts are kept instead, as pb_import_csv
  * keeps them: the same import of the same bytes. */
 int pb_import_file_into(pb_store *store, const json_t *map, const char *map_name, FILE *csv,
-                        size_t max_bytes, const char *csv_name, const char *created,
-                        int check_refs, pb_batch *batch, pb_import **import_out, pb_error *err);
+                        size_t max_bytes, const char *csv_name, const char *created, int check_refs,
+                        pb_batch *batch, pb_import **import_out, pb_error *err);
 /* The drafts, in row order (borrowed: owned by the import), and their count. */
 json_t *const *pb_import_records(const pb_import *imp);
 size_t pb_import_count(const pb_import *imp);

@@ -1,7 +1,8 @@
 /*
  * test_store.c — the store and entry rules through the library: genesis
  * signing rules, append, the identical record reported present, a reused id
- * refused, a batch all-or-nothing, a dry run writing nothing, progress of a
+ * refused, a batch all-or-nothing, a dry run writing nothing (whole or
+ * streamed, with its admit hook), progress of a
  * batch, refusals leaving records and root as they were, proofs checked,
  * checkpoints and verify.
  */
@@ -283,6 +284,78 @@ test_dry_run_writes_nothing(void **state)
     free(after);
     for (int i = 0; i < 3; i++) {
         json_decref(recs[i]);
+    }
+    free(before);
+}
+
+/* What pb_batch_on_admit saw: how many records, whether each came in order. */
+struct admitted {
+    int seen;
+    int in_order;
+    int fail_at; /* the hook fails (PB_ENOMEM) at this record; -1: never */
+};
+
+static int
+note_admitted(const json_t *record, void *ctx, pb_error *err)
+{
+    struct admitted *a = ctx;
+    char want[16];
+    snprintf(want, sizeof(want), "dry-%d", a->seen);
+    const char *id = json_string_value(json_object_get(json_object_get(record, "entry"), "id"));
+    a->in_order = a->in_order && id != NULL && strcmp(id, want) == 0;
+    if (a->seen++ == a->fail_at) {
+        return pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
+    }
+    return PB_OK;
+}
+
+/* A streamed batch ended dry (pb_batch_commit_dry) over more than one chunk:
+ * the admit hook sees every record in order, already present ones too;
+ * inspect sees the state once; nothing is written. A hook that fails stops
+ * the batch with its code, before inspect. */
+static void
+test_streamed_dry_batch_sees_every_record(void **state)
+{
+    struct fixture *f = *state;
+    found(f);
+    json_t *one = document("dry-0", "Invoice", f->icb_fin);
+    uint64_t index = 0;
+    int was_present = 1;
+    assert_int_equal(pb_store_append(f->store, one, &index, &was_present, NULL), PB_OK);
+    json_decref(one);
+    char *before = pbt_ledger_content(f->store);
+    for (int fail_at = -1; fail_at <= 4500; fail_at += 4501) {
+        pb_batch *b = NULL;
+        assert_int_equal(pb_batch_open(f->store, &b, NULL), PB_OK);
+        struct admitted a = {0, 1, fail_at};
+        pb_batch_on_admit(b, note_admitted, &a);
+        pb_batch_sign_with(b, f->icb_fin);
+        for (int i = 0; i < 5000; i++) {
+            char id[16];
+            snprintf(id, sizeof(id), "dry-%d", i);
+            assert_int_equal(pb_batch_add(b, document(id, "Invoice", NULL), NULL), PB_OK);
+        }
+        struct inspected in = {0, 0};
+        uint64_t first = 9, appended = 9, present = 9;
+        pb_error err;
+        pb_error_init(&err);
+        int rc = pb_batch_commit_dry(b, count_inspect, &in, &first, &appended, &present, &err);
+        assert_true(a.in_order);
+        if (fail_at < 0) {
+            assert_int_equal(rc, PB_OK);
+            assert_int_equal(a.seen, 5000);
+            assert_int_equal(in.calls, 1);
+            assert_int_equal(first, index + 1);
+            assert_int_equal(appended, 4999);
+            assert_int_equal(present, 1);
+        } else {
+            assert_int_equal(rc, PB_ENOMEM);
+            assert_int_equal(a.seen, fail_at + 1);
+            assert_int_equal(in.calls, 0);
+        }
+        char *after = pbt_ledger_content(f->store);
+        assert_string_equal(before, after);
+        free(after);
     }
     free(before);
 }
@@ -643,8 +716,8 @@ test_streamed_batch_names_first_bad_record(void **state)
         json_t **rs = bulk_records(f, 9000, cases[c].bad_sig, cases[c].bad_key, stranger);
         pb_error err;
         pb_error_init(&err);
-        int rc = stream_records(f, rs, 9000, cases[c].as_text, cases[c].bad_text,
-                                cases[c].bad_form, NULL, &err);
+        int rc = stream_records(f, rs, 9000, cases[c].as_text, cases[c].bad_text, cases[c].bad_form,
+                                NULL, &err);
         assert_int_equal(rc, cases[c].code);
         assert_int_equal(err.index, cases[c].position);
         uint64_t size = 0;
@@ -805,6 +878,7 @@ main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_batch_is_all_or_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dry_run_writes_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_streamed_dry_batch_sees_every_record, setup, teardown),
         cmocka_unit_test_setup_teardown(test_batch_reports_progress, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wrong_origin_and_unsigned_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_proofs_checkpoint_and_verify, setup, teardown),

@@ -2,18 +2,34 @@
  * preview.c — a dry run of an append (post, append, import --dry-run): every
  * check the append would make, in a write transaction the log then aborts
  * (pb_store_append_dry), and the figures of each pool the records name, as
- * they are and as they would be, line by line. Nothing is written.
+ * they are and as they would be, line by line. Nothing is written. A batch
+ * (import --dry-run) is previewed as it streams (pb_preview_new): only what
+ * the records name (pools, reversals' targets) and those to list are kept.
  */
 #include "books/books.h"
 
+#include <stdlib.h>
 #include <string.h>
 
-/* The pool of the entry a reversal targets, if that entry is in the
- * snapshot (a new reference to its id, or NULL). */
-static json_t *
-preview_target_pool(const pb_snapshot *snap, const json_t *entry)
+/* What record names its pool by: the id in its entry's "pool" (a money or
+ * pool entry's pool, an agreed pool's id) in *id_out, or, with no "pool",
+ * the id of the entry a reversal targets in *target_out; NULL each if none.
+ * Both borrowed from record. */
+static void
+preview_names(const json_t *record, const char **id_out, const char **target_out)
 {
-    const char *target = json_string_value(json_object_get(entry, "target"));
+    const json_t *entry = json_object_get(record, "entry");
+    const json_t *pool = json_object_get(entry, "pool");
+    *id_out = json_is_string(pool) ? json_string_value(pool)
+                                   : json_string_value(json_object_get(pool, "id"));
+    *target_out = pool == NULL ? json_string_value(json_object_get(entry, "target")) : NULL;
+}
+
+/* The pool of entry target, if that entry is in the snapshot (a new
+ * reference to its "pool", or NULL). */
+static json_t *
+preview_target_pool(const pb_snapshot *snap, const char *target)
+{
     uint64_t index = 0;
     const char *bytes = NULL;
     size_t len = 0;
@@ -27,31 +43,46 @@ preview_target_pool(const pb_snapshot *snap, const json_t *entry)
     return pool;
 }
 
-/* The pools the records name ("pool" of a money or pool entry, the id of an
- * agreed pool, the pool of a reversal's target in snap), each once, in the
- * order first named. A new reference. */
-static json_t *
-preview_pools(const pb_snapshot *snap, json_t *const *records, size_t count)
+/* Add pool id to pools unless it is there already (NULL: nothing), so each
+ * is named once, in the order first named. */
+static int
+preview_add_pool(json_t *pools, const char *id, pb_error *err)
 {
-    json_t *pools = json_array();
-    for (size_t i = 0; pools != NULL && i < count; i++) {
-        const json_t *entry = json_object_get(records[i], "entry");
-        json_t *pool = json_incref(json_object_get(entry, "pool"));
-        if (pool == NULL) {
-            pool = preview_target_pool(snap, entry);
-        }
-        const char *id = json_is_string(pool) ? json_string_value(pool)
-                                              : json_string_value(json_object_get(pool, "id"));
-        int seen = id == NULL;
-        for (size_t j = 0; !seen && j < json_array_size(pools); j++) {
-            seen = strcmp(json_string_value(json_array_get(pools, j)), id) == 0;
-        }
-        if (!seen) {
-            json_array_append_new(pools, json_string(id));
-        }
-        json_decref(pool);
+    int seen = id == NULL;
+    for (size_t j = 0; !seen && j < json_array_size(pools); j++) {
+        seen = strcmp(json_string_value(json_array_get(pools, j)), id) == 0;
     }
-    return pools;
+    return seen || json_array_append_new(pools, json_string(id)) == 0
+               ? PB_OK
+               : pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
+}
+
+/* Note in pools the pool a record names (preview_names) or, for a reversal,
+ * the pool of its target in snap. */
+static int
+preview_note_target(const pb_snapshot *snap, const char *id, const char *target, json_t *pools,
+                    pb_error *err)
+{
+    json_t *pool = target != NULL ? preview_target_pool(snap, target) : NULL;
+    if (pool != NULL) {
+        id = json_is_string(pool) ? json_string_value(pool)
+                                  : json_string_value(json_object_get(pool, "id"));
+    }
+    int rc = preview_add_pool(pools, id, err);
+    json_decref(pool);
+    return rc;
+}
+
+/* Add {"id", "type"} of record to listed. */
+static int
+preview_list(const json_t *record, json_t *listed, pb_error *err)
+{
+    const json_t *entry = json_object_get(record, "entry");
+    json_t *row = json_pack("{s:O,s:O}", "id", json_object_get(entry, "id"), "type",
+                            json_object_get(entry, "type"));
+    return json_array_append_new(listed, row) == 0
+               ? PB_OK
+               : pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
 }
 
 /* Each pool's whole-year report on state, into reports[pool] (JSON null for
@@ -164,22 +195,16 @@ preview_pool_changes(const json_t *before, const json_t *after, json_t *changes,
     return rc;
 }
 
-/* The preview object of pb_append_preview, from the reports before and after. */
+/* The preview object of pb_append_preview, from the records listed (taken)
+ * and the reports before and after. */
 static json_t *
-preview_object(json_t *const *records, size_t count, uint64_t first, uint64_t appended,
-               uint64_t present, const json_t *pools, const json_t *before, const json_t *after,
-               pb_error *err)
+preview_object(json_t *listed, uint64_t first, uint64_t appended, uint64_t present,
+               const json_t *pools, const json_t *before, const json_t *after, pb_error *err)
 {
     json_t *out =
-        json_pack("{s:I,s:I,s:I,s:[],s:[]}", "first_index", (json_int_t)first, "appended",
-                  (json_int_t)appended, "present", (json_int_t)present, "records", "pools");
+        json_pack("{s:I,s:I,s:I,s:o,s:[]}", "first_index", (json_int_t)first, "appended",
+                  (json_int_t)appended, "present", (json_int_t)present, "records", listed, "pools");
     int rc = out != NULL ? PB_OK : pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
-    for (size_t i = 0; rc == PB_OK && i < count; i++) {
-        const json_t *entry = json_object_get(records[i], "entry");
-        json_array_append_new(json_object_get(out, "records"),
-                              json_pack("{s:O,s:O}", "id", json_object_get(entry, "id"), "type",
-                                        json_object_get(entry, "type")));
-    }
     for (size_t i = 0; rc == PB_OK && i < json_array_size(pools); i++) {
         const char *id = json_string_value(json_array_get(pools, i));
         const json_t *a = json_object_get(after, id);
@@ -213,9 +238,14 @@ pb_append_preview(pb_store *store, json_t *const *records, size_t count, json_t 
         if (rc == PB_OK) {
             pb_state state;
             pb_snapshot_state(&snap, &state);
-            pools = preview_pools(&snap, records, count);
-            rc = pools != NULL ? preview_reports(&state, pools, before, err)
-                               : pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
+            pools = json_array();
+            rc = pools != NULL ? PB_OK : pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
+            for (size_t i = 0; rc == PB_OK && i < count; i++) {
+                const char *id = NULL, *target = NULL;
+                preview_names(records[i], &id, &target);
+                rc = preview_note_target(&snap, id, target, pools, err);
+            }
+            rc = rc == PB_OK ? preview_reports(&state, pools, before, err) : rc;
             pb_snapshot_close(&snap);
         }
     }
@@ -225,13 +255,154 @@ pb_append_preview(pb_store *store, json_t *const *records, size_t count, json_t 
         rc = pb_store_append_dry(store, records, count, preview_inspect, &ctx, &first, &appended,
                                  &present, err);
     }
+    json_t *listed = rc == PB_OK ? json_array() : NULL;
+    rc = rc == PB_OK && listed == NULL ? pb_error_set(err, PB_ENOMEM, NULL, "out of memory") : rc;
+    for (size_t i = 0; rc == PB_OK && i < count; i++) {
+        rc = preview_list(records[i], listed, err);
+    }
     if (rc == PB_OK) {
-        *preview_out =
-            preview_object(records, count, first, appended, present, pools, before, after, err);
+        *preview_out = preview_object(listed, first, appended, present, pools, before, after, err);
+        listed = NULL; /* taken */
         rc = *preview_out != NULL ? PB_OK : (err != NULL ? err->code : PB_ENOMEM);
     }
+    json_decref(listed);
     json_decref(pools);
     json_decref(before);
     json_decref(after);
     return rc;
+}
+
+/* ---- the streamed dry run of a batch (import --dry-run) ------------------ */
+
+struct pb_preview {
+    pb_store *store;
+    size_t listed_max;
+    json_t *listed; /* {"id", "type"} of the first listed_max records admitted */
+    /* What the records name, each once, in order: a pool id (a string), or
+     * {"target": id} for a reversal, whose pool is looked up at the end. */
+    json_t *named;
+    json_t *seen_pools, *seen_targets; /* id -> true: in named already */
+    json_t *pools;                     /* as pb_append_preview names them */
+    json_t *before, *after;
+};
+
+/* Note what a record names in named, unless seen already. */
+static int
+preview_name(pb_preview *p, const char *id, const char *target, pb_error *err)
+{
+    json_t *seen = id != NULL ? p->seen_pools : p->seen_targets;
+    const char *key = id != NULL ? id : target;
+    if (key == NULL || json_object_get(seen, key) != NULL) {
+        return PB_OK;
+    }
+    json_t *item = id != NULL ? json_string(id) : json_pack("{s:s}", "target", target);
+    return json_array_append_new(p->named, item) == 0 &&
+                   json_object_set_new(seen, key, json_true()) == 0
+               ? PB_OK
+               : pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
+}
+
+/* pb_batch_admitted_fn: what pb_append_preview takes from its array, one
+ * record at a time, keeping only what the records name and those listed. */
+static int
+preview_admitted(const json_t *record, void *ctx, pb_error *err)
+{
+    pb_preview *p = ctx;
+    const char *id = NULL, *target = NULL;
+    preview_names(record, &id, &target);
+    int rc = preview_name(p, id, target, err);
+    if (rc == PB_OK && json_array_size(p->listed) < p->listed_max) {
+        rc = preview_list(record, p->listed, err);
+    }
+    return rc;
+}
+
+/* pb_store_inspect: the pools named (a reversal's target looked up) and
+ * their reports before and after. "Before" is a read snapshot opened here,
+ * inside the batch's write transaction: it holds the writer lock, so no
+ * commit can have come since it began, and the last committed state the
+ * snapshot sees is the transaction's base. (Not opened while records are
+ * admitted: LMDB allows a thread one reader, and an importer holds its own
+ * snapshot while it feeds the batch; a reader beside the writer is fine,
+ * as the writer takes no reader slot.) */
+static int
+preview_stream_inspect(const pb_state *state, void *ctx, pb_error *err)
+{
+    pb_preview *p = ctx;
+    pb_snapshot snap;
+    int rc = pb_snapshot_open(p->store, &snap, err);
+    if (rc != PB_OK) {
+        return rc;
+    }
+    for (size_t i = 0; rc == PB_OK && i < json_array_size(p->named); i++) {
+        const json_t *item = json_array_get(p->named, i);
+        rc = preview_note_target(&snap, json_string_value(item),
+                                 json_string_value(json_object_get(item, "target")), p->pools, err);
+    }
+    pb_state base;
+    pb_snapshot_state(&snap, &base);
+    rc = rc == PB_OK ? preview_reports(&base, p->pools, p->before, err) : rc;
+    pb_snapshot_close(&snap);
+    return rc == PB_OK ? preview_reports(state, p->pools, p->after, err) : rc;
+}
+
+int
+pb_preview_new(pb_store *store, pb_batch *batch, size_t listed_max, pb_preview **preview_out,
+               pb_error *err)
+{
+    PB_ASSERT(store != NULL && batch != NULL && preview_out != NULL);
+    pb_preview *p = calloc(1, sizeof(*p));
+    if (p != NULL) {
+        p->store = store;
+        p->listed_max = listed_max;
+        p->listed = json_array();
+        p->named = json_array();
+        p->seen_pools = json_object();
+        p->seen_targets = json_object();
+        p->pools = json_array();
+        p->before = json_object();
+        p->after = json_object();
+    }
+    if (p == NULL || p->listed == NULL || p->named == NULL || p->seen_pools == NULL ||
+        p->seen_targets == NULL || p->pools == NULL || p->before == NULL || p->after == NULL) {
+        pb_preview_free(p);
+        *preview_out = NULL;
+        return pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
+    }
+    pb_batch_on_admit(batch, preview_admitted, p);
+    *preview_out = p;
+    return PB_OK;
+}
+
+int
+pb_preview_finish(pb_preview *preview, pb_batch *batch, json_t **preview_out, pb_error *err)
+{
+    PB_ASSERT(preview != NULL && batch != NULL && preview_out != NULL);
+    *preview_out = NULL;
+    uint64_t first = 0, appended = 0, present = 0;
+    int rc = pb_batch_commit_dry(batch, preview_stream_inspect, preview, &first, &appended,
+                                 &present, err);
+    if (rc == PB_OK) {
+        *preview_out = preview_object(preview->listed, first, appended, present, preview->pools,
+                                      preview->before, preview->after, err);
+        preview->listed = NULL; /* taken */
+        rc = *preview_out != NULL ? PB_OK : (err != NULL ? err->code : PB_ENOMEM);
+    }
+    return rc;
+}
+
+void
+pb_preview_free(pb_preview *preview)
+{
+    if (preview == NULL) {
+        return;
+    }
+    json_decref(preview->listed);
+    json_decref(preview->named);
+    json_decref(preview->seen_pools);
+    json_decref(preview->seen_targets);
+    json_decref(preview->pools);
+    json_decref(preview->before);
+    json_decref(preview->after);
+    free(preview);
 }

@@ -96,8 +96,8 @@ int pb_state_record(const pb_state *state, const char *id, uint64_t before, json
  * revocation); PB_ESTORE when a record is missing. */
 typedef int (*pb_record_visitor)(void *ctx, uint64_t index, const char *buf, size_t len,
                                  pb_error *err);
-int pb_state_each_record(const pb_state *state, uint64_t before, pb_record_visitor visit,
-                         void *ctx, pb_error *err);
+int pb_state_each_record(const pb_state *state, uint64_t before, pb_record_visitor visit, void *ctx,
+                         pb_error *err);
 
 /* A new reference to the value under key, or PB_ENOTFOUND (err untouched).
  * Without a cache the value is the caller's own. With one it is shared with
@@ -262,6 +262,23 @@ typedef int (*pb_store_inspect)(const pb_state *state, void *ctx, pb_error *err)
  * them. Codes as pb_store_append_batch, plus any code inspect returns. */
 int pb_store_append_dry(pb_store *store, json_t *const *records, size_t count,
                         pb_store_inspect inspect, void *ctx, uint64_t *first_out,
+                        uint64_t *appended_out, uint64_t *present_out, pb_error *err);
+
+/* Called by a batch's writer for each record it admits, in order, as it
+ * admits it (appended, or found already present), inside the write
+ * transaction: record is borrowed for the call only. A non-zero return (a
+ * PB_E... code with err set) is a fault of the batch: it stops, and its end
+ * returns that error. */
+typedef int (*pb_batch_admitted_fn)(const json_t *record, void *ctx, pb_error *err);
+/* Call fn (ctx borrowed) for each record batch admits; before the first
+ * record is given. */
+void pb_batch_on_admit(pb_batch *batch, pb_batch_admitted_fn fn, void *ctx);
+/* End batch as a dry run instead of pb_batch_commit: admit what is left,
+ * check the last signatures, then call inspect (may be NULL) with the state
+ * as the commit would leave it, and abort: nothing is written. Outputs as
+ * pb_store_append_dry. Frees the batch in every case. Codes as
+ * pb_batch_commit, plus any code inspect or the admit hook returns. */
+int pb_batch_commit_dry(pb_batch *batch, pb_store_inspect inspect, void *ctx, uint64_t *first_out,
                         uint64_t *appended_out, uint64_t *present_out, pb_error *err);
 
 /* Tell the store's progress callback (pb_store_set_progress) that done of

@@ -706,6 +706,8 @@ struct pb_batch {
     int tier; /* the failure to name: lowest tier, then lowest position */
     size_t fail_pos;
     pb_error err;
+    pb_batch_admitted_fn on_admit; /* may be NULL: pb_batch_on_admit */
+    void *on_admit_ctx;
     size_t ring[BATCH_RING_RECORDS]; /* batch position of index res.first + k */
 };
 
@@ -863,6 +865,9 @@ batch_take(pb_batch *b, struct batch_chunk *c)
         if (batch_admit_one(b, &c->items[i].p, pos, &e) != PB_OK) {
             batch_sigs(b, 1); /* a bad signature before it is named first */
             batch_fail(b, TIER_ADMIT, pos, &e);
+        } else if (b->on_admit != NULL &&
+                   b->on_admit(c->items[i].p.record, b->on_admit_ctx, &e) != PB_OK) {
+            batch_fail(b, TIER_FATAL, 0, &e); /* the hook's own fault (no memory) */
         } else if (b->total > 1 && pos + 1 < b->total) {
             pb_store_progress(b->store, "appending", pos + 1, b->total);
         }
@@ -950,6 +955,14 @@ pb_batch_expect(pb_batch *batch, uint64_t total)
 {
     PB_ASSERT(batch != NULL && batch->added == 0);
     batch->total = total;
+}
+
+void
+pb_batch_on_admit(pb_batch *batch, pb_batch_admitted_fn fn, void *ctx)
+{
+    PB_ASSERT(batch != NULL && batch->added == 0);
+    batch->on_admit = fn;
+    batch->on_admit_ctx = ctx;
 }
 
 void
@@ -1148,11 +1161,28 @@ pb_batch_commit(pb_batch *batch, uint64_t *appended_out, uint64_t *present_out, 
     return rc;
 }
 
+int
+pb_batch_commit_dry(pb_batch *batch, pb_store_inspect inspect, void *ctx, uint64_t *first_out,
+                    uint64_t *appended_out, uint64_t *present_out, pb_error *err)
+{
+    PB_ASSERT(batch != NULL && first_out != NULL && appended_out != NULL && present_out != NULL);
+    const struct append_end dry = {1, inspect, ctx};
+    struct batch_result res = {0, 0, 0, 0, 0};
+    int rc = batch_end(batch, &dry, &res, err);
+    if (rc == PB_OK) {
+        *first_out = res.first;
+        *appended_out = res.appended;
+        *present_out = res.present;
+    }
+    return rc;
+}
+
+/* A batch holding count records (new references), ready to end. */
 static int
-append_records(pb_store *store, json_t *const *records, size_t count, struct batch_result *res,
-               const struct append_end *end, pb_error *err)
+batch_of(pb_store *store, json_t *const *records, size_t count, pb_batch **batch_out, pb_error *err)
 {
     PB_ASSERT(store != NULL && (records != NULL || count == 0));
+    *batch_out = NULL;
     if (count > PB_BATCH_RECORDS_MAX) {
         return pb_error_set(err, PB_ETOOBIG, NULL, "%zu records, over the batch limit of %d", count,
                             PB_BATCH_RECORDS_MAX);
@@ -1170,7 +1200,17 @@ append_records(pb_store *store, json_t *const *records, size_t count, struct bat
         pb_batch_close(b);
         return rc;
     }
-    return batch_end(b, end, res, err);
+    *batch_out = b;
+    return PB_OK;
+}
+
+static int
+append_records(pb_store *store, json_t *const *records, size_t count, struct batch_result *res,
+               const struct append_end *end, pb_error *err)
+{
+    pb_batch *b = NULL;
+    int rc = batch_of(store, records, count, &b, err);
+    return rc == PB_OK ? batch_end(b, end, res, err) : rc;
 }
 
 int
@@ -1229,15 +1269,11 @@ pb_store_append_dry(pb_store *store, json_t *const *records, size_t count, pb_st
                     void *ctx, uint64_t *first_out, uint64_t *appended_out, uint64_t *present_out,
                     pb_error *err)
 {
-    const struct append_end dry = {1, inspect, ctx};
-    struct batch_result res = {0, 0, 0, 0, 0};
-    int rc = append_records(store, records, count, &res, &dry, err);
-    if (rc == PB_OK) {
-        *first_out = res.first;
-        *appended_out = res.appended;
-        *present_out = res.present;
-    }
-    return rc;
+    pb_batch *b = NULL;
+    int rc = batch_of(store, records, count, &b, err);
+    return rc == PB_OK
+               ? pb_batch_commit_dry(b, inspect, ctx, first_out, appended_out, present_out, err)
+               : rc;
 }
 
 /* ---- snapshots: one read transaction ----------------------------------- */
