@@ -220,6 +220,10 @@ int pb_review_keep_revoked(const pb_state *state, uint64_t before, const char *k
  * the entry has none (another type, or no ref). */
 #define PB_REF_KEY_BYTES_MAX (2 * PB_ID_BYTES_MAX + 48)
 int pb_money_ref_key(const json_t *entry, char *buf, size_t size);
+/* The id of the first entry under ref key (the state row holds its index;
+ * a row an older poolbook wrote holds the id): PB_ENOTFOUND if none. */
+int pb_money_ref_first_id(const pb_snapshot *snap, const char *key, char *id_out, size_t size,
+                          pb_error *err);
 
 /* Read a money field: canonical text, then sign rules (positive when required). */
 int pb_field_money(const json_t *obj, const char *name, const char *path, int positive,

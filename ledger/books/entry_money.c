@@ -235,7 +235,8 @@ pb_money_ref_key(const json_t *entry, char *buf, size_t size)
     return 1;
 }
 
-/* Remember the first entry with its reference (docs/entries.md). */
+/* Remember the first entry with its reference (docs/entries.md): its index,
+ * which the records table turns back into its id. */
 static int
 put_ref(const struct pb_admit *a, pb_error *err)
 {
@@ -247,8 +248,49 @@ put_ref(const struct pb_admit *a, pb_error *err)
     int rc = pb_state_get(a->state, key, &have, err);
     json_decref(have);
     if (rc == PB_ENOTFOUND) {
-        rc = pb_state_put(a->state, key, json_object_get(a->entry, "id"), err);
+        json_t *index = json_integer((json_int_t)a->index);
+        rc = index != NULL ? pb_state_put(a->state, key, index, err)
+                           : pb_error_set(err, PB_ENOMEM, NULL, "out of memory");
+        json_decref(index);
     }
+    return rc;
+}
+
+int
+pb_money_ref_first_id(const pb_snapshot *snap, const char *key, char *id_out, size_t size,
+                      pb_error *err)
+{
+    pb_state state;
+    pb_snapshot_state(snap, &state);
+    json_t *first = NULL;
+    int rc = pb_state_get(&state, key, &first, err);
+    if (rc != PB_OK) {
+        return rc;
+    }
+    if (json_is_string(first)) { /* a row written before the index was kept */
+        snprintf(id_out, size, "%s", json_string_value(first));
+        json_decref(first);
+        return PB_OK;
+    }
+    json_int_t index = json_is_integer(first) ? json_integer_value(first) : -1;
+    json_decref(first);
+    const char *buf = NULL;
+    size_t len = 0;
+    json_t *record = NULL;
+    rc = index < 0 ? pb_error_set(err, PB_ESTORE, NULL, "state row %s is malformed", key)
+                   : pb_snapshot_record(snap, (uint64_t)index, &buf, &len, err);
+    if (rc == PB_OK) {
+        rc = pb_json_parse_stored(buf, len, &record, err);
+    }
+    const char *id = json_string_value(json_object_get(json_object_get(record, "entry"), "id"));
+    if (rc == PB_OK && id == NULL) {
+        rc = pb_error_set(err, PB_ESTORE, NULL, "record %lld named by %s has no id",
+                          (long long)index, key);
+    }
+    if (rc == PB_OK) {
+        snprintf(id_out, size, "%s", id);
+    }
+    json_decref(record);
     return rc;
 }
 
@@ -261,18 +303,10 @@ pb_money_ref_first(pb_store *store, const json_t *record, char *id_out, size_t s
     }
     pb_snapshot snap;
     int rc = pb_snapshot_open(store, &snap, err);
-    if (rc != PB_OK) {
-        return rc;
-    }
-    pb_state state;
-    pb_snapshot_state(&snap, &state);
-    json_t *id = NULL;
-    rc = pb_state_get(&state, key, &id, err);
     if (rc == PB_OK) {
-        snprintf(id_out, size, "%s", json_string_value(id));
+        rc = pb_money_ref_first_id(&snap, key, id_out, size, err);
+        pb_snapshot_close(&snap);
     }
-    json_decref(id);
-    pb_snapshot_close(&snap);
     return rc;
 }
 

@@ -1080,11 +1080,9 @@ check_ref(const pb_import *imp, const pb_snapshot *snap, pb_digest_table *firsts
         pb_snapshot_find(snap, id, &index, NULL) == PB_OK) {
         return PB_OK;
     }
-    pb_state state;
-    pb_snapshot_state(snap, &state);
-    json_t *first = NULL;
-    int rc = pb_state_get(&state, key, &first, err);
-    const char *first_id = json_string_value(first);
+    char ledger_id[PB_ID_BYTES_MAX + 1];
+    int rc = pb_money_ref_first_id(snap, key, ledger_id, sizeof(ledger_id), err);
+    const char *first_id = ledger_id;
     char earlier_id[PB_ID_BYTES_MAX + 1];
     char row[32] = "";
     if (rc == PB_ENOTFOUND) {
@@ -1118,7 +1116,6 @@ check_ref(const pb_import *imp, const pb_snapshot *snap, pb_digest_table *firsts
                           "reference \"%s\" is already used by %s%s for pool %s", quote, first_id,
                           row, json_string_value(json_object_get(entry, "pool")));
     }
-    json_decref(first);
     return rc;
 }
 

@@ -362,6 +362,29 @@ PY
 checks=$((checks + 1))
 if "$P" policy explain --pool NOPE 2>/dev/null; then fail "policy explain of an unknown pool"; fi
 
+# ---- the first entry with a reference: its ref:<POOL>:<SCHEME>:<HASH> row
+# holds the entry's index (4, the INV-1001 expenditure), and an older
+# poolbook's row, which held the entry's id, is read still; reindex rewrites
+# it as an index (docs/formats.md). ----
+exp_id=$(python3 -c 'import json; print(json.load(open("exp.json"))["entry"]["id"])')
+ref_key="ref:BCF24:S01:$(printf 'INV-1001' | sha256sum | cut -c1-32)"
+checks=$((checks + 1))
+[ "$("$PB_BUILD/tamper" "$POOLBOOK_LEDGER" state-get "$ref_key")" = 4 ] ||
+  fail "$ref_key does not hold index 4: '$("$PB_BUILD/tamper" "$POOLBOOK_LEDGER" state-get "$ref_key" 2>&1)'"
+same_ref=(post expenditure --pool BCF24 --scheme S01 --amount 20.00 --date 2024-06-04
+  --payee 'Derbyshire Community Health Services' --ref INV-1001 -k dcc-fin.key)
+expect_error 1 "reference INV-1001 is already used by $exp_id for pool BCF24" "${same_ref[@]}"
+cp "$POOLBOOK_LEDGER" oldref.ledger
+printf '"exp-from-an-older-poolbook"' >old-ref.json
+"$PB_BUILD/tamper" oldref.ledger state-put "$ref_key" old-ref.json || fail "tamper state-put $ref_key"
+POOLBOOK_LEDGER=$work/oldref.ledger expect_error 1 \
+  "reference INV-1001 is already used by exp-from-an-older-poolbook for pool BCF24" "${same_ref[@]}"
+POOLBOOK_LEDGER=$work/oldref.ledger "$P" reindex >/dev/null 2>&1 || fail "reindex of the old ref row"
+checks=$((checks + 1))
+[ "$("$PB_BUILD/tamper" oldref.ledger state-get "$ref_key")" = 4 ] || fail "reindex kept the old ref row"
+POOLBOOK_LEDGER=$work/oldref.ledger expect_error 1 \
+  "reference INV-1001 is already used by $exp_id for pool BCF24" "${same_ref[@]}"
+
 # ---- a ledger an older poolbook wrote: its m:<ID> rows held a copy of each
 # money entry, with the same needs_approval / needs_host_signatory /
 # reversed_by members, which are read still (docs/formats.md); reindex
