@@ -136,5 +136,23 @@ for v in v1 v2; do
 done
 [ "$("$T" new.ledger hash-levels | head -1)" = "1 21" ] || fail "the v3 ledger stored a leaf"
 
+# A format this poolbook does not know (a newer one) is refused with one line
+# naming the formats it knows, exit 3, before anything is read or written.
+checks=$((checks + 1))
+python3 -c '
+import sys
+b = open("new.ledger", "rb").read()
+assert b.count(b"poolbook-ledger-v3") == 1
+open("v9.ledger", "wb").write(b.replace(b"poolbook-ledger-v3", b"poolbook-ledger-v9"))
+'
+cp v9.ledger v9.before
+code=0
+"$P" --ledger v9.ledger log >v9.out 2>v9.err || code=$?
+want="poolbook: error: not a poolbook ledger file (poolbook-ledger-v3, poolbook-ledger-v2 or"
+want="$want poolbook-ledger-v1) (v9.ledger)"
+[ "$code" = 3 ] && [ "$(cat v9.err)" = "$want" ] && [ ! -s v9.out ] ||
+  fail "an unknown format: exit $code: $(cat v9.err)"
+cmp -s v9.ledger v9.before || fail "an unknown format: the file changed"
+
 echo "ledger_format: $checks checks, $fails failures"
 [ "$fails" -eq 0 ]
