@@ -14,7 +14,8 @@
 /* ---------------------------------------------------------------------------
  * Merkle tree internals (merkle.c). Stored hashes are the roots of complete
  * subtrees: (level L, index k) covers leaves [k*2^L, (k+1)*2^L). A reader
- * fetches one stored hash; merkle.c never knows where they live.
+ * fetches one stored hash (or, for a leaf a v3 file does not store, hashes
+ * its record); merkle.c never knows where they live.
  * ------------------------------------------------------------------------- */
 
 typedef int (*pb_hash_reader)(void *ctx, uint32_t level, uint64_t index, uint8_t out[32],
