@@ -69,8 +69,8 @@ struct pb_store {
     const pb_log_rules *rules; /* borrowed; NULL: appends and reindex refused */
     pb_progress_fn progress;   /* may be NULL */
     void *progress_ctx;
-    char *path;    /* the ledger file; NULL for a scratch ledger */
-    int format;    /* PB_LEDGER_V1..V3: how tree hashes are keyed and which are stored */
+    char *path; /* the ledger file; NULL for a scratch ledger */
+    int format; /* PB_LEDGER_V1..V3: how tree hashes are keyed and which are stored */
 };
 
 void
