@@ -4,7 +4,7 @@
  * refused, a batch all-or-nothing, a dry run writing nothing (whole or
  * streamed, with its admit hook), progress of a
  * batch, refusals leaving records and root as they were, proofs checked,
- * checkpoints and verify.
+ * checkpoints and verify, leaf hashes read from the records (v3) or stored (v2).
  */
 #include "books/books.h"
 #include "log/log.h"
@@ -567,6 +567,85 @@ free_records(json_t **rs, int n)
     free(rs);
 }
 
+/* Records 0..6 appended to f->ledger, or to a new ledger of format knob
+ * (POOLBOOK_TEST_LEDGER_FORMAT); the root of all 7 into root_out. */
+static pb_store *
+seven_records(struct fixture *f, const char *knob, uint8_t root_out[32])
+{
+    pb_store *s = f->store;
+    if (knob != NULL) {
+        char path[160];
+        snprintf(path, sizeof(path), "%s/%s.ledger", f->dir, knob);
+        assert_int_equal(setenv("POOLBOOK_TEST_LEDGER_FORMAT", knob, 1), 0);
+        assert_int_equal(pb_store_open(path, PB_STORE_CREATE, &s, NULL), PB_OK);
+        assert_int_equal(unsetenv("POOLBOOK_TEST_LEDGER_FORMAT"), 0);
+    }
+    json_t **rs = bulk_records(f, 6, -1, -1, NULL);
+    for (int i = 0; i <= 6; i++) {
+        uint64_t index = 99;
+        int present = 1;
+        assert_int_equal(pb_store_append(s, rs[i], &index, &present, NULL), PB_OK);
+        assert_int_equal(index, (uint64_t)i);
+    }
+    free_records(rs, 6);
+    assert_int_equal(pb_store_root(s, 7, root_out, NULL), PB_OK);
+    return s;
+}
+
+/* A v3 ledger stores no leaf hash: level 0 of index i is read as
+ * SHA-256(0x00 || record i), one past the last record is missing, as is a
+ * parent not yet complete; a v2 and a v1 ledger of the same records store
+ * their leaves and give the same hashes and root. */
+static void
+test_leaf_hashes_read_from_records(void **state)
+{
+    struct fixture *f = *state;
+    uint8_t root[32];
+    pb_store *v3 = seven_records(f, NULL, root);
+    assert_int_equal(pb_store_format(v3), PB_LEDGER_V3);
+    assert_int_equal(pb_store_leaves_stored(v3), 0);
+    pb_snapshot snap;
+    assert_int_equal(pb_snapshot_open(v3, &snap, NULL), PB_OK);
+    uint8_t leaves[7][32];
+    for (uint64_t i = 0; i < 7; i++) {
+        const char *bytes = NULL;
+        size_t len = 0;
+        assert_int_equal(pb_snapshot_record(&snap, i, &bytes, &len, NULL), PB_OK);
+        uint8_t want[32];
+        pb_merkle_leaf_hash(bytes, len, want);
+        assert_int_equal(pb_snapshot_hash(&snap, 0, i, leaves[i], NULL), PB_OK);
+        assert_memory_equal(leaves[i], want, 32);
+    }
+    uint8_t h[32];
+    pb_error err;
+    pb_error_init(&err);
+    assert_int_equal(pb_snapshot_hash(&snap, 0, 7, h, &err), PB_ESTORE);
+    assert_string_equal(err.text, "tree hash (level 0, index 7) is missing: no record 7");
+    assert_int_equal(pb_snapshot_hash(&snap, 1, 3, h, NULL), PB_ESTORE);
+    assert_int_equal(pb_snapshot_hash(&snap, 1, 2, h, NULL), PB_OK);
+    uint8_t parent[32];
+    pb_merkle_node_hash(leaves[4], leaves[5], parent);
+    assert_memory_equal(h, parent, 32);
+    pb_snapshot_close(&snap);
+    const char *knobs[] = {"v2", "v1"};
+    const int formats[] = {PB_LEDGER_V2, PB_LEDGER_V1};
+    for (size_t k = 0; k < 2; k++) {
+        uint8_t old_root[32];
+        pb_store *old = seven_records(f, knobs[k], old_root);
+        assert_int_equal(pb_store_format(old), formats[k]);
+        assert_int_equal(pb_store_leaves_stored(old), 1);
+        assert_memory_equal(old_root, root, 32);
+        assert_int_equal(pb_snapshot_open(old, &snap, NULL), PB_OK);
+        for (uint64_t i = 0; i < 7; i++) {
+            assert_int_equal(pb_snapshot_hash(&snap, 0, i, h, NULL), PB_OK);
+            assert_memory_equal(h, leaves[i], 32);
+        }
+        assert_int_equal(pb_snapshot_hash(&snap, 0, 7, h, NULL), PB_ESTORE);
+        pb_snapshot_close(&snap);
+        pb_store_close(old);
+    }
+}
+
 /* bulk_records loaded as they are (not admitted) into a scratch ledger. */
 static pb_store *
 loaded_ledger(struct fixture *f, int n, int bad_sig, int bad_key, pb_seckey *stranger)
@@ -882,6 +961,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_batch_reports_progress, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wrong_origin_and_unsigned_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_proofs_checkpoint_and_verify, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_leaf_hashes_read_from_records, setup, teardown),
         cmocka_unit_test_setup_teardown(test_verify_empty_ledger_has_rfc_empty_root, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_verify_pipeline_names_first_bad_record, setup,

@@ -14,7 +14,8 @@
 /* ---------------------------------------------------------------------------
  * Merkle tree internals (merkle.c). Stored hashes are the roots of complete
  * subtrees: (level L, index k) covers leaves [k*2^L, (k+1)*2^L). A reader
- * fetches one stored hash; merkle.c never knows where they live.
+ * fetches one stored hash (or, for a leaf a v3 file does not store, hashes
+ * its record); merkle.c never knows where they live.
  * ------------------------------------------------------------------------- */
 
 typedef int (*pb_hash_reader)(void *ctx, uint32_t level, uint64_t index, uint8_t out[32],
@@ -76,17 +77,24 @@ typedef struct pb_state {
     MDB_txn *log_txn;      /* ... read in this transaction (txn, or a verify's snapshot) */
 } pb_state;
 
+/* The layouts of the ledger file (docs/formats.md): "poolbook-ledger-v1",
+ * -v2 and -v3. */
+enum { PB_LEDGER_V1 = 1, PB_LEDGER_V2 = 2, PB_LEDGER_V3 = 3 };
+/* The key of the stored tree hash (level, index) in a file of format: v2
+ * and v3 key it by the leaf whose append completes it, then level; v1 by
+ * level, then index. A v3 file stores no level 0 (see below). */
+void pb_store_hash_key(int format, uint32_t level, uint64_t index, uint8_t key[9]);
+/* The store's format, PB_LEDGER_V1..V3. */
+int pb_store_format(const pb_store *store);
+/* 1 when the file stores leaf hashes (v1, v2); 0 for v3, whose leaf hash
+ * (level 0, index) is computed from record index when it is read. */
+int pb_store_leaves_stored(const pb_store *store);
+
 /* The record with entry id, if the log holds it at an index below before
  * (the record being admitted): a new reference to it, and its index. So
  * admission finds an earlier entry through the log's own id index instead of
  * keeping a copy in state. PB_ENOTFOUND (err untouched) when there is none
  * or no log; PB_ESTORE when the id index and the record disagree. */
-/* The key of the stored tree hash (level, index): a "poolbook-ledger-v2"
- * file keys it by the leaf whose append completes it, then level (v1 0);
- * a "poolbook-ledger-v1" file by level, then index (v1 1). */
-void pb_store_hash_key(int v1, uint32_t level, uint64_t index, uint8_t key[9]);
-int pb_store_hashes_v1(const pb_store *store);
-
 int pb_state_record(const pb_state *state, const char *id, uint64_t before, json_t **record_out,
                     uint64_t *index_out, pb_error *err);
 /* Call visit with each record of the log at an index below before, in

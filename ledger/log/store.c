@@ -5,13 +5,15 @@
  *   hashes       u64 BE n || level (1)   -> 32-byte complete-subtree hash
  *                (n: the index of the leaf whose append completes the subtree,
  *                so each append's hashes come last and fill pages, MDB_APPEND;
- *                a "poolbook-ledger-v1" file keys them level (1) || u64 BE idx)
+ *                level 0 is not stored: a leaf hash is computed from its record;
+ *                a "poolbook-ledger-v2" file also stores level 0, and a
+ *                "poolbook-ledger-v1" file keys them level (1) || u64 BE idx)
  *   ids          entry id                -> u64 BE index
  *   checkpoints  u64 BE size || kind (1) || KEYID -> signature line
  *                (kind 0 operator, 1 auditor's note signature, 2 witness's
  *                cosignature/v1)
  *   state        "origin", "partner:ID", "key:KEYID", ... -> canonical JSON
- *   meta         "format"                -> "poolbook-ledger-v2" (or -v1)
+ *   meta         "format"                -> "poolbook-ledger-v3" (or -v2, -v1)
  * Append is one write transaction; nothing is ever updated or deleted.
  */
 #include "log/log.h"
@@ -24,11 +26,14 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
-#define STORE_FORMAT "poolbook-ledger-v2"
-/* The first layout, read and appended to as it is: its tree hashes are keyed
- * by level then index, which leaves their pages half full (docs/formats.md).
- * A test knob, POOLBOOK_TEST_LEDGER_FORMAT=v1, makes init write it. */
-#define STORE_FORMAT_V1 "poolbook-ledger-v1"
+/* The layouts a ledger file may have (docs/formats.md), by PB_LEDGER_V1..V3.
+ * Older ones are read and appended to as they are: v1 keys tree hashes by
+ * level then index, which leaves their pages half full; v2 keys them as v3
+ * does but also stores every leaf hash, which v3 computes from its record.
+ * A test knob, POOLBOOK_TEST_LEDGER_FORMAT=v1 or v2, makes init write one. */
+static const char *const store_formats[] = {NULL, "poolbook-ledger-v1", "poolbook-ledger-v2",
+                                            "poolbook-ledger-v3"};
+#define STORE_FORMAT_NEW PB_LEDGER_V3
 #define STORE_FORMAT_ENV "POOLBOOK_TEST_LEDGER_FORMAT"
 /* LMDB reserves address space, not disk: the file grows sparsely. 64 GiB is
  * decades of entries for any partnership. */
@@ -64,8 +69,8 @@ struct pb_store {
     const pb_log_rules *rules; /* borrowed; NULL: appends and reindex refused */
     pb_progress_fn progress;   /* may be NULL */
     void *progress_ctx;
-    char *path;    /* the ledger file; NULL for a scratch ledger */
-    int hashes_v1; /* tree hashes keyed level || index (STORE_FORMAT_V1) */
+    char *path; /* the ledger file; NULL for a scratch ledger */
+    int format; /* PB_LEDGER_V1..V3: how tree hashes are keyed and which are stored */
 };
 
 void
@@ -159,6 +164,32 @@ open_dbis(pb_store *s, MDB_txn *txn, unsigned flags, pb_error *err)
     return PB_OK;
 }
 
+/* The layout a new ledger gets: v3, or what the test knob names. */
+static int
+new_format(void)
+{
+    const char *knob = getenv(STORE_FORMAT_ENV);
+    if (knob != NULL && strcmp(knob, "v1") == 0) {
+        return PB_LEDGER_V1;
+    }
+    if (knob != NULL && strcmp(knob, "v2") == 0) {
+        return PB_LEDGER_V2;
+    }
+    return STORE_FORMAT_NEW;
+}
+
+/* PB_LEDGER_V1..V3 for a stored format name, 0 for any other bytes. */
+static int
+format_of(const void *bytes, size_t len)
+{
+    for (int f = PB_LEDGER_V1; f <= PB_LEDGER_V3; f++) {
+        if (len == strlen(store_formats[f]) && memcmp(bytes, store_formats[f], len) == 0) {
+            return f;
+        }
+    }
+    return 0;
+}
+
 static int
 init_tables(pb_store *s, int create, pb_error *err)
 {
@@ -169,23 +200,20 @@ init_tables(pb_store *s, int create, pb_error *err)
     }
     int rc = open_dbis(s, txn, create ? MDB_CREATE : 0, err);
     MDB_val k = {6, "format"};
-    const char *knob = getenv(STORE_FORMAT_ENV);
-    int v1 = knob != NULL && strcmp(knob, "v1") == 0;
-    const char *format = v1 ? STORE_FORMAT_V1 : STORE_FORMAT;
-    MDB_val v = {strlen(format), (void *)format};
+    MDB_val v;
     if (rc == PB_OK && create) {
+        s->format = new_format();
+        v.mv_size = strlen(store_formats[s->format]);
+        v.mv_data = (void *)store_formats[s->format];
         mrc = mdb_put(txn, s->meta, &k, &v, MDB_NOOVERWRITE);
         rc = mrc == 0 ? PB_OK : pb_store_error(err, mrc, "writing the ledger format");
-        s->hashes_v1 = v1;
     } else if (rc == PB_OK) {
         mrc = mdb_get(txn, s->meta, &k, &v);
-        int v2 = mrc == 0 && v.mv_size == strlen(STORE_FORMAT) &&
-                 memcmp(v.mv_data, STORE_FORMAT, v.mv_size) == 0;
-        s->hashes_v1 = mrc == 0 && v.mv_size == strlen(STORE_FORMAT_V1) &&
-                       memcmp(v.mv_data, STORE_FORMAT_V1, v.mv_size) == 0;
-        if (!v2 && !s->hashes_v1) {
-            rc = pb_error_set(err, PB_ENOLEDGER, NULL, "not a poolbook ledger file (%s or %s)",
-                              STORE_FORMAT, STORE_FORMAT_V1);
+        s->format = mrc == 0 ? format_of(v.mv_data, v.mv_size) : 0;
+        if (s->format == 0) {
+            rc = pb_error_set(err, PB_ENOLEDGER, NULL, "not a poolbook ledger file (%s, %s or %s)",
+                              store_formats[PB_LEDGER_V3], store_formats[PB_LEDGER_V2],
+                              store_formats[PB_LEDGER_V1]);
         }
     }
     if (rc != PB_OK) {
@@ -197,10 +225,17 @@ init_tables(pb_store *s, int create, pb_error *err)
 }
 
 int
-pb_store_hashes_v1(const pb_store *store)
+pb_store_leaves_stored(const pb_store *store)
+{
+    return pb_store_format(store) != PB_LEDGER_V3;
+}
+
+int
+pb_store_format(const pb_store *store)
 {
     PB_ASSERT(store != NULL);
-    return store->hashes_v1;
+    PB_ASSERT(store->format >= PB_LEDGER_V1 && store->format <= PB_LEDGER_V3);
+    return store->format;
 }
 
 const pb_log_rules *
@@ -482,10 +517,11 @@ txn_size(const pb_store *s, MDB_txn *txn, uint64_t *size_out, pb_error *err)
 }
 
 void
-pb_store_hash_key(int v1, uint32_t level, uint64_t index, uint8_t key[9])
+pb_store_hash_key(int format, uint32_t level, uint64_t index, uint8_t key[9])
 {
+    PB_ASSERT(format >= PB_LEDGER_V1 && format <= PB_LEDGER_V3);
     PB_ASSERT(level < 64 && index < (UINT64_MAX >> level));
-    if (v1) {
+    if (format == PB_LEDGER_V1) {
         key[0] = (uint8_t)level;
         put_be64(key + 1, index);
     } else {
@@ -494,12 +530,37 @@ pb_store_hash_key(int v1, uint32_t level, uint64_t index, uint8_t key[9])
     }
 }
 
+/* A v3 file stores no leaf hash (level 0): it is SHA-256(0x00 || record),
+ * and the record is stored under the same index. */
+static int
+txn_leaf_hash(const pb_store *s, MDB_txn *txn, uint64_t index, uint8_t out[32], pb_error *err)
+{
+    uint8_t key[8];
+    put_be64(key, index);
+    MDB_val k = {sizeof(key), key};
+    MDB_val v;
+    int mrc = mdb_get(txn, s->records, &k, &v);
+    if (mrc == MDB_NOTFOUND) {
+        return pb_error_set(err, PB_ESTORE, NULL,
+                            "tree hash (level 0, index %llu) is missing: no record %llu",
+                            (unsigned long long)index, (unsigned long long)index);
+    }
+    if (mrc != 0) {
+        return pb_store_error(err, mrc, "reading a record");
+    }
+    pb_merkle_leaf_hash(v.mv_data, v.mv_size, out);
+    return PB_OK;
+}
+
 static int
 txn_hash_get(const pb_store *s, MDB_txn *txn, uint32_t level, uint64_t index, uint8_t out[32],
              pb_error *err)
 {
+    if (level == 0 && !pb_store_leaves_stored(s)) {
+        return txn_leaf_hash(s, txn, index, out, err);
+    }
     uint8_t key[9];
-    pb_store_hash_key(s->hashes_v1, level, index, key);
+    pb_store_hash_key(s->format, level, index, key);
     MDB_val k = {sizeof(key), key};
     MDB_val v;
     int mrc = mdb_get(txn, s->hashes, &k, &v);
@@ -518,14 +579,15 @@ static int
 txn_hash_put(const pb_store *s, MDB_txn *txn, uint32_t level, uint64_t index,
              const uint8_t hash[32], pb_error *err)
 {
+    PB_ASSERT(level > 0 || pb_store_leaves_stored(s));
     uint8_t key[9];
-    pb_store_hash_key(s->hashes_v1, level, index, key);
+    pb_store_hash_key(s->format, level, index, key);
     MDB_val k = {sizeof(key), key};
     MDB_val v = {32, (void *)hash};
     /* In creation order each key is past every stored one: MDB_APPEND fills
      * the last page instead of splitting it in half (and refuses a key that
      * is not past them, as MDB_NOOVERWRITE refuses one stored already). */
-    unsigned flags = MDB_NOOVERWRITE | (s->hashes_v1 ? 0 : MDB_APPEND);
+    unsigned flags = MDB_NOOVERWRITE | (s->format == PB_LEDGER_V1 ? 0 : MDB_APPEND);
     int mrc = mdb_put(txn, s->hashes, &k, &v, flags);
     return mrc == 0 ? PB_OK : pb_store_error(err, mrc, "writing a tree hash");
 }
@@ -559,13 +621,14 @@ prepare(const pb_log_rules *rules, json_t *record, struct prepared *p, pb_error 
     return rc;
 }
 
-/* DESIGN 4: leaf (0, n), then each parent that leaf completes. */
+/* DESIGN 4: leaf (0, n) (not stored in a v3 file: its record is), then
+ * each parent that leaf completes. */
 static int
 append_tree(const pb_store *s, MDB_txn *txn, uint64_t n, const struct prepared *p, pb_error *err)
 {
     uint8_t h[32];
     pb_merkle_leaf_hash(p->bytes, p->len, h);
-    int rc = txn_hash_put(s, txn, 0, n, h, err);
+    int rc = pb_store_leaves_stored(s) ? txn_hash_put(s, txn, 0, n, h, err) : PB_OK;
     uint32_t level = 0;
     uint64_t idx = n;
     while (rc == PB_OK && (idx & 1) == 1) {

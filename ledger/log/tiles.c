@@ -153,7 +153,8 @@ pb_tile_parse(const char *path, pb_tile *out, pb_error *err)
     return PB_OK;
 }
 
-/* The bytes of a hash tile: width stored hashes of tree level 8L. */
+/* The bytes of a hash tile: width hashes of tree level 8L (for level 0 in a
+ * poolbook-ledger-v3 file, each computed from its record by the store). */
 static int
 hash_tile(const pb_snapshot *snap, const pb_tile *tile, uint8_t *buf, pb_error *err)
 {

@@ -171,7 +171,37 @@ if ! grep -q '"sigs":\[{"key":"0B6A3010127FFC5C","sig":"[^"]*"}\]}$' resign.bin;
   fail "resign: the re-signed record is not signed by the ICB's finance key alone"
 fi
 "$T" resign.ledger put 15 resign.bin
-expect_caught resign 15 "tree hash"
+expect_caught resign 15 "stored tree hash (level 1, index 7) of records 14..15 does not match"
+
+# The ledger stores no leaf hash (poolbook-ledger-v3): a re-signed record at an
+# even index shows in the level-1 hash over it and the next record, which
+# names both...
+record_bytes base.ledger 14 | sed 's/"sigs":\[.*\]}$/"sigs":[]}/' >resign14.json
+"$P" --ledger base.ledger sign resign14.json -k dcc-fin.key 2>/dev/null
+tr -d '\n' <resign14.json >resign14.bin
+fresh resign-even
+"$T" resign-even.ledger put 14 resign14.bin
+expect_caught resign-even 15 "stored tree hash (level 1, index 7) of records 14..15 does not match"
+# ...and the last record, in no complete subtree but the leaf, is caught by
+# the checkpoint of size 21, which covers it.
+record_bytes base.ledger 20 | sed 's/"sigs":\[.*\]}$/"sigs":[]}/' >resign20.json
+"$P" --ledger base.ledger sign resign20.json -k dcc-fin.key 2>/dev/null
+tr -d '\n' <resign20.json >resign20.bin
+cmp -s resign20.bin <(record_bytes base.ledger 20) && fail "resign-last: the record is unchanged"
+fresh resign-last
+"$T" resign-last.ledger put 20 resign20.bin
+expect_caught resign-last 20 "checkpoint of tree size 21"
+# A ledger that stores leaf hashes (poolbook-ledger-v2, as poolbook made
+# before) names the very record by its stored leaf hash.
+POOLBOOK_TEST_LEDGER_FORMAT=v2 "$P" --ledger resign-v2.ledger init >/dev/null
+"$P" --ledger base.ledger log --json | python3 -c '
+import json, sys
+for line in sys.stdin:
+    print(json.dumps(json.loads(line)["record"], sort_keys=True, separators=(",", ":"),
+                     ensure_ascii=False))
+' | "$P" --ledger resign-v2.ledger append >/dev/null
+"$T" resign-v2.ledger put 14 resign14.bin
+expect_caught resign-v2 14 "stored tree hash (level 0, index 14) does not match"
 
 # ...and with the stored tree hashes recomputed to match, only the signed
 # checkpoint (size 21) can tell, and it must.

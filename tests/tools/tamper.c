@@ -9,9 +9,10 @@
  * records: the named database "records", keyed by the 8-byte big-endian index.
  * The edits touch nothing else (id index, checkpoints, state), so each leaves
  * evidence that verify must find; `rehash` then also rewrites the stored tree
- * hashes ("hashes": level (1 byte) || u64 BE index -> 32 bytes) from the edited
- * records, as an operator covering its tracks would, so that only the signed
- * checkpoints held by others can give it away.
+ * hashes ("hashes", keyed as pb_store_hash_key says for the file's format, with
+ * no leaf hashes in a "poolbook-ledger-v3" file) from the edited records, as an
+ * operator covering its tracks would, so that only the signed checkpoints held
+ * by others can give it away.
  *
  * usage: tamper LEDGER flip INDEX OFFSET [MASK]  XOR one byte of record INDEX
  *                                                  (MASK in hex, default 01)
@@ -19,6 +20,8 @@
  *        tamper LEDGER swap I J                   swap the bytes of two records
  *        tamper LEDGER put INDEX FILE             replace record INDEX with FILE's bytes
  *        tamper LEDGER rehash                     recompute every stored tree hash
+ *        tamper LEDGER hash-levels                print "LEVEL COUNT" for each tree
+ *                                                  level with stored hashes
  *        tamper LEDGER state-put KEY FILE         store FILE's bytes as derived state
  *                                                  KEY ("state": key text -> bytes),
  *                                                  as an older poolbook wrote its rows
@@ -56,7 +59,7 @@ struct tamper {
     MDB_txn *txn;
     MDB_dbi records;
     MDB_dbi hashes;
-    int hashes_v1; /* a "poolbook-ledger-v1" file: hashes keyed level || index */
+    int format; /* PB_LEDGER_V1..V3, from the file's "format" (docs/formats.md) */
 };
 
 static void
@@ -67,6 +70,7 @@ usage(void)
                     "       tamper LEDGER swap I J\n"
                     "       tamper LEDGER put INDEX FILE\n"
                     "       tamper LEDGER rehash\n"
+                    "       tamper LEDGER hash-levels\n"
                     "       tamper LEDGER state-put KEY FILE\n"
                     "       tamper LEDGER state-get KEY\n"
                     "       tamper LEDGER state-del KEY\n"
@@ -106,6 +110,22 @@ put_be64(uint8_t out[8], uint64_t v)
     }
 }
 
+/* PB_LEDGER_V1..V3 for the stored format name, 0 for another. */
+static int
+format_of(const MDB_val *v)
+{
+    static const char *const names[] = {"poolbook-ledger-v1", "poolbook-ledger-v2",
+                                        "poolbook-ledger-v3"};
+    _Static_assert(PB_LEDGER_V1 == 1 && PB_LEDGER_V3 == 3, "names[] is by format - 1");
+    for (int f = PB_LEDGER_V1; f <= PB_LEDGER_V3; f++) {
+        const char *name = names[f - 1];
+        if (v->mv_size == strlen(name) && memcmp(v->mv_data, name, v->mv_size) == 0) {
+            return f;
+        }
+    }
+    return 0;
+}
+
 static int
 open_ledger(const char *path, struct tamper *t)
 {
@@ -138,7 +158,11 @@ open_ledger(const char *path, struct tamper *t)
         mrc = mdb_get(t->txn, meta, &k, &v);
     }
     if (mrc == 0) {
-        t->hashes_v1 = v.mv_size == 18 && memcmp(v.mv_data, "poolbook-ledger-v1", 18) == 0;
+        t->format = format_of(&v);
+    }
+    if (mrc == 0 && t->format == 0) {
+        fprintf(stderr, "tamper: opening %s: not a ledger format this tool knows\n", path);
+        return TAMPER_ENV;
     }
     if (mrc != 0) {
         fprintf(stderr, "tamper: opening %s: %s\n", path, mdb_strerror(mrc));
@@ -376,13 +400,17 @@ do_put(struct tamper *t, uint64_t index, const char *path)
     return rc;
 }
 
-/* Visitor: store each complete-subtree hash the recomputation finishes. */
+/* Visitor: store each complete-subtree hash the recomputation finishes, as
+ * the file's format stores them (a v3 file: no leaf hashes). */
 static int
 store_hash(void *ctx, uint32_t level, uint64_t index, const uint8_t hash[32], pb_error *err)
 {
     struct tamper *t = ctx;
+    if (level == 0 && t->format == PB_LEDGER_V3) {
+        return PB_OK;
+    }
     uint8_t key[9];
-    pb_store_hash_key(t->hashes_v1, level, index, key);
+    pb_store_hash_key(t->format, level, index, key);
     MDB_val k = {sizeof(key), key};
     MDB_val v = {32, (void *)hash};
     int mrc = mdb_put(t->txn, t->hashes, &k, &v, 0);
@@ -425,6 +453,43 @@ do_rehash(struct tamper *t)
     mdb_cursor_close(cur);
     if (rc == TAMPER_OK && mrc != MDB_NOTFOUND) {
         rc = lmdb_fail("reading the records", mrc);
+    }
+    return rc;
+}
+
+/* hash-levels: how many hashes of each tree level the file stores (so a test
+ * can show that a v3 file stores no leaf hash). Reads only. */
+static int
+do_hash_levels(struct tamper *t)
+{
+    uint64_t counts[64] = {0};
+    MDB_cursor *cur = NULL;
+    int mrc = mdb_cursor_open(t->txn, t->hashes, &cur);
+    if (mrc != 0) {
+        return lmdb_fail("opening a cursor", mrc);
+    }
+    MDB_val k;
+    MDB_val v;
+    int rc = TAMPER_OK;
+    for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0 && rc == TAMPER_OK;
+         mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        const uint8_t *key = k.mv_data;
+        uint8_t level = k.mv_size != 9 ? 64 : t->format == PB_LEDGER_V1 ? key[0] : key[8];
+        if (level >= 64) {
+            fprintf(stderr, "tamper: a tree hash key that is not level and index\n");
+            rc = TAMPER_REFUSED;
+        } else {
+            counts[level]++;
+        }
+    }
+    mdb_cursor_close(cur);
+    if (rc == TAMPER_OK && mrc != MDB_NOTFOUND) {
+        rc = lmdb_fail("reading the tree hashes", mrc);
+    }
+    for (unsigned level = 0; rc == TAMPER_OK && level < 64; level++) {
+        if (counts[level] > 0) {
+            printf("%u %llu\n", level, (unsigned long long)counts[level]);
+        }
     }
     return rc;
 }
@@ -519,6 +584,10 @@ run(int argc, char **argv, struct tamper *t)
     }
     if (strcmp(op, "remark") == 0 && argc == 3) {
         return do_remark(argv[1]);
+    }
+    if (strcmp(op, "hash-levels") == 0 && argc == 3) {
+        int rc = open_ledger(argv[1], t);
+        return rc == TAMPER_OK ? do_hash_levels(t) : rc;
     }
     if (strcmp(op, "rehash") == 0 && argc == 3) {
         int rc = open_ledger(argv[1], t);
